@@ -1,0 +1,6 @@
+/**
+ * Numerical kernels behind one interface, {@link io.vdq.kernel.KernelBackend}: scalar Java (the oracle),
+ * Vector API, and native C via FFM. {@link io.vdq.kernel.Kernels} picks one at start-up
+ * ({@code -Dvdq.backend=scalar|vector|native}). Depends only on {@code tensor}.
+ */
+package io.vdq.kernel;
