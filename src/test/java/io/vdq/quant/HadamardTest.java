@@ -52,7 +52,7 @@ class HadamardTest {
     @Test
     void defaultBlockIsLargestPowerOfTwoDividingKCapped() {
         assertEquals(512, Hadamard.defaultBlock(1536, 1024));
-        assertEquals(128, Hadamard.defaultBlock(8960, 1024));
+        assertEquals(256, Hadamard.defaultBlock(8960, 1024)); // 8960 = 256·35
         assertEquals(1024, Hadamard.defaultBlock(4096, 1024));
         assertEquals(1, Hadamard.defaultBlock(7, 1024));
         assertThrows(ConfigException.class, () -> new Hadamard(24, 16, 0));
