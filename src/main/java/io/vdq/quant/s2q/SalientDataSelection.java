@@ -1,0 +1,182 @@
+package io.vdq.quant.s2q;
+
+import io.vdq.VdqException.ConfigException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+
+/**
+ * Hessian-aware Salient Data Selection (S²Q-VDiT §3). Each candidate (prompt, step) gets
+ * {@code C_sample = norm(C_diff)·norm(C_quant)} with min–max normalisation over the whole pool; the top K are kept.
+ *
+ * <p>Decisions (recorded here and as recipe options): the tensor X_t is the model's input latent at step t,
+ * tokenised into patches (rows = tokens, columns = C·p_t·p_h·p_w), because it is what the sampler has at no cost
+ * and is the paper's "x_t"; the norm of XᵀX is the spectral norm by power iteration ({@link Norm#SPECTRAL}),
+ * Frobenius as an option; when max = min on an axis every normalised score is 1; ties break by lower step, then
+ * lower prompt index; candidates of the last step (no successor) are not in the pool.
+ */
+public final class SalientDataSelection {
+    private SalientDataSelection() {}
+
+    /** The norm used for C_quant. */
+    public enum Norm { SPECTRAL, FROBENIUS }
+
+    /** Selection strategies: the paper's method and the ablation baselines. */
+    public enum Selector {
+        /** top-K by C_sample (the method) */ SDS,
+        /** K candidates drawn uniformly at random from the pool */ RANDOM,
+        /** K candidates at evenly spaced steps, cycling over prompts */ UNIFORM,
+        /** all timesteps of one prompt (K evenly spaced steps of prompt 0) */ ATOP,
+        /** all timesteps of five prompts (K/5 evenly spaced steps of each of prompts 0–4) */ ATFP,
+        /** random timesteps of five prompts */ RTFP
+    }
+
+    /** C_diff = ‖x_t − x_next‖² / ‖x_t‖² over whole tensors (double accumulation). */
+    public static double diffusionSalience(float[] xt, float[] xNext) {
+        if (xt.length != xNext.length)
+            throw new ConfigException("diffusion salience: latents of " + xt.length + " and " + xNext.length + " values");
+        double num = 0, den = 0;
+        for (int i = 0; i < xt.length; i++) {
+            double d = xt[i] - xNext[i];
+            num += d * d;
+            den += (double) xt[i] * xt[i];
+        }
+        return den == 0 ? 0 : num / den;
+    }
+
+    /** ‖XᵀX‖ of the n×d token matrix X under the chosen norm. */
+    public static double gramNorm(float[] x, int n, int d, Norm norm) {
+        return norm == Norm.SPECTRAL ? gramSpectralNorm(x, n, d, 100, 1e-10) : gramFrobeniusNorm(x, n, d);
+    }
+
+    /**
+     * λ_max(XᵀX) = σ_max(X)² by power iteration with implicit products v ← Xᵀ(X·v), in double; stops when the
+     * Rayleigh quotient changes by less than {@code relTol} or after {@code maxIter} iterations. Deterministic start
+     * vector (all ones, normalised), which is not orthogonal to the top eigenvector for non-degenerate data.
+     */
+    public static double gramSpectralNorm(float[] x, int n, int d, int maxIter, double relTol) {
+        double[] v = new double[d], xv = new double[n], w = new double[d];
+        for (int j = 0; j < d; j++) v[j] = 1 / Math.sqrt(d);
+        double lambda = 0;
+        for (int it = 0; it < maxIter; it++) {
+            for (int i = 0; i < n; i++) {
+                double s = 0;
+                for (int j = 0; j < d; j++) s += x[i * d + j] * v[j];
+                xv[i] = s;
+            }
+            java.util.Arrays.fill(w, 0);
+            for (int i = 0; i < n; i++) {
+                double a = xv[i];
+                for (int j = 0; j < d; j++) w[j] += x[i * d + j] * a;
+            }
+            double next = 0, nrm = 0;
+            for (int j = 0; j < d; j++) { next += v[j] * w[j]; nrm += w[j] * w[j]; }
+            nrm = Math.sqrt(nrm);
+            if (nrm == 0) return 0;
+            for (int j = 0; j < d; j++) v[j] = w[j] / nrm;
+            boolean done = Math.abs(next - lambda) <= relTol * Math.abs(next);
+            lambda = next;
+            if (done) break;
+        }
+        return lambda;
+    }
+
+    /** ‖XᵀX‖_F, forming the d×d Gram matrix in double. */
+    public static double gramFrobeniusNorm(float[] x, int n, int d) {
+        double[] g = new double[d * d];
+        for (int i = 0; i < n; i++)
+            for (int a = 0; a < d; a++) {
+                double xa = x[i * d + a];
+                for (int b = 0; b < d; b++) g[a * d + b] += xa * x[i * d + b];
+            }
+        double s = 0;
+        for (double e : g) s += e * e;
+        return Math.sqrt(s);
+    }
+
+    /** C_sample for every candidate in pool order: product of the min–max normalised scores. */
+    public static double[] scores(List<Candidate> pool) {
+        double[] d = normalise(pool.stream().mapToDouble(Candidate::cDiff).toArray());
+        double[] q = normalise(pool.stream().mapToDouble(Candidate::cQuant).toArray());
+        double[] s = new double[pool.size()];
+        for (int i = 0; i < s.length; i++) s[i] = d[i] * q[i];
+        return s;
+    }
+
+    static double[] normalise(double[] v) {
+        double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
+        for (double e : v) { min = Math.min(min, e); max = Math.max(max, e); }
+        double[] out = new double[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = max == min ? 1.0 : (v[i] - min) / (max - min);
+        return out;
+    }
+
+    /** Picks {@code k} candidates of the pool with the given strategy; the result is in pool order. */
+    public static List<Candidate> select(List<Candidate> pool, Selector selector, int k, long seed) {
+        if (k <= 0) throw new ConfigException("calibration sample count must be positive, got " + k);
+        if (pool.isEmpty()) throw new ConfigException("calibration candidate pool is empty");
+        k = Math.min(k, pool.size());
+        TreeSet<Integer> chosen = new TreeSet<>();
+        switch (selector) {
+            case SDS -> {
+                double[] s = scores(pool);
+                List<Integer> idx = new ArrayList<>();
+                for (int i = 0; i < pool.size(); i++) idx.add(i);
+                idx.sort(Comparator.<Integer>comparingDouble(i -> -s[i])
+                        .thenComparingInt(i -> pool.get(i).step()).thenComparingInt(i -> pool.get(i).prompt()));
+                chosen.addAll(idx.subList(0, k));
+            }
+            case RANDOM -> chosen.addAll(randomSubset(indices(pool, Integer.MAX_VALUE), k, seed));
+            case RTFP -> chosen.addAll(randomSubset(indices(pool, 5), k, seed));
+            case UNIFORM -> chosen.addAll(evenlySpaced(pool, Integer.MAX_VALUE, k));
+            case ATOP -> chosen.addAll(evenlySpaced(pool, 1, k));
+            case ATFP -> chosen.addAll(evenlySpaced(pool, 5, k));
+        }
+        List<Candidate> out = new ArrayList<>();
+        for (int i : chosen) out.add(pool.get(i));
+        return out;
+    }
+
+    /** Pool indices of candidates whose prompt is among the first {@code prompts} distinct prompts. */
+    private static List<Integer> indices(List<Candidate> pool, int prompts) {
+        TreeSet<Integer> ps = new TreeSet<>();
+        for (Candidate c : pool) ps.add(c.prompt());
+        List<Integer> keep = new ArrayList<>(ps).subList(0, Math.min(prompts, ps.size()));
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < pool.size(); i++) if (keep.contains(pool.get(i).prompt())) out.add(i);
+        return out;
+    }
+
+    private static List<Integer> randomSubset(List<Integer> from, int k, long seed) {
+        List<Integer> a = new ArrayList<>(from);
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int i = a.size() - 1; i > 0; i--) { int j = r.nextInt(i + 1); Integer t = a.get(i); a.set(i, a.get(j)); a.set(j, t); }
+        return a.subList(0, Math.min(k, a.size()));
+    }
+
+    /**
+     * K candidates spread evenly: the first {@code prompts} prompts each contribute an equal share (earlier prompts
+     * take the remainder), at evenly spaced positions of that prompt's steps.
+     */
+    private static List<Integer> evenlySpaced(List<Candidate> pool, int prompts, int k) {
+        List<Integer> idx = indices(pool, prompts);
+        TreeSet<Integer> ps = new TreeSet<>();
+        for (int i : idx) ps.add(pool.get(i).prompt());
+        List<Integer> plist = new ArrayList<>(ps);
+        List<Integer> out = new ArrayList<>();
+        for (int p = 0; p < plist.size(); p++) {
+            int share = k / plist.size() + (p < k % plist.size() ? 1 : 0);
+            int pid = plist.get(p);
+            List<Integer> mine = idx.stream().filter(i -> pool.get(i).prompt() == pid)
+                    .sorted(Comparator.comparingInt(i -> pool.get(i).step())).toList();
+            share = Math.min(share, mine.size());
+            for (int s = 0; s < share; s++) {
+                int pos = share == 1 ? 0 : (int) Math.round((double) s * (mine.size() - 1) / (share - 1));
+                out.add(mine.get(pos));
+            }
+        }
+        return out;
+    }
+}
