@@ -65,8 +65,8 @@ final class WanBlock {
         linears[Q1].forward(ws.norm, 0, n, ws.q, 0);
         linears[K1].forward(ws.norm, 0, n, ws.k, 0);
         linears[V1].forward(ws.norm, 0, n, ws.v, 0);
-        kb.rmsNorm(ws.q, 0, ws.q, 0, n, d, normQ1, c.eps());
-        kb.rmsNorm(ws.k, 0, ws.k, 0, n, d, normK1, c.eps());
+        rmsNormAcrossHeads(ws.q, n, d, normQ1, c.eps());
+        rmsNormAcrossHeads(ws.k, n, d, normK1, c.eps());
         kb.rope(ws.q, 0, n, c.numAttentionHeads(), c.attentionHeadDim(), d, rope.cos(), rope.sin());
         kb.rope(ws.k, 0, n, c.numAttentionHeads(), c.attentionHeadDim(), d, rope.cos(), rope.sin());
         float scale = (float) (1.0 / Math.sqrt(c.attentionHeadDim()));
@@ -80,8 +80,8 @@ final class WanBlock {
         linears[Q2].forward(ws.norm, 0, n, ws.q, 0);
         linears[K2].forward(ctx, 0, l, ws.kText, 0);
         linears[V2].forward(ctx, 0, l, ws.vText, 0);
-        kb.rmsNorm(ws.q, 0, ws.q, 0, n, d, normQ2, c.eps());
-        kb.rmsNorm(ws.kText, 0, ws.kText, 0, l, d, normK2, c.eps());
+        rmsNormAcrossHeads(ws.q, n, d, normQ2, c.eps());
+        rmsNormAcrossHeads(ws.kText, l, d, normK2, c.eps());
         kb.attention(ws.q, 0, d, ws.kText, 0, d, ws.vText, 0, d, ws.attn, 0, d, n, l, c.numAttentionHeads(), c.attentionHeadDim(), scale);
         linears[O2].forward(ws.attn, 0, n, ws.out, 0);
         kb.add(h, 0, ws.out, 0, h, 0, n * d);
@@ -93,6 +93,14 @@ final class WanBlock {
         kb.geluTanh(ws.ffn, 0, n * c.ffnDim());
         linears[FF2].forward(ws.ffn, 0, n, ws.out, 0);
         gatedResidual(h, ws.out, n, d, mod, 5 * d);
+    }
+
+    /**
+     * Wan's QK-norm ("rms_norm_across_heads"): one RMSNorm over the whole inner dimension of each token, all
+     * heads together, before the heads are split; in place.
+     */
+    static void rmsNormAcrossHeads(float[] x, int rows, int dim, float[] weight, float eps) {
+        Kernels.get().rmsNorm(x, 0, x, 0, rows, dim, weight, eps);
     }
 
     /** x ← x·(1 + scale) + shift per row; shift at {@code mod[shiftOff..]}, scale at {@code mod[scaleOff..]}. */
