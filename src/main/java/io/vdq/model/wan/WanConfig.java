@@ -153,7 +153,7 @@ public record WanConfig(int patchT, int patchH, int patchW, int numAttentionHead
         m.put("num_layers", numLayers);
         m.put("cross_attn_norm", crossAttnNorm);
         m.put("qk_norm", qkNorm);
-        m.put("eps", (double) eps);
+        m.put("eps", Double.parseDouble(Float.toString(eps))); // 1e-6, not the float's binary expansion
         m.put("image_dim", null);
         m.put("added_kv_proj_dim", null);
         m.put("rope_max_seq_len", ropeMaxSeqLen);

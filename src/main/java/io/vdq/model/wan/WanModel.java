@@ -69,7 +69,7 @@ public final class WanModel implements LinearRegistry {
     }
 
     private static float[] arr(Map<String, Tensor> t, String name) {
-        return t.get(name).copy().data();
+        return t.get(name).toArray();
     }
 
     public WanConfig config() { return c; }
