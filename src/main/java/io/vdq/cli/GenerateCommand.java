@@ -153,7 +153,7 @@ final class GenerateCommand implements Runnable {
                 out.resolve("latents.safetensors"), sampleS, sched.name());
     }
 
-    private WanModel loadModel() {
+    WanModel loadModel() {
         switch (model) {
             case "random:tiny": return WanModel.random(WanConfig.tiny(), 0);
             case "random:1.3b": return WanModel.random(WanConfig.wan21T2V1_3B(), 0);
@@ -178,7 +178,7 @@ final class GenerateCommand implements Runnable {
         }
     }
 
-    private static Tensor readEmbeds(Path file, WanConfig c) {
+    static Tensor readEmbeds(Path file, WanConfig c) {
         InMemoryTensorSource src = SafetensorsLite.read(file);
         if (src.names().size() != 1)
             throw new ConfigException(file + ": expected exactly one tensor (the text embeddings), found " + src.names());

@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
                 InspectCommand.class,
                 BenchCommand.class,
                 GenerateCommand.class,
+                ForwardCommand.class,
         })
 public final class Main implements Runnable {
     @Option(names = "--verbose", description = "Print stack traces on errors.", scope = CommandLine.ScopeType.INHERIT)
