@@ -160,4 +160,29 @@ class WanModelTest {
         assertEquals(WanConfig.wan21T2V1_3B(), c);
         assertThrows(ConfigException.class, () -> WanConfig.parse("{\"dim\": 1536, \"num_heads\": 12, \"model_type\": \"i2v\"}", "o"));
     }
+
+    @Test
+    void linearHookSeesEveryLayerOnceWithItsShapesAndIsRemovable() throws Exception {
+        WanModel m = WanModel.random(TINY, 21);
+        Tensor before = run(m);
+        Map<String, int[]> seen = new LinkedHashMap<>();
+        double[] patchInputSum = {0};
+        LinearHook hook = new LinearHook() {
+            @Override public void input(String name, float[] x, int xOff, int rows, int in) {
+                seen.put(name, new int[]{rows, in});
+                if (name.equals("patch_embedding")) for (int i = 0; i < rows * in; i++) patchInputSum[0] += x[xOff + i];
+            }
+        };
+        try (AutoCloseable h = hook.install(m)) {
+            assertArrayEquals(before.toArray(), run(m).toArray());
+        }
+        assertEquals(m.linears().keySet().stream().toList(), seen.keySet().stream().toList());
+        assertArrayEquals(new int[]{32, 16}, seen.get("patch_embedding"));      // 2·4·4 tokens, 4 channels × 1×2×2
+        assertArrayEquals(new int[]{7, 24}, seen.get("blocks.0.attn2.to_k"));   // the 7 text tokens
+        assertArrayEquals(new int[]{1, 256}, seen.get("condition_embedder.time_embedder.linear_1"));
+        double sum = 0;
+        for (float v : Tensor.randn(1, 4, 2, 8, 8).toArray()) sum += v;           // patchify only reorders the latents
+        assertEquals(sum, patchInputSum[0], 1e-3);
+        assertTrue(m.linears().values().stream().noneMatch(l -> l instanceof LinearHook.Observed), "hooks removed");
+    }
 }
