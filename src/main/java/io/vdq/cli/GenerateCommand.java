@@ -28,7 +28,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code vdq generate}: text-to-video latents with a Wan transformer (or a seeded random one), flow-matching
- * Euler or UniPC, classifier-free guidance. Writes {@code latents.safetensors} ({@code [1, C, F, H, W]}) and
+ * Euler or UniPC, classifier-free guidance. Writes {@code latents.safetensors} ({@code [1, C, F, H, W]}),
+ * {@code preview.gif} and {@code contact_sheet.png} (a channel preview, see {@link LatentPreview}) and
  * {@code run.json}; the same arguments give byte-identical latents.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
@@ -147,6 +148,9 @@ final class GenerateCommand implements Runnable {
         meta.put("video", f + "x" + h + "x" + w);
         Tensor batched = latents.reshape(1, latentShape[0], latentShape[1], latentShape[2], latentShape[3]);
         SafetensorsLite.write(out.resolve("latents.safetensors"), Map.of("latents", batched), meta);
+        var previewFrames = LatentPreview.frames(latents, VAE_S);
+        LatentPreview.writeGif(out.resolve("preview.gif"), previewFrames, 25);
+        LatentPreview.writePng(out.resolve("contact_sheet.png"), LatentPreview.contactSheet(previewFrames));
         writeRunJson(c, sched, latentShape, f, h, w, textSource, loadS, sampleS, stepSeconds);
         LOG.log(System.Logger.Level.DEBUG, "wrote " + out.resolve("latents.safetensors"));
         if (!quiet) System.out.printf("latents %s → %s (%.2f s sampling, %s)%n", java.util.Arrays.toString(latentShape),

@@ -46,6 +46,14 @@ class GenerateCommandTest {
         try (var files = Files.list(dir.resolve("a"))) {
             assertFalse(files.anyMatch(p -> p.toString().endsWith(".tmp")), "no temporary files left behind");
         }
+        try (var in = javax.imageio.ImageIO.createImageInputStream(dir.resolve("a/preview.gif").toFile())) {
+            var reader = javax.imageio.ImageIO.getImageReadersByFormatName("gif").next();
+            reader.setInput(in);
+            assertEquals(2, reader.getNumImages(true));           // one GIF frame per latent frame
+            assertEquals(64, reader.getWidth(0));                  // 8 latent pixels × 8
+        }
+        var sheet = javax.imageio.ImageIO.read(dir.resolve("a/contact_sheet.png").toFile());
+        assertEquals(2 * 64 + 3 * 2, sheet.getWidth());
         assertEquals(0, gen(dir.resolve("c"), "--seed", "18"));
         assertNotEquals(lat.toArray()[0], SafetensorsLite.read(dir.resolve("c/latents.safetensors")).readFloat("latents").toArray()[0]);
     }
