@@ -171,9 +171,10 @@ final class GenerateCommand implements Runnable {
         if (!Files.isRegularFile(cfg)) throw new ConfigException(dir + ": no config.json (expected a diffusers transformer folder)");
         WanConfig c = WanConfig.read(cfg);
         Path single = dir.resolve("diffusion_pytorch_model.safetensors");
+        if (!Files.isRegularFile(single)) single = dir.resolve("diffusion_pytorch_model.safetensors.index.json");
         if (!Files.isRegularFile(single))
-            throw new VdqException(dir + ": only a single diffusion_pytorch_model.safetensors is readable until the io "
-                    + "checkpoint reader lands (sharded checkpoints need it)");
+            throw new VdqException.CheckpointException(dir + ": no diffusion_pytorch_model.safetensors or "
+                    + "diffusion_pytorch_model.safetensors.index.json");
         InMemoryTensorSource src = SafetensorsLite.read(single);
         try {
             return WanModel.load(c, src);

@@ -14,78 +14,112 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.channels.FileChannel;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A minimal whole-file safetensors reader (F32/F16/BF16 → float32) and F32 writer for {@code generate}, kept
- * here until the {@code io} package's memory-mapped reader and writer land; then this class goes away.
- * Files are read fully into memory, so it suits text embeddings, latents and small models.
+ * A minimal safetensors reader (F32/F16/BF16 → float32; single files or a shard index) and F32 writer for
+ * {@code generate} and {@code forward}, kept here until the {@code io} package's memory-mapped reader and writer
+ * land; then this class goes away. Every tensor is read into the heap as float32.
  */
 final class SafetensorsLite {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private SafetensorsLite() {}
 
+    /** Reads every tensor of one file, or of all shards named by a {@code *.safetensors.index.json}. */
     static InMemoryTensorSource read(Path file) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new CheckpointException(file + ": cannot read: " + e.getMessage(), e);
-        }
-        if (bytes.length < 8) throw new CheckpointException(file + ": too short for a safetensors file (" + bytes.length + " bytes)");
-        ByteBuffer bb = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        long n = bb.getLong(0);
-        if (n <= 0 || n > bytes.length - 8)
-            throw new CheckpointException(file + ": header length " + n + " does not fit the file of " + bytes.length + " bytes");
-        JsonNode header;
-        try {
-            header = JSON.readTree(new String(bytes, 8, (int) n, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new CheckpointException(file + ": malformed safetensors header: " + e.getMessage(), e);
-        }
-        long base = 8 + n;
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         Map<String, String> meta = new LinkedHashMap<>();
-        for (var e : header.properties()) {
-            if (e.getKey().equals("__metadata__")) {
-                e.getValue().properties().forEach(m -> meta.put(m.getKey(), m.getValue().asText()));
-                continue;
+        if (file.getFileName().toString().endsWith(".index.json")) {
+            JsonNode index;
+            try {
+                index = JSON.readTree(file.toFile());
+            } catch (IOException e) {
+                throw new CheckpointException(file + ": cannot read shard index: " + e.getMessage(), e);
             }
-            JsonNode v = e.getValue();
-            String dtype = v.path("dtype").asText();
-            int[] shape = new int[v.path("shape").size()];
-            long count = 1;
-            for (int i = 0; i < shape.length; i++) { shape[i] = v.get("shape").get(i).asInt(); count *= shape[i]; }
-            long begin = v.path("data_offsets").path(0).asLong(-1), end = v.path("data_offsets").path(1).asLong(-1);
-            int width = switch (dtype) { case "F32" -> 4; case "F16", "BF16" -> 2;
-                default -> throw new CheckpointException(file + ": tensor '" + e.getKey() + "' has dtype " + dtype + ", expected F32, F16 or BF16"); };
-            if (begin < 0 || end - begin != count * width || base + end > bytes.length)
-                throw new CheckpointException(file + ": tensor '" + e.getKey() + "' data_offsets [" + begin + ", " + end
-                        + ") do not hold " + count + " × " + dtype + " inside the file");
-            float[] a = new float[(int) count];
-            for (int i = 0; i < a.length; i++) {
-                int p = (int) (base + begin) + i * width;
-                a[i] = switch (dtype) {
-                    case "F32" -> bb.getFloat(p);
-                    case "F16" -> Float.float16ToFloat(bb.getShort(p));
-                    default -> Float.intBitsToFloat((bb.getShort(p) & 0xffff) << 16);
-                };
-            }
-            tensors.put(e.getKey(), Tensor.of(a, shape));
+            JsonNode map = index.path("weight_map");
+            if (!map.isObject()) throw new CheckpointException(file + ": no weight_map object in the shard index");
+            java.util.Set<String> shards = new java.util.TreeSet<>();
+            map.properties().forEach(e -> shards.add(e.getValue().asText()));
+            for (String shard : shards) readInto(file.resolveSibling(shard), tensors, meta);
+        } else {
+            readInto(file, tensors, meta);
         }
         return new InMemoryTensorSource(tensors, meta);
     }
 
-    /** Writes F32 tensors (sorted by name, as safetensors requires no order) to a temp sibling, then renames. */
-    static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) {
+    private static void readInto(Path file, Map<String, Tensor> tensors, Map<String, String> meta) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size < 8) throw new CheckpointException(file + ": too short for a safetensors file (" + size + " bytes)");
+            long n = read(ch, 0, 8).getLong();
+            if (n <= 0 || n > Math.min(size - 8, 100_000_000L))
+                throw new CheckpointException(file + ": header length " + n + " does not fit the file of " + size + " bytes");
+            JsonNode header;
+            try {
+                header = JSON.readTree(StandardCharsets.UTF_8.decode(read(ch, 8, (int) n)).toString());
+            } catch (IOException e) {
+                throw new CheckpointException(file + ": malformed safetensors header: " + e.getMessage(), e);
+            }
+            long base = 8 + n;
+            for (var e : header.properties()) {
+                if (e.getKey().equals("__metadata__")) {
+                    e.getValue().properties().forEach(m -> meta.put(m.getKey(), m.getValue().asText()));
+                    continue;
+                }
+                JsonNode v = e.getValue();
+                String dtype = v.path("dtype").asText();
+                int[] shape = new int[v.path("shape").size()];
+                long count = 1;
+                for (int i = 0; i < shape.length; i++) { shape[i] = v.get("shape").get(i).asInt(); count *= shape[i]; }
+                long begin = v.path("data_offsets").path(0).asLong(-1), end = v.path("data_offsets").path(1).asLong(-1);
+                int width = switch (dtype) { case "F32" -> 4; case "F16", "BF16" -> 2;
+                    default -> throw new CheckpointException(file + ": tensor '" + e.getKey() + "' has dtype " + dtype + ", expected F32, F16 or BF16"); };
+                if (begin < 0 || end - begin != count * width || base + end > size || count * width > Integer.MAX_VALUE)
+                    throw new CheckpointException(file + ": tensor '" + e.getKey() + "' data_offsets [" + begin + ", " + end
+                            + ") do not hold " + count + " × " + dtype + " inside the file");
+                ByteBuffer bb = read(ch, base + begin, (int) (end - begin));
+                float[] a = new float[(int) count];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = switch (dtype) {
+                        case "F32" -> bb.getFloat(4 * i);
+                        case "F16" -> Float.float16ToFloat(bb.getShort(2 * i));
+                        default -> Float.intBitsToFloat((bb.getShort(2 * i) & 0xffff) << 16);
+                    };
+                }
+                if (tensors.put(e.getKey(), Tensor.of(a, shape)) != null)
+                    throw new CheckpointException(file + ": tensor '" + e.getKey() + "' appears in more than one shard");
+            }
+        } catch (IOException e) {
+            throw new CheckpointException(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    private static ByteBuffer read(FileChannel ch, long pos, int len) throws IOException {
+        ByteBuffer bb = ByteBuffer.allocate(len).order(ByteOrder.LITTLE_ENDIAN);
+        while (bb.hasRemaining()) {
+            if (ch.read(bb, pos + bb.position()) < 0) throw new IOException("unexpected end of file at " + (pos + bb.position()));
+        }
+        return bb.flip();
+    }
+
+    /** Writes F32 tensors, sorted by name, to a temp sibling, then renames it into place. */
+    static void write(Path file, Map<String, Tensor> unordered, Map<String, String> metadata) {
+        // fixed key order everywhere, so equal inputs give byte-identical files
+        Map<String, Tensor> tensors = new java.util.TreeMap<>(unordered);
         Map<String, Object> header = new LinkedHashMap<>();
-        if (!metadata.isEmpty()) header.put("__metadata__", metadata);
+        if (!metadata.isEmpty()) header.put("__metadata__", new LinkedHashMap<>(metadata));
         long off = 0;
         for (var e : tensors.entrySet()) {
             long bytes = 4L * e.getValue().size();
-            header.put(e.getKey(), Map.of("dtype", "F32", "shape", e.getValue().shape().dims(), "data_offsets", new long[]{off, off + bytes}));
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("dtype", "F32");
+            entry.put("shape", e.getValue().shape().dims());
+            entry.put("data_offsets", new long[]{off, off + bytes});
+            header.put(e.getKey(), entry);
             off += bytes;
         }
         try {
