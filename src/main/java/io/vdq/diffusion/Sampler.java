@@ -27,11 +27,13 @@ public final class Sampler {
         for (int i = 0; i < n; i++) {
             float sigma = scheduler.sigma(i), t = scheduler.timestep(i);
             hook.beforeStep(new StepHook.Step(i, n, sigma, t, x, null, null, null));
+            hook.beforePass(i, true);
             Tensor cond = model.predict(x, t, text);
             if (cond.size() != x.size())
                 throw new ShapeException("model output " + cond.shape() + " does not match latents " + x.shape());
             Tensor uncond = null, guided = cond;
             if (cfg) {
+                hook.beforePass(i, false);
                 uncond = model.predict(x, t, negativeText);
                 guided = Tensor.zeros(x.shape().dims());
                 float[] g = guided.data(), c = cond.toArray(), u = uncond.toArray();

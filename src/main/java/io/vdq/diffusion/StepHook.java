@@ -16,5 +16,11 @@ public interface StepHook {
 
     default void beforeStep(Step s) {}
 
+    /**
+     * Just before each model evaluation within a step: the conditional pass, then (with CFG) the unconditional
+     * one, so a method can keep separate settings for the two (as ViDiT-Q does).
+     */
+    default void beforePass(int index, boolean conditional) {}
+
     default void afterStep(Step s) {}
 }

@@ -52,6 +52,9 @@ class SamplerTest {
                 assertNull(st.cond());
                 events.add("before " + st.index() + "/" + st.steps());
             }
+            @Override public void beforePass(int index, boolean conditional) {
+                events.add((conditional ? "cond " : "uncond ") + index);
+            }
             @Override public void afterStep(Step st) {
                 for (int i = 0; i < 2; i++) {
                     float c = st.cond().data()[i], u = st.uncond().data()[i];
@@ -61,7 +64,7 @@ class SamplerTest {
                 events.add("after " + st.index());
             }
         });
-        assertEquals(List.of("before 0/2", "after 0", "before 1/2", "after 1"), events);
+        assertEquals(List.of("before 0/2", "cond 0", "uncond 0", "after 0", "before 1/2", "cond 1", "uncond 1", "after 1"), events);
         // by hand: guided v = 0.5x + t/1000 + (−1) + 3·3 ; Euler x += (σ_{i+1} − σ_i)·v
         float[] ref = {1f, -1f};
         for (int i = 0; i < 2; i++)
