@@ -76,7 +76,8 @@ public final class WanModel implements LinearRegistry {
 
     /**
      * Loads the weights from a source with diffusers names (or the original Wan names, which are mapped).
-     * Every expected tensor must be present with its exact shape and no unexpected tensor may remain.
+     * Every expected tensor must be present with its exact shape and no unexpected tensor may remain. Float32
+     * tensors that cover their whole array are used without a copy (the model then shares them with the source).
      */
     public static WanModel load(WanConfig c, TensorSource src) {
         SequencedMap<String, int[]> expected = WanParameters.expectedShapes(c);
@@ -212,7 +213,7 @@ public final class WanModel implements LinearRegistry {
             throw new ShapeException("Wan latents " + latents.shape() + ": F, H, W must be multiples of the patch size "
                     + c.patchT() + "×" + c.patchH() + "×" + c.patchW());
         if (text.rank() == 3 && text.dim(0) == 1) text = text.row(0);
-        if (text.rank() != 2 || text.dim(1) != c.textDim())
+        if (text.rank() != 2 || text.dim(1) != c.textDim() || text.dim(0) < 1)
             throw new ShapeException("Wan text embeddings: expected [L, " + c.textDim() + "], got " + text.shape());
         KernelBackend kb = Kernels.get();
         int d = c.dim(), l = text.dim(0);
