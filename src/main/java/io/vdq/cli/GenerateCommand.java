@@ -73,6 +73,10 @@ final class GenerateCommand implements Runnable {
     @Option(names = "--width", description = "Video width in pixels, multiple of 16 (default 832; 64 for random:tiny).")
     Integer width;
 
+    @Option(names = "--max-sequence-length", defaultValue = "512",
+            description = "Text embeddings are zero-padded to this many tokens, as diffusers' WanPipeline does (default ${DEFAULT-VALUE}; 0 = no padding).")
+    int maxSequenceLength;
+
     @Option(names = "--out", required = true, description = "Output folder (created if missing).")
     Path out;
 
@@ -108,6 +112,8 @@ final class GenerateCommand implements Runnable {
             throw new ConfigException("--prompt-embeds is required for a trained model (vdq has no text encoder for Wan yet)");
         }
         if (negativeEmbeds != null) negative = readEmbeds(negativeEmbeds, c);
+        text = padText(text, maxSequenceLength, "--prompt-embeds");
+        if (negative != null) negative = padText(negative, maxSequenceLength, "--negative-embeds");
         double loadS = (System.nanoTime() - t0) / 1e9;
 
         Scheduler sched = Scheduler.create(sampler, steps, shift);
@@ -146,6 +152,7 @@ final class GenerateCommand implements Runnable {
         meta.put("prompt_embeds", textSource);
         meta.put("negative_embeds", negativeEmbeds == null ? (guidance > 1 ? "zeros" : "none") : negativeEmbeds.toString());
         meta.put("video", f + "x" + h + "x" + w);
+        meta.put("max_sequence_length", Integer.toString(maxSequenceLength));
         Tensor batched = latents.reshape(1, latentShape[0], latentShape[1], latentShape[2], latentShape[3]);
         SafetensorsLite.write(out.resolve("latents.safetensors"), Map.of("latents", batched), meta);
         var previewFrames = LatentPreview.frames(latents, VAE_S);
@@ -194,6 +201,16 @@ final class GenerateCommand implements Runnable {
         return t;
     }
 
+    /** Zero rows appended up to {@code len} tokens (the pipeline pads the text encoder output to 512). */
+    static Tensor padText(Tensor t, int len, String what) {
+        if (len <= 0 || t.dim(0) == len) return t;
+        if (t.dim(0) > len)
+            throw new ConfigException(what + ": " + t.dim(0) + " tokens exceed --max-sequence-length " + len);
+        Tensor p = Tensor.zeros(len, t.dim(1));
+        System.arraycopy(t.data(), t.offset(), p.data(), 0, t.size());
+        return p;
+    }
+
     private void writeRunJson(WanConfig c, Scheduler sched, int[] latentShape, int f, int h, int w, String textSource,
                               double loadS, double sampleS, double[] stepSeconds) {
         ObjectMapper json = new ObjectMapper();
@@ -211,6 +228,7 @@ final class GenerateCommand implements Runnable {
         for (int i = 0; i <= sched.steps(); i++) sig.add(sched.sigma(i));
         for (int i = 0; i < sched.steps(); i++) ts.add(sched.timestep(i));
         root.put("guidance", guidance);
+        root.put("max_sequence_length", maxSequenceLength);
         root.put("prompt_embeds", textSource);
         root.put("negative_embeds", negativeEmbeds == null ? null : negativeEmbeds.toString());
         ArrayNode video = root.putArray("video_frames_height_width");

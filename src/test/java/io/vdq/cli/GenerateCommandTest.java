@@ -73,4 +73,16 @@ class GenerateCommandTest {
         assertEquals(2, gen(dir.resolve("g"), "--frames", "6"));
         assertFalse(Files.exists(dir.resolve("g/latents.safetensors")));
     }
+
+    @Test
+    void textIsZeroPaddedToTheSequenceLengthLikeThePipeline() {
+        Tensor t = Tensor.of(new float[]{1, 2, 3, 4, 5, 6}, 2, 3);
+        Tensor p = GenerateCommand.padText(t, 4, "x");
+        assertArrayEquals(new int[]{4, 3}, p.shape().dims());
+        assertArrayEquals(new float[]{1, 2, 3, 4, 5, 6, 0, 0, 0, 0, 0, 0}, p.toArray());
+        assertEquals(t, GenerateCommand.padText(t, 0, "x"));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(io.vdq.VdqException.ConfigException.class,
+                () -> GenerateCommand.padText(t, 1, "--prompt-embeds"));
+        assertTrue(e.getMessage().contains("--prompt-embeds: 2 tokens exceed --max-sequence-length 1"), e.getMessage());
+    }
 }
