@@ -144,6 +144,7 @@ final class GenerateCommand implements Runnable {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "vdq-latents");
         meta.put("model", model);
+        meta.put("model_sha256", wan.fingerprint());
         meta.put("sampler", sched.name());
         meta.put("steps", Integer.toString(steps));
         meta.put("shift", Double.toString(shift));
@@ -158,7 +159,7 @@ final class GenerateCommand implements Runnable {
         var previewFrames = LatentPreview.frames(latents, VAE_S);
         LatentPreview.writeGif(out.resolve("preview.gif"), previewFrames, 25);
         LatentPreview.writePng(out.resolve("contact_sheet.png"), LatentPreview.contactSheet(previewFrames));
-        writeRunJson(c, sched, latentShape, f, h, w, textSource, loadS, sampleS, stepSeconds);
+        writeRunJson(c, sched, latentShape, f, h, w, textSource, loadS, sampleS, stepSeconds, meta.get("model_sha256"));
         LOG.log(System.Logger.Level.DEBUG, "wrote " + out.resolve("latents.safetensors"));
         if (!quiet) System.out.printf("latents %s → %s (%.2f s sampling, %s)%n", java.util.Arrays.toString(latentShape),
                 out.resolve("latents.safetensors"), sampleS, sched.name());
@@ -212,11 +213,12 @@ final class GenerateCommand implements Runnable {
     }
 
     private void writeRunJson(WanConfig c, Scheduler sched, int[] latentShape, int f, int h, int w, String textSource,
-                              double loadS, double sampleS, double[] stepSeconds) {
+                              double loadS, double sampleS, double[] stepSeconds, String modelHash) {
         ObjectMapper json = new ObjectMapper();
         ObjectNode root = json.createObjectNode();
         root.put("command", "generate");
         root.put("model", model);
+        root.put("model_sha256", modelHash);
         root.set("config", c.toJsonNode());
         root.put("seed", seed);
         root.put("steps", steps);

@@ -195,6 +195,41 @@ public final class WanModel implements LinearRegistry {
         }
     }
 
+    /**
+     * SHA-256 over the parameters (names, shapes and float32 bits in {@link WanParameters#expectedShapes} order),
+     * as hex; identifies the weights a run used. Needs every linear to be a {@link FloatLinear}.
+     */
+    public String fingerprint() {
+        java.security.MessageDigest md;
+        try {
+            md = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (var e : WanParameters.expectedShapes(c).entrySet()) {
+            String name = e.getKey();
+            md.update((name + Arrays.toString(e.getValue())).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            float[] a;
+            Linear l = name.endsWith(".weight") || name.endsWith(".bias") ? linears.get(name.substring(0, name.lastIndexOf('.'))) : null;
+            if (l != null) {
+                if (!(l instanceof FloatLinear fl))
+                    throw new VdqException("cannot fingerprint '" + name + "': the layer is a " + l.getClass().getSimpleName());
+                a = name.endsWith(".weight") ? fl.weight() : fl.bias();
+            } else {
+                a = nonLinear(name);
+            }
+            for (int i = 0; i < a.length; ) {
+                buf.clear();
+                int n = Math.min(a.length - i, buf.capacity() / 4);
+                buf.asFloatBuffer().put(a, i, n);
+                md.update(buf.array(), 0, 4 * n);
+                i += n;
+            }
+        }
+        return java.util.HexFormat.of().formatHex(md.digest());
+    }
+
     /** Number of parameters. */
     public long parameterCount() {
         long n = 0;

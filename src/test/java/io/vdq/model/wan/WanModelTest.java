@@ -30,6 +30,11 @@ class WanModelTest {
         WanModel b = WanModel.load(TINY, new InMemoryTensorSource(a.toTensors()));
         assertArrayEquals(run(a).toArray(), run(b).toArray());
         assertEquals(WanParameters.expectedShapes(TINY).keySet(), a.toTensors().keySet());
+        assertEquals(a.fingerprint(), b.fingerprint());
+        assertEquals(64, a.fingerprint().length());
+        Map<String, Tensor> t = a.toTensors();
+        t.get("blocks.1.norm2.bias").data()[3] += 1e-6f;
+        assertTrue(!a.fingerprint().equals(WanModel.load(TINY, new InMemoryTensorSource(t)).fingerprint()), "one changed value changes the hash");
     }
 
     @Test
