@@ -87,12 +87,13 @@ final class GenerateCommand implements Runnable {
     public void run() {
         long t0 = System.nanoTime();
         boolean random = model.startsWith("random:");
-        WanModel wan = loadModel();
-        WanConfig c = wan.config();
         int f = frames != null ? frames : random ? 5 : 81;
         int h = height != null ? height : random ? 64 : 480;
         int w = width != null ? width : random ? 64 : 832;
         if (f < 1 || (f - 1) % VAE_T != 0) throw new ConfigException("--frames " + f + ": expected 4k+1 (1, 5, …, 81)");
+        Scheduler sched = Scheduler.create(sampler, steps, shift); // checks --sampler/--steps/--shift before loading
+        WanModel wan = loadModel();
+        WanConfig c = wan.config();
         int spatial = VAE_S * Math.max(c.patchH(), c.patchW());
         if (h <= 0 || w <= 0 || h % spatial != 0 || w % spatial != 0)
             throw new ConfigException("--height/--width " + h + "×" + w + ": expected positive multiples of " + spatial);
@@ -116,7 +117,6 @@ final class GenerateCommand implements Runnable {
         if (negative != null) negative = padText(negative, maxSequenceLength, "--negative-embeds");
         double loadS = (System.nanoTime() - t0) / 1e9;
 
-        Scheduler sched = Scheduler.create(sampler, steps, shift);
         Tensor noise = Sampler.noise(seed, latentShape);
         PrintStream err = System.err;
         long[] stepStart = new long[1];
