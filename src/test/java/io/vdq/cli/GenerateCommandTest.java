@@ -1,0 +1,88 @@
+package io.vdq.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vdq.io.InMemoryTensorSource;
+import io.vdq.tensor.Tensor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GenerateCommandTest {
+    @TempDir Path dir;
+
+    private int gen(Path out, String... extra) {
+        String[] base = {"generate", "--model", "random:tiny", "--steps", "3", "--quiet", "--out", out.toString()};
+        String[] args = new String[base.length + extra.length];
+        System.arraycopy(base, 0, args, 0, base.length);
+        System.arraycopy(extra, 0, args, base.length, extra.length);
+        return Main.run(args);
+    }
+
+    @Test
+    void sameSeedWritesIdenticalLatentsAndARunRecord() throws Exception {
+        assertEquals(0, gen(dir.resolve("a"), "--seed", "17"));
+        assertEquals(0, gen(dir.resolve("b"), "--seed", "17"));
+        byte[] a = Files.readAllBytes(dir.resolve("a/latents.safetensors"));
+        assertArrayEquals(a, Files.readAllBytes(dir.resolve("b/latents.safetensors")));
+        InMemoryTensorSource src = SafetensorsLite.read(dir.resolve("a/latents.safetensors"));
+        Tensor lat = src.readFloat("latents");
+        assertArrayEquals(new int[]{1, 4, 2, 8, 8}, lat.shape().dims()); // 5 frames → 2 latent frames, 64 px → 8
+        assertEquals("17", src.metadata().get("seed"));
+        assertEquals("unipc", src.metadata().get("sampler"));
+        JsonNode run = new ObjectMapper().readTree(dir.resolve("a/run.json").toFile());
+        assertEquals(17, run.get("seed").asInt());
+        assertEquals(4, run.get("scheduler").get("sigmas").size());
+        assertEquals(24, run.get("config").get("num_attention_heads").asInt() * run.get("config").get("attention_head_dim").asInt());
+        assertTrue(run.get("timings_s").get("sampling").asDouble() >= 0);
+        try (var files = Files.list(dir.resolve("a"))) {
+            assertFalse(files.anyMatch(p -> p.toString().endsWith(".tmp")), "no temporary files left behind");
+        }
+        try (var in = javax.imageio.ImageIO.createImageInputStream(dir.resolve("a/preview.gif").toFile())) {
+            var reader = javax.imageio.ImageIO.getImageReadersByFormatName("gif").next();
+            reader.setInput(in);
+            assertEquals(2, reader.getNumImages(true));           // one GIF frame per latent frame
+            assertEquals(64, reader.getWidth(0));                  // 8 latent pixels × 8
+        }
+        var sheet = javax.imageio.ImageIO.read(dir.resolve("a/contact_sheet.png").toFile());
+        assertEquals(2 * 64 + 3 * 2, sheet.getWidth());
+        assertEquals(0, gen(dir.resolve("c"), "--seed", "18"));
+        assertNotEquals(lat.toArray()[0], SafetensorsLite.read(dir.resolve("c/latents.safetensors")).readFloat("latents").toArray()[0]);
+    }
+
+    @Test
+    void promptEmbeddingsFromAFileAreUsed() {
+        Path emb = dir.resolve("emb.safetensors");
+        SafetensorsLite.write(emb, Map.of("prompt_embeds", Tensor.randn(3, 1, 6, 16)), Map.of());
+        assertEquals(0, gen(dir.resolve("e"), "--prompt-embeds", emb.toString(), "--sampler", "euler", "--cfg", "1"));
+        assertTrue(Files.exists(dir.resolve("e/latents.safetensors")));
+        SafetensorsLite.write(emb, Map.of("prompt_embeds", Tensor.randn(3, 6, 8)), Map.of());
+        assertEquals(2, gen(dir.resolve("f"), "--prompt-embeds", emb.toString()));
+    }
+
+    @Test
+    void badFrameCountIsRefused() {
+        assertEquals(2, gen(dir.resolve("g"), "--frames", "6"));
+        assertFalse(Files.exists(dir.resolve("g/latents.safetensors")));
+    }
+
+    @Test
+    void textIsZeroPaddedToTheSequenceLengthLikeThePipeline() {
+        Tensor t = Tensor.of(new float[]{1, 2, 3, 4, 5, 6}, 2, 3);
+        Tensor p = GenerateCommand.padText(t, 4, "x");
+        assertArrayEquals(new int[]{4, 3}, p.shape().dims());
+        assertArrayEquals(new float[]{1, 2, 3, 4, 5, 6, 0, 0, 0, 0, 0, 0}, p.toArray());
+        assertEquals(t, GenerateCommand.padText(t, 0, "x"));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(io.vdq.VdqException.ConfigException.class,
+                () -> GenerateCommand.padText(t, 1, "--prompt-embeds"));
+        assertTrue(e.getMessage().contains("--prompt-embeds: 2 tokens exceed --max-sequence-length 1"), e.getMessage());
+    }
+}
