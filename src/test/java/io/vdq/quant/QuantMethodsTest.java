@@ -58,4 +58,21 @@ class QuantMethodsTest {
         QuantMethods.apply(m, twice, Calibration.none());
         assertThrows(ConfigException.class, () -> QuantMethods.apply(m, twice, Calibration.none()), "quantizing twice");
     }
+
+    @Test
+    void probedWeightErrorAgreesWithTheMethodsOwnReport() {
+        for (String preset : new String[]{"w8a8-minmax", "w4a4-quarot"}) {
+            FakeRegistry m = FakeRegistry.wanLike(2, 1, 16, 32);
+            var before = new java.util.LinkedHashMap<>(m.linears());
+            QuantReport rep = QuantMethods.apply(m, Presets.get(preset), Calibration.none());
+            var probe = io.vdq.eval.LayerErrorReport.compare(before, m.linears(), 0, 1);
+            assertEquals(rep.layers().size(), probe.rows().size());
+            for (int i = 0; i < rep.layers().size(); i++) {
+                assertEquals(rep.layers().get(i).name(), probe.rows().get(i).name());
+                // an orthogonal rotation keeps the Frobenius error, so both bases give the same relative error
+                assertEquals(rep.layers().get(i).weightRelL2(), probe.rows().get(i).weight().relL2(),
+                        1e-4 * rep.layers().get(i).weightRelL2() + 1e-6, preset + " " + rep.layers().get(i).name());
+            }
+        }
+    }
 }
