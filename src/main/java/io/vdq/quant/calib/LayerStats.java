@@ -5,8 +5,8 @@ import java.util.SplittableRandom;
 
 /**
  * Input statistics of one linear layer, accumulated call by call (thread-safe: calls are serialised). Abs maxima
- * are floats; XᵀX is accumulated in double, each entry summed over tokens in call order, so the result does not
- * depend on the thread count.
+ * are floats; XᵀX is accumulated in double, in chunks of tokens taken in call order, each entry by one thread,
+ * so the result does not depend on the thread count.
  */
 public final class LayerStats {
     private final String name;
@@ -17,7 +17,7 @@ public final class LayerStats {
     private final double[] xtx;             // in × in, full symmetric
     private final float[] samples;          // maxSamples × in
     private final SplittableRandom rng;
-    private long tokens, calls;
+    private long tokens, calls, xtxTokens;
     private int kept;
 
     public LayerStats(String name, int in, int steps, StatsRequest req) {
@@ -57,21 +57,51 @@ public final class LayerStats {
         tokens += rows;
     }
 
-    private void accumulateXtx(float[] x, int off, int rows) {
-        // column-major copy so each (i, j) dot product reads contiguous memory; rows of XᵀX are split over threads
-        double[] xt = new double[in * rows];
-        for (int r = 0; r < rows; r++) for (int j = 0; j < in; j++) xt[j * rows + r] = x[off + r * in + j];
-        Parallel.range(in, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                int bi = i * rows;
-                for (int j = i; j < in; j++) {
-                    int bj = j * rows;
-                    double s = 0;
-                    for (int r = 0; r < rows; r++) s += xt[bi + r] * xt[bj + r];
-                    xtx[i * in + j] += s;
+    /** Tokens per transposed chunk (bounds the scratch copy to 256·K doubles). */
+    static final int XTX_CHUNK = 256;
+
+    private void accumulateXtx(float[] x, int off, int allRows) {
+        int stride = req.xtxStride();
+        if (stride > 1) { // the kept tokens of this call: (tokens seen before + r) divisible by stride
+            int first = (int) Math.floorMod(-tokens, (long) stride);
+            int kept = first >= allRows ? 0 : (allRows - first + stride - 1) / stride;
+            float[] sub = new float[kept * in];
+            for (int t = 0; t < kept; t++) System.arraycopy(x, off + (first + t * stride) * in, sub, t * in, in);
+            x = sub;
+            off = 0;
+            allRows = kept;
+            xtxTokens += kept;
+        } else xtxTokens += allRows;
+        int rows = allRows;
+        float[] xs = x;
+        int xo = off;
+        // per chunk of tokens: a column-major double copy, then each upper-triangle entry (i, j) is a contiguous
+        // dot product in double, four columns j at a time (independent sums); rows i are split over threads
+        double[] xt = new double[in * Math.max(1, Math.min(rows, XTX_CHUNK))];
+        for (int r0 = 0; r0 < rows; r0 += XTX_CHUNK) {
+            int n = Math.min(XTX_CHUNK, rows - r0), base = xo + r0 * in;
+            for (int r = 0; r < n; r++) for (int j = 0; j < in; j++) xt[j * n + r] = xs[base + r * in + j];
+            Parallel.range(in, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    int bi = i * n, j = i;
+                    for (; j + 3 < in; j += 4) {
+                        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                        int b0 = j * n, b1 = b0 + n, b2 = b1 + n, b3 = b2 + n;
+                        for (int r = 0; r < n; r++) {
+                            double xi = xt[bi + r];
+                            s0 += xi * xt[b0 + r]; s1 += xi * xt[b1 + r]; s2 += xi * xt[b2 + r]; s3 += xi * xt[b3 + r];
+                        }
+                        int c = i * in + j;
+                        xtx[c] += s0; xtx[c + 1] += s1; xtx[c + 2] += s2; xtx[c + 3] += s3;
+                    }
+                    for (; j < in; j++) {
+                        double s0 = 0;
+                        for (int r = 0, bj = j * n; r < n; r++) s0 += xt[bi + r] * xt[bj + r];
+                        xtx[i * in + j] += s0;
+                    }
                 }
-            }
-        });
+            });
+        }
     }
 
     private void sample(float[] x, int off, int rows) {
@@ -89,6 +119,8 @@ public final class LayerStats {
     public int inFeatures() { return in; }
     public synchronized long tokens() { return tokens; }
     public synchronized long calls() { return calls; }
+    /** Tokens that went into XᵀX (fewer than {@link #tokens} when a stride was asked for). */
+    public synchronized long xtxTokens() { return xtxTokens; }
 
     /** Per-channel max |x| over everything recorded (copy), or null if not requested. */
     public synchronized float[] absMax() { return absMax == null ? null : absMax.clone(); }

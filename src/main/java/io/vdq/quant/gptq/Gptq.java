@@ -19,6 +19,9 @@ import io.vdq.tensor.Parallel;
 public final class Gptq {
     private Gptq() {}
 
+    /** Rows processed together (shares each row of U across the tile). */
+    static final int TILE = 32;
+
     /** Codes, parameters and dequantized weights of one layer. */
     public record Result(int[] codes, QuantParams params, float[] dequantized) {}
 
@@ -57,24 +60,36 @@ public final class Gptq {
         }
         int[] codes = new int[out * k];
         int qmin = p.qmin(), qmax = p.qmax();
-        Parallel.range(out, (from, to) -> {
-            double[] row = new double[k];
-            for (int r = from; r < to; r++) {
-                for (int i = 0; i < k; i++) row[i] = wf[r * k + perm[i]];
+        // rows are independent; a tile of rows walks the columns together so that each row of U is read from cache
+        // once per tile instead of once per row (same arithmetic per row, so the same bits for any tiling)
+        Parallel.range(out, TILE, (from, to) -> {
+            double[] rows = new double[TILE * k];
+            double[] err = new double[TILE];
+            for (int t0 = from; t0 < to; t0 += TILE) {
+                int nt = Math.min(TILE, to - t0);
+                for (int t = 0; t < nt; t++) for (int i = 0; i < k; i++) rows[t * k + i] = wf[(t0 + t) * k + perm[i]];
                 for (int i = 0; i < k; i++) {
                     int col = perm[i];
-                    int pi = p.index(r, col);
-                    if (lazyGroups && col % groupSize == 0) {
-                        double mn = 0, mx = 0;
-                        for (int j = i; j < Math.min(k, i + groupSize); j++) { mn = Math.min(mn, row[j]); mx = Math.max(mx, row[j]); }
-                        UniformQuantizer.setParams(mn, mx, bits, symmetric, p.scale(), p.zero(), pi);
+                    for (int t = 0; t < nt; t++) {
+                        int r = t0 + t, bt = t * k;
+                        int pi = p.index(r, col);
+                        if (lazyGroups && col % groupSize == 0) {
+                            double mn = 0, mx = 0;
+                            for (int j = i; j < Math.min(k, i + groupSize); j++) { mn = Math.min(mn, rows[bt + j]); mx = Math.max(mx, rows[bt + j]); }
+                            UniformQuantizer.setParams(mn, mx, bits, symmetric, p.scale(), p.zero(), pi);
+                        }
+                        float s = p.scale()[pi];
+                        int z = p.zero()[pi];
+                        int q = UniformQuantizer.code((float) rows[bt + i], s, z, qmin, qmax);
+                        codes[r * k + col] = q;
+                        err[t] = (rows[bt + i] - (double) (s * (q - z))) / u[i * k + i];
                     }
-                    float s = p.scale()[pi];
-                    int z = p.zero()[pi];
-                    int q = UniformQuantizer.code((float) row[i], s, z, qmin, qmax);
-                    codes[r * k + col] = q;
-                    double err = (row[i] - (double) (s * (q - z))) / u[i * k + i];
-                    for (int j = i + 1; j < k; j++) row[j] -= err * u[i * k + j];
+                    int bu = i * k;
+                    for (int t = 0; t < nt; t++) {
+                        double e = err[t];
+                        int bt = t * k;
+                        for (int j = i + 1; j < k; j++) rows[bt + j] -= e * u[bu + j];
+                    }
                 }
             }
         });
@@ -83,58 +98,46 @@ public final class Gptq {
         return new Result(codes, p, deq);
     }
 
-    /** U (upper triangular, row-major K×K) with Uᵀ·U = A⁻¹ for a symmetric positive definite A. */
+    /**
+     * U (upper triangular, row-major K×K) with Uᵀ·U = A⁻¹ for a symmetric positive definite A, without forming A⁻¹:
+     * factor A = V·Vᵀ with V upper triangular (Cholesky of A with rows and columns reversed), then
+     * A⁻¹ = V⁻ᵀ·V⁻¹, so U = V⁻¹ (its diagonal is positive, so it is the Cholesky factor). Two K³/6 passes, both
+     * reading rows contiguously; rows of U are independent and computed in parallel.
+     */
     static double[] upperCholeskyOfInverse(double[] a, int k, String layer) {
-        double[] l = cholesky(a, k, layer);
-        // Linv: inverse of the lower triangular L, by forward substitution, one column per task
-        double[] li = new double[k * k];
-        Parallel.range(k, (from, to) -> {
-            for (int c = from; c < to; c++) {
-                li[c * k + c] = 1 / l[c * k + c];
-                for (int i = c + 1; i < k; i++) {
-                    double s = 0;
-                    for (int m = c; m < i; m++) s -= l[i * k + m] * li[m * k + c];
-                    li[i * k + c] = s / l[i * k + i];
-                }
-            }
-        });
-        // A⁻¹ = Linvᵀ · Linv: (i, j) = Σ_{m ≥ max(i,j)} Linv[m][i] · Linv[m][j]
-        double[] inv = new double[k * k];
-        Parallel.range(k, (from, to) -> {
-            for (int i = from; i < to; i++)
-                for (int j = i; j < k; j++) {
-                    double s = 0;
-                    for (int m = j; m < k; m++) s += li[m * k + i] * li[m * k + j];
-                    inv[i * k + j] = s;
-                    inv[j * k + i] = s;
-                }
-        });
-        double[] l2 = cholesky(inv, k, layer);
-        double[] u = new double[k * k];
-        for (int i = 0; i < k; i++) for (int j = i; j < k; j++) u[i * k + j] = l2[j * k + i];
-        return u;
-    }
-
-    /** Lower Cholesky factor of a symmetric positive definite K×K matrix (row-major). */
-    static double[] cholesky(double[] a, int k, String layer) {
-        double[] l = new double[k * k];
-        for (int j = 0; j < k; j++) {
+        double[] v = new double[k * k]; // upper: A = V·Vᵀ
+        for (int j = k - 1; j >= 0; j--) {
             double d = a[j * k + j];
-            for (int m = 0; m < j; m++) d -= l[j * k + m] * l[j * k + m];
+            for (int m = j + 1; m < k; m++) d -= v[j * k + m] * v[j * k + m];
             if (!(d > 0))
                 throw new ConfigException("GPTQ " + layer + ": Hessian is not positive definite at column " + j
                         + " (pivot " + d + "); raise recipe option 'damp' or use more calibration data");
-            double ljj = Math.sqrt(d);
-            l[j * k + j] = ljj;
+            double vjj = Math.sqrt(d);
+            v[j * k + j] = vjj;
             int jj = j;
-            Parallel.range(k - j - 1, (from, to) -> {
-                for (int i = jj + 1 + from; i < jj + 1 + to; i++) {
+            Parallel.range(jj, (from, to) -> {
+                for (int i = from; i < to; i++) {
                     double s = a[i * k + jj];
-                    for (int m = 0; m < jj; m++) s -= l[i * k + m] * l[jj * k + m];
-                    l[i * k + jj] = s / ljj;
+                    for (int m = jj + 1; m < k; m++) s -= v[i * k + m] * v[jj * k + m];
+                    v[i * k + jj] = s / vjj;
                 }
             });
         }
-        return l;
+        double[] t = new double[k * k]; // Vᵀ, lower, so that columns of V are contiguous rows of t
+        for (int i = 0; i < k; i++) for (int j = i; j < k; j++) t[j * k + i] = v[i * k + j];
+        double[] u = new double[k * k]; // U·V = I, row by row: U[i][j] = −Σ_{m=i..j−1} U[i][m]·V[m][j] / V[j][j]
+        Parallel.range(k, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                int bi = i * k;
+                u[bi + i] = 1 / t[i * k + i];
+                for (int j = i + 1; j < k; j++) {
+                    double s = 0;
+                    int bj = j * k;
+                    for (int m = i; m < j; m++) s += u[bi + m] * t[bj + m];
+                    u[bi + j] = -s / t[bj + j];
+                }
+            }
+        });
+        return u;
     }
 }

@@ -23,7 +23,7 @@ import java.util.SequencedMap;
  * GPTQ over the selected layers. Options: {@code damp} (fraction of mean diag H, default 0.01), {@code act_order}
  * (default false), {@code layers_per_pass} (0 = all at once; otherwise the layers are processed in forward order in
  * chunks, each chunk calibrated on a model whose earlier chunks are already quantized — sequential GPTQ, and only one
- * chunk's K² Hessians in memory).
+ * chunk's K² Hessians in memory), {@code token_stride} (the Hessian uses every n-th calibration token, default 1).
  */
 public final class GptqMethod implements QuantMethod {
     private static final System.Logger LOG = System.getLogger("io.vdq.quant.gptq");
@@ -39,6 +39,8 @@ public final class GptqMethod implements QuantMethod {
         if (!(damp >= 0)) throw new ConfigException("recipe option 'damp' = " + damp + ": expected >= 0");
         boolean actOrder = r.optBool("act_order", false);
         int perPass = r.optInt("layers_per_pass", 0);
+        int stride = r.optInt("token_stride", 1);
+        if (stride < 1) throw new ConfigException("recipe option 'token_stride' = " + stride + ": expected >= 1");
         SequencedMap<String, FloatLinear> targets = QuantTargets.select(model, r);
         List<String> names = new ArrayList<>(targets.keySet());
         int chunk = perPass <= 0 ? names.size() : perPass;
@@ -46,11 +48,11 @@ public final class GptqMethod implements QuantMethod {
         List<LayerReport> rows = new ArrayList<>();
         for (int c0 = 0; c0 < names.size(); c0 += chunk) {
             List<String> part = names.subList(c0, Math.min(names.size(), c0 + chunk));
-            SequencedMap<String, LayerStats> stats = Recorder.record(model, part, calibration, StatsRequest.hessian());
+            SequencedMap<String, LayerStats> stats = Recorder.record(model, part, calibration, StatsRequest.hessian(stride));
             for (Map.Entry<String, LayerStats> e : stats.entrySet()) {
                 FloatLinear f = targets.get(e.getKey());
                 double[] h = e.getValue().xtx();
-                double n = e.getValue().tokens();
+                double n = e.getValue().xtxTokens();
                 for (int i = 0; i < h.length; i++) h[i] /= n;
                 long t0 = System.nanoTime();
                 Gptq.Result res = Gptq.quantize(e.getKey(), f.weight(), f.outFeatures(), f.inFeatures(), h, r.weightBits(),

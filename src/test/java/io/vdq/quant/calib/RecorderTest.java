@@ -58,6 +58,26 @@ class RecorderTest {
     }
 
     @Test
+    void tokenStrideKeepsEveryNthTokenAcrossCalls() {
+        int in = 5, rows = 7, calls = 3, stride = 3;
+        FakeRegistry m = new FakeRegistry().put("a", FakeRegistry.linear(1, 2, in));
+        float[][] xs = new float[calls][];
+        for (int i = 0; i < calls; i++) xs[i] = Tensor.randn(200 + i, rows, in).data();
+        Calibration cal = Calibration.of(0, tag -> {
+            for (float[] x : xs) m.linears().get("a").forward(x, 0, rows, new float[rows * 2], 0);
+        });
+        var st = Recorder.record(m, List.of("a"), cal, StatsRequest.hessian(stride)).get("a");
+        assertEquals(7, st.xtxTokens()); // global token indices 0, 3, …, 18 of 21
+        double[] h = st.xtx();
+        for (int i = 0; i < in; i++)
+            for (int j = 0; j < in; j++) {
+                double s = 0;
+                for (int g = 0; g < calls * rows; g += stride) s += (double) xs[g / rows][(g % rows) * in + i] * xs[g / rows][(g % rows) * in + j];
+                assertEquals(s, h[i * in + j], 1e-9 * Math.max(1, Math.abs(s)));
+            }
+    }
+
+    @Test
     void layersAreRestoredWhenCalibrationFails() {
         FakeRegistry m = new FakeRegistry().put("a", FakeRegistry.linear(1, 5, 4));
         Linear orig = m.linears().get("a");

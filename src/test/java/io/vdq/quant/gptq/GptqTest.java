@@ -107,6 +107,23 @@ class GptqTest {
     }
 
     @Test
+    void bitIdenticalForAnyThreadCount() {
+        float[] w = FakeRegistry.linear(14, OUT, K).weight();
+        double[] h = hessian(correlatedInputs(8));
+        int before = io.vdq.tensor.Parallel.threads();
+        try {
+            int[] ref = null;
+            for (int t : new int[]{1, 2, 3}) {
+                io.vdq.tensor.Parallel.setThreads(t);
+                int[] codes = Gptq.quantize("t", w, OUT, K, h, 4, true, Granularity.PER_GROUP, 16, 0.01, true).codes();
+                if (ref == null) ref = codes; else assertArrayEquals(ref, codes, "threads " + t);
+            }
+        } finally {
+            io.vdq.tensor.Parallel.setThreads(before);
+        }
+    }
+
+    @Test
     void upperCholeskyFactorInvertsTheMatrix() {
         double[] a = hessian(correlatedInputs(7));
         for (int i = 0; i < K; i++) a[i * K + i] += 0.01;
