@@ -65,4 +65,27 @@ class QuantizedLinearTest {
             for (int i = 0; i < y.length; i++) assertEquals(ref[i], y[i], 1e-4, "bits " + b);
         }
     }
+
+    @Test
+    void staticMinMaxActivationsMatchAManualPerTensorQuantizer() {
+        String name = "blocks.0.attn1.to_q";
+        int out = 4, in = 8, rows = 6;
+        FakeRegistry m = new FakeRegistry().put(name, FakeRegistry.linear(21, out, in));
+        float[] calib = Tensor.randn(22, rows, in).data();
+        Recipe r = Recipe.of("t", "minmax", 16, 8, java.util.Map.of("static_activations", true));
+        new io.vdq.quant.minmax.MinMaxMethod().apply(m, r, TestData.feed(m, name, new float[][]{calib}, rows));
+        QuantizedLinear q = (QuantizedLinear) m.linears().get(name);
+        double amax = 0;
+        for (float v : calib) amax = Math.max(amax, Math.abs(v));
+        float s = (float) (amax / 127);
+        assertEquals(s, q.activations().staticParams().scale()[0], 1e-7f * s);
+        float[] x = Tensor.randn(23, 2, in).data();
+        x[3] = 50f; // beyond the calibrated range: clamps to the top code
+        float[] xq = x.clone();
+        for (int i = 0; i < xq.length; i++) xq[i] = s * (float) Math.max(-128, Math.min(127, Math.rint(x[i] / s)));
+        double[] ref = reference(xq, 2, ((FloatLinear) FakeRegistry.linear(21, out, in)).weight(), FakeRegistry.linear(21, out, in).bias(), out, in);
+        float[] y = new float[2 * out];
+        q.forward(x, 0, 2, y, 0);
+        for (int i = 0; i < y.length; i++) assertEquals(ref[i], y[i], 1e-4);
+    }
 }
