@@ -88,4 +88,20 @@ class QuantizedLinearTest {
         q.forward(x, 0, 2, y, 0);
         for (int i = 0; i < y.length; i++) assertEquals(ref[i], y[i], 1e-4);
     }
+
+    @Test
+    void longCallsAreChunkedWithoutChangingPerRowResults() {
+        int out = 3, in = 1 << 12, rows = 2 * (QuantizedLinear.CHUNK_FLOATS / in) + 5; // three chunks
+        FloatLinear f = FakeRegistry.linear(31, out, in);
+        QuantizedLinear q = QuantizedLinear.roundToNearest(f, 4, true, Granularity.PER_CHANNEL, 0,
+                InputTransform.hadamard(new Hadamard(in, 256, 3)), ActivationQuantizer.perToken(new ActivationBits(4), true));
+        float[] x = Tensor.randn(32, rows, in).data();
+        float[] y = new float[rows * out];
+        q.forward(x, 0, rows, y, 0);
+        for (int r : new int[]{0, 1023, 1024, rows - 1}) { // each row alone through the same layer
+            float[] yr = new float[out];
+            q.forward(java.util.Arrays.copyOfRange(x, r * in, (r + 1) * in), 0, 1, yr, 0);
+            for (int o = 0; o < out; o++) assertEquals(yr[o], y[r * out + o], 1e-5f * (1 + Math.abs(yr[o])), "row " + r);
+        }
+    }
 }
