@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
                 BenchCommand.class,
                 GenerateCommand.class,
                 ForwardCommand.class,
+                RecipesCommand.class,
         })
 public final class Main implements Runnable {
     @Option(names = "--verbose", description = "Print stack traces on errors.", scope = CommandLine.ScopeType.INHERIT)
