@@ -1,6 +1,7 @@
 package io.vdq.io;
 
 import io.vdq.VdqException.CheckpointException;
+import io.vdq.VdqException.ShapeException;
 import io.vdq.tensor.Tensor;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -87,7 +88,11 @@ public final class SafetensorsFile implements TensorSource {
             throw new CheckpointException(source + ": tensor '" + name + "' " + i.dtype() + " " + java.util.Arrays.toString(i.shape())
                     + " has " + n + " elements, more than one float array holds; use segment()");
         float[] v = TensorCodec.toFloats(segment(name), i.dtype(), (int) n);
-        return Tensor.of(v, shapeInts(i));
+        try {
+            return Tensor.of(v, shapeInts(i));
+        } catch (ShapeException e) {   // e.g. [2^31-1, 0]: empty, but not a shape vdq's tensors can hold
+            throw new CheckpointException(source + ": tensor '" + name + "': " + e.getMessage(), e);
+        }
     }
 
     private int[] shapeInts(TensorInfo i) {

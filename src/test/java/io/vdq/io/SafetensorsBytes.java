@@ -21,6 +21,13 @@ final class SafetensorsBytes {
         return b.array();
     }
 
+    /** The declared header length of an image (its first 8 bytes, little-endian), clamped to [0, 2^31). */
+    static long readLength(byte[] image) {
+        if (image.length < 8) return 0;
+        long n = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        return n < 0 || n > Integer.MAX_VALUE ? 0 : n;
+    }
+
     static byte[] le(long... values) {
         ByteBuffer b = ByteBuffer.allocate(8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
         for (long v : values) b.putLong(v);
