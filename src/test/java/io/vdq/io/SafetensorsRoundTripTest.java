@@ -236,6 +236,30 @@ class SafetensorsRoundTripTest {
     }
 
     @Test
+    void mapsFilesLargerThanTwoGigabytes() throws IOException {
+        // A sparse 2 GiB + 24 byte file: a U8 tensor spanning 2^31 + 8 bytes, then an F32 pair past the 2 GiB mark.
+        long big = (1L << 31) + 8;
+        String h = "{\"big\":{\"dtype\":\"U8\",\"shape\":[" + big + "],\"data_offsets\":[0," + big + "]},"
+                + "\"tail\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[" + big + "," + (big + 8) + "]}}";
+        byte[] head = SafetensorsBytes.image(h, new byte[0]);
+        Path f = dir.resolve("big.safetensors");
+        try (var raf = new java.io.RandomAccessFile(f.toFile(), "rw")) {
+            raf.write(head);
+            raf.seek(head.length + big);
+            raf.write(SafetensorsBytes.leFloats(3.25f, -7f));
+        }
+        try (SafetensorsFile s = SafetensorsFile.open(f)) {
+            assertEquals(head.length + big + 8, s.fileSize());
+            assertArrayEquals(new float[]{3.25f, -7f}, s.readFloat("tail").toArray());
+            assertEquals(big, s.segment("big").byteSize());
+            assertEquals(0, s.segment("big").get(ValueLayout.JAVA_BYTE, big - 1));
+            CheckpointException e = assertThrows(CheckpointException.class, () -> s.readFloat("big"));
+            assertTrue(e.getMessage().contains("more than one float array holds; use segment()"), e.getMessage());
+            assertThrows(CheckpointException.class, () -> s.readBytes("big"));
+        }
+    }
+
+    @Test
     void inMemorySourceExposesF32BytesThroughTheDefaultAccessors() {
         var src = new InMemoryTensorSource(Map.of("w", Tensor.of(new float[]{1.5f, -2f}, 2)));
         byte[] raw = src.readBytes("w");
