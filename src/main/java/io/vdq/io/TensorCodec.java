@@ -42,8 +42,7 @@ public final class TensorCodec {
         float[] out = new float[n];
         rangeOf(n, (from, to) -> {
             switch (dt) {
-                case F16 -> { for (int i = from; i < to; i++) out[i] = Float.float16ToFloat(seg.get(I16, 2L * i)); }
-                case BF16 -> { for (int i = from; i < to; i++) out[i] = bf16ToFloat(seg.get(I16, 2L * i)); }
+                case F16, BF16 -> halves(seg, dt == DType.BF16, out, from, to);
                 case I8 -> { for (int i = from; i < to; i++) out[i] = seg.get(ValueLayout.JAVA_BYTE, i); }
                 case U8 -> { for (int i = from; i < to; i++) out[i] = seg.get(ValueLayout.JAVA_BYTE, i) & 0xFF; }
                 case BOOL -> { for (int i = from; i < to; i++) out[i] = seg.get(ValueLayout.JAVA_BYTE, i) != 0 ? 1f : 0f; }
@@ -53,6 +52,17 @@ public final class TensorCodec {
             }
         });
         return out;
+    }
+
+    /** F16/BF16 elements [from, to) to float, through a small bulk-copied short[] buffer (faster than per-element reads). */
+    private static void halves(MemorySegment seg, boolean bf16, float[] out, int from, int to) {
+        short[] buf = new short[Math.min(4096, to - from)];
+        for (int i = from; i < to; i += buf.length) {
+            int c = Math.min(buf.length, to - i);
+            MemorySegment.copy(seg, I16, 2L * i, buf, 0, c);
+            if (bf16) for (int k = 0; k < c; k++) out[i + k] = Float.intBitsToFloat(buf[k] << 16);
+            else for (int k = 0; k < c; k++) out[i + k] = Float.float16ToFloat(buf[k]);
+        }
     }
 
     /** Decodes integer dtypes (I8, U8, I32, I64, BOOL) to int; I64 values outside int range are refused. */
@@ -97,8 +107,15 @@ public final class TensorCodec {
     public static void encode(String where, float[] src, int off, int n, long firstIndex, DType dt, MemorySegment dst) {
         switch (dt) {
             case F32 -> MemorySegment.copy(src, off, dst, F32, 0, n);
-            case F16 -> { for (int i = 0; i < n; i++) dst.set(I16, 2L * i, Float.floatToFloat16(src[off + i])); }
-            case BF16 -> { for (int i = 0; i < n; i++) dst.set(I16, 2L * i, floatToBf16(src[off + i])); }
+            case F16, BF16 -> {
+                short[] buf = new short[Math.min(4096, n)];
+                for (int i = 0; i < n; i += buf.length) {
+                    int c = Math.min(buf.length, n - i);
+                    if (dt == DType.F16) for (int k = 0; k < c; k++) buf[k] = Float.floatToFloat16(src[off + i + k]);
+                    else for (int k = 0; k < c; k++) buf[k] = floatToBf16(src[off + i + k]);
+                    MemorySegment.copy(buf, 0, dst, I16, 2L * i, c);
+                }
+            }
             case I8, U8, I32 -> {
                 long lo = dt == DType.I8 ? Byte.MIN_VALUE : dt == DType.I32 ? Integer.MIN_VALUE : 0;
                 long hi = dt == DType.I8 ? Byte.MAX_VALUE : dt == DType.U8 ? 255 : Integer.MAX_VALUE;

@@ -131,10 +131,11 @@ class SafetensorsRoundTripTest {
             var hs = s.segment("h");
             for (int i = 0; i < all.length; i++) {
                 short bits = hs.get(TensorCodec.I16, 2L * i);
-                assertEquals(nearestF16(all[i]), decodeF16(bits), "F16 of " + all[i]);
-                assertEquals(nearestF16(all[i]), h[i], "F16 of " + all[i]);
-                assertEquals(nearestBf16(all[i]), b[i], "BF16 of " + all[i]);
-                assertEquals(Float.floatToRawIntBits(all[i]) < 0, (bits & 0x8000) != 0, "sign of " + all[i]);
+                double f16 = nearestF16(all[i]), bf16 = nearestBf16(all[i]);
+                // Double.compare: exact, and -0.0 must stay -0.0
+                if (Double.compare(f16, decodeF16(bits)) != 0 || Double.compare(f16, h[i]) != 0)
+                    fail("F16 of " + all[i] + ": want " + f16 + ", bits decode to " + decodeF16(bits) + ", read " + h[i]);
+                if (Double.compare(bf16, b[i]) != 0) fail("BF16 of " + all[i] + ": want " + bf16 + ", read " + b[i]);
             }
         }
         assertTrue(Float.isNaN(TensorCodec.bf16ToFloat(TensorCodec.floatToBf16(Float.NaN))));
@@ -229,7 +230,7 @@ class SafetensorsRoundTripTest {
                         case F16 -> (float) decodeF16(seg.get(TensorCodec.I16, 2L * i));
                         default -> Float.intBitsToFloat((seg.get(TensorCodec.I16, 2L * i) & 0xFFFF) << 16);
                     };
-                    assertEquals(want, got[i], dt + " element " + i);
+                    if (Float.compare(want, got[i]) != 0) fail(dt + " element " + i + ": want " + want + ", got " + got[i]);
                 }
             }
         }
