@@ -18,9 +18,11 @@ import java.util.TreeSet;
 /**
  * One safetensors file, memory-mapped read-only as a single {@link MemorySegment} (no 2 GB limit). The
  * header is validated when the file is opened; tensors are slices of the mapping, decoded on demand.
- * Closing unmaps the file; segments handed out before become invalid.
+ * Closing unmaps the file; segments handed out before become invalid, so close only when no thread still
+ * reads from it. Safe for concurrent reads otherwise (the mapping lives in a shared arena).
  */
 public final class SafetensorsFile implements TensorSource {
+    private static final System.Logger LOG = System.getLogger(SafetensorsFile.class.getName());
     private final String source;
     private final Arena arena;
     private final MemorySegment file;
@@ -42,7 +44,9 @@ public final class SafetensorsFile implements TensorSource {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            return new SafetensorsFile(source, arena, seg);
+            SafetensorsFile f = new SafetensorsFile(source, arena, seg);
+            LOG.log(System.Logger.Level.DEBUG, () -> "mapped " + source + ": " + f.names.size() + " tensors, " + seg.byteSize() + " bytes");
+            return f;
         } catch (NoSuchFileException e) {
             arena.close();
             throw new CheckpointException(source + ": no such file", e);

@@ -26,6 +26,7 @@ import java.util.TreeMap;
  */
 public final class SafetensorsWriter {
     private static final int CHUNK_ELEMENTS = 1 << 18;
+    private static final System.Logger LOG = System.getLogger(SafetensorsWriter.class.getName());
 
     private record Entry(String name, DType dtype, long[] shape, long bytes, Tensor floats, byte[] raw, int[] ints) {}
 
@@ -136,6 +137,7 @@ public final class SafetensorsWriter {
         } catch (CheckpointException e) {
             throw new CheckpointException(file + ": " + e.getMessage(), e);
         }
+        LOG.log(System.Logger.Level.DEBUG, () -> "wrote " + file + ": " + list.size() + " tensors");
     }
 
     private byte[] header(List<Entry> list) {
