@@ -24,8 +24,11 @@ public final class Checkpoints {
     /** Opens {@code path} as a {@link TensorSource}; the caller closes it. */
     public static TensorSource open(Path path) {
         Path f = resolve(path);
-        return f.getFileName().toString().endsWith(".json") ? ShardedCheckpoint.open(f) : SafetensorsFile.open(f);
+        return isIndex(f) ? ShardedCheckpoint.open(f) : SafetensorsFile.open(f);
     }
+
+    /** Whether {@code f} is read as a sharded-checkpoint index (any {@code .json} file) rather than a safetensors file. */
+    public static boolean isIndex(Path f) { return f.getFileName().toString().endsWith(".json"); }
 
     /** The file {@link #open} reads for {@code path}: a safetensors file or an index json. */
     public static Path resolve(Path path) {
@@ -35,10 +38,11 @@ public final class Checkpoints {
             Path p = path.resolve(name);
             if (Files.isRegularFile(p)) return p;
         }
-        List<Path> indexes = list(path, ".safetensors.index.json");
+        List<Path> indexes = list(path, ".json").stream()   // also diffusers variants: NAME.safetensors.index.fp16.json
+                .filter(p -> p.getFileName().toString().contains(".safetensors.index")).toList();
         if (indexes.size() == 1) return indexes.getFirst();
         if (indexes.size() > 1)
-            throw new CheckpointException(path + ": several index files " + names(indexes) + "; name one of them");
+            throw new CheckpointException(path + ": several index files " + names(indexes) + "; name one of them (e.g. a variant)");
         List<Path> files = list(path, ".safetensors");
         if (files.size() == 1) return files.getFirst();
         if (files.size() > 1)

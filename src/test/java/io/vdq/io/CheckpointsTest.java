@@ -81,6 +81,12 @@ class CheckpointsTest {
         CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoints.open(two));
         assertTrue(e.getMessage().contains("several safetensors files [a.safetensors, b.safetensors]"), e.getMessage());
 
+        Path variant = dir.resolve("variant");
+        new SafetensorsWriter().addAll(w, DType.F16).writeSharded(variant, "diffusion_pytorch_model", 120);
+        Files.move(variant.resolve("diffusion_pytorch_model.safetensors.index.json"),
+                variant.resolve("diffusion_pytorch_model.safetensors.index.fp16.json"));
+        try (TensorSource s = Checkpoints.open(variant)) { assertEquals(w.keySet(), s.names()); }
+
         Path empty = Files.createDirectories(dir.resolve("empty"));
         e = assertThrows(CheckpointException.class, () -> Checkpoints.open(empty));
         assertTrue(e.getMessage().startsWith(empty + ": no .safetensors file"), e.getMessage());
