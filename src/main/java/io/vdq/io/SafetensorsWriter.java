@@ -28,7 +28,8 @@ public final class SafetensorsWriter {
     private static final int CHUNK_ELEMENTS = 1 << 18;
     private static final System.Logger LOG = System.getLogger(SafetensorsWriter.class.getName());
 
-    private record Entry(String name, DType dtype, long[] shape, long bytes, Tensor floats, byte[] raw, int[] ints) {}
+    private record Entry(String name, DType dtype, long[] shape, long bytes, Tensor floats, byte[] raw, int[] ints,
+                         MemorySegment segment) {}
 
     private final SortedMap<String, Entry> entries = new TreeMap<>();
     private final SortedMap<String, String> metadata = new TreeMap<>();
@@ -51,7 +52,7 @@ public final class SafetensorsWriter {
         checkWritable(name, dtype);
         long[] shape = new long[t.rank()];
         for (int i = 0; i < shape.length; i++) shape[i] = t.dim(i);
-        return put(new Entry(name, dtype, shape, (long) t.size() * dtype.bytes, t, null, null));
+        return put(new Entry(name, dtype, shape, (long) t.size() * dtype.bytes, t, null, null, null));
     }
 
     /** Adds every tensor of a map, stored as {@code dtype}. */
@@ -67,7 +68,7 @@ public final class SafetensorsWriter {
         if (n * dtype.bytes != data.length)
             throw new CheckpointException("tensor '" + name + "': " + data.length + " bytes given but shape "
                     + Arrays.toString(shape) + " of " + dtype + " needs " + n * dtype.bytes);
-        return put(new Entry(name, dtype, shape.clone(), data.length, null, data, null));
+        return put(new Entry(name, dtype, shape.clone(), data.length, null, data, null, null));
     }
 
     /** Adds an I32 tensor. */
@@ -76,7 +77,24 @@ public final class SafetensorsWriter {
         if (n != data.length)
             throw new CheckpointException("tensor '" + name + "': " + data.length + " ints given but shape "
                     + Arrays.toString(shape) + " has " + n + " elements");
-        return put(new Entry(name, DType.I32, shape.clone(), 4L * data.length, null, null, data));
+        return put(new Entry(name, DType.I32, shape.clone(), 4L * data.length, null, null, data, null));
+    }
+
+    /**
+     * Adds a tensor copied verbatim, in its stored dtype, from {@code src} (e.g. the layers a quantized export
+     * keeps in BF16). Its bytes are read while writing, so {@code src} must stay open until then.
+     */
+    public SafetensorsWriter copy(TensorSource src, String name) { return copy(src, name, name); }
+
+    /** As {@link #copy(TensorSource, String)}, stored under {@code newName}. */
+    public SafetensorsWriter copy(TensorSource src, String name, String newName) {
+        TensorInfo i = src.info(name);
+        checkWritable(newName, i.dtype());
+        MemorySegment seg = src.segment(name);
+        if (seg.byteSize() != i.elements() * i.dtype().bytes)
+            throw new CheckpointException(src.describe() + ": tensor '" + name + "' has " + seg.byteSize() + " bytes, expected "
+                    + i.elements() * i.dtype().bytes);
+        return put(new Entry(newName, i.dtype(), i.shape(), seg.byteSize(), null, null, null, seg));
     }
 
     /** Number of tensors added. */
@@ -172,6 +190,11 @@ public final class SafetensorsWriter {
 
     private static void writeData(FileChannel ch, Entry e) throws IOException {
         if (e.raw != null) { writeFully(ch, ByteBuffer.wrap(e.raw)); return; }
+        if (e.segment != null) {
+            for (long off = 0; off < e.bytes; off += 1 << 20)
+                writeFully(ch, e.segment.asSlice(off, Math.min(1 << 20, e.bytes - off)).asByteBuffer());
+            return;
+        }
         int n = e.floats != null ? e.floats.size() : e.ints.length;
         int size = e.dtype.bytes;
         byte[] buf = new byte[Math.min(n, CHUNK_ELEMENTS) * size];

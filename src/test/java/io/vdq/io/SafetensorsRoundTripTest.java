@@ -203,6 +203,22 @@ class SafetensorsRoundTripTest {
     }
 
     @Test
+    void copiesTensorsVerbatimFromAnOpenSource() throws IOException {
+        Path src = dir.resolve("src.safetensors"), dst = dir.resolve("dst.safetensors");
+        new SafetensorsWriter().add("norm", Tensor.randn(9, 7), DType.BF16).add("w", Tensor.randn(8, 3, 4), DType.F16).write(src);
+        try (SafetensorsFile s = SafetensorsFile.open(src)) {
+            new SafetensorsWriter().copy(s, "norm").copy(s, "w", "renamed").add("q", Tensor.of(new float[]{-1, 2}, 2), DType.I8).write(dst);
+            try (SafetensorsFile d = SafetensorsFile.open(dst)) {
+                assertEquals(java.util.Set.of("norm", "renamed", "q"), d.names());
+                assertArrayEquals(s.readBytes("norm"), d.readBytes("norm"));
+                assertArrayEquals(s.readBytes("w"), d.readBytes("renamed"));
+                assertEquals(DType.F16, d.info("renamed").dtype());
+                assertArrayEquals(new long[]{3, 4}, d.info("renamed").shape());
+            }
+        }
+    }
+
+    @Test
     void writerRefusesUnwritableTypesDuplicatesAndWrongSizes() {
         SafetensorsWriter w = new SafetensorsWriter().add("a", Tensor.zeros(2));
         assertThrows(CheckpointException.class, () -> w.add("a", Tensor.zeros(2)));
