@@ -2,6 +2,7 @@ package io.vdq.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vdq.VdqException.ConfigException;
 import io.vdq.io.Checkpoints;
 import io.vdq.io.JsonConfig;
 import io.vdq.io.ShardedCheckpoint;
@@ -10,10 +11,12 @@ import io.vdq.io.TensorSource;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -40,57 +43,95 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--no-tensors", description = "Print totals, metadata and config only.")
     boolean noTensors;
 
+    @Option(names = "--grep", paramLabel = "REGEX", description = "Only tensors whose name contains a match (totals cover them only).")
+    String grep;
+
+    @Option(names = "--stats", description = "Also read every listed tensor: min, max, mean, standard deviation, non-finite count.")
+    boolean stats;
+
     private record Total(long tensors, long parameters, long bytes) {
-        Total plus(TensorInfo i) { return new Total(tensors + 1, parameters + i.elements(), bytes + i.bytes()); }
+        Total plus(Total o) { return new Total(tensors + o.tensors, parameters + o.parameters, bytes + o.bytes); }
+        static Total of(TensorInfo i) { return new Total(1, i.elements(), i.bytes()); }
+    }
+
+    /** Value statistics of one tensor, accumulated in double in index order. */
+    record Stats(double min, double max, double mean, double std, long nonFinite) {
+        static Stats of(float[] v) {
+            double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY, sum = 0, sq = 0;
+            long n = 0, bad = 0;
+            for (float x : v) {
+                if (!Float.isFinite(x)) { bad++; continue; }
+                min = Math.min(min, x);
+                max = Math.max(max, x);
+                sum += x;
+                n++;
+            }
+            double mean = n == 0 ? Double.NaN : sum / n;
+            for (float x : v) if (Float.isFinite(x)) sq += (x - mean) * (x - mean);
+            return new Stats(n == 0 ? Double.NaN : min, n == 0 ? Double.NaN : max, mean, n == 0 ? Double.NaN : Math.sqrt(sq / n), bad);
+        }
     }
 
     @Override public Integer call() {
         Path file = Checkpoints.resolve(path);
-        Optional<Path> configPath = Checkpoints.configFile(path);
-        JsonConfig config = configPath.map(JsonConfig::read).orElse(null);
+        JsonConfig config = Checkpoints.configFile(path).map(JsonConfig::read).orElse(null);
+        Pattern filter = null;
+        if (grep != null) {
+            try {
+                filter = Pattern.compile(grep);
+            } catch (PatternSyntaxException e) {
+                throw new ConfigException("--grep: invalid regular expression '" + grep + "': " + e.getDescription());
+            }
+        }
         try (TensorSource src = Checkpoints.open(file)) {
+            Pattern f = filter;
+            List<String> names = src.names().stream().filter(n -> f == null || f.matcher(n).find()).toList();
             PrintWriter out = spec.commandLine().getOut();
-            if (json) out.println(toJson(file, src, config));
-            else printTable(out, file, src, config);
+            if (json) out.println(toJson(file, src, names, config));
+            else printTable(out, file, src, names, config);
             out.flush();
         }
         return 0;
     }
 
-    private static Map<String, Total> totalsByDtype(TensorSource src, Total[] all) {
+    private Stats statsOf(TensorSource src, String name) {
+        return src.info(name).elements() > Integer.MAX_VALUE - 16 ? null : Stats.of(src.readFloat(name).toArray());
+    }
+
+    private static Map<String, Total> byDtype(TensorSource src, List<String> names) {
         Map<String, Total> by = new TreeMap<>();
-        Total t = new Total(0, 0, 0);
-        for (String n : src.names()) {
-            TensorInfo i = src.info(n);
-            t = t.plus(i);
-            by.merge(i.dtype().name(), new Total(0, 0, 0).plus(i),
-                    (a, b) -> new Total(a.tensors + b.tensors, a.parameters + b.parameters, a.bytes + b.bytes));
-        }
-        all[0] = t;
+        for (String n : names) by.merge(src.info(n).dtype().name(), Total.of(src.info(n)), Total::plus);
         return by;
     }
 
-    private void printTable(PrintWriter out, Path file, TensorSource src, JsonConfig config) {
+    private void printTable(PrintWriter out, Path file, TensorSource src, List<String> names, JsonConfig config) {
         boolean sharded = src instanceof ShardedCheckpoint;
         out.println(file + (sharded ? "  (sharded, " + ((ShardedCheckpoint) src).shards().size() + " files)" : ""));
-        if (!noTensors && !src.names().isEmpty()) {
+        if (!noTensors && !names.isEmpty()) {
             int nw = "NAME".length(), sw = "SHAPE".length();
-            for (String n : src.names()) {
+            for (String n : names) {
                 nw = Math.max(nw, n.length());
                 sw = Math.max(sw, Arrays.toString(src.info(n).shape()).length());
             }
-            String fmt = "%-" + nw + "s  %-5s  %-" + sw + "s  %,15d%s%n";
-            out.printf("%-" + nw + "s  %-5s  %-" + sw + "s  %15s%s%n", "NAME", "DTYPE", "SHAPE", "BYTES", sharded ? "  FILE" : "");
-            for (String n : src.names()) {
+            String head = "%-" + nw + "s  %-5s  %-" + sw + "s  %15s";
+            out.printf(head, "NAME", "DTYPE", "SHAPE", "BYTES");
+            if (stats) out.printf("  %12s %12s %12s %12s %9s", "MIN", "MAX", "MEAN", "STD", "NONFINITE");
+            out.println(sharded ? "  FILE" : "");
+            for (String n : names) {
                 TensorInfo i = src.info(n);
-                String shard = src instanceof ShardedCheckpoint sc ? "  " + Path.of(sc.shardOf(n).describe()).getFileName() : "";
-                out.printf(fmt, n, i.dtype(), Arrays.toString(i.shape()), i.bytes(), shard);
+                out.printf("%-" + nw + "s  %-5s  %-" + sw + "s  %,15d", n, i.dtype(), Arrays.toString(i.shape()), i.bytes());
+                if (stats) {
+                    Stats s = statsOf(src, n);
+                    if (s == null) out.printf("  %12s %12s %12s %12s %9s", "-", "-", "-", "-", "-");
+                    else out.printf("  %12.5g %12.5g %12.5g %12.5g %9d", s.min, s.max, s.mean, s.std, s.nonFinite);
+                }
+                out.println(src instanceof ShardedCheckpoint sc ? "  " + Path.of(sc.shardOf(n).describe()).getFileName() : "");
             }
         }
-        Total[] all = new Total[1];
-        Map<String, Total> by = totalsByDtype(src, all);
-        out.printf("total: %,d tensor%s, %,d parameters, %,d bytes (%s)%n", all[0].tensors, all[0].tensors == 1 ? "" : "s",
-                all[0].parameters, all[0].bytes, human(all[0].bytes));
+        Map<String, Total> by = byDtype(src, names);
+        Total all = by.values().stream().reduce(new Total(0, 0, 0), Total::plus);
+        out.printf("total%s: %,d tensor%s, %,d parameters, %,d bytes (%s)%n", grep == null ? "" : " matching /" + grep + "/",
+                all.tensors, all.tensors == 1 ? "" : "s", all.parameters, all.bytes, human(all.bytes));
         by.forEach((d, t) -> out.printf("  %-5s %,d tensor%s, %,d parameters, %,d bytes%n", d, t.tensors, t.tensors == 1 ? "" : "s",
                 t.parameters, t.bytes));
         if (!src.metadata().isEmpty()) {
@@ -103,14 +144,14 @@ final class InspectCommand implements Callable<Integer> {
         }
     }
 
-    private String toJson(Path file, TensorSource src, JsonConfig config) {
+    private String toJson(Path file, TensorSource src, List<String> names, JsonConfig config) {
         ObjectMapper m = new ObjectMapper();
         ObjectNode root = m.createObjectNode();
         root.put("path", file.toString());
         root.put("kind", src instanceof ShardedCheckpoint ? "sharded" : "file");
         if (!noTensors) {
             var arr = root.putArray("tensors");
-            for (String n : src.names()) {
+            for (String n : names) {
                 TensorInfo i = src.info(n);
                 ObjectNode t = arr.addObject();
                 t.put("name", n);
@@ -119,12 +160,16 @@ final class InspectCommand implements Callable<Integer> {
                 for (long d : i.shape()) shape.add(d);
                 t.put("bytes", i.bytes());
                 if (src instanceof ShardedCheckpoint sc) t.put("file", sc.shardOf(n).describe());
+                Stats s = stats ? statsOf(src, n) : null;
+                if (s != null)
+                    t.putObject("stats").put("min", s.min).put("max", s.max).put("mean", s.mean).put("std", s.std)
+                            .put("non_finite", s.nonFinite);
             }
         }
-        Total[] all = new Total[1];
-        Map<String, Total> by = totalsByDtype(src, all);
+        Map<String, Total> by = byDtype(src, names);
+        Total all = by.values().stream().reduce(new Total(0, 0, 0), Total::plus);
         ObjectNode totals = root.putObject("totals");
-        totals.put("tensors", all[0].tensors).put("parameters", all[0].parameters).put("bytes", all[0].bytes);
+        totals.put("tensors", all.tensors).put("parameters", all.parameters).put("bytes", all.bytes);
         ObjectNode byNode = totals.putObject("by_dtype");
         by.forEach((d, t) -> byNode.putObject(d).put("tensors", t.tensors).put("parameters", t.parameters).put("bytes", t.bytes));
         ObjectNode meta = root.putObject("metadata");

@@ -71,6 +71,34 @@ class InspectCommandTest {
     }
 
     @Test
+    void grepFiltersAndStatsReportValueRanges() throws Exception {
+        Path f = dir.resolve("s.safetensors");
+        new SafetensorsWriter().add("a.weight", Tensor.of(new float[]{1, 2, 3, 4}, 2, 2))
+                .add("b.weight", Tensor.of(new float[]{-8, Float.POSITIVE_INFINITY, 0.5f}, 3), DType.BF16)
+                .add("c.bias", Tensor.zeros(5)).write(f);
+        Result r = run("inspect", "--json", "--stats", "--grep", "weight$", f.toString());
+        assertEquals(0, r.code, r.err);
+        JsonNode j = new ObjectMapper().readTree(r.out);
+        assertEquals(2, j.get("tensors").size());
+        assertEquals(2 * 2 + 3, j.get("totals").get("parameters").asLong());
+        JsonNode a = j.get("tensors").get(0).get("stats");
+        assertEquals(1.0, a.get("min").asDouble());
+        assertEquals(4.0, a.get("max").asDouble());
+        assertEquals(2.5, a.get("mean").asDouble());
+        assertEquals(Math.sqrt((2.25 + 0.25 + 0.25 + 2.25) / 4), a.get("std").asDouble(), 1e-12);
+        JsonNode b = j.get("tensors").get(1).get("stats");
+        assertEquals(1, b.get("non_finite").asLong());
+        assertEquals(-3.75, b.get("mean").asDouble());          // (-8 + 0.5) / 2, the infinity left out
+
+        Result t = run("inspect", "--stats", "--grep", "^a\\.", f.toString());
+        assertEquals(0, t.code, t.err);
+        assertTrue(t.out.contains("MEAN") && t.out.contains("total matching /^a\\./: 1 tensor, 4 parameters"), t.out);
+        Result bad = run("inspect", "--grep", "(", f.toString());
+        assertNotEquals(0, bad.code);
+        assertTrue(bad.err.startsWith("vdq: --grep: invalid regular expression '('"), bad.err);
+    }
+
+    @Test
     void corruptedFileGivesOneErrorLineAndNonZeroExit() throws Exception {
         Path f = dir.resolve("w.safetensors");
         new SafetensorsWriter().add("w", Tensor.zeros(4)).write(f);
