@@ -7,7 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.vdq.VdqException.CheckpointException;
-import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -81,13 +84,18 @@ public record SafetensorsHeader(String source, Map<String, TensorInfo> tensors, 
      * @param dataSize bytes in the data region (file size - 8 - N)
      */
     public static SafetensorsHeader parse(String source, byte[] json, long dataSize) {
+        String text;
+        try {   // strictly UTF-8 (Jackson alone would also auto-detect UTF-16/32 input)
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(json)).toString();
+        } catch (CharacterCodingException e) {
+            throw new CheckpointException(source + ": header is not valid UTF-8", e);
+        }
         JsonNode root;
         try {
-            root = JSON.readTree(json);
+            root = JSON.readTree(text);
         } catch (JacksonException e) {
             throw new CheckpointException(source + ": header is not well-formed JSON: " + oneLine(e.getOriginalMessage()), e);
-        } catch (IOException e) {
-            throw new CheckpointException(source + ": cannot parse header: " + e.getMessage(), e);
         }
         if (root == null || !root.isObject())
             throw new CheckpointException(source + ": header must be a JSON object, found "

@@ -56,7 +56,9 @@ class SafetensorsValidationTest {
     void rejectsMalformedJson() {
         refused(image("{\"w\":{\"dtype\":\"F32\",", new byte[0]), "header is not well-formed JSON");
         refused(image("{} x", new byte[0]), "not well-formed JSON");
-        refused(image(4, new byte[]{'{', '}', (byte) 0xC3, 0x28}, new byte[0]), "not well-formed JSON");
+        refused(image(4, new byte[]{'{', '}', (byte) 0xC3, 0x28}, new byte[0]), "header is not valid UTF-8");
+        refused(image("{}".getBytes(StandardCharsets.UTF_16LE).length, "{}".getBytes(StandardCharsets.UTF_16LE), new byte[0]),
+                "not well-formed JSON");
         refused(image("{" + entry("w", "F32", "[0]", 0, 0) + "," + entry("w", "F32", "[0]", 0, 0) + "}", new byte[0]),
                 "not well-formed JSON", "Duplicate field 'w'");
     }
