@@ -1,9 +1,190 @@
 package io.vdq.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vdq.VdqException.ConfigException;
+import io.vdq.io.Checkpoints;
+import io.vdq.io.JsonConfig;
+import io.vdq.io.ShardedCheckpoint;
+import io.vdq.io.TensorInfo;
+import io.vdq.io.TensorSource;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
-/** PLACEHOLDER until the io work lands. */
-@Command(name = "inspect", description = "List the tensors of a safetensors file, sharded checkpoint or diffusers folder.")
-final class InspectCommand implements Runnable {
-    @Override public void run() { throw new io.vdq.VdqException("inspect: not implemented yet"); }
+/**
+ * {@code vdq inspect FILE|DIR}: validates a safetensors file, sharded checkpoint or diffusers model folder and
+ * lists its tensors (name, dtype, shape, bytes), totals per dtype, {@code __metadata__} and the config.json
+ * beside the weights. A malformed checkpoint ends in one error line naming the file and the tensor.
+ */
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+        description = "List the tensors of a safetensors file, sharded checkpoint or diffusers folder.")
+final class InspectCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "FILE|DIR",
+            description = "A .safetensors file, a *.safetensors.index.json, or a folder holding either (or a transformer/ subfolder).")
+    Path path;
+
+    @Option(names = "--json", description = "Print one JSON object instead of a table.")
+    boolean json;
+
+    @Option(names = "--no-tensors", description = "Print totals, metadata and config only.")
+    boolean noTensors;
+
+    @Option(names = "--grep", paramLabel = "REGEX", description = "Only tensors whose name contains a match (totals cover them only).")
+    String grep;
+
+    @Option(names = "--stats", description = "Also read every listed tensor: min, max, mean, standard deviation, non-finite count.")
+    boolean stats;
+
+    private record Total(long tensors, long parameters, long bytes) {
+        Total plus(Total o) { return new Total(tensors + o.tensors, parameters + o.parameters, bytes + o.bytes); }
+        static Total of(TensorInfo i) { return new Total(1, i.elements(), i.bytes()); }
+    }
+
+    /** Value statistics of one tensor, accumulated in double in index order. */
+    record Stats(double min, double max, double mean, double std, long nonFinite) {
+        static Stats of(float[] v) {
+            double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY, sum = 0, sq = 0;
+            long n = 0, bad = 0;
+            for (float x : v) {
+                if (!Float.isFinite(x)) { bad++; continue; }
+                min = Math.min(min, x);
+                max = Math.max(max, x);
+                sum += x;
+                n++;
+            }
+            double mean = n == 0 ? Double.NaN : sum / n;
+            for (float x : v) if (Float.isFinite(x)) sq += (x - mean) * (x - mean);
+            return new Stats(n == 0 ? Double.NaN : min, n == 0 ? Double.NaN : max, mean, n == 0 ? Double.NaN : Math.sqrt(sq / n), bad);
+        }
+    }
+
+    @Override public Integer call() {
+        Path file = Checkpoints.resolve(path);
+        JsonConfig config = Checkpoints.configFile(path).map(JsonConfig::read).orElse(null);
+        Pattern filter = null;
+        if (grep != null) {
+            try {
+                filter = Pattern.compile(grep);
+            } catch (PatternSyntaxException e) {
+                throw new ConfigException("--grep: invalid regular expression '" + grep + "': " + e.getDescription());
+            }
+        }
+        try (TensorSource src = Checkpoints.open(file)) {
+            Pattern f = filter;
+            List<String> names = src.names().stream().filter(n -> f == null || f.matcher(n).find()).toList();
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) out.println(toJson(file, src, names, config));
+            else printTable(out, file, src, names, config);
+            out.flush();
+        }
+        return 0;
+    }
+
+    private Stats statsOf(TensorSource src, String name) {
+        return src.info(name).elements() > Integer.MAX_VALUE - 16 ? null : Stats.of(src.readFloat(name).toArray());
+    }
+
+    private static Map<String, Total> byDtype(TensorSource src, List<String> names) {
+        Map<String, Total> by = new TreeMap<>();
+        for (String n : names) by.merge(src.info(n).dtype().name(), Total.of(src.info(n)), Total::plus);
+        return by;
+    }
+
+    private void printTable(PrintWriter out, Path file, TensorSource src, List<String> names, JsonConfig config) {
+        boolean sharded = src instanceof ShardedCheckpoint;
+        out.println(file + (sharded ? "  (sharded, " + ((ShardedCheckpoint) src).shards().size() + " files)" : ""));
+        if (!noTensors && !names.isEmpty()) {
+            int nw = "NAME".length(), sw = "SHAPE".length();
+            for (String n : names) {
+                nw = Math.max(nw, n.length());
+                sw = Math.max(sw, Arrays.toString(src.info(n).shape()).length());
+            }
+            String head = "%-" + nw + "s  %-5s  %-" + sw + "s  %15s";
+            out.printf(head, "NAME", "DTYPE", "SHAPE", "BYTES");
+            if (stats) out.printf("  %12s %12s %12s %12s %9s", "MIN", "MAX", "MEAN", "STD", "NONFINITE");
+            out.println(sharded ? "  FILE" : "");
+            for (String n : names) {
+                TensorInfo i = src.info(n);
+                out.printf("%-" + nw + "s  %-5s  %-" + sw + "s  %,15d", n, i.dtype(), Arrays.toString(i.shape()), i.bytes());
+                if (stats) {
+                    Stats s = statsOf(src, n);
+                    if (s == null) out.printf("  %12s %12s %12s %12s %9s", "-", "-", "-", "-", "-");
+                    else out.printf("  %12.5g %12.5g %12.5g %12.5g %9d", s.min, s.max, s.mean, s.std, s.nonFinite);
+                }
+                out.println(src instanceof ShardedCheckpoint sc ? "  " + Path.of(sc.shardOf(n).describe()).getFileName() : "");
+            }
+        }
+        Map<String, Total> by = byDtype(src, names);
+        Total all = by.values().stream().reduce(new Total(0, 0, 0), Total::plus);
+        out.printf("total%s: %,d tensor%s, %,d parameters, %,d bytes (%s)%n", grep == null ? "" : " matching /" + grep + "/",
+                all.tensors, all.tensors == 1 ? "" : "s", all.parameters, all.bytes, human(all.bytes));
+        by.forEach((d, t) -> out.printf("  %-5s %,d tensor%s, %,d parameters, %,d bytes%n", d, t.tensors, t.tensors == 1 ? "" : "s",
+                t.parameters, t.bytes));
+        if (!src.metadata().isEmpty()) {
+            out.println("metadata:");
+            src.metadata().forEach((k, v) -> out.println("  " + k + ": " + v));
+        }
+        if (config != null) {
+            out.println("config: " + config.source());
+            for (String line : config.toPrettyString().split("\n")) out.println("  " + line);
+        }
+    }
+
+    private String toJson(Path file, TensorSource src, List<String> names, JsonConfig config) {
+        ObjectMapper m = new ObjectMapper();
+        ObjectNode root = m.createObjectNode();
+        root.put("path", file.toString());
+        root.put("kind", src instanceof ShardedCheckpoint ? "sharded" : "file");
+        if (!noTensors) {
+            var arr = root.putArray("tensors");
+            for (String n : names) {
+                TensorInfo i = src.info(n);
+                ObjectNode t = arr.addObject();
+                t.put("name", n);
+                t.put("dtype", i.dtype().name());
+                var shape = t.putArray("shape");
+                for (long d : i.shape()) shape.add(d);
+                t.put("bytes", i.bytes());
+                if (src instanceof ShardedCheckpoint sc) t.put("file", sc.shardOf(n).describe());
+                Stats s = stats ? statsOf(src, n) : null;
+                if (s != null)
+                    t.putObject("stats").put("min", s.min).put("max", s.max).put("mean", s.mean).put("std", s.std)
+                            .put("non_finite", s.nonFinite);
+            }
+        }
+        Map<String, Total> by = byDtype(src, names);
+        Total all = by.values().stream().reduce(new Total(0, 0, 0), Total::plus);
+        ObjectNode totals = root.putObject("totals");
+        totals.put("tensors", all.tensors).put("parameters", all.parameters).put("bytes", all.bytes);
+        ObjectNode byNode = totals.putObject("by_dtype");
+        by.forEach((d, t) -> byNode.putObject(d).put("tensors", t.tensors).put("parameters", t.parameters).put("bytes", t.bytes));
+        ObjectNode meta = root.putObject("metadata");
+        src.metadata().forEach(meta::put);
+        if (config != null) root.set("config", m.valueToTree(config.raw()));
+        else root.putNull("config");
+        return root.toPrettyString();
+    }
+
+    static String human(long bytes) {
+        if (bytes < 1024) return bytes + " B";
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double v = bytes;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+        return String.format("%.2f %s", v, units[u]);
+    }
 }

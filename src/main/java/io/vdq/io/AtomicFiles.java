@@ -1,0 +1,77 @@
+package io.vdq.io;
+
+import io.vdq.VdqException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Writes a file so that it either appears complete or not at all: the content goes to a temporary sibling
+ * {@code NAME.tmp-NNNN} in the same folder, is forced to disk, and is renamed over the target. On failure the
+ * temporary file is removed and the old target, if any, is left untouched.
+ */
+public final class AtomicFiles {
+    private AtomicFiles() {}
+
+    /** Writes the content through a file channel positioned at 0. */
+    @FunctionalInterface
+    public interface ChannelBody { void write(FileChannel ch) throws IOException; }
+
+    /** Writes the content through a (buffered by the caller if needed) output stream. */
+    @FunctionalInterface
+    public interface StreamBody { void write(OutputStream out) throws IOException; }
+
+    public static void write(Path target, ChannelBody body) {
+        Path abs = target.toAbsolutePath();
+        Path dir = abs.getParent();
+        Path tmp = null;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, abs.getFileName() + ".tmp-", "");
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                body.write(ch);
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            }
+            tmp = null;
+            syncDirectory(dir);
+        } catch (IOException e) {
+            throw new VdqException("cannot write " + target + ": " + e.getMessage(), e);
+        } finally {
+            if (tmp != null) {
+                try { Files.deleteIfExists(tmp); } catch (IOException ignored) { /* best effort */ }
+            }
+        }
+    }
+
+    public static void writeStream(Path target, StreamBody body) {
+        write(target, ch -> {
+            OutputStream out = Channels.newOutputStream(ch);
+            body.write(out);
+            out.flush();
+        });
+    }
+
+    public static void writeBytes(Path target, byte[] bytes) {
+        writeStream(target, out -> out.write(bytes));
+    }
+
+    /** Makes the rename durable; not every platform can open a folder, which is harmless. */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // best effort
+        }
+    }
+}
