@@ -98,11 +98,13 @@ public final class NativeIntBackend implements IntBackend {
 
     private void call(boolean w8, ActQuant a, Packed p, MemorySegment y, int n, int m0, int m1, int n0, int n1) {
         MemorySegment bias = p.bias() == null ? MemorySegment.NULL : ofArray(p.bias());
+        // the 4-bit kernel sums nibble pairs (|pair| <= 2*15*qmax) in int16 for this many k4 steps
+        int chunk = Math.min(1 << 16, 32767 / (30 * a.qmax()));
         try {
             if (w8) lib.gemmW8A8.invokeExact(ofArray(a.q), ofArray(a.scale), ofArray(a.xsum), p.w(), ofArray(p.scales()),
-                    ofArray(p.zeros()), bias, y, n, p.kp(), p.groups(), p.gunits(), m0, m1, n0, n1);
+                    ofArray(p.zeros()), bias, y, n, p.kp(), p.groups(), p.gunits(), chunk, m0, m1, n0, n1);
             else lib.gemmW4.invokeExact(ofArray(a.q), ofArray(a.scale), ofArray(a.xsum), p.w(), ofArray(p.scales()),
-                    ofArray(p.zeros()), bias, y, n, p.kp(), p.groups(), p.gunits(), m0, m1, n0, n1);
+                    ofArray(p.zeros()), bias, y, n, p.kp(), p.groups(), p.gunits(), chunk, m0, m1, n0, n1);
         } catch (Throwable e) {
             throw rethrow(e);
         }

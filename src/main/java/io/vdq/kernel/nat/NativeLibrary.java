@@ -30,7 +30,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  */
 public final class NativeLibrary {
     static final String RESOURCE = "/native/libvdqnative.so";
-    static final int ABI_VERSION = 1;
+    static final int ABI_VERSION = 2;
 
     final Path path;
     final MethodHandle quantizeRows, packW8, packW4, gemmW8A8, gemmW4, gemmRef;
@@ -54,7 +54,7 @@ public final class NativeLibrary {
         packW8 = linker.downcallHandle(find(lib, "vdq_pack_w8"), pack, critical);
         packW4 = linker.downcallHandle(find(lib, "vdq_pack_w4"), pack, critical);
         FunctionDescriptor gemm = FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
-                ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
+                ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
         gemmW8A8 = linker.downcallHandle(find(lib, "vdq_gemm_w8a8_avx2"), gemm, critical);
         gemmW4 = linker.downcallHandle(find(lib, "vdq_gemm_w4_avx2"), gemm, critical);
         gemmRef = linker.downcallHandle(find(lib, "vdq_gemm_ref"), FunctionDescriptor.ofVoid(

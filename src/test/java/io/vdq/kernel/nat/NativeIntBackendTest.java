@@ -72,20 +72,22 @@ class NativeIntBackendTest {
 
     @Test
     void extremeCodesDoNotSaturate() {
-        // every pair of products at the maximum magnitude: 2*127*127 = 32258 for W8A8, 2*15*127 for the nibbles
-        for (int bits : new int[]{8, 4}) {
-            int m = 5, n = 19, k = 260, wmax = bits == 8 ? 127 : -8;
+        // every product at the maximum magnitude, k long enough for full int16 chunks in the 4-bit kernel:
+        // W8A8 pairs reach 2*127*127 = 32258; W4A8 8 steps of 2*15*127; W4A4 156 steps of 2*15*7
+        for (int[] c : new int[][]{{8, 8}, {4, 8}, {4, 4}}) {
+            int bits = c[0], actBits = c[1], m = 5, n = 19, k = 700;
+            int wlo = bits == 8 ? -127 : -8, whi = bits == 8 ? 127 : 7, amax = (1 << (actBits - 1)) - 1;
             byte[] q = new byte[n * k];
-            for (int i = 0; i < q.length; i++) q[i] = (byte) ((i / k) % 2 == 0 ? wmax : -wmax);
-            if (bits == 4) for (int i = 0; i < q.length; i++) if (q[i] == 8) q[i] = 7;
+            for (int i = 0; i < q.length; i++) q[i] = (byte) ((i / k) % 2 == 0 ? wlo : whi);
             float[] ones = new float[n];
             java.util.Arrays.fill(ones, 1f);
             IntWeights w = new IntWeights(n, k, bits, 0, q, ones, null, null);
-            ActQuant a = new ActQuant(m, k, 8, 0);
+            ActQuant a = new ActQuant(m, k, actBits, 0);
             for (int t = 0; t < m; t++) {
+                int v = t % 2 == 0 ? -amax : amax;
                 a.scale[t] = 1f;
-                for (int j = 0; j < k; j++) a.q[t * a.kp + j] = (byte) (t % 2 == 0 ? -127 : 127);
-                a.xsum[t] = (t % 2 == 0 ? -127 : 127) * k; // the 4-bit kernels subtract 8·xsum
+                for (int j = 0; j < k; j++) a.q[t * a.kp + j] = (byte) v;
+                a.xsum[t] = v * k; // the 4-bit kernels subtract 8·xsum
             }
             float[] y = new float[m * n];
             nat.gemm(a, nat.pack(w), y, 0);
@@ -93,7 +95,7 @@ class NativeIntBackendTest {
                 for (int o = 0; o < n; o++) {
                     long dot = 0;
                     for (int j = 0; j < k; j++) dot += (long) a.q[t * a.kp + j] * q[o * k + j];
-                    assertEquals(dot, (long) y[t * n + o], "bits " + bits + " t=" + t + " o=" + o);
+                    assertEquals(dot, (long) y[t * n + o], "W" + bits + "A" + actBits + " t=" + t + " o=" + o);
                 }
         }
     }
