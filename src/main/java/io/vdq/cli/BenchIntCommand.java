@@ -57,7 +57,8 @@ final class BenchIntCommand implements Callable<Integer> {
         System.out.printf("bench-int m=%d n=%d k=%d threads=%d (ops = 2mnk = %.3g)%n", m, n, k, Parallel.threads(), ops);
         System.out.println("integer backend selected by vdq.native: " + IntKernels.describe(IntKernels.get()));
         System.out.println("FP32 backend: " + Kernels.get().name());
-        System.out.printf("%-40s %12s %12s %10s%n", "kernel", "median GOP/s", "best GOP/s", "median s");
+        System.out.println("GOP/cpu-s = ops of all timed runs / process CPU time they took: the rate while actually on a core, less sensitive to a busy machine");
+        System.out.printf("%-40s %12s %12s %10s %10s%n", "kernel", "median GOP/s", "best GOP/s", "median s", "GOP/cpu-s");
 
         float[] yNat8 = null, yNat4 = null;
         if (NativeLibrary.available() && IntKernels.nativeAllowed()) {
@@ -74,7 +75,7 @@ final class BenchIntCommand implements Callable<Integer> {
             yNat4 = y.clone();
             time("W4A4 native AVX2 (gemm)", reps, () -> nat.gemm(a4, p4, y, 0));
             double qs = median(() -> nat.quantize(x, 0, a8), reps);
-            System.out.printf("%-40s %12s %12s %10.4f%n", "per-token quantizer alone (native)", "-", "-", qs);
+            System.out.printf("%-40s %12s %12s %10.4f %10s%n", "per-token quantizer alone (native)", "-", "-", qs, "-");
         } else {
             System.out.println("native kernels skipped: " + (IntKernels.nativeAllowed() ? NativeLibrary.unavailableReason() : "vdq.native=off"));
         }
@@ -130,14 +131,22 @@ final class BenchIntCommand implements Callable<Integer> {
     private void time(String name, int runs, Runnable body) {
         if (runs > 0) body.run();
         double[] t = new double[Math.max(1, Math.abs(runs))];
+        long c0 = processCpuNanos(); // coarse (often 10 ms ticks): taken over all timed runs together
         for (int i = 0; i < t.length; i++) {
             long t0 = System.nanoTime();
             body.run();
             t[i] = (System.nanoTime() - t0) * 1e-9;
         }
+        double cpu = (processCpuNanos() - c0) * 1e-9;
         Arrays.sort(t);
         double med = t[t.length / 2];
-        System.out.printf("%-40s %12.1f %12.1f %10.4f%n", name, ops / med * 1e-9, ops / t[0] * 1e-9, med);
+        System.out.printf("%-40s %12.1f %12.1f %10.4f %10s%n", name, ops / med * 1e-9, ops / t[0] * 1e-9, med,
+                cpu > 0.05 ? String.format("%.1f", ops * t.length / cpu * 1e-9) : "-");
+    }
+
+    private static long processCpuNanos() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
     }
 
     private static double median(Runnable body, int runs) {
