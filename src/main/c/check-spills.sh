@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Lists every innermost loop of libvdqnative.so that contains vpmaddubsw, with its size and any stack
-# accesses (%rsp / %rbp): a register-tiled inner loop must have none (cpu-kernels.md §4.5).
+# Lists the hot loops of libvdqnative.so -- innermost loops that broadcast activations (vpbroadcastd) into
+# integer multiplies (vpmaddubsw / vpmaddwd) and do no float work -- with their size and any stack accesses
+# (%rsp / %rbp): a register-tiled inner loop must have none (cpu-kernels.md §4.5). Exit status 1 if one has.
 # Usage: src/main/c/check-spills.sh [path/to/libvdqnative.so]   (needs objdump and perl)
 set -euo pipefail
 LIB=${1:-target/classes/native/libvdqnative.so}
@@ -17,10 +18,12 @@ objdump -d --no-show-raw-insn "$LIB" | perl -e '
     my ($s, $e) = @$l;
     next if grep { $_ != $l && $_->[0] >= $s && $_->[1] <= $e } @loops;   # not innermost
     my @body = grep { $_->[0] >= $s && $_->[0] <= $e } @ins;
-    my $madd = grep { $_->[1] =~ /vpmaddubsw/ } @body;
-    next unless $madd;
+    my $madd = grep { $_->[1] =~ /vpmaddubsw|vpmaddwd/ } @body;
+    next unless $madd && grep({ $_->[1] =~ /vpbroadcastd/ } @body) && !grep({ $_->[1] =~ /ps\s/ } @body);
     my @stack = grep { $_->[1] =~ /%rsp|%rbp/ } @body;
-    printf "%s loop %x-%x: %d instructions, %d vpmaddubsw, %d stack accesses\n",
+    printf "%s loop %x-%x: %d instructions, %d vpmadd*, %d stack accesses\n",
            $body[0][2], $s, $e, scalar @body, $madd, scalar @stack;
     print "    $_->[1]" for @stack;
-  }'
+    $bad++ if @stack;
+  }
+  exit($bad ? 1 : 0);'
