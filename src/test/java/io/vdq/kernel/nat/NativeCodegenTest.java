@@ -17,6 +17,7 @@ class NativeCodegenTest {
 
     @Test
     void hotLoopsHaveNoStackAccesses() throws Exception {
+        assumeTrue(IntKernels.nativeAllowed(), "vdq.native=off");
         assumeTrue(NativeLibrary.available(), "native library unavailable");
         Path lib = NativeLibrary.get().path(), script = Path.of("src/main/c/check-spills.sh");
         assumeTrue(Files.isRegularFile(script), "check-spills.sh not found from " + Path.of("").toAbsolutePath());

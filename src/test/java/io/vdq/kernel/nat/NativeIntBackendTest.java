@@ -117,6 +117,34 @@ class NativeIntBackendTest {
     }
 
     @Test
+    void quantizerMatchesJavaOnAwkwardRows() {
+        // subnormals, signed zeros, huge values, ties at random scales, constant rows, lengths around the vector width
+        Random r = new Random(14);
+        float[] special = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, 1e-40f, 3e38f, -3e38f, 1f, -1f};
+        for (int trial = 0; trial < 300; trial++) {
+            int m = 1 + r.nextInt(3), k = 1 + r.nextInt(40);
+            float[] x = new float[m * k];
+            int kind = trial % 4;
+            for (int i = 0; i < x.length; i++)
+                x[i] = switch (kind) {
+                    case 0 -> special[r.nextInt(special.length)];
+                    case 1 -> (r.nextInt(61) - 30 + 0.5f) * (float) Math.scalb(1.0, r.nextInt(40) - 20);
+                    case 2 -> trial % 8 == 2 ? 0.75f : (float) r.nextGaussian();
+                    default -> (float) (r.nextGaussian() * Math.exp(8 * r.nextGaussian()));
+                };
+            for (int bits : new int[]{4, 8}) {
+                ActQuant aj = new ActQuant(m, k, bits, 4 * (1 + r.nextInt(3))), an = new ActQuant(m, k, bits, aj.groupSize);
+                IntGemm.quantizeRows(x, 0, aj, 0, m);
+                nat.quantize(x, 0, an);
+                String what = "trial " + trial + " bits " + bits + " x=" + java.util.Arrays.toString(x);
+                assertArrayEquals(aj.q, an.q, what);
+                assertArrayEquals(aj.scale, an.scale, what);
+                assertArrayEquals(aj.xsum, an.xsum, what);
+            }
+        }
+    }
+
+    @Test
     void resultsDoNotDependOnTheThreadCountOrSplit() {
         Random r = new Random(13);
         int saved = Parallel.threads();
