@@ -98,7 +98,7 @@ final class BenchIntCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Symmetric per-channel weights at the given bits (8: [-127, 127], 4: [-8, 7] with scale max/7.5 clipped). */
+    /** Symmetric per-channel weights at the given bits: codes in [-127, 127] or [-7, 7], scale = max|w| / qmax. */
     private IntWeights quantizeWeights(float[] wf, int bits) {
         int qmax = bits == 8 ? 127 : 7;
         byte[] q = new byte[n * k];
