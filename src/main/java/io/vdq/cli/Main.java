@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
                 GenerateCommand.class,
                 ForwardCommand.class,
                 RecipesCommand.class,
+                BenchIntCommand.class,
         })
 public final class Main implements Runnable {
     @Option(names = "--verbose", description = "Print stack traces on errors.", scope = CommandLine.ScopeType.INHERIT)

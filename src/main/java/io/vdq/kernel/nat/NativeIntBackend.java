@@ -1,0 +1,132 @@
+package io.vdq.kernel.nat;
+
+import io.vdq.kernel.ActQuant;
+import io.vdq.kernel.IntBackend;
+import io.vdq.kernel.IntWeights;
+import io.vdq.kernel.PackedInt;
+import io.vdq.tensor.Parallel;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import static java.lang.foreign.MemorySegment.ofArray;
+
+/**
+ * The native AVX2 integer kernels behind {@link IntBackend}. Weights are prepacked off-heap (64-byte
+ * aligned, freed with the {@link PackedInt}); activations and outputs stay in Java arrays and are passed to
+ * critical downcalls without copying. Work is split over rows (or over 16-column panels when there are too
+ * few rows), and every output is computed the same way whatever the split, so results do not depend on the
+ * thread count and equal {@link io.vdq.kernel.IntGemm} bit for bit.
+ */
+public final class NativeIntBackend implements IntBackend {
+    static final String NAME = "native-avx2";
+    /** Rows per downcall: bounds how long one critical call runs (and blocks GC). */
+    private static final int ROWS_PER_CALL = 64;
+
+    private final NativeLibrary lib;
+
+    /** Weights in the kernels' layout: scales / zero points (+8 for the unsigned nibbles) [panel][group][16]. */
+    record Packed(MemorySegment w, float[] scales, int[] zeros, float[] bias, int kp, int groups, int gunits) {}
+
+    public NativeIntBackend(NativeLibrary lib) { this.lib = lib; }
+
+    @Override public String name() { return NAME; }
+
+    public NativeLibrary library() { return lib; }
+
+    @Override
+    public PackedInt pack(IntWeights w) {
+        int n = w.n(), k = w.k(), kp = ActQuant.paddedK(k), np = (n + 15) / 16, groups = w.groups();
+        MemorySegment packed = Arena.ofAuto().allocate((long) np * (w.bits() == 8 ? 16 : 8) * kp, 64);
+        try {
+            if (w.bits() == 8) lib.packW8.invokeExact(ofArray(w.q()), n, k, kp, packed);
+            else lib.packW4.invokeExact(ofArray(w.q()), n, k, kp, packed);
+        } catch (Throwable e) {
+            throw rethrow(e);
+        }
+        float[] scales = new float[np * groups * 16];
+        int[] zeros = new int[np * groups * 16];
+        float[] bias = w.bias() == null ? null : new float[np * 16];
+        int nibbleOffset = w.bits() == 4 ? 8 : 0;
+        java.util.Arrays.fill(zeros, nibbleOffset);
+        for (int o = 0; o < n; o++) {
+            int p = o / 16, c = o % 16;
+            for (int g = 0; g < groups; g++) {
+                scales[(p * groups + g) * 16 + c] = w.scale()[o * groups + g];
+                zeros[(p * groups + g) * 16 + c] = (w.zero() == null ? 0 : w.zero()[o * groups + g]) + nibbleOffset;
+            }
+            if (bias != null) bias[o] = w.bias()[o];
+        }
+        int gunits = (w.groupSize() == 0 ? kp : w.groupSize()) / 4;
+        return new PackedInt(NAME, w, new Packed(packed, scales, zeros, bias, kp, groups, gunits));
+    }
+
+    @Override
+    public void quantize(float[] x, int xOff, ActQuant a) {
+        if (xOff < 0 || (long) xOff + (long) a.m * a.k > x.length)
+            throw new io.vdq.VdqException.ShapeException("quantize: input needs " + a.m + "x" + a.k + " floats at offset "
+                    + xOff + ", array has " + x.length);
+        MemorySegment xs = ofArray(x).asSlice(4L * xOff);
+        Parallel.range(a.m, (from, to) -> {
+            for (int r = from; r < to; r += ROWS_PER_CALL) {
+                try {
+                    lib.quantizeRows.invokeExact(xs, a.k, a.k, a.kp, a.qmax(), a.groupSize, a.groups,
+                            ofArray(a.q), ofArray(a.scale), ofArray(a.xsum), r, Math.min(to, r + ROWS_PER_CALL));
+                } catch (Throwable e) {
+                    throw rethrow(e);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void gemm(ActQuant a, PackedInt pw, float[] y, int yOff) {
+        if (!NAME.equals(pw.backend()))
+            throw new IllegalArgumentException("weights packed by '" + pw.backend() + "' given to integer backend " + NAME);
+        a.requireFits(pw.weights(), y, yOff);
+        Packed p = (Packed) pw.data();
+        int m = a.m, n = pw.n();
+        boolean w8 = pw.bits() == 8;
+        MemorySegment ys = ofArray(y).asSlice(4L * yOff);
+        if (m >= 8 * Parallel.threads() || n <= 16) {
+            Parallel.range(m, 4, (from, to) -> {
+                for (int r = from; r < to; r += ROWS_PER_CALL) call(w8, a, p, ys, n, r, Math.min(to, r + ROWS_PER_CALL), 0, n);
+            });
+        } else {
+            Parallel.range(n, 16, (from, to) -> call(w8, a, p, ys, n, 0, m, from, to));
+        }
+    }
+
+    private void call(boolean w8, ActQuant a, Packed p, MemorySegment y, int n, int m0, int m1, int n0, int n1) {
+        MemorySegment bias = p.bias() == null ? MemorySegment.NULL : ofArray(p.bias());
+        // the 4-bit kernel sums nibble pairs (|pair| <= 2*15*qmax) in int16 for this many k4 steps
+        int chunk = Math.min(1 << 16, 32767 / (30 * a.qmax()));
+        try {
+            if (w8) lib.gemmW8A8.invokeExact(ofArray(a.q), ofArray(a.scale), ofArray(a.xsum), p.w(), ofArray(p.scales()),
+                    ofArray(p.zeros()), bias, y, n, p.kp(), p.groups(), p.gunits(), chunk, m0, m1, n0, n1);
+            else lib.gemmW4.invokeExact(ofArray(a.q), ofArray(a.scale), ofArray(a.xsum), p.w(), ofArray(p.scales()),
+                    ofArray(p.zeros()), bias, y, n, p.kp(), p.groups(), p.gunits(), chunk, m0, m1, n0, n1);
+        } catch (Throwable e) {
+            throw rethrow(e);
+        }
+    }
+
+    /** The library's plain C scalar reference (for tests): same contract as {@link io.vdq.kernel.IntGemm#gemmRows}. */
+    public void gemmScalarC(ActQuant a, IntWeights w, float[] y, int yOff) {
+        a.requireFits(w, y, yOff);
+        MemorySegment zero = w.zero() == null ? MemorySegment.NULL : ofArray(w.zero());
+        MemorySegment bias = w.bias() == null ? MemorySegment.NULL : ofArray(w.bias());
+        try {
+            lib.gemmRef.invokeExact(ofArray(a.q), a.kp, ofArray(a.scale), ofArray(a.xsum), ofArray(w.q()), w.k(),
+                    ofArray(w.scale()), zero, bias, ofArray(y).asSlice(4L * yOff),
+                    w.n(), a.m, w.n(), w.groups(), w.groupSize());
+        } catch (Throwable e) {
+            throw rethrow(e);
+        }
+    }
+
+    private static RuntimeException rethrow(Throwable e) {
+        if (e instanceof RuntimeException re) return re;
+        if (e instanceof Error er) throw er;
+        return new IllegalStateException("native call failed", e);
+    }
+}

@@ -1,0 +1,138 @@
+package io.vdq.kernel.nat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * Finds, checks and binds {@code libvdqnative.so}: the path in {@code -Dvdq.native.lib}, else the copy the
+ * build put on the class path at {@code native/libvdqnative.so} (used in place from a classes directory,
+ * extracted to a temporary file from a jar). The CPU must report avx2 and fma in /proc/cpuinfo (checked
+ * before the library is opened: it is compiled with -mavx2). Downcalls are {@code critical}, so Java heap
+ * arrays are passed without copying; keep each call short (the GEMM driver calls per row block).
+ */
+public final class NativeLibrary {
+    static final String RESOURCE = "/native/libvdqnative.so";
+    static final int ABI_VERSION = 2;
+
+    final Path path;
+    final MethodHandle quantizeRows, packW8, packW4, gemmW8A8, gemmW4, gemmRef;
+
+    private static volatile Object loaded; // NativeLibrary or the String reason it is unavailable
+
+    private NativeLibrary(Path path) {
+        this.path = path;
+        Linker linker = Linker.nativeLinker();
+        SymbolLookup lib = SymbolLookup.libraryLookup(path, Arena.global());
+        Linker.Option critical = Linker.Option.critical(true);
+        MethodHandle version = linker.downcallHandle(find(lib, "vdq_abi_version"), FunctionDescriptor.of(JAVA_INT));
+        int v;
+        try { v = (int) version.invokeExact(); } catch (Throwable e) { throw new IllegalStateException(e); }
+        if (v != ABI_VERSION)
+            throw new IllegalStateException(path + " has ABI version " + v + ", expected " + ABI_VERSION + " (stale build?)");
+        quantizeRows = linker.downcallHandle(find(lib, "vdq_quantize_rows"), FunctionDescriptor.ofVoid(
+                ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS,
+                JAVA_INT, JAVA_INT), critical);
+        FunctionDescriptor pack = FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+        packW8 = linker.downcallHandle(find(lib, "vdq_pack_w8"), pack, critical);
+        packW4 = linker.downcallHandle(find(lib, "vdq_pack_w4"), pack, critical);
+        FunctionDescriptor gemm = FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
+                ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
+        gemmW8A8 = linker.downcallHandle(find(lib, "vdq_gemm_w8a8_avx2"), gemm, critical);
+        gemmW4 = linker.downcallHandle(find(lib, "vdq_gemm_w4_avx2"), gemm, critical);
+        gemmRef = linker.downcallHandle(find(lib, "vdq_gemm_ref"), FunctionDescriptor.ofVoid(
+                ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
+                JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), critical);
+    }
+
+    private static MemorySegment find(SymbolLookup lib, String name) {
+        return lib.find(name).orElseThrow(() -> new IllegalStateException("symbol " + name + " missing from the library"));
+    }
+
+    /** The bound library, or null when unavailable (then {@link #unavailableReason()} says why). */
+    public static NativeLibrary get() {
+        Object l = loaded;
+        if (l == null) {
+            synchronized (NativeLibrary.class) {
+                if (loaded == null) loaded = tryLoad();
+                l = loaded;
+            }
+        }
+        return l instanceof NativeLibrary nl ? nl : null;
+    }
+
+    public static boolean available() { return get() != null; }
+
+    /** Why the library is unavailable, or null when it is available. */
+    public static String unavailableReason() { return get() == null ? (String) loaded : null; }
+
+    public Path path() { return path; }
+
+    private static Object tryLoad() {
+        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        if (!arch.equals("amd64") && !arch.equals("x86_64")) return "CPU architecture " + arch + " is not x86-64";
+        Set<String> flags = cpuFlags(Path.of("/proc/cpuinfo"));
+        if (flags.isEmpty()) return "could not read CPU flags from /proc/cpuinfo";
+        for (String need : new String[]{"avx2", "fma"})
+            if (!flags.contains(need)) return "CPU lacks " + need + " (per /proc/cpuinfo)";
+        Path p;
+        try {
+            p = locate();
+        } catch (IOException e) {
+            return "could not extract " + RESOURCE + ": " + e.getMessage();
+        }
+        if (p == null) return "libvdqnative.so not found (set -Dvdq.native.lib=PATH; the build skips it when gcc is missing)";
+        if (!Files.isRegularFile(p)) return "library " + p + " does not exist";
+        try {
+            return new NativeLibrary(p);
+        } catch (RuntimeException e) {
+            return "could not bind " + p + ": " + e.getMessage();
+        }
+    }
+
+    /** The x86 feature flags of the first CPU in a cpuinfo file, empty when unreadable. */
+    static Set<String> cpuFlags(Path cpuinfo) {
+        try {
+            for (String line : Files.readAllLines(cpuinfo)) {
+                if (line.startsWith("flags")) {
+                    int c = line.indexOf(':');
+                    return new HashSet<>(Arrays.asList(line.substring(c + 1).trim().split("\\s+")));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or no permission: treated as "no flags"
+        }
+        return Set.of();
+    }
+
+    private static Path locate() throws IOException {
+        String prop = System.getProperty("vdq.native.lib");
+        if (prop != null && !prop.isBlank()) return Path.of(prop);
+        URL url = NativeLibrary.class.getResource(RESOURCE);
+        if (url == null) return null;
+        if ("file".equals(url.getProtocol())) {
+            try { return Path.of(url.toURI()); } catch (URISyntaxException e) { throw new IOException(e); }
+        }
+        Path tmp = Files.createTempFile("libvdqnative", ".so");
+        tmp.toFile().deleteOnExit();
+        try (InputStream in = url.openStream()) { Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING); }
+        return tmp;
+    }
+}

@@ -1,0 +1,6 @@
+/**
+ * Native AVX2 integer GEMM kernels ({@code src/main/c}, built by Maven into {@code libvdqnative.so}) bound
+ * through FFM without jextract, and {@link io.vdq.kernel.nat.IntKernels}, which picks the native or the
+ * pure-Java integer backend ({@code -Dvdq.native=off|on|auto}). Depends on {@code kernel} and {@code tensor}.
+ */
+package io.vdq.kernel.nat;
