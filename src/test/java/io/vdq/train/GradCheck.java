@@ -80,10 +80,10 @@ final class GradCheck {
         return s;
     }
 
-    /** A power of two near 2^-7·max(1, |v|): exact perturbations of a float value. */
+    /** A power of two near 2^-5·max(1, |v|): exact perturbations of a float value. */
     static double step(float v) {
         double a = Math.max(1.0, Math.abs(v));
-        return Math.scalb(1.0, Math.getExponent(a) - 7);
+        return Math.scalb(1.0, Math.getExponent(a) - Integer.getInteger("gradcheck.exp", 5));
     }
 
     private static int[] sample(int n, int max, SplittableRandom rng) {
@@ -101,12 +101,18 @@ final class GradCheck {
         return a;
     }
 
+    /**
+     * Gaussian values of the given scale; norm gains ({@code *norm*.weight}) around 1 instead, so that
+     * q and k keep their size and attention is not flat (flat attention leaves q/k gradients so small
+     * that float32 rounding of the loss dominates the finite differences).
+     */
     static void randomize(ParamSet ps, long seed, double scale) {
         SplittableRandom rng = new SplittableRandom(seed);
         for (Param p : ps.all()) {
             float[] v = p.v();
             io.vdq.tensor.Tensor.fillGaussian(rng.split(), v, 0, v.length);
-            for (int i = 0; i < v.length; i++) v[i] *= (float) scale;
+            boolean gain = p.name().contains("norm") && p.name().endsWith(".weight");
+            for (int i = 0; i < v.length; i++) v[i] = gain ? 1f + 0.3f * v[i] : v[i] * (float) scale;
         }
     }
 }
