@@ -1,6 +1,5 @@
 package io.vdq.train;
 
-import io.vdq.tensor.Parallel;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +35,7 @@ public final class AdamW {
             float[][] mv = state.computeIfAbsent(p, k -> new float[][]{new float[k.size()], new float[k.size()]});
             float[] w = p.v(), g = p.g(), m = mv[0], v = mv[1];
             double lrp = lr * p.lrScale(), decay = p.decay() ? 1 - lrp * weightDecay : 1;
-            Parallel.range(w.length, 1024, (a, b) -> {
+            Ops.par(w.length, 8, (a, b) -> {
                 for (int i = a; i < b; i++) {
                     double gi = g[i];
                     double mi = beta1 * m[i] + (1 - beta1) * gi, vi = beta2 * v[i] + (1 - beta2) * gi * gi;

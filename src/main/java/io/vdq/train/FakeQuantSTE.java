@@ -2,7 +2,6 @@ package io.vdq.train;
 
 import io.vdq.VdqException.ConfigException;
 import io.vdq.VdqException.ShapeException;
-import io.vdq.tensor.Parallel;
 import java.util.List;
 
 /**
@@ -64,7 +63,7 @@ public final class FakeQuantSTE implements MatrixFn {
             throw new ShapeException("per-channel clipping " + gamma.name() + ": " + gamma.size() + " values for " + rows + " rows");
         float[] step = new float[rows], amax = new float[rows];
         int[] arg = new int[rows];
-        Parallel.range(rows, (r0, r1) -> {
+        Ops.par(rows, cols, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int o = r * cols, a = 0;
                 float m = 0f;
@@ -90,7 +89,7 @@ public final class FakeQuantSTE implements MatrixFn {
         int rows = c.rows(), cols = c.cols();
         float[] x = c.x();
         double[] dGamma = new double[rows];
-        Parallel.range(rows, (r0, r1) -> {
+        Ops.par(rows, cols, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int o = r * cols;
                 float s = c.step()[r];

@@ -1,6 +1,5 @@
 package io.vdq.train;
 
-import io.vdq.tensor.Parallel;
 
 /**
  * LayerNorm over the last dimension, in float32 with row statistics in double; affine (weight, bias) or not.
@@ -33,7 +32,7 @@ public final class LayerNormLayer {
         float[] y = new float[rows * dim];
         double[] mean = new double[rows], rstd = new double[rows];
         float[] g = gamma == null ? null : gamma.v(), b = beta == null ? null : beta.v();
-        Parallel.range(rows, (r0, r1) -> {
+        Ops.par(rows, dim, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int o = r * dim;
                 double s = 0;
@@ -57,7 +56,7 @@ public final class LayerNormLayer {
         float[] x = c.x(), dx = new float[rows * dim];
         float[] g = gamma == null ? null : gamma.v();
         float[] xhat = gamma == null ? null : new float[rows * dim];
-        Parallel.range(rows, (r0, r1) -> {
+        Ops.par(rows, dim, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int o = r * dim;
                 double m = c.mean()[r], rs = c.rstd()[r], a = 0, bb = 0;

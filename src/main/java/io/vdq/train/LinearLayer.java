@@ -1,16 +1,13 @@
 package io.vdq.train;
 
 import io.vdq.VdqException.ShapeException;
-import io.vdq.kernel.KernelBackend;
-import io.vdq.kernel.Kernels;
-import io.vdq.tensor.Parallel;
 import java.util.SplittableRandom;
 
 /**
  * {@code y = x·Wᵀ + b} with W stored out×in (any stored shape with out·in elements, e.g. a Conv3d kernel
  * [out, C, pt, ph, pw] used as a linear on flattened patches). Optional {@link MatrixFn} hooks transform the
  * weight (fake quantization of W) and the input (activation fake quantization) before the product; their
- * parameters get gradients through the same backward.
+ * parameters get gradients through the same backward. Products go through {@code Kernels.get().sgemm}.
  */
 public final class LinearLayer {
     private final String name;
@@ -65,11 +62,10 @@ public final class LinearLayer {
         if (inputFn != null) { xe = new float[rows * in]; ic = inputFn.forward(x, rows, in, xe); }
         if (weightFn != null) { w = new float[out * in]; wc = weightFn.forward(weight.v(), out, in, w); }
         float[] y = new float[rows * out];
-        KernelBackend k = Kernels.get();
-        k.sgemm(false, true, rows, out, in, xe, 0, in, w, 0, in, 0f, y, 0, out);
+        Ops.nt(rows, out, in, xe, 0, in, w, 0, in, 0f, y, 0, out);
         if (bias != null) {
             float[] b = bias.v();
-            Parallel.range(rows, (r0, r1) -> {
+            Ops.par(rows, out, (r0, r1) -> {
                 for (int r = r0; r < r1; r++) for (int j = 0; j < out; j++) y[r * out + j] += b[j];
             });
         }
@@ -78,15 +74,16 @@ public final class LinearLayer {
 
     /** Returns dL/dx and adds dL/dW, dL/db (and the hooks' parameter gradients) into the grad buffers. */
     public float[] backward(Cache c, float[] dy) {
-        KernelBackend k = Kernels.get();
         int rows = c.rows();
         float[] dx = new float[rows * in];
-        k.sgemm(false, false, rows, in, out, dy, 0, out, c.w(), 0, in, 0f, dx, 0, in);
+        // dX = dY·W = dY·(Wᵀ)ᵀ; dW = dYᵀ·X = (dYᵀ)·((Xᵀ))ᵀ — all as A·Bᵀ products
+        Ops.nt(rows, in, out, dy, 0, out, Ops.transpose(c.w(), 0, out, in, in), 0, out, 0f, dx, 0, in);
+        float[] dyT = Ops.transpose(dy, 0, rows, out, out), xT = Ops.transpose(c.x(), 0, rows, in, in);
         if (weightFn == null) {
-            k.sgemm(true, false, out, in, rows, dy, 0, out, c.x(), 0, in, 1f, weight.g(), 0, in);
+            Ops.nt(out, in, rows, dyT, 0, rows, xT, 0, rows, 1f, weight.g(), 0, in);
         } else {
             float[] dw = new float[out * in], dwRaw = new float[out * in];
-            k.sgemm(true, false, out, in, rows, dy, 0, out, c.x(), 0, in, 0f, dw, 0, in);
+            Ops.nt(out, in, rows, dyT, 0, rows, xT, 0, rows, 0f, dw, 0, in);
             weightFn.backward(c.wCache(), dw, dwRaw);
             Ops.addInPlace(weight.g(), dwRaw);
         }

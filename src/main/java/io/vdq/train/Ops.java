@@ -10,12 +10,24 @@ import io.vdq.tensor.Parallel;
 public final class Ops {
     private Ops() {}
 
+    /** Below this much work (items × cost) a loop runs on the caller: pool hand-offs would cost more. */
+    static final long MIN_PARALLEL_WORK = 1 << 15;
+
+    /**
+     * {@link Parallel#range} for loops whose items are independent (each writes only its own outputs), run
+     * inline when small; the result is the same either way.
+     */
+    public static void par(int n, long costPerItem, Parallel.RangeBody body) {
+        if ((long) n * costPerItem < MIN_PARALLEL_WORK) { if (n > 0) body.run(0, n); }
+        else Parallel.range(n, body);
+    }
+
     static final double GELU_K0 = 0.7978845608028654; // sqrt(2/pi)
     static final double GELU_K1 = 0.044715;
 
     /** {@code out[outOff + j] += Σ_r a[off + r·cols + j]} for r in [0, rows). */
     public static void colSumAdd(float[] a, int off, int rows, int cols, float[] out, int outOff) {
-        Parallel.range(cols, (c0, c1) -> {
+        par(cols, rows, (c0, c1) -> {
             double[] acc = new double[c1 - c0];
             for (int r = 0; r < rows; r++) {
                 int o = off + r * cols;
@@ -27,7 +39,7 @@ public final class Ops {
 
     /** {@code out[outOff + j] += Σ_r a[aOff + r·cols + j] · b[bOff + r·cols + j]}. */
     public static void colDotAdd(float[] a, int aOff, float[] b, int bOff, int rows, int cols, float[] out, int outOff) {
-        Parallel.range(cols, (c0, c1) -> {
+        par(cols, rows, (c0, c1) -> {
             double[] acc = new double[c1 - c0];
             for (int r = 0; r < rows; r++) {
                 int ao = aOff + r * cols, bo = bOff + r * cols;
@@ -47,7 +59,7 @@ public final class Ops {
     /** dL/dx of GELU-tanh given its input x and dL/dy. */
     public static float[] geluBackward(float[] x, float[] dy) {
         float[] dx = new float[x.length];
-        Parallel.range(x.length, 1024, (a, b) -> {
+        par(x.length, 16, (a, b) -> {
             for (int i = a; i < b; i++) {
                 double v = x[i];
                 double t = Math.tanh(GELU_K0 * (v + GELU_K1 * v * v * v));
@@ -68,7 +80,7 @@ public final class Ops {
     /** dL/dx of SiLU given its input x and dL/dy. */
     public static float[] siluBackward(float[] x, float[] dy) {
         float[] dx = new float[x.length];
-        Parallel.range(x.length, 1024, (a, b) -> {
+        par(x.length, 16, (a, b) -> {
             for (int i = a; i < b; i++) {
                 double s = 1.0 / (1.0 + Math.exp(-x[i]));
                 dx[i] = (float) (dy[i] * s * (1 + x[i] * (1 - s)));
@@ -83,7 +95,7 @@ public final class Ops {
      */
     public static float[] modulate(float[] xhat, int batch, int n, int dim, float[] mod, int modStride, int shiftOff, int scaleOff) {
         float[] y = new float[xhat.length];
-        Parallel.range(batch * n, (r0, r1) -> {
+        par(batch * n, dim, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int b = r / n, o = r * dim, m = b * modStride;
                 for (int j = 0; j < dim; j++) y[o + j] = xhat[o + j] * (1f + mod[m + scaleOff + j]) + mod[m + shiftOff + j];
@@ -96,7 +108,7 @@ public final class Ops {
     public static float[] modulateBackward(float[] xhat, float[] dy, int batch, int n, int dim, float[] mod, float[] dmod,
                                            int modStride, int shiftOff, int scaleOff) {
         float[] dx = new float[xhat.length];
-        Parallel.range(batch * n, (r0, r1) -> {
+        par(batch * n, dim, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int o = r * dim, m = (r / n) * modStride + scaleOff;
                 for (int j = 0; j < dim; j++) dx[o + j] = dy[o + j] * (1f + mod[m + j]);
@@ -112,7 +124,7 @@ public final class Ops {
     /** Gated residual {@code out = x + gate·a} (gate per example, as in {@link #modulate}). */
     public static float[] gate(float[] x, float[] a, int batch, int n, int dim, float[] mod, int modStride, int gateOff) {
         float[] y = new float[x.length];
-        Parallel.range(batch * n, (r0, r1) -> {
+        par(batch * n, dim, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int o = r * dim, m = (r / n) * modStride + gateOff;
                 for (int j = 0; j < dim; j++) y[o + j] = x[o + j] + mod[m + j] * a[o + j];
@@ -124,7 +136,7 @@ public final class Ops {
     /** Backward of {@link #gate} for the branch: returns dL/da and adds the gate gradient into {@code dmod}. */
     public static float[] gateBackward(float[] a, float[] dy, int batch, int n, int dim, float[] mod, float[] dmod, int modStride, int gateOff) {
         float[] da = new float[a.length];
-        Parallel.range(batch * n, (r0, r1) -> {
+        par(batch * n, dim, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int o = r * dim, m = (r / n) * modStride + gateOff;
                 for (int j = 0; j < dim; j++) da[o + j] = dy[o + j] * mod[m + j];
@@ -134,8 +146,30 @@ public final class Ops {
         return da;
     }
 
+    /**
+     * {@code C[m×n] = A[m×k]·B[n×k]ᵀ + beta·C}: every product in the engine is issued in this form (both
+     * operands contiguous along k), transposing an operand first where needed. The transposes cost
+     * O(rows·cols) against the product's O(m·n·k), and the "NT" form is the backends' fast path.
+     */
+    public static void nt(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                          float beta, float[] c, int cOff, int ldc) {
+        Kernels.get().sgemm(false, true, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    /** The transpose [cols × rows] of the rows × cols matrix at {@code a[off]} with leading dimension ld. */
+    public static float[] transpose(float[] a, int off, int rows, int cols, int ld) {
+        float[] t = new float[rows * cols];
+        par(cols, rows, (c0, c1) -> {
+            for (int r = 0; r < rows; r++) {
+                int o = off + r * ld;
+                for (int c = c0; c < c1; c++) t[c * rows + r] = a[o + c];
+            }
+        });
+        return t;
+    }
+
     /** a += b, element-wise. */
     public static void addInPlace(float[] a, float[] b) {
-        Parallel.range(a.length, 4096, (s, e) -> { for (int i = s; i < e; i++) a[i] += b[i]; });
+        par(a.length, 1, (s, e) -> { for (int i = s; i < e; i++) a[i] += b[i]; });
     }
 }

@@ -1,6 +1,5 @@
 package io.vdq.train;
 
-import io.vdq.tensor.Parallel;
 
 /**
  * Affine RMSNorm over the whole row: Wan's QK-norm "rms_norm_across_heads" normalises q and k over all heads
@@ -26,7 +25,7 @@ public final class RmsNormLayer {
     public Cache forward(float[] x, int rows) {
         float[] y = new float[rows * dim], g = gamma.v();
         double[] rinv = new double[rows];
-        Parallel.range(rows, (r0, r1) -> {
+        Ops.par(rows, dim, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int o = r * dim;
                 double ss = 0;
@@ -42,7 +41,7 @@ public final class RmsNormLayer {
     public float[] backward(Cache c, float[] dy) {
         int rows = c.rows();
         float[] x = c.x(), g = gamma.v(), dx = new float[rows * dim], xhat = new float[rows * dim];
-        Parallel.range(rows, (r0, r1) -> {
+        Ops.par(rows, dim, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int o = r * dim;
                 double ri = c.rinv()[r], s = 0;

@@ -1,7 +1,6 @@
 package io.vdq.train;
 
 import io.vdq.VdqException.ShapeException;
-import io.vdq.tensor.Parallel;
 import io.vdq.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -144,7 +143,7 @@ public final class WanTrainModel {
         int ch = channelLast ? cfg.outChannels() : cfg.inChannels();
         int nf = f / pt, nh = h / ph, nw = w / pw, per = ch * pt * ph * pw, n = nf * nh * nw;
         float[] dst = new float[batch * ch * f * h * w];
-        Parallel.range(batch * n, (t0, t1) -> {
+        Ops.par(batch * n, per, (t0, t1) -> {
             for (int t = t0; t < t1; t++) {
                 int b = t / n, r = t % n, fi = r / (nh * nw), hi = (r / nw) % nh, wi = r % nw;
                 for (int c = 0; c < ch; c++)
