@@ -51,7 +51,10 @@ public final class WanBlockLayer {
 
     public record Cache(int batch, int n, int m, float[] mod, LayerNormLayer.Cache n1, float[] m1, AttentionLayer.Cache a1,
                         float[] h1, LayerNormLayer.Cache n2, AttentionLayer.Cache a2, float[] h2, LayerNormLayer.Cache n3,
-                        float[] m3, LinearLayer.Cache f0, float[] g, LinearLayer.Cache f2, float[] y) {}
+                        float[] m3, LinearLayer.Cache f0, float[] g, LinearLayer.Cache f2, float[] y) {
+        /** The block's input hidden states. */
+        public float[] x() { return n1.x(); }
+    }
 
     /**
      * @param x     batch·n rows of dim (video tokens)

@@ -3,7 +3,10 @@ package io.vdq.train;
 import io.vdq.VdqException.ShapeException;
 import io.vdq.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.SequencedMap;
 import java.util.SplittableRandom;
 
 /**
@@ -50,13 +53,38 @@ public final class WanTrainModel {
         return m;
     }
 
+    /** A model holding the given weights (diffusers names; every parameter must be present with its shape). */
+    public static WanTrainModel fromWeights(WanTrainConfig cfg, Map<String, Tensor> weights, String what) {
+        WanTrainModel m = new WanTrainModel(cfg);
+        m.params.load(weights, what);
+        return m;
+    }
+
     public WanTrainConfig config() { return cfg; }
     public ParamSet params() { return params; }
     public List<WanBlockLayer> blocks() { return List.copyOf(blocks); }
 
+    /** The linear layers inside the blocks, by diffusers prefix, in forward order (where quantizers hook in). */
+    public SequencedMap<String, LinearLayer> blockLinears() {
+        SequencedMap<String, LinearLayer> m = new LinkedHashMap<>();
+        for (WanBlockLayer b : blocks) for (LinearLayer l : b.linears()) m.put(l.name(), l);
+        return m;
+    }
+
+    /** The rotary table for a video of frames × height × width (pixels or latents, before patching). */
+    public RopeTable rope(int frames, int height, int width) {
+        return RopeTable.wan(cfg.headDim(), frames / cfg.patchT(), height / cfg.patchH(), width / cfg.patchW(), cfg.ropeTheta());
+    }
+
     public record Cache(int batch, int frames, int height, int width, int n, int textLen, ConditionEmbedder.Cache cond,
                         LinearLayer.Cache patch, List<WanBlockLayer.Cache> blocks, LayerNormLayer.Cache normOut,
-                        float[] headMod, LinearLayer.Cache proj, Tensor output) {}
+                        float[] headMod, LinearLayer.Cache proj, Tensor output) {
+        /** The hidden states entering block i (batch·n rows of dim); block i's inputs for distillation. */
+        public float[] blockInput(int i) { return blocks.get(i).x(); }
+
+        /** The hidden states leaving block i. */
+        public float[] blockOutput(int i) { return blocks.get(i).y(); }
+    }
 
     /**
      * @param x         [B, C, F, H, W] (F, H, W divisible by the patch size)
@@ -74,7 +102,7 @@ public final class WanTrainModel {
             throw new ShapeException("WanTrainModel text: expected [" + batch + ", L, " + cfg.textDim() + "], got " + text.shape());
         if (timesteps.length != batch) throw new ShapeException("WanTrainModel: " + timesteps.length + " timesteps for batch " + batch);
         int pf = f / cfg.patchT(), ph = h / cfg.patchH(), pw = w / cfg.patchW(), n = pf * ph * pw, len = text.dim(1), dim = cfg.dim();
-        RopeTable rope = RopeTable.wan(cfg.headDim(), pf, ph, pw, cfg.ropeTheta());
+        RopeTable rope = rope(f, h, w);
 
         ConditionEmbedder.Cache cc = cond.forward(timesteps, text.toArray(), batch * len);
         float[] tokens = patches(x.toArray(), batch, f, h, w, false, true);
