@@ -62,7 +62,7 @@ public final class Ops {
         par(x.length, 16, (a, b) -> {
             for (int i = a; i < b; i++) {
                 double v = x[i];
-                double t = Math.tanh(GELU_K0 * (v + GELU_K1 * v * v * v));
+                double t = 1 - 2 / (Math.exp(2 * GELU_K0 * (v + GELU_K1 * v * v * v)) + 1); // tanh via exp (faster)
                 double d = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * GELU_K0 * (1 + 3 * GELU_K1 * v * v);
                 dx[i] = (float) (dy[i] * d);
             }
@@ -159,10 +159,19 @@ public final class Ops {
     /** The transpose [cols × rows] of the rows × cols matrix at {@code a[off]} with leading dimension ld. */
     public static float[] transpose(float[] a, int off, int rows, int cols, int ld) {
         float[] t = new float[rows * cols];
-        par(cols, rows, (c0, c1) -> {
-            for (int r = 0; r < rows; r++) {
-                int o = off + r * ld;
-                for (int c = c0; c < c1; c++) t[c * rows + r] = a[o + c];
+        final int tile = 32;
+        int colTiles = (cols + tile - 1) / tile;
+        // 32×32 tiles: reads and writes both stay within a few cache lines per tile row
+        par(colTiles, (long) rows * tile, (t0, t1) -> {
+            for (int ct = t0; ct < t1; ct++) {
+                int c0 = ct * tile, c1 = Math.min(cols, c0 + tile);
+                for (int r0 = 0; r0 < rows; r0 += tile) {
+                    int r1 = Math.min(rows, r0 + tile);
+                    for (int c = c0; c < c1; c++) {
+                        int to = c * rows;
+                        for (int r = r0; r < r1; r++) t[to + r] = a[off + r * ld + c];
+                    }
+                }
             }
         });
         return t;
