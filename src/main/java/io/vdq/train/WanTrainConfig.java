@@ -15,6 +15,11 @@ public record WanTrainConfig(int inChannels, int outChannels, int patchT, int pa
     public WanTrainConfig {
         if (headDim % 2 != 0 || freqDim % 2 != 0)
             throw new ConfigException("WanTrainConfig: attention_head_dim (" + headDim + ") and freq_dim (" + freqDim + ") must be even");
+        // diffusers builds the rope tables with 2·⌊d/6⌋ channels for h and w but splits them with ⌊d/3⌋;
+        // only head dims where the two agree (12, 48, 72, 96, 128, …; not 64) have well-defined semantics
+        if (2 * (headDim / 6) != headDim / 3)
+            throw new ConfigException("WanTrainConfig: attention_head_dim " + headDim + " gives inconsistent RoPE splits in diffusers (2·⌊d/6⌋ = "
+                    + 2 * (headDim / 6) + " ≠ ⌊d/3⌋ = " + headDim / 3 + "); use e.g. 48, 72, 96 or 128");
         if (Math.min(Math.min(inChannels, outChannels), Math.min(numHeads, numLayers)) < 1 || patchT < 1 || patchH < 1 || patchW < 1)
             throw new ConfigException("WanTrainConfig: channels, heads, layers and patch sizes must be positive");
     }

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /** The engine as block distillation uses it: cached FP block inputs/outputs, fake-quantized linears, learnable clipping. */
 class DistillationTest {
-    static final WanTrainConfig CFG = new WanTrainConfig(3, 3, 1, 2, 2, 2, 16, 64, 2, 6, 16, 1e-6f, 10000);
+    static final WanTrainConfig CFG = new WanTrainConfig(3, 3, 1, 2, 2, 2, 12, 64, 2, 6, 16, 1e-6f, 10000);
 
     @Test
     void weightsRoundTripThroughAMapByDiffusersName() {
@@ -21,8 +21,8 @@ class DistillationTest {
         WanTrainModel b = WanTrainModel.fromWeights(CFG, saved, "test map");
         Tensor x = Tensor.randn(2, 1, 3, 2, 4, 4), text = Tensor.randn(3, 1, 2, 6);
         assertArrayEquals(a.forward(x, new float[]{500}, text).output().data(), b.forward(x, new float[]{500}, text).output().data());
-        assertTrue(saved.get("patch_embedding.weight").shape().equals(io.vdq.tensor.Shape.of(32, 3, 1, 2, 2)), "Conv3d layout");
-        assertTrue(saved.get("blocks.1.scale_shift_table").shape().equals(io.vdq.tensor.Shape.of(1, 6, 32)));
+        assertTrue(saved.get("patch_embedding.weight").shape().equals(io.vdq.tensor.Shape.of(24, 3, 1, 2, 2)), "Conv3d layout");
+        assertTrue(saved.get("blocks.1.scale_shift_table").shape().equals(io.vdq.tensor.Shape.of(1, 6, 24)));
     }
 
     @Test

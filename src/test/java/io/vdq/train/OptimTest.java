@@ -74,6 +74,16 @@ class OptimTest {
     }
 
     @Test
+    void refusesHeadDimsWithInconsistentDiffusersRopeSplits() {
+        // 64: tables built with 2·⌊64/6⌋ = 20 channels for h and w, but split with ⌊64/3⌋ = 21
+        VdqException e = assertThrows(VdqException.ConfigException.class,
+                () -> new WanTrainConfig(3, 3, 1, 2, 2, 4, 64, 256, 1, 8, 16, 1e-6f, 10000));
+        assertEquals(true, e.getMessage().contains("attention_head_dim 64"));
+        new WanTrainConfig(3, 3, 1, 2, 2, 4, 48, 256, 1, 8, 16, 1e-6f, 10000);
+        new WanTrainConfig(3, 3, 1, 2, 2, 2, 128, 256, 1, 8, 16, 1e-6f, 10000);
+    }
+
+    @Test
     void loadChecksNamesAndShapes() {
         ParamSet ps = new ParamSet();
         ps.add("proj_out.weight", 2, 3);
