@@ -1,0 +1,65 @@
+package io.vdq.train;
+
+import io.vdq.VdqException.ShapeException;
+import io.vdq.tensor.Tensor;
+import java.util.SplittableRandom;
+
+/**
+ * Rectified-flow (flow-matching) training targets as used for Wan: {@code x_t = (1 − σ)·x0 + σ·ε},
+ * velocity target {@code v = ε − x0}, model input timestep σ·1000, loss {@code mean((pred − v)²)}.
+ * σ is drawn per example, uniform on (0, 1) or logit-normal ({@code sigmoid(m + s·z)}, z ~ N(0, 1)).
+ */
+public final class FlowMatching {
+    private FlowMatching() {}
+
+    public enum Sigmas { UNIFORM, LOGIT_NORMAL }
+
+    /** One noised batch: model input, timesteps (σ·1000), velocity target and the σ per example. */
+    public record Sample(Tensor xt, float[] timesteps, Tensor target, float[] sigmas) {}
+
+    public static float[] sampleSigmas(SplittableRandom rng, int batch, Sigmas mode, double logitMean, double logitStd) {
+        float[] s = new float[batch];
+        for (int b = 0; b < batch; b++) {
+            if (mode == Sigmas.UNIFORM) s[b] = (float) rng.nextDouble();
+            else {
+                double u1 = rng.nextDouble(), u2 = rng.nextDouble();
+                double z = Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+                s[b] = (float) (1 / (1 + Math.exp(-(logitMean + logitStd * z))));
+            }
+        }
+        return s;
+    }
+
+    /** Noises x0 [B, …] with Gaussian ε and the given σ per example. */
+    public static Sample noise(Tensor x0, float[] sigmas, SplittableRandom rng) {
+        int batch = x0.dim(0), per = x0.size() / batch;
+        if (sigmas.length != batch) throw new ShapeException("flow matching: " + sigmas.length + " sigmas for batch " + batch);
+        float[] x = x0.toArray(), eps = new float[x0.size()], xt = new float[x.length], v = new float[x.length];
+        Tensor.fillGaussian(rng, eps, 0, eps.length);
+        float[] ts = new float[batch];
+        for (int b = 0; b < batch; b++) {
+            float s = sigmas[b];
+            ts[b] = s * 1000f;
+            for (int i = b * per; i < (b + 1) * per; i++) {
+                xt[i] = (1 - s) * x[i] + s * eps[i];
+                v[i] = eps[i] - x[i];
+            }
+        }
+        int[] dims = x0.shape().dims();
+        return new Sample(Tensor.of(xt, dims), ts, Tensor.of(v, dims), sigmas.clone());
+    }
+
+    /** mean((pred − target)²) in double; writes dLoss/dpred into {@code dPred}. */
+    public static double mseLoss(Tensor pred, Tensor target, float[] dPred) {
+        if (!pred.shape().equals(target.shape()))
+            throw new ShapeException("flow-matching loss: prediction " + pred.shape() + " vs target " + target.shape());
+        float[] p = pred.toArray(), t = target.toArray();
+        double s = 0, inv = 1.0 / p.length;
+        for (int i = 0; i < p.length; i++) {
+            double d = (double) p[i] - t[i];
+            s += d * d;
+            dPred[i] = (float) (2 * d * inv);
+        }
+        return s * inv;
+    }
+}
