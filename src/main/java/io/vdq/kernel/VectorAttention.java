@@ -139,19 +139,19 @@ final class VectorAttention {
         }
         for (; j < bk; j++) { s[so + j] *= scale; max = Math.max(max, s[so + j]); }
         float mOld = m[i], mNew = Math.max(mOld, max);
-        float corr = mOld == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(mOld - mNew);
+        float corr = mOld == Float.NEGATIVE_INFINITY ? 0f : VectorOps.exp(mOld - mNew);
         float sum = 0f;
         j = 0;
         if (vb > 0) {
             FloatVector mx = FloatVector.broadcast(S, mNew), sv = FloatVector.zero(S);
             for (; j < vb; j += L) {
-                FloatVector e = FloatVector.fromArray(S, s, so + j).sub(mx).lanewise(VectorOperators.EXP);
+                FloatVector e = VectorOps.exp(FloatVector.fromArray(S, s, so + j).sub(mx));
                 e.intoArray(s, so + j);
                 sv = sv.add(e);
             }
-            sum = sv.reduceLanes(VectorOperators.ADD);
+            sum = VectorOps.sumLanes(sv);
         }
-        for (; j < bk; j++) { float e = (float) Math.exp(s[so + j] - mNew); s[so + j] = e; sum += e; }
+        for (; j < bk; j++) { float e = VectorOps.exp(s[so + j] - mNew); s[so + j] = e; sum += e; }
         m[i] = mNew;
         l[i] = l[i] * corr + sum;
         return corr;

@@ -2,6 +2,7 @@ package io.vdq.kernel;
 
 import io.vdq.tensor.Parallel;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -21,6 +22,54 @@ final class VectorOps {
     private static final VectorShuffle<Float> PAIR_SWAP = VectorShuffle.fromOp(S, i -> i ^ 1);
 
     private VectorOps() {}
+
+    // exp(x) from basic arithmetic only. VectorOperators.EXP/TANH are not used: the interpreter and C1 compute
+    // them lane by lane with StrictMath while C2 calls an SVML stub, so the same call gave different bits
+    // before and after JIT compilation (seen as 1-ulp differences between two runs of one attention call).
+    // + − × and fma are exactly rounded everywhere, so this is bit-reproducible. Cephes-style: x = n·ln2 + r,
+    // |r| ≤ ln2/2, e^r by a degree-7 polynomial, 2^n added to the exponent bits. About 2 ulp.
+    private static final float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    // Limits keep 2^n a normal float: n in [−125, 127].
+    private static final float EXP_HI = 88.0f, EXP_LO = -86.5f;
+    private static final float ROUND_MAGIC = 12582912f; // 1.5·2^23: adding it rounds to an integer
+    private static final float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f,
+            P3 = 4.1665795894e-2f, P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
+
+    /** e^x lane-wise (see the note above); x above 88 gives +∞, below −86.5 gives 0 (e^−86.5 ≈ 2.7e−38), NaN stays NaN. */
+    static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.max(EXP_LO).min(EXP_HI);
+        FloatVector t = xc.fma(LOG2E, ROUND_MAGIC);
+        FloatVector n = t.sub(ROUND_MAGIC);
+        FloatVector r = xc.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
+        FloatVector p = r.fma(P0, P1);
+        p = p.mul(r).add(P2);
+        p = p.mul(r).add(P3);
+        p = p.mul(r).add(P4);
+        p = p.mul(r).add(P5);
+        p = p.fma(r.mul(r), r).add(1f);
+        IntVector bits = p.reinterpretAsInts().add(t.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUND_MAGIC)).lanewise(VectorOperators.LSHL, 23));
+        FloatVector e = bits.reinterpretAsFloats();
+        e = e.blend(0f, x.compare(VectorOperators.LT, EXP_LO));
+        e = e.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_HI));
+        return e.blend(x, x.test(VectorOperators.IS_NAN));
+    }
+
+    /** The scalar twin of {@link #exp(FloatVector)}: same operations, same bits, for loop tails. */
+    static float exp(float x) {
+        if (Float.isNaN(x)) return x;
+        if (x < EXP_LO) return 0f;
+        if (x > EXP_HI) return Float.POSITIVE_INFINITY;
+        float t = Math.fma(x, LOG2E, ROUND_MAGIC);
+        float n = t - ROUND_MAGIC;
+        float r = x - n * LN2_HI - n * LN2_LO;
+        float p = Math.fma(r, P0, P1);
+        p = p * r + P2;
+        p = p * r + P3;
+        p = p * r + P4;
+        p = p * r + P5;
+        p = Math.fma(p, r * r, r) + 1f;
+        return Float.intBitsToFloat(Float.floatToRawIntBits(p) + ((Float.floatToRawIntBits(t) - Float.floatToRawIntBits(ROUND_MAGIC)) << 23));
+    }
 
     static void softmax(float[] x, int off, int rows, int cols) {
         Parallel.range(rows, (from, to) -> {
@@ -43,14 +92,24 @@ final class VectorOps {
         if (vb > 0) {
             FloatVector mx = FloatVector.broadcast(S, max), sv = FloatVector.zero(S);
             for (; i < vb; i += L) {
-                FloatVector e = FloatVector.fromArray(S, x, o + i).sub(mx).lanewise(VectorOperators.EXP);
+                FloatVector e = exp(FloatVector.fromArray(S, x, o + i).sub(mx));
                 e.intoArray(x, o + i);
                 sv = sv.add(e);
             }
-            sum = sv.reduceLanes(VectorOperators.ADD);
+            sum = sumLanes(sv);
         }
-        for (; i < cols; i++) { float e = (float) Math.exp(x[o + i] - max); x[o + i] = e; sum += e; }
+        for (; i < cols; i++) { float e = exp(x[o + i] - max); x[o + i] = e; sum += e; }
         scale(x, o, cols, 1f / sum);
+    }
+
+    /**
+     * Sum of the lanes in lane order. Not {@code reduceLanes(ADD)}: its order is unspecified, and C2's
+     * reduction need not add in the order of the interpreter's fallback, so results could change with JIT state.
+     */
+    static float sumLanes(FloatVector v) {
+        float s = 0f;
+        for (int l = 0; l < L; l++) s += v.lane(l);
+        return s;
     }
 
     /** x[o..o+n) *= s. */
@@ -67,7 +126,7 @@ final class VectorOps {
         if (vb > 0) {
             FloatVector acc = FloatVector.zero(S);
             for (; i < vb; i += L) acc = acc.add(FloatVector.fromArray(S, x, o + i));
-            s = acc.reduceLanes(VectorOperators.ADD);
+            s = sumLanes(acc);
         }
         for (; i < n; i++) s += x[o + i];
         return s;
@@ -80,7 +139,7 @@ final class VectorOps {
         if (vb > 0) {
             FloatVector acc = FloatVector.zero(S), cv = FloatVector.broadcast(S, c);
             for (; i < vb; i += L) { FloatVector d = FloatVector.fromArray(S, x, o + i).sub(cv); acc = d.fma(d, acc); }
-            s = acc.reduceLanes(VectorOperators.ADD);
+            s = sumLanes(acc);
         }
         for (; i < n; i++) { float d = x[o + i] - c; s += d * d; }
         return s;
@@ -131,14 +190,18 @@ final class VectorOps {
         elementwise(n, (from, to) -> geluRange(x, off + from, to - from));
     }
 
+    /** 0.5·v·(1 + tanh(u)) = v·sigmoid(2u) = v / (1 + e^(−2u)), u = √(2/π)·(v + 0.044715·v³): no cancellation. */
     private static void geluRange(float[] x, int o, int n) {
         int vb = S.loopBound(n), i = 0;
         for (; i < vb; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, o + i);
-            FloatVector inner = v.mul(v).mul(v).mul(0.044715f).add(v).mul(0.7978845608028654f);
-            v.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f)).intoArray(x, o + i);
+            FloatVector u2 = v.mul(v).mul(v).mul(0.044715f).add(v).mul(-1.5957691216057308f);
+            v.div(exp(u2).add(1f)).intoArray(x, o + i);
         }
-        for (; i < n; i++) x[o + i] = ScalarBackend.gelu(x[o + i]);
+        for (; i < n; i++) {
+            float v = x[o + i];
+            x[o + i] = v / (exp((v * v * v * 0.044715f + v) * -1.5957691216057308f) + 1f);
+        }
     }
 
     static void silu(float[] x, int off, int n) {
@@ -149,9 +212,9 @@ final class VectorOps {
         int vb = S.loopBound(n), i = 0;
         for (; i < vb; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, o + i);
-            v.div(v.neg().lanewise(VectorOperators.EXP).add(1f)).intoArray(x, o + i);
+            v.div(exp(v.neg()).add(1f)).intoArray(x, o + i);
         }
-        for (; i < n; i++) { float v = x[o + i]; x[o + i] = (float) (v / (1.0 + Math.exp(-v))); }
+        for (; i < n; i++) { float v = x[o + i]; x[o + i] = v / (exp(-v) + 1f); }
     }
 
     static void rope(float[] x, int off, int tokens, int heads, int headDim, int rowStride, float[] cos, float[] sin) {
