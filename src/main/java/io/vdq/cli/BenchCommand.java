@@ -34,7 +34,7 @@ final class BenchCommand implements Runnable {
         @Option(names = "--backend", description = "vector, scalar, all, or auto (vector; scalar too when the problem is small). Default: ${DEFAULT-VALUE}.")
         String backend = "auto";
 
-        @Option(names = "--warmup", description = "Untimed calls before timing. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--warmup", description = "Untimed calls before timing (and at least 2 s of them). Default: ${DEFAULT-VALUE}.")
         int warmup = 3;
 
         @Option(names = "--seed", description = "Random seed for the inputs. Default: ${DEFAULT-VALUE}.")
@@ -79,7 +79,7 @@ final class BenchCommand implements Runnable {
             double flops = 2.0 * m * n * k;
             out.printf("gemm m=%d n=%d k=%d  (%.3f GFLOP per call, %d warm-up, %d timed reps, %s)%n",
                     m, n, k, flops / 1e9, warmup, reps, cpuNote());
-            out.printf("%-7s %7s %12s %12s %11s %12s%n", "backend", "threads", "median GF/s", "best GF/s", "median ms", "max rel err");
+            out.printf(HEADER, "backend", "threads", "median GF/s", "best GF/s", "median ms", "GF/CPU-s", "max rel err");
             int saved = Parallel.threads();
             try {
                 for (KernelBackend b : backends((long) m * n * k <= (1L << 27))) {
@@ -87,7 +87,7 @@ final class BenchCommand implements Runnable {
                     for (int t : threads) {
                         Parallel.setThreads(t);
                         Arrays.fill(y, Float.NaN);
-                        double[] ns = time(() -> b.gemm(x, 0, m, pw, null, y, 0), warmup, reps);
+                        Timings ns = time(() -> b.gemm(x, 0, m, pw, null, y, 0), warmup, reps);
                         double err = gemmError(rnd, x, w, y, m, n, k);
                         report(out, b.name(), t, flops, ns, err);
                     }
@@ -121,14 +121,14 @@ final class BenchCommand implements Runnable {
             double flops = 4.0 * tokens * (double) tokens * headDim * heads;
             out.printf("attention tokens=%d heads=%d head-dim=%d  (%.3f GFLOP per call, %d warm-up, %d timed reps, %s)%n",
                     tokens, heads, headDim, flops / 1e9, warmup, reps, cpuNote());
-            out.printf("%-7s %7s %12s %12s %11s %12s%n", "backend", "threads", "median GF/s", "best GF/s", "median ms", "max abs err");
+            out.printf(HEADER, "backend", "threads", "median GF/s", "best GF/s", "median ms", "GF/CPU-s", "max abs err");
             int saved = Parallel.threads();
             try {
                 for (KernelBackend b : backends((long) tokens * tokens * dim <= (1L << 27))) {
                     for (int t : threads) {
                         Parallel.setThreads(t);
                         Arrays.fill(o, Float.NaN);
-                        double[] ns = time(() -> b.attention(q, 0, dim, kk, 0, dim, v, 0, dim, o, 0, dim,
+                        Timings ns = time(() -> b.attention(q, 0, dim, kk, 0, dim, v, 0, dim, o, 0, dim,
                                 tokens, tokens, heads, headDim, scale), warmup, reps);
                         double err = attentionError(rnd, q, kk, v, o, tokens, heads, headDim, scale);
                         report(out, b.name(), t, flops, ns, err);
@@ -146,23 +146,47 @@ final class BenchCommand implements Runnable {
         return a;
     }
 
-    /** Nanoseconds of each timed call, after {@code warmup} untimed calls. */
-    static double[] time(Runnable call, int warmup, int reps) {
-        for (int i = 0; i < warmup; i++) call.run();
-        double[] ns = new double[reps];
+    /** Wall and process-CPU nanoseconds of each timed call, after {@code warmup} untimed calls. */
+    record Timings(double[] wallNs, double[] cpuNs) {}
+
+    static Timings time(Runnable call, int warmup, int reps) {
+        // Warm up for at least `warmup` calls and 2 s: the Vector API is ~100× slower until C2 compiles it.
+        long until = System.nanoTime() + 2_000_000_000L;
+        for (int i = 0; i < warmup || System.nanoTime() < until; i++) call.run();
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        var cpu = os instanceof com.sun.management.OperatingSystemMXBean sun ? sun : null;
+        double[] ns = new double[reps], cpuNs = new double[reps];
         for (int i = 0; i < reps; i++) {
+            long c0 = cpu == null ? 0 : cpu.getProcessCpuTime();
             long t0 = System.nanoTime();
             call.run();
             ns[i] = System.nanoTime() - t0;
+            cpuNs[i] = cpu == null ? Double.NaN : cpu.getProcessCpuTime() - c0;
         }
-        return ns;
+        return new Timings(ns, cpuNs);
     }
 
-    static void report(java.io.PrintWriter out, String backend, int threads, double flops, double[] ns, double err) {
-        double[] s = ns.clone();
+    static double median(double[] a) {
+        double[] s = a.clone();
         Arrays.sort(s);
-        double median = s.length % 2 == 1 ? s[s.length / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
-        out.printf("%-7s %7d %12.1f %12.1f %11.2f %12.2e%n", backend, threads, flops / median, flops / s[0], median / 1e6, err);
+        return s.length % 2 == 1 ? s[s.length / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
+    }
+
+    static final String HEADER = "%-7s %7s %12s %12s %11s %14s %12s%n";
+
+    /**
+     * One result line: median and best wall-clock rate, median ms, and the rate per CPU-second of the whole
+     * process (on a shared machine the wall rate shows the share we got; flops per CPU-second, times the
+     * thread count, estimates the rate on a quiet machine).
+     */
+    static void report(java.io.PrintWriter out, String backend, int threads, double flops, Timings t, double err) {
+        double median = median(t.wallNs()), best = Arrays.stream(t.wallNs()).min().orElseThrow();
+        // Process CPU time ticks coarsely (often 10 ms), so the CPU rate is taken over all reps together.
+        // Under 0.2 s in total the ticks say nothing: shown as NaN.
+        double cpuTotal = Arrays.stream(t.cpuNs()).sum();
+        double perCpu = cpuTotal < 2e8 ? Double.NaN : flops * t.cpuNs().length / cpuTotal;
+        out.printf("%-7s %7d %12.1f %12.1f %11.2f %14.1f %12.2e%n", backend, threads, flops / median, flops / best,
+                median / 1e6, perCpu, err);
         out.flush();
         if (!(err < 1e-3))
             throw new VdqException("bench: " + backend + " result is wrong (spot-check error " + err + " against a double reference)");

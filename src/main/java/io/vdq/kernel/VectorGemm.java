@@ -14,6 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  * and reloaded as float between K blocks, which is lossless), whatever the thread split or the element's
  * position in a tile. Edge tiles go through a scratch tile so the same micro-kernel serves every shape.
  *
+ * <p>Block sizes can be overridden for tuning with {@code -Dvdq.gemm.kc / mc / nc} (read once at start-up).
+ *
  * <p>Packed B layout, for column panel p (columns p·NR .. p·NR+NR−1, zero-padded past n) and K block starting
  * at pc with length kc: {@code pc·panels·NR + p·kc·NR + kk·NR + j}. So one K block of all panels is contiguous.
  */
@@ -25,11 +27,11 @@ final class VectorGemm {
     /** Micro-tile columns: two vectors. */
     static final int NR = 2 * L;
     /** K block: one B micro-panel KC×NR (16 KB at 8 lanes) stays in L1. */
-    static final int KC = 256;
+    static final int KC = Math.max(8, Integer.getInteger("vdq.gemm.kc", 256));
     /** Row block: the packed A block MC×KC (128 KB) stays in L2. */
-    static final int MC = 128;
+    static final int MC = Math.max(1, Integer.getInteger("vdq.gemm.mc", 128) / MR) * MR;
     /** Column block in panels: the B block KC × (NCP·NR) (about 3 MB) is shared through L3. */
-    static final int NCP = Math.max(1, 3072 / NR);
+    static final int NCP = Math.max(1, Integer.getInteger("vdq.gemm.nc", 3072) / NR);
 
     /** Read-only zeros: the initial accumulators of a tile that does not add to C. */
     private static final float[] ZERO_TILE = new float[MR * NR];
