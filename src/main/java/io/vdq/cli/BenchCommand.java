@@ -34,8 +34,11 @@ final class BenchCommand implements Runnable {
         @Option(names = "--backend", description = "vector, scalar, all, or auto (vector; scalar too when the problem is small). Default: ${DEFAULT-VALUE}.")
         String backend = "auto";
 
-        @Option(names = "--warmup", description = "Untimed calls before timing (and at least 2 s of them). Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--warmup", description = "Untimed calls before timing. Default: ${DEFAULT-VALUE}.")
         int warmup = 3;
+
+        @Option(names = "--warmup-seconds", description = "Keep warming up at least this long (the Vector API is ~100× slower until C2 compiles it). Default: ${DEFAULT-VALUE}.")
+        double warmupSeconds = 2;
 
         @Option(names = "--seed", description = "Random seed for the inputs. Default: ${DEFAULT-VALUE}.")
         long seed = 42;
@@ -54,7 +57,7 @@ final class BenchCommand implements Runnable {
 
         void checkCounts(int reps, int... dims) {
             for (int d : dims) if (d <= 0) throw new VdqException.ConfigException("bench: sizes must be positive, got " + d);
-            if (reps < 1) throw new VdqException.ConfigException("bench: --reps must be >= 1, got " + reps);
+            if (reps < 1 || warmup < 0 || !(warmupSeconds >= 0)) throw new VdqException.ConfigException("bench: --reps must be >= 1 and --warmup, --warmup-seconds >= 0, got " + reps + ", " + warmup + ", " + warmupSeconds);
             for (int t : threads) if (t < 1) throw new VdqException.ConfigException("bench: --threads must be >= 1, got " + t);
         }
     }
@@ -74,6 +77,7 @@ final class BenchCommand implements Runnable {
             long elems = Math.max((long) m * k, Math.max((long) n * k, (long) m * n));
             if (elems > Integer.MAX_VALUE - 64)
                 throw new VdqException.ConfigException("bench gemm: " + m + "×" + n + "×" + k + " exceeds one Java array");
+            List<KernelBackend> bs = backends((long) m * n * k <= (1L << 27));
             SplittableRandom rnd = new SplittableRandom(seed);
             float[] x = random(rnd, m * k), w = random(rnd, n * k), y = new float[m * n];
             double flops = 2.0 * m * n * k;
@@ -82,12 +86,12 @@ final class BenchCommand implements Runnable {
             out.printf(HEADER, "backend", "threads", "median GF/s", "best GF/s", "median ms", "GF/CPU-s", "max rel err");
             int saved = Parallel.threads();
             try {
-                for (KernelBackend b : backends((long) m * n * k <= (1L << 27))) {
+                for (KernelBackend b : bs) {
                     PackedWeights pw = b.pack(w, 0, n, k);
                     for (int t : threads) {
                         Parallel.setThreads(t);
                         Arrays.fill(y, Float.NaN);
-                        Timings ns = time(() -> b.gemm(x, 0, m, pw, null, y, 0), warmup, reps);
+                        Timings ns = time(() -> b.gemm(x, 0, m, pw, null, y, 0), warmup, warmupSeconds, reps);
                         double err = gemmError(rnd, x, w, y, m, n, k);
                         report(out, b.name(), t, flops, ns, err);
                     }
@@ -114,6 +118,7 @@ final class BenchCommand implements Runnable {
             if (width * tokens > Integer.MAX_VALUE - 64)
                 throw new VdqException.ConfigException("bench attention: " + tokens + " tokens × " + width + " exceeds one Java array");
             int dim = (int) width;
+            List<KernelBackend> bs = backends((long) tokens * tokens * dim <= (1L << 27));
             SplittableRandom rnd = new SplittableRandom(seed);
             float[] q = random(rnd, tokens * dim), kk = random(rnd, tokens * dim), v = random(rnd, tokens * dim);
             float[] o = new float[tokens * dim];
@@ -124,12 +129,12 @@ final class BenchCommand implements Runnable {
             out.printf(HEADER, "backend", "threads", "median GF/s", "best GF/s", "median ms", "GF/CPU-s", "max abs err");
             int saved = Parallel.threads();
             try {
-                for (KernelBackend b : backends((long) tokens * tokens * dim <= (1L << 27))) {
+                for (KernelBackend b : bs) {
                     for (int t : threads) {
                         Parallel.setThreads(t);
                         Arrays.fill(o, Float.NaN);
                         Timings ns = time(() -> b.attention(q, 0, dim, kk, 0, dim, v, 0, dim, o, 0, dim,
-                                tokens, tokens, heads, headDim, scale), warmup, reps);
+                                tokens, tokens, heads, headDim, scale), warmup, warmupSeconds, reps);
                         double err = attentionError(rnd, q, kk, v, o, tokens, heads, headDim, scale);
                         report(out, b.name(), t, flops, ns, err);
                     }
@@ -149,9 +154,8 @@ final class BenchCommand implements Runnable {
     /** Wall and process-CPU nanoseconds of each timed call, after {@code warmup} untimed calls. */
     record Timings(double[] wallNs, double[] cpuNs) {}
 
-    static Timings time(Runnable call, int warmup, int reps) {
-        // Warm up for at least `warmup` calls and 2 s: the Vector API is ~100× slower until C2 compiles it.
-        long until = System.nanoTime() + 2_000_000_000L;
+    static Timings time(Runnable call, int warmup, double warmupSeconds, int reps) {
+        long until = System.nanoTime() + (long) (warmupSeconds * 1e9);
         for (int i = 0; i < warmup || System.nanoTime() < until; i++) call.run();
         var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         var cpu = os instanceof com.sun.management.OperatingSystemMXBean sun ? sun : null;
