@@ -1,0 +1,61 @@
+package io.vdq.quant;
+
+import io.vdq.VdqException.ConfigException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SequencedMap;
+
+/**
+ * Built-in recipes (Wan default layer patterns). Weights per output channel and symmetric unless said otherwise;
+ * activations dynamic per token, symmetric.
+ */
+public final class Presets {
+    private Presets() {}
+
+    /** A preset and its one-line description. */
+    public record Preset(Recipe recipe, String description) {}
+
+    private static final SequencedMap<String, Preset> PRESETS = new LinkedHashMap<>();
+
+    private static void add(Recipe r, String description) { PRESETS.put(r.name(), new Preset(r, description)); }
+
+    static {
+        add(Recipe.of("w8a8-minmax", "minmax", 8, 8, Map.of()),
+                "RTN min/max: int8 per-channel weights, int8 dynamic per-token activations");
+        add(Recipe.of("w4a8-minmax", "minmax", 4, 8, Map.of()),
+                "RTN min/max: int4 per-channel weights, int8 dynamic per-token activations");
+        add(Recipe.of("w4a4-minmax", "minmax", 4, 4, Map.of()),
+                "RTN min/max: int4 per-channel weights, int4 dynamic per-token activations");
+        add(Recipe.of("w4a8-smoothquant", "smoothquant", 4, 8, Map.of("alpha", 0.5)),
+                "SmoothQuant α=0.5: calibrated per-channel smoothing folded into weights, applied online to activations");
+        add(Recipe.of("w4a6-vidit", "vidit", 4, 6, Map.of("alphas", List.of(0.7, 0.5))),
+                "ViDiT-Q style: per-channel weights, dynamic per-token A6, channel balancing with α per timestep range");
+        add(Recipe.of("w4a4-quarot", "quarot", 4, 4, Map.of("random_signs", true, "seed", 1234, "block", 0)),
+                "QuaRot style: block-Hadamard rotation of each quantized layer's input fused into the weights, RTN W4A4");
+        add(new Recipe("w4a16-gptq", "gptq", 4, 16, Granularity.PER_GROUP, 128, false, true, Granularity.PER_TOKEN,
+                        null, null, Map.of("damp", 0.01, "act_order", false, "block_size", 128)),
+                "GPTQ weight-only: int4 asymmetric, groups of 128 along K, Hessian from calibration, float activations");
+        add(new Recipe("w4a8-gptq", "gptq", 4, 8, Granularity.PER_CHANNEL, 128, false, true, Granularity.PER_TOKEN,
+                        null, null, Map.of("damp", 0.01, "act_order", false, "block_size", 128)),
+                "GPTQ: int4 asymmetric per-channel weights, int8 dynamic per-token activations");
+    }
+
+    public static SequencedMap<String, Preset> all() { return java.util.Collections.unmodifiableSequencedMap(PRESETS); }
+
+    public static Recipe get(String name) {
+        Preset p = PRESETS.get(name);
+        if (p == null) throw new ConfigException("unknown recipe preset '" + name + "': known presets are " + PRESETS.keySet());
+        return p.recipe();
+    }
+
+    /** A preset name, or else a path to a recipe JSON file. */
+    public static Recipe resolve(String nameOrFile) {
+        if (PRESETS.containsKey(nameOrFile)) return PRESETS.get(nameOrFile).recipe();
+        Path p = Path.of(nameOrFile);
+        if (Files.isRegularFile(p)) return RecipeJson.read(p);
+        throw new ConfigException("recipe '" + nameOrFile + "' is neither a preset " + PRESETS.keySet() + " nor a readable file");
+    }
+}

@@ -1,0 +1,42 @@
+package io.vdq.quant;
+
+import io.vdq.VdqException.ConfigException;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
+
+/**
+ * Registry of {@link QuantMethod}s by name: every implementation listed in
+ * {@code META-INF/services/io.vdq.quant.QuantMethod} plus any added with {@link #register}.
+ */
+public final class QuantMethods {
+    private QuantMethods() {}
+
+    private static Map<String, QuantMethod> methods;
+
+    private static synchronized Map<String, QuantMethod> all() {
+        if (methods == null) {
+            methods = new TreeMap<>();
+            for (QuantMethod m : ServiceLoader.load(QuantMethod.class, QuantMethods.class.getClassLoader()))
+                methods.putIfAbsent(m.name(), m);
+        }
+        return methods;
+    }
+
+    /** Adds or replaces a method (tests, plug-ins outside the service file). */
+    public static synchronized void register(QuantMethod m) { all().put(m.name(), m); }
+
+    public static synchronized QuantMethod get(String name) {
+        QuantMethod m = all().get(name);
+        if (m == null) throw new ConfigException("unknown quantization method '" + name + "': known methods are " + names());
+        return m;
+    }
+
+    public static synchronized List<String> names() { return List.copyOf(all().keySet()); }
+
+    /** Looks up the recipe's method and applies it. */
+    public static QuantReport apply(io.vdq.model.LinearRegistry model, Recipe recipe, Calibration calibration) {
+        return get(recipe.method()).apply(model, recipe, calibration);
+    }
+}

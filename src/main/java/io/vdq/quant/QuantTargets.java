@@ -1,0 +1,39 @@
+package io.vdq.quant;
+
+import io.vdq.VdqException.ConfigException;
+import io.vdq.model.FloatLinear;
+import io.vdq.model.Linear;
+import io.vdq.model.LinearRegistry;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SequencedMap;
+
+/** The float layers of a model that a recipe selects, in forward order. */
+public final class QuantTargets {
+    private QuantTargets() {}
+
+    /**
+     * Selected layers; each must still be a {@link FloatLinear} (quantizing twice is refused), and at least one
+     * layer must be selected (a recipe whose patterns match nothing is almost surely wrong).
+     */
+    public static SequencedMap<String, FloatLinear> select(LinearRegistry model, Recipe recipe) {
+        SequencedMap<String, FloatLinear> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Linear> e : model.linears().entrySet()) {
+            if (!recipe.selects(e.getKey())) continue;
+            if (!(e.getValue() instanceof FloatLinear f))
+                throw new ConfigException("layer '" + e.getKey() + "' is a " + e.getValue().getClass().getSimpleName()
+                        + ", expected a float layer: is the model already quantized?");
+            out.put(e.getKey(), f);
+        }
+        if (out.isEmpty())
+            throw new ConfigException("recipe '" + recipe.name() + "' selects no layer of the model (include "
+                    + recipe.include() + ", exclude " + recipe.exclude() + ")");
+        return out;
+    }
+
+    /** The recipe's activation quantizer over a shared width (null when activations stay float). */
+    public static ActivationQuantizer activationQuantizer(Recipe r, ActivationBits bits) {
+        if (r.floatActivations()) return null;
+        return new ActivationQuantizer(bits, r.activationSymmetric(), r.activationGranularity(), r.groupSize(), null);
+    }
+}

@@ -1,0 +1,167 @@
+package io.vdq.quant;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vdq.VdqException.ConfigException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Recipe JSON, snake_case keys: {@code name, method, weight_bits, activation_bits, weight_granularity, group_size,
+ * weight_symmetric, activation_symmetric, activation_granularity, include, exclude, options}. Only {@code method},
+ * {@code weight_bits} and {@code activation_bits} are required; the rest default as in {@link Recipe#of}. Unknown
+ * keys and wrong types are errors that name the field and the source.
+ */
+public final class RecipeJson {
+    private RecipeJson() {}
+
+    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final Set<String> FIELDS = Set.of("name", "method", "weight_bits", "activation_bits",
+            "weight_granularity", "group_size", "weight_symmetric", "activation_symmetric", "activation_granularity",
+            "include", "exclude", "options");
+
+    public static String write(Recipe r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", r.name());
+        m.put("method", r.method());
+        m.put("weight_bits", r.weightBits());
+        m.put("activation_bits", r.activationBits());
+        m.put("weight_granularity", r.weightGranularity().jsonName());
+        m.put("group_size", r.groupSize());
+        m.put("weight_symmetric", r.weightSymmetric());
+        m.put("activation_symmetric", r.activationSymmetric());
+        m.put("activation_granularity", r.activationGranularity().jsonName());
+        m.put("include", r.include());
+        m.put("exclude", r.exclude());
+        m.put("options", r.options());
+        try {
+            return MAPPER.writeValueAsString(m);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException("recipe '" + r.name() + "' cannot be written as JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** Writes to a temporary sibling, then renames. */
+    public static void write(Recipe r, Path file) {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            Files.writeString(tmp, write(r));
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write recipe " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static Recipe read(Path file) {
+        try {
+            return parse(Files.readString(file), file.toString());
+        } catch (IOException e) {
+            throw new ConfigException("cannot read recipe " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Parses recipe JSON; {@code source} (file name or "preset x") appears in every error. */
+    public static Recipe parse(String json, String source) {
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException("recipe " + source + ": malformed JSON: " + e.getOriginalMessage(), e);
+        }
+        if (root == null || !root.isObject()) throw new ConfigException("recipe " + source + ": expected a JSON object");
+        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!FIELDS.contains(f)) throw new ConfigException("recipe " + source + ": unknown field '" + f + "' (known: " + String.join(", ", new java.util.TreeSet<>(FIELDS)) + ")");
+        }
+        ObjectNode o = (ObjectNode) root;
+        try {
+            String method = str(o, "method", null, source);
+            if (method == null) throw new ConfigException("recipe " + source + ": field 'method' is required");
+            return new Recipe(str(o, "name", "custom", source), method,
+                    integer(o, "weight_bits", null, source), integer(o, "activation_bits", null, source),
+                    Granularity.parse(str(o, "weight_granularity", "per_channel", source), "recipe " + source + ": field 'weight_granularity'"),
+                    integer(o, "group_size", 128, source),
+                    bool(o, "weight_symmetric", true, source), bool(o, "activation_symmetric", true, source),
+                    Granularity.parse(str(o, "activation_granularity", "per_token", source), "recipe " + source + ": field 'activation_granularity'"),
+                    strings(o, "include", source), strings(o, "exclude", source), options(o, source));
+        } catch (ConfigException e) {
+            if (e.getMessage().startsWith("recipe " + source)) throw e;
+            throw new ConfigException("recipe " + source + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String str(ObjectNode o, String f, String def, String src) {
+        JsonNode n = o.get(f);
+        if (n == null || n.isNull()) return def;
+        if (!n.isTextual()) throw new ConfigException("recipe " + src + ": field '" + f + "' = " + n + ": expected a string");
+        return n.asText();
+    }
+
+    private static int integer(ObjectNode o, String f, Integer def, String src) {
+        JsonNode n = o.get(f);
+        if (n == null || n.isNull()) {
+            if (def == null) throw new ConfigException("recipe " + src + ": field '" + f + "' is required");
+            return def;
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToInt())
+            throw new ConfigException("recipe " + src + ": field '" + f + "' = " + n + ": expected an integer");
+        return n.intValue();
+    }
+
+    private static boolean bool(ObjectNode o, String f, boolean def, String src) {
+        JsonNode n = o.get(f);
+        if (n == null || n.isNull()) return def;
+        if (!n.isBoolean()) throw new ConfigException("recipe " + src + ": field '" + f + "' = " + n + ": expected true or false");
+        return n.booleanValue();
+    }
+
+    private static List<String> strings(ObjectNode o, String f, String src) {
+        JsonNode n = o.get(f);
+        if (n == null || n.isNull()) return null;
+        if (!n.isArray()) throw new ConfigException("recipe " + src + ": field '" + f + "' = " + n + ": expected a list of name patterns");
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < n.size(); i++) {
+            if (!n.get(i).isTextual())
+                throw new ConfigException("recipe " + src + ": field '" + f + "'[" + i + "] = " + n.get(i) + ": expected a string");
+            out.add(n.get(i).asText());
+        }
+        return out;
+    }
+
+    private static Map<String, Object> options(ObjectNode o, String src) {
+        JsonNode n = o.get("options");
+        if (n == null || n.isNull()) return Map.of();
+        if (!n.isObject()) throw new ConfigException("recipe " + src + ": field 'options' = " + n + ": expected an object");
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            m.put(e.getKey(), value(e.getValue(), "options." + e.getKey(), src));
+        }
+        return m;
+    }
+
+    private static Object value(JsonNode n, String path, String src) {
+        if (n.isIntegralNumber() && n.canConvertToLong()) return n.canConvertToInt() ? (Object) n.intValue() : (Object) n.longValue();
+        if (n.isNumber()) return n.doubleValue();
+        if (n.isBoolean()) return n.booleanValue();
+        if (n.isTextual()) return n.asText();
+        if (n.isArray()) {
+            List<Object> l = new ArrayList<>();
+            for (int i = 0; i < n.size(); i++) l.add(value(n.get(i), path + "[" + i + "]", src));
+            return List.copyOf(l);
+        }
+        throw new ConfigException("recipe " + src + ": field '" + path + "' = " + n + ": expected a number, boolean, string or list");
+    }
+}
