@@ -149,10 +149,44 @@ public final class Arq {
      */
     public QuantizedActivation quantize(float[] x, int off, int rows, int bits) {
         checkWidth(x, off, rows);
-        if (bits < 2 || bits > 15) throw new ConfigException("ARQ integer activations need 2..15 bits, got " + bits);
+        checkBits(bits);
         float[] xr = java.util.Arrays.copyOfRange(x, off, off + rows * k);
-        if (rot != null) rot.rotateRows(xr, 0, rows);
-        float[] s = scales(xr, 0, rows);
+        int[] codes = new int[rows * k];
+        Prepared p = prepare(xr, 0, rows, bits);
+        Parallel.range(rows, (from, to) -> {
+            for (int t = from; t < to; t++) {
+                double ia = 1.0 / p.a[t];
+                for (int j = 0; j < k; j++) codes[t * k + j] = code(xr[t * k + j], ia, p.qmax);
+            }
+        });
+        return new QuantizedActivation(rows, k, codes, p.a, p.s, block);
+    }
+
+    /**
+     * Fake quantization in place: x ← Q_b(x·R·Λ⁻¹)·Λ, the activation that a float GEMM with the rotated,
+     * dequantized weights turns into ARQ's output (the same codes as {@link #quantize}, without materialising
+     * them). Float bits ({@link #isFloat}) only rotate.
+     */
+    public void fakeQuantize(float[] x, int off, int rows, int bits) {
+        checkWidth(x, off, rows);
+        if (isFloat(bits)) { rotateActivations(x, off, rows); return; }
+        checkBits(bits);
+        Prepared p = prepare(x, off, rows, bits);
+        Parallel.range(rows, (from, to) -> {
+            for (int t = from; t < to; t++) {
+                float at = p.a[t];
+                double ia = 1.0 / at;
+                for (int j = 0, b = off + t * k; j < k; j++) x[b + j] = code(x[b + j], ia, p.qmax) * at * p.s[j / block];
+            }
+        });
+    }
+
+    /** Λ, per-token scales a_t and q_max of a call; the activations are left rotated and divided by Λ. */
+    private record Prepared(float[] s, float[] a, int qmax) {}
+
+    private Prepared prepare(float[] x, int off, int rows, int bits) {
+        if (rot != null) rot.rotateRows(x, off, rows);
+        float[] s = scales(x, off, rows);
         float[] inv = new float[s.length];
         for (int g = 0; g < s.length; g++) inv[g] = 1f / s[g];
         int qmax = (1 << (bits - 1)) - 1;
@@ -160,7 +194,7 @@ public final class Arq {
         Parallel.range(rows, (from, to) -> {
             for (int t = from; t < to; t++) {
                 float mx = 0;
-                for (int j = 0; j < k; j++) { float v = xr[t * k + j] * inv[j / block]; xr[t * k + j] = v; mx = Math.max(mx, Math.abs(v)); }
+                for (int j = 0, b = off + t * k; j < k; j++) { float v = x[b + j] * inv[j / block]; x[b + j] = v; mx = Math.max(mx, Math.abs(v)); }
                 a[t] = mx;
             }
         });
@@ -171,33 +205,16 @@ public final class Arq {
         }
         float eps = (float) opt.eps();
         for (int t = 0; t < rows; t++) a[t] = Math.max(a[t], eps) / qmax;
-        int[] codes = new int[rows * k];
-        Parallel.range(rows, (from, to) -> {
-            for (int t = from; t < to; t++) {
-                double ia = 1.0 / a[t];
-                for (int j = 0; j < k; j++) {
-                    double q = Math.rint(xr[t * k + j] * ia);
-                    codes[t * k + j] = (int) (q < -qmax ? -qmax : (q > qmax ? qmax : q));
-                }
-            }
-        });
-        return new QuantizedActivation(rows, k, codes, a, s, block);
+        return new Prepared(s, a, qmax);
     }
 
-    /**
-     * Fake quantization in place: x ← Q_b(x·R·Λ⁻¹)·Λ, the activation that a float GEMM with the rotated,
-     * dequantized weights turns into ARQ's output. Float bits ({@link #isFloat}) only rotate.
-     */
-    public void fakeQuantize(float[] x, int off, int rows, int bits) {
-        checkWidth(x, off, rows);
-        if (isFloat(bits)) { rotateActivations(x, off, rows); return; }
-        QuantizedActivation q = quantize(x, off, rows, bits);
-        Parallel.range(rows, (from, to) -> {
-            for (int t = from; t < to; t++) {
-                float at = q.tokenScale()[t];
-                for (int j = 0; j < k; j++) x[off + t * k + j] = q.codes()[t * k + j] * at * q.scales()[j / block];
-            }
-        });
+    private static int code(float v, double invA, int qmax) {
+        double q = Math.rint(v * invA);
+        return (int) (q < -qmax ? -qmax : (q > qmax ? qmax : q));
+    }
+
+    private static void checkBits(int bits) {
+        if (bits < 2 || bits > 15) throw new ConfigException("ARQ integer activations need 2..15 bits, got " + bits);
     }
 
     /**
