@@ -166,13 +166,15 @@ public final class Bgr {
             bestE = pass(w, off, n, bestD, bestZ, qmax, st);
             bestSt = st.clone();
         } else {
+            boolean moved = false;
             for (int k = 1; ; k++) {
                 double alpha = 1.0 - k * o.alphaStep();
                 if (alpha < o.alphaMin() - 1e-9 || alpha <= 0) break;
                 float[] p = initParams(min, max, alpha, qmax, o.realZeroPoint());
-                double e = pass(w, off, n, p[0], p[1], qmax, st);
-                if (e < bestE) { bestE = e; bestD = p[0]; bestZ = p[1]; System.arraycopy(st, 0, bestSt, 0, STATS); }
+                double e = error(w, off, n, p[0], p[1], qmax);
+                if (e < bestE) { bestE = e; bestD = p[0]; bestZ = p[1]; moved = true; }
             }
+            if (moved) pass(w, off, n, bestD, bestZ, qmax, bestSt); // statistics of the chosen grid
         }
         double eInit = bestE;
         // Closed-form alternating refinement, keep-best.
@@ -210,18 +212,55 @@ public final class Bgr {
      * dequantized values and leaves Σq, Σq², Σq·w, Σw in {@code st}.
      */
     private static double pass(float[] w, int off, int n, float d, float z, int qmax, double[] st) {
-        double e = 0, sq = 0, sqq = 0, sqw = 0, sw = 0;
+        // Σq and Σq² are sums of small integers (exact in double); the others use two chains like error().
+        double e0 = 0, e1 = 0, sq = 0, sqq = 0, sqw0 = 0, sqw1 = 0, sw0 = 0, sw1 = 0;
         double inv = 1.0 / d;
-        for (int i = 0; i < n; i++) {
+        int i = 0;
+        for (; i + 1 < n; i += 2) {
+            double x0 = w[off + i], x1 = w[off + i + 1];
+            double q0 = Math.rint(x0 * inv + z), q1 = Math.rint(x1 * inv + z);
+            q0 = q0 < 0 ? 0 : (q0 > qmax ? qmax : q0);
+            q1 = q1 < 0 ? 0 : (q1 > qmax ? qmax : q1);
+            double r0 = x0 - (float) (d * (q0 - z)), r1 = x1 - (float) (d * (q1 - z));
+            e0 += r0 * r0; e1 += r1 * r1;
+            sq += q0 + q1; sqq += q0 * q0 + q1 * q1;
+            sqw0 += q0 * x0; sqw1 += q1 * x1;
+            sw0 += x0; sw1 += x1;
+        }
+        if (i < n) {
             double x = w[off + i];
             double q = Math.rint(x * inv + z);
             q = q < 0 ? 0 : (q > qmax ? qmax : q);
             double r = x - (float) (d * (q - z));
-            e += r * r;
-            sq += q; sqq += q * q; sqw += q * x; sw += x;
+            e0 += r * r;
+            sq += q; sqq += q * q; sqw0 += q * x; sw0 += x;
         }
-        st[0] = sq; st[1] = sqq; st[2] = sqw; st[3] = sw;
-        return e;
+        st[0] = sq; st[1] = sqq; st[2] = sqw0 + sqw1; st[3] = sw0 + sw1;
+        return e0 + e1;
+    }
+
+    /** The squared error of grid (Δ, z) alone (the α search needs no statistics); same arithmetic as {@link #pass}. */
+    private static double error(float[] w, int off, int n, float d, float z, int qmax) {
+        double e0 = 0, e1 = 0; // two chains (even, odd index) for instruction-level parallelism; fixed order
+        double inv = 1.0 / d;
+        int i = 0;
+        for (; i + 1 < n; i += 2) {
+            double x0 = w[off + i], x1 = w[off + i + 1];
+            double q0 = Math.rint(x0 * inv + z), q1 = Math.rint(x1 * inv + z);
+            q0 = q0 < 0 ? 0 : (q0 > qmax ? qmax : q0);
+            q1 = q1 < 0 ? 0 : (q1 > qmax ? qmax : q1);
+            double r0 = x0 - (float) (d * (q0 - z)), r1 = x1 - (float) (d * (q1 - z));
+            e0 += r0 * r0;
+            e1 += r1 * r1;
+        }
+        if (i < n) {
+            double x = w[off + i];
+            double q = Math.rint(x * inv + z);
+            q = q < 0 ? 0 : (q > qmax ? qmax : q);
+            double r = x - (float) (d * (q - z));
+            e0 += r * r;
+        }
+        return e0 + e1;
     }
 
     /** Least-squares step for fixed codes and z: ⟨A, w⟩/⟨A, A⟩ with A = q − z, from the pass statistics. */
