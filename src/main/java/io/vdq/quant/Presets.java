@@ -47,10 +47,10 @@ public final class Presets {
         add(Recipe.of("w4a4-quarot", "quarot", 4, 4, Map.of("random_signs", true, "seed", 1234, "block", 0)),
                 "QuaRot style: block-Hadamard rotation of each quantized layer's input fused into the weights, RTN W4A4");
         add(new Recipe("w4a16-gptq", "gptq", 4, 16, Granularity.PER_GROUP, 128, false, true, Granularity.PER_TOKEN,
-                        null, null, Map.of("damp", 0.01, "act_order", false, "block_size", 128)),
+                        null, null, Map.of("damp", 0.01, "act_order", false)),
                 "GPTQ weight-only: int4 asymmetric, groups of 128 along K, Hessian from calibration, float activations");
         add(new Recipe("w4a8-gptq", "gptq", 4, 8, Granularity.PER_CHANNEL, 128, false, true, Granularity.PER_TOKEN,
-                        null, null, Map.of("damp", 0.01, "act_order", false, "block_size", 128)),
+                        null, null, Map.of("damp", 0.01, "act_order", false)),
                 "GPTQ: int4 asymmetric per-channel weights, int8 dynamic per-token activations");
     }
 

@@ -1,0 +1,69 @@
+package io.vdq.quant.gptq;
+
+import io.vdq.VdqException.ConfigException;
+import io.vdq.model.FloatLinear;
+import io.vdq.model.LinearRegistry;
+import io.vdq.quant.ActivationBits;
+import io.vdq.quant.Calibration;
+import io.vdq.quant.LayerReport;
+import io.vdq.quant.QuantMethod;
+import io.vdq.quant.QuantReport;
+import io.vdq.quant.QuantTargets;
+import io.vdq.quant.QuantizedLinear;
+import io.vdq.quant.Recipe;
+import io.vdq.quant.calib.LayerStats;
+import io.vdq.quant.calib.Recorder;
+import io.vdq.quant.calib.StatsRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SequencedMap;
+
+/**
+ * GPTQ over the selected layers. Options: {@code damp} (fraction of mean diag H, default 0.01), {@code act_order}
+ * (default false), {@code layers_per_pass} (0 = all at once; otherwise the layers are processed in forward order in
+ * chunks, each chunk calibrated on a model whose earlier chunks are already quantized — sequential GPTQ, and only one
+ * chunk's K² Hessians in memory), {@code token_stride} (the Hessian uses every n-th calibration token, default 1).
+ */
+public final class GptqMethod implements QuantMethod {
+    private static final System.Logger LOG = System.getLogger("io.vdq.quant.gptq");
+
+    @Override public String name() { return "gptq"; }
+
+    @Override public String description() { return "GPTQ: Hessian-based column-by-column error compensation (calibration XᵀX)"; }
+
+    @Override
+    public QuantReport apply(LinearRegistry model, Recipe r, Calibration calibration) {
+        if (r.floatWeights()) throw new ConfigException("recipe '" + r.name() + "': GPTQ needs weight_bits 2..8");
+        double damp = r.optDouble("damp", 0.01);
+        if (!(damp >= 0)) throw new ConfigException("recipe option 'damp' = " + damp + ": expected >= 0");
+        boolean actOrder = r.optBool("act_order", false);
+        int perPass = r.optInt("layers_per_pass", 0);
+        int stride = r.optInt("token_stride", 1);
+        if (stride < 1) throw new ConfigException("recipe option 'token_stride' = " + stride + ": expected >= 1");
+        SequencedMap<String, FloatLinear> targets = QuantTargets.select(model, r);
+        List<String> names = new ArrayList<>(targets.keySet());
+        int chunk = perPass <= 0 ? names.size() : perPass;
+        ActivationBits bits = new ActivationBits(r.activationBits());
+        List<LayerReport> rows = new ArrayList<>();
+        for (int c0 = 0; c0 < names.size(); c0 += chunk) {
+            List<String> part = names.subList(c0, Math.min(names.size(), c0 + chunk));
+            SequencedMap<String, LayerStats> stats = Recorder.record(model, part, calibration, StatsRequest.hessian(stride));
+            for (Map.Entry<String, LayerStats> e : stats.entrySet()) {
+                FloatLinear f = targets.get(e.getKey());
+                double[] h = e.getValue().xtx();
+                double n = e.getValue().xtxTokens();
+                for (int i = 0; i < h.length; i++) h[i] /= n;
+                long t0 = System.nanoTime();
+                Gptq.Result res = Gptq.quantize(e.getKey(), f.weight(), f.outFeatures(), f.inFeatures(), h, r.weightBits(),
+                        r.weightSymmetric(), r.weightGranularity(), r.groupSize(), damp, actOrder);
+                QuantizedLinear q = new QuantizedLinear(f.outFeatures(), f.inFeatures(), res.dequantized(), f.bias(),
+                        res.codes(), res.params(), null, QuantTargets.activationQuantizer(r, bits));
+                model.replaceLinear(e.getKey(), q);
+                rows.add(LayerReport.measure(e.getKey(), f, q, r.activationBits(), "damp=" + damp + (actOrder ? " act_order" : "")));
+                LOG.log(System.Logger.Level.DEBUG, () -> String.format("gptq %s: %.2f s", e.getKey(), (System.nanoTime() - t0) / 1e9));
+            }
+        }
+        return new QuantReport(name(), r, rows, null, bits);
+    }
+}

@@ -1,0 +1,48 @@
+package io.vdq.quant.smoothquant;
+
+import io.vdq.VdqException.ConfigException;
+import io.vdq.model.FloatLinear;
+import io.vdq.model.LinearRegistry;
+import io.vdq.quant.ActivationBits;
+import io.vdq.quant.Calibration;
+import io.vdq.quant.InputTransform;
+import io.vdq.quant.LayerReport;
+import io.vdq.quant.QuantMethod;
+import io.vdq.quant.QuantReport;
+import io.vdq.quant.QuantTargets;
+import io.vdq.quant.QuantizedLinear;
+import io.vdq.quant.Recipe;
+import io.vdq.quant.Smoothing;
+import io.vdq.quant.calib.LayerStats;
+import io.vdq.quant.calib.Recorder;
+import io.vdq.quant.calib.StatsRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SequencedMap;
+
+/** SmoothQuant: option {@code alpha} (default 0.5). Needs calibration data. */
+public final class SmoothQuantMethod implements QuantMethod {
+    @Override public String name() { return "smoothquant"; }
+
+    @Override public String description() { return "per-channel smoothing from calibration maxima (α), folded into weights, RTN"; }
+
+    @Override
+    public QuantReport apply(LinearRegistry model, Recipe r, Calibration calibration) {
+        double alpha = r.optDouble("alpha", 0.5);
+        if (!(alpha >= 0 && alpha <= 1)) throw new ConfigException("recipe option 'alpha' = " + alpha + ": expected 0..1");
+        SequencedMap<String, FloatLinear> targets = QuantTargets.select(model, r);
+        SequencedMap<String, LayerStats> stats = Recorder.record(model, targets.keySet(), calibration, StatsRequest.absMaxOnly());
+        ActivationBits bits = new ActivationBits(r.activationBits());
+        List<LayerReport> rows = new ArrayList<>();
+        for (Map.Entry<String, FloatLinear> e : targets.entrySet()) {
+            FloatLinear f = e.getValue();
+            float[] s = Smoothing.factors(stats.get(e.getKey()).absMax(), f.weight(), f.outFeatures(), f.inFeatures(), alpha);
+            QuantizedLinear q = QuantizedLinear.roundToNearest(f, r.weightBits(), r.weightSymmetric(), r.weightGranularity(),
+                    r.groupSize(), InputTransform.divideChannels(s), QuantTargets.activationQuantizer(r, bits));
+            model.replaceLinear(e.getKey(), q);
+            rows.add(LayerReport.measure(e.getKey(), f, q, r.activationBits(), "alpha=" + alpha));
+        }
+        return new QuantReport(name(), r, rows, null, bits);
+    }
+}
