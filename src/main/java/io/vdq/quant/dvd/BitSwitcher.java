@@ -107,6 +107,23 @@ public final class BitSwitcher {
         decided = false;
     }
 
+    /** True between {@link #nextBits} and {@link #observe} (or {@link #skipOutput}). */
+    public boolean awaitingOutput() { return decided; }
+
+    /**
+     * Ends the decided step without an output (the caller has none): the L1 history restarts, so the next two
+     * steps run high again (warm-up). A run that never gets outputs therefore runs entirely at high bits.
+     */
+    public void skipOutput() {
+        if (!decided) throw new IllegalStateException("δ-GBS: skipOutput called for step " + step + " before nextBits");
+        prev = null;
+        outputs = 0;
+        if (step == trace.length) trace = Arrays.copyOf(trace, step * 2);
+        trace[step] = Double.NaN;
+        step++;
+        decided = false;
+    }
+
     /** Number of steps decided so far in this run. */
     public int steps() { return decided ? step + 1 : step; }
 

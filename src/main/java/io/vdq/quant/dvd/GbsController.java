@@ -2,6 +2,8 @@ package io.vdq.quant.dvd;
 
 import io.vdq.quant.ActivationBits;
 import io.vdq.quant.SamplerHook;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -11,10 +13,14 @@ import java.util.List;
  * step (both CFG passes of the step run at it); after the step the sampler must hand it the guided output with
  * {@link #afterStep} (the framework's hook has no after-step call; the diffusion sampler's {@code StepHook} does,
  * so the generate glue forwards {@code Step.guided()} here). Step 0 starts a new run. The schedule of the last
- * run is {@link #schedule()}; {@link #calibrate} chooses δ automatically.
+ * run is {@link #schedule()}; {@link #calibrate} chooses δ automatically. A step whose output never arrives is
+ * logged once and makes the following steps run high (warm-up restarts), so a sampler that does not report
+ * outputs gets W4A8 behaviour, never silently low bits.
  */
 public final class GbsController implements SamplerHook {
+    private static final Logger LOG = System.getLogger(GbsController.class.getName());
     private final ActivationBits bits;
+    private volatile boolean warned;
     private volatile BitSwitcher switcher;
     private final List<int[]> finished = new ArrayList<>(); // schedules of the runs before the current one
 
@@ -36,12 +42,16 @@ public final class GbsController implements SamplerHook {
     @Override
     public void beforeStep(int step, int steps, float timestep) {
         BitSwitcher s = switcher;
-        if (step == 0) {
+        if (s.awaitingOutput()) { // the sampler did not report the previous step's output: stay at high bits
+            if (!warned) LOG.log(Level.WARNING, "δ-GBS got no output for step {0}; running high activation bits until"
+                    + " outputs arrive (the sampler must call GbsController.afterStep with the guided output)", s.steps() - 1);
+            warned = true;
+            s.skipOutput();
+        }
+        if (step == 0 || step != s.steps()) { // a new run (or a jump: then indices count from the jump)
             if (s.steps() > 0) synchronized (this) { finished.add(s.schedule()); }
             s.reset(steps);
-        } else if (s.steps() != step)
-            throw new IllegalStateException("δ-GBS: step " + step + " began but " + s.steps() + " steps were decided;"
-                    + " the sampler must call GbsController.afterStep with the guided output after every step");
+        }
         bits.set(s.nextBits());
     }
 
