@@ -60,7 +60,17 @@ public final class DvdQuantMethod implements QuantMethod {
     public record Settings(Bgr.Options bgr, Arq.Options arq, long seed, boolean integer, BitSwitcher.Options gbs,
                            boolean autoDelta, double targetBits, double tolerance) {}
 
+    /** Every option this method reads; anything else in a "dvd" recipe is a typo and rejected. */
+    public static final java.util.Set<String> OPTIONS = java.util.Set.of("bgr", "bgr_init", "bgr_alpha", "bgr_alpha_min",
+            "bgr_alpha_step", "bgr_max_iterations", "bgr_tolerance", "bgr_real_zero_point", "arq", "rotate", "random_signs",
+            "seed", "rotation_cap", "scaling", "scale_block", "integer_reference", "gbs", "gbs_low_bits", "gbs_high_bits",
+            "gbs_delta", "gbs_target_bits", "gbs_tolerance", "gbs_force_first", "gbs_force_last");
+
     public static Settings settings(Recipe r) {
+        for (String key : r.options().keySet())
+            if (!OPTIONS.contains(key))
+                throw new ConfigException("recipe '" + r.name() + "' option '" + key + "' is not a DVD-Quant option; known: "
+                        + new java.util.TreeSet<>(OPTIONS));
         int group = switch (r.weightGranularity()) {
             case PER_CHANNEL -> 0;
             case PER_GROUP -> r.groupSize();

@@ -90,6 +90,10 @@ class DvdQuantMethodTest {
         assertTrue(e.getMessage().contains("scaling"), e.getMessage());
         e = assertThrows(ConfigException.class, () -> DvdQuantMethod.settings(r.withOption("bgr_init", "grid")));
         assertTrue(e.getMessage().contains("bgr_init"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> DvdQuantMethod.settings(r.withOption("scalling", "channel")));
+        assertTrue(e.getMessage().contains("'scalling'") && e.getMessage().contains("scaling"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> DvdQuantMethod.settings(r.withOption("gbs", true).withOption("gbs_delta", "big")));
+        assertTrue(e.getMessage().contains("gbs_delta"), e.getMessage());
         e = assertThrows(ConfigException.class, () -> DvdQuantMethod.settings(r.withWeightGranularity(Granularity.PER_TENSOR, 0)));
         assertTrue(e.getMessage().contains("weight_granularity"), e.getMessage());
     }
