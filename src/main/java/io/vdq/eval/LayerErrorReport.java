@@ -13,7 +13,8 @@ import java.util.SplittableRandom;
  * <ul>
  * <li>weight error: the effective weights are probed with one-hot rows, W_eff[:, j] = f(e_j) − f(0); this is exact (up to float rounding) for
  *   the fake-quant layers vdq builds (rotations of one-hot rows have equal magnitudes and smoothing keeps them one-hot,
- *   so per-token activation quantizers represent them exactly) and costs one K×K forward per layer;</li>
+ *   so dynamic per-token activation quantizers represent them exactly; static scales do not) and costs one K×K
+ *   forward per layer;</li>
  * <li>output error: both layers on the same seeded Gaussian probe rows.</li>
  * </ul>
  */

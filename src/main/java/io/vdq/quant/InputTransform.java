@@ -18,6 +18,12 @@ public interface InputTransform {
     /** {@code W ← W·T⁻ᵀ} for the out × K weight matrix, in place. */
     void foldIntoWeights(float[] w, int out);
 
+    /**
+     * True when each row's result depends on that row alone, so callers may transform a call's rows in chunks.
+     * Default false (e.g. a scale computed over all tokens of the call).
+     */
+    default boolean rowLocal() { return false; }
+
     /** First this, then {@code next} (x·A·B; weights folded by A then B). */
     default InputTransform andThen(InputTransform next) {
         InputTransform first = this;
@@ -25,6 +31,7 @@ public interface InputTransform {
             throw new ShapeException("chained input transforms have " + channels() + " and " + next.channels() + " channels");
         return new InputTransform() {
             @Override public int channels() { return first.channels(); }
+            @Override public boolean rowLocal() { return first.rowLocal() && next.rowLocal(); }
             @Override public void apply(float[] x, int off, int rows) { first.apply(x, off, rows); next.apply(x, off, rows); }
             @Override public void foldIntoWeights(float[] w, int out) { first.foldIntoWeights(w, out); next.foldIntoWeights(w, out); }
         };
@@ -39,6 +46,7 @@ public interface InputTransform {
         int k = sc.length;
         return new InputTransform() {
             @Override public int channels() { return k; }
+            @Override public boolean rowLocal() { return true; }
             @Override public void apply(float[] x, int off, int rows) {
                 Parallel.range(rows, (from, to) -> {
                     for (int r = from; r < to; r++) for (int j = 0, b = off + r * k; j < k; j++) x[b + j] /= sc[j];
@@ -49,7 +57,6 @@ public interface InputTransform {
                     for (int r = from; r < to; r++) for (int j = 0, b = r * k; j < k; j++) w[b + j] *= sc[j];
                 });
             }
-            /** The scales s (copy). */
             @Override public String toString() { return "divideChannels(K=" + k + ")"; }
         };
     }
@@ -58,6 +65,7 @@ public interface InputTransform {
     static InputTransform hadamard(Hadamard h) {
         return new InputTransform() {
             @Override public int channels() { return h.k(); }
+            @Override public boolean rowLocal() { return true; }
             @Override public void apply(float[] x, int off, int rows) { h.rotateRows(x, off, rows); }
             @Override public void foldIntoWeights(float[] w, int out) { h.rotateRows(w, 0, out); }
             @Override public String toString() {

@@ -36,4 +36,22 @@ public final class QuantTargets {
         if (r.floatActivations()) return null;
         return new ActivationQuantizer(bits, r.activationSymmetric(), r.activationGranularity(), r.groupSize(), null);
     }
+
+    /**
+     * A static per-tensor symmetric activation quantizer from calibrated per-channel abs maxima of the layer's
+     * (transformed) input: scale = max_j absMax_j / (2^(b−1) − 1). Needs integer activation bits.
+     */
+    public static ActivationQuantizer staticActivationQuantizer(Recipe r, ActivationBits bits, float[] inputAbsMax) {
+        if (r.floatActivations())
+            throw new ConfigException("recipe '" + r.name() + "': static activations need activation_bits 2..8");
+        if (!r.activationSymmetric())
+            throw new ConfigException("recipe '" + r.name() + "': static activations are symmetric only (set activation_symmetric true)");
+        double m = 0;
+        for (float v : inputAbsMax) m = Math.max(m, v);
+        float[] scale = new float[1];
+        int[] zero = new int[1];
+        UniformQuantizer.setParams(-m, m, r.activationBits(), true, scale, zero, 0);
+        QuantParams p = new QuantParams(r.activationBits(), true, Granularity.PER_TENSOR, 0, 1, inputAbsMax.length, scale, zero);
+        return new ActivationQuantizer(bits, true, Granularity.PER_TENSOR, 0, p);
+    }
 }

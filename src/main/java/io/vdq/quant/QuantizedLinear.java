@@ -79,18 +79,28 @@ public final class QuantizedLinear implements Linear {
     /** Weight bits, or 16 when the weights are float. */
     public int weightBits() { return weightParams == null ? 16 : weightParams.bits(); }
 
+    /** Scratch floats per chunk when the input path is row-local (bounds the copy of a long video call). */
+    static final int CHUNK_FLOATS = 1 << 22;
+
     @Override
     public void forward(float[] x, int xOff, int rows, float[] y, int yOff) {
-        float[] src = x;
-        int off = xOff;
-        boolean quantAct = activations != null && !(activations.bits().isFloat());
-        if (transform != null || quantAct) {
-            src = new float[rows * in];
-            System.arraycopy(x, xOff, src, 0, rows * in);
-            off = 0;
-            if (transform != null) transform.apply(src, 0, rows);
-            if (quantAct) activations.apply(src, 0, rows, in);
+        boolean quantAct = activations != null && !activations.bits().isFloat();
+        if (transform == null && !quantAct) { gemm(x, xOff, rows, y, yOff); return; }
+        // per-token quantizers and row-local transforms allow chunks of rows; anything else sees the whole call
+        boolean rowLocal = (transform == null || transform.rowLocal())
+                && (!quantAct || activations.staticParams() != null || activations.granularity() != Granularity.PER_TENSOR);
+        int chunk = rowLocal ? Math.max(1, Math.min(rows, CHUNK_FLOATS / Math.max(1, in))) : rows;
+        float[] src = new float[Math.min(rows, chunk) * in];
+        for (int r0 = 0; r0 < rows; r0 += chunk) {
+            int n = Math.min(chunk, rows - r0);
+            System.arraycopy(x, xOff + r0 * in, src, 0, n * in);
+            if (transform != null) transform.apply(src, 0, n);
+            if (quantAct) activations.apply(src, 0, n, in);
+            gemm(src, 0, n, y, yOff + r0 * out);
         }
+    }
+
+    private void gemm(float[] x, int xOff, int rows, float[] y, int yOff) {
         KernelBackend b = Kernels.get();
         PackedWeights p = packed;
         if (p == null || packedFor != b) {
@@ -99,6 +109,6 @@ public final class QuantizedLinear implements Linear {
                 p = packed;
             }
         }
-        b.gemm(src, off, rows, p, bias, y, yOff);
+        b.gemm(x, xOff, rows, p, bias, y, yOff);
     }
 }

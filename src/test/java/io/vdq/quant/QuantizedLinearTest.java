@@ -65,4 +65,43 @@ class QuantizedLinearTest {
             for (int i = 0; i < y.length; i++) assertEquals(ref[i], y[i], 1e-4, "bits " + b);
         }
     }
+
+    @Test
+    void staticMinMaxActivationsMatchAManualPerTensorQuantizer() {
+        String name = "blocks.0.attn1.to_q";
+        int out = 4, in = 8, rows = 6;
+        FakeRegistry m = new FakeRegistry().put(name, FakeRegistry.linear(21, out, in));
+        float[] calib = Tensor.randn(22, rows, in).data();
+        Recipe r = Recipe.of("t", "minmax", 16, 8, java.util.Map.of("static_activations", true));
+        new io.vdq.quant.minmax.MinMaxMethod().apply(m, r, TestData.feed(m, name, new float[][]{calib}, rows));
+        QuantizedLinear q = (QuantizedLinear) m.linears().get(name);
+        double amax = 0;
+        for (float v : calib) amax = Math.max(amax, Math.abs(v));
+        float s = (float) (amax / 127);
+        assertEquals(s, q.activations().staticParams().scale()[0], 1e-7f * s);
+        float[] x = Tensor.randn(23, 2, in).data();
+        x[3] = 50f; // beyond the calibrated range: clamps to the top code
+        float[] xq = x.clone();
+        for (int i = 0; i < xq.length; i++) xq[i] = s * (float) Math.max(-128, Math.min(127, Math.rint(x[i] / s)));
+        double[] ref = reference(xq, 2, ((FloatLinear) FakeRegistry.linear(21, out, in)).weight(), FakeRegistry.linear(21, out, in).bias(), out, in);
+        float[] y = new float[2 * out];
+        q.forward(x, 0, 2, y, 0);
+        for (int i = 0; i < y.length; i++) assertEquals(ref[i], y[i], 1e-4);
+    }
+
+    @Test
+    void longCallsAreChunkedWithoutChangingPerRowResults() {
+        int out = 3, in = 1 << 12, rows = 2 * (QuantizedLinear.CHUNK_FLOATS / in) + 5; // three chunks
+        FloatLinear f = FakeRegistry.linear(31, out, in);
+        QuantizedLinear q = QuantizedLinear.roundToNearest(f, 4, true, Granularity.PER_CHANNEL, 0,
+                InputTransform.hadamard(new Hadamard(in, 256, 3)), ActivationQuantizer.perToken(new ActivationBits(4), true));
+        float[] x = Tensor.randn(32, rows, in).data();
+        float[] y = new float[rows * out];
+        q.forward(x, 0, rows, y, 0);
+        for (int r : new int[]{0, 1023, 1024, rows - 1}) { // each row alone through the same layer
+            float[] yr = new float[out];
+            q.forward(java.util.Arrays.copyOfRange(x, r * in, (r + 1) * in), 0, 1, yr, 0);
+            for (int o = 0; o < out; o++) assertEquals(yr[o], y[r * out + o], 1e-5f * (1 + Math.abs(yr[o])), "row " + r);
+        }
+    }
 }

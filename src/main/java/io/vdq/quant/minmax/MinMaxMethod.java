@@ -3,6 +3,7 @@ package io.vdq.quant.minmax;
 import io.vdq.model.FloatLinear;
 import io.vdq.model.LinearRegistry;
 import io.vdq.quant.ActivationBits;
+import io.vdq.quant.ActivationQuantizer;
 import io.vdq.quant.Calibration;
 import io.vdq.quant.LayerReport;
 import io.vdq.quant.QuantMethod;
@@ -13,8 +14,15 @@ import io.vdq.quant.Recipe;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SequencedMap;
+import io.vdq.quant.calib.LayerStats;
+import io.vdq.quant.calib.Recorder;
+import io.vdq.quant.calib.StatsRequest;
 
-/** Round-to-nearest with min/max ranges; ignores calibration data. */
+/**
+ * Round-to-nearest with min/max ranges. Data-free unless option {@code static_activations} is true: then the
+ * calibration's per-channel input maxima give one static symmetric scale per layer (per-tensor activations).
+ */
 public final class MinMaxMethod implements QuantMethod {
     @Override public String name() { return "minmax"; }
 
@@ -23,12 +31,17 @@ public final class MinMaxMethod implements QuantMethod {
     @Override
     public QuantReport apply(LinearRegistry model, Recipe r, Calibration calibration) {
         ActivationBits bits = new ActivationBits(r.activationBits());
+        boolean stat = r.optBool("static_activations", false);
+        SequencedMap<String, FloatLinear> targets = QuantTargets.select(model, r);
+        SequencedMap<String, LayerStats> stats = stat ? Recorder.record(model, targets.keySet(), calibration, StatsRequest.absMaxOnly()) : null;
         List<LayerReport> rows = new ArrayList<>();
-        for (Map.Entry<String, FloatLinear> e : QuantTargets.select(model, r).entrySet()) {
+        for (Map.Entry<String, FloatLinear> e : targets.entrySet()) {
+            ActivationQuantizer aq = stat ? QuantTargets.staticActivationQuantizer(r, bits, stats.get(e.getKey()).absMax())
+                    : QuantTargets.activationQuantizer(r, bits);
             QuantizedLinear q = QuantizedLinear.roundToNearest(e.getValue(), r.weightBits(), r.weightSymmetric(),
-                    r.weightGranularity(), r.groupSize(), null, QuantTargets.activationQuantizer(r, bits));
+                    r.weightGranularity(), r.groupSize(), null, aq);
             model.replaceLinear(e.getKey(), q);
-            rows.add(LayerReport.measure(e.getKey(), e.getValue(), q, r.activationBits(), "rtn"));
+            rows.add(LayerReport.measure(e.getKey(), e.getValue(), q, r.activationBits(), stat ? "rtn static-act" : "rtn"));
         }
         return new QuantReport(name(), r, rows, null, bits);
     }

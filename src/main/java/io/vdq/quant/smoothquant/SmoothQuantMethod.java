@@ -4,6 +4,7 @@ import io.vdq.VdqException.ConfigException;
 import io.vdq.model.FloatLinear;
 import io.vdq.model.LinearRegistry;
 import io.vdq.quant.ActivationBits;
+import io.vdq.quant.ActivationQuantizer;
 import io.vdq.quant.Calibration;
 import io.vdq.quant.InputTransform;
 import io.vdq.quant.LayerReport;
@@ -21,7 +22,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
 
-/** SmoothQuant: option {@code alpha} (default 0.5). Needs calibration data. */
+/**
+ * SmoothQuant: option {@code alpha} (default 0.5); {@code static_activations} (default false) uses one static
+ * per-tensor scale from the smoothed calibration maxima (SmoothQuant's O3) instead of dynamic activations.
+ * Needs calibration data.
+ */
 public final class SmoothQuantMethod implements QuantMethod {
     @Override public String name() { return "smoothquant"; }
 
@@ -30,6 +35,7 @@ public final class SmoothQuantMethod implements QuantMethod {
     @Override
     public QuantReport apply(LinearRegistry model, Recipe r, Calibration calibration) {
         double alpha = r.optDouble("alpha", 0.5);
+        boolean stat = r.optBool("static_activations", false);
         if (!(alpha >= 0 && alpha <= 1)) throw new ConfigException("recipe option 'alpha' = " + alpha + ": expected 0..1");
         SequencedMap<String, FloatLinear> targets = QuantTargets.select(model, r);
         SequencedMap<String, LayerStats> stats = Recorder.record(model, targets.keySet(), calibration, StatsRequest.absMaxOnly());
@@ -38,8 +44,14 @@ public final class SmoothQuantMethod implements QuantMethod {
         for (Map.Entry<String, FloatLinear> e : targets.entrySet()) {
             FloatLinear f = e.getValue();
             float[] s = Smoothing.factors(stats.get(e.getKey()).absMax(), f.weight(), f.outFeatures(), f.inFeatures(), alpha);
+            ActivationQuantizer aq = QuantTargets.activationQuantizer(r, bits);
+            if (stat) {
+                float[] smoothed = stats.get(e.getKey()).absMax();
+                for (int j = 0; j < smoothed.length; j++) smoothed[j] /= s[j];
+                aq = QuantTargets.staticActivationQuantizer(r, bits, smoothed);
+            }
             QuantizedLinear q = QuantizedLinear.roundToNearest(f, r.weightBits(), r.weightSymmetric(), r.weightGranularity(),
-                    r.groupSize(), InputTransform.divideChannels(s), QuantTargets.activationQuantizer(r, bits));
+                    r.groupSize(), InputTransform.divideChannels(s), aq);
             model.replaceLinear(e.getKey(), q);
             rows.add(LayerReport.measure(e.getKey(), f, q, r.activationBits(), "alpha=" + alpha));
         }

@@ -59,4 +59,24 @@ class SmoothQuantTest {
             assertTrue(err[0] < 0.5 * err[1], "W" + wb + "A8: smoothquant " + err[0] + " vs minmax " + err[1]);
         }
     }
+
+    @Test
+    void staticActivationsUseOneCalibratedScaleFromTheSmoothedMaxima() {
+        float[] x = TestData.outlierChannels(7, ROWS, K, 8, 60f);
+        var f = TestData.dampenOutlierColumns(FakeRegistry.linear(8, OUT, K), 8, 60f);
+        FakeRegistry m = new FakeRegistry().put(NAME, f);
+        Recipe r = recipe("smoothquant", 8, 8).withOption("static_activations", true);
+        new SmoothQuantMethod().apply(m, r, TestData.feed(m, NAME, new float[][]{x}, ROWS));
+        QuantizedLinear q = (QuantizedLinear) m.linears().get(NAME);
+        var p = q.activations().staticParams();
+        assertNotNull(p);
+        float[] amax = new float[K];
+        for (int t = 0; t < ROWS; t++) for (int j = 0; j < K; j++) amax[j] = Math.max(amax[j], Math.abs(x[t * K + j]));
+        float[] s = Smoothing.factors(amax, f.weight(), OUT, K, 0.5);
+        double m1 = 0;
+        for (int j = 0; j < K; j++) m1 = Math.max(m1, amax[j] / s[j]);
+        assertEquals(m1 / 127, p.scale()[0], 1e-6 * m1 / 127);
+        float[] ref = TestData.forward(f, x, ROWS);
+        assertTrue(TestData.relErr(TestData.forward(q, x, ROWS), ref) < 1e-3);
+    }
 }
