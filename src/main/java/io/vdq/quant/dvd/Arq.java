@@ -152,7 +152,7 @@ public final class Arq {
         checkBits(bits);
         float[] xr = java.util.Arrays.copyOfRange(x, off, off + rows * k);
         int[] codes = new int[rows * k];
-        Prepared p = prepare(xr, 0, rows, bits);
+        Prepared p = prepare(xr, 0, rows, bits, null, Float.NaN);
         Parallel.range(rows, (from, to) -> {
             for (int t = from; t < to; t++) {
                 double ia = 1.0 / p.a[t];
@@ -167,11 +167,18 @@ public final class Arq {
      * dequantized weights turns into ARQ's output (the same codes as {@link #quantize}, without materialising
      * them). Float bits ({@link #isFloat}) only rotate.
      */
-    public void fakeQuantize(float[] x, int off, int rows, int bits) {
+    public void fakeQuantize(float[] x, int off, int rows, int bits) { fakeQuantize(x, off, rows, bits, null, Float.NaN); }
+
+    /**
+     * Fake quantization of part of a call whose Λ ({@code callScales}, from {@link #callScales}) and, for
+     * PER_TENSOR, maximum |x̃/Λ| ({@code callMax}, from {@link #callMaxScaled}) were computed over all its tokens;
+     * null / NaN compute them from these rows. Lets a long call be processed in chunks of rows.
+     */
+    public void fakeQuantize(float[] x, int off, int rows, int bits, float[] callScales, float callMax) {
         checkWidth(x, off, rows);
         if (isFloat(bits)) { rotateActivations(x, off, rows); return; }
         checkBits(bits);
-        Prepared p = prepare(x, off, rows, bits);
+        Prepared p = prepare(x, off, rows, bits, callScales, callMax);
         Parallel.range(rows, (from, to) -> {
             for (int t = from; t < to; t++) {
                 float at = p.a[t];
@@ -184,9 +191,40 @@ public final class Arq {
     /** Λ, per-token scales a_t and q_max of a call; the activations are left rotated and divided by Λ. */
     private record Prepared(float[] s, float[] a, int qmax) {}
 
-    private Prepared prepare(float[] x, int off, int rows, int bits) {
+    /** Λ of a call computed {@code chunk} rows at a time on rotated copies (the input is not modified). */
+    public float[] callScales(float[] x, int off, int rows, int chunk) {
+        checkWidth(x, off, rows);
+        float[] s = null, buf = new float[Math.min(rows, chunk) * k];
+        for (int r0 = 0; r0 < rows; r0 += chunk) {
+            int n = Math.min(chunk, rows - r0);
+            System.arraycopy(x, off + r0 * k, buf, 0, n * k);
+            if (rot != null) rot.rotateRows(buf, 0, n);
+            float[] c = scales(buf, 0, n); // eps-floored; max of floored maxima = floored maximum
+            if (s == null) s = c;
+            else for (int g = 0; g < s.length; g++) s[g] = Math.max(s[g], c[g]);
+        }
+        return s == null ? scales(buf, 0, 0) : s;
+    }
+
+    /** max over a call of |x̃·Λ⁻¹| (PER_TENSOR granularity), computed chunk by chunk like {@link #callScales}. */
+    public float callMaxScaled(float[] x, int off, int rows, float[] callScales, int chunk) {
+        checkWidth(x, off, rows);
+        float[] inv = new float[callScales.length];
+        for (int g = 0; g < inv.length; g++) inv[g] = 1f / callScales[g];
+        float[] buf = new float[Math.min(rows, chunk) * k];
+        float mx = 0;
+        for (int r0 = 0; r0 < rows; r0 += chunk) {
+            int n = Math.min(chunk, rows - r0);
+            System.arraycopy(x, off + r0 * k, buf, 0, n * k);
+            if (rot != null) rot.rotateRows(buf, 0, n);
+            for (int i = 0; i < n * k; i++) mx = Math.max(mx, Math.abs(buf[i] * inv[(i % k) / block]));
+        }
+        return mx;
+    }
+
+    private Prepared prepare(float[] x, int off, int rows, int bits, float[] callScales, float callMax) {
         if (rot != null) rot.rotateRows(x, off, rows);
-        float[] s = scales(x, off, rows);
+        float[] s = callScales != null ? callScales : scales(x, off, rows);
         float[] inv = new float[s.length];
         for (int g = 0; g < s.length; g++) inv[g] = 1f / s[g];
         int qmax = (1 << (bits - 1)) - 1;
@@ -201,7 +239,7 @@ public final class Arq {
         if (opt.granularity() == Granularity.PER_TENSOR) {
             float mx = 0;
             for (float v : a) mx = Math.max(mx, v);
-            java.util.Arrays.fill(a, mx);
+            java.util.Arrays.fill(a, Float.isNaN(callMax) ? mx : callMax);
         }
         float eps = (float) opt.eps();
         for (int t = 0; t < rows; t++) a[t] = Math.max(a[t], eps) / qmax;

@@ -25,10 +25,18 @@ public final class ArqLinear implements Linear {
     private final float[] bias;
     private final ActivationBits bits;
     private final boolean integer;
+    private final int chunk;
     private volatile PackedWeights packed;
     private volatile KernelBackend packedFor;
 
+    /** Rows per chunk of a long call (Λ is still computed over the whole call). */
+    public static final int DEFAULT_CHUNK = 512;
+
     public ArqLinear(Arq arq, Bgr.Result weights, float[] bias, ActivationBits bits, boolean integer) {
+        this(arq, weights, bias, bits, integer, DEFAULT_CHUNK);
+    }
+
+    public ArqLinear(Arq arq, Bgr.Result weights, float[] bias, ActivationBits bits, boolean integer, int chunk) {
         if (weights.cols() != arq.k())
             throw new ShapeException("DVD layer: weight is " + weights.rows() + "×" + weights.cols() + ", ARQ expects K = " + arq.k());
         if (bias != null && bias.length != weights.rows())
@@ -38,6 +46,8 @@ public final class ArqLinear implements Linear {
         this.bias = bias;
         this.bits = bits;
         this.integer = integer;
+        if (chunk < 1) throw new ShapeException("DVD layer: chunk must be >= 1 rows, got " + chunk);
+        this.chunk = chunk;
     }
 
     @Override public int inFeatures() { return weights.cols(); }
@@ -55,10 +65,34 @@ public final class ArqLinear implements Linear {
             Arq.integerForward(arq.quantize(x, xOff, rows, b), weights, bias, y, yOff);
             return;
         }
-        float[] src = new float[rows * k];
-        System.arraycopy(x, xOff, src, 0, rows * k);
-        arq.fakeQuantize(src, 0, rows, b);
         KernelBackend kb = Kernels.get();
+        PackedWeights p = packed(kb);
+        if (rows <= chunk || Arq.isFloat(b)) {
+            int step = Arq.isFloat(b) ? chunk : rows; // float activations: rotation is row-local, chunk freely
+            float[] src = new float[Math.min(rows, step) * k];
+            for (int r0 = 0; r0 < rows; r0 += step) {
+                int n = Math.min(step, rows - r0);
+                System.arraycopy(x, xOff + r0 * k, src, 0, n * k);
+                arq.fakeQuantize(src, 0, n, b);
+                kb.gemm(src, 0, n, p, bias, y, yOff + r0 * weights.rows());
+            }
+            return;
+        }
+        // A long call: Λ (and the per-tensor maximum) over all its tokens first, then quantize and multiply in chunks,
+        // so the copy is chunk × K instead of tokens × K (a Wan-1.3B FFN call would otherwise copy ~1 GB).
+        float[] s = arq.callScales(x, xOff, rows, chunk);
+        float mx = arq.options().granularity() == Arq.Granularity.PER_TENSOR ? arq.callMaxScaled(x, xOff, rows, s, chunk) : Float.NaN;
+        float[] src = new float[chunk * k];
+        for (int r0 = 0; r0 < rows; r0 += chunk) {
+            int n = Math.min(chunk, rows - r0);
+            System.arraycopy(x, xOff + r0 * k, src, 0, n * k);
+            arq.fakeQuantize(src, 0, n, b, s, mx);
+            kb.gemm(src, 0, n, p, bias, y, yOff + r0 * weights.rows());
+        }
+    }
+
+    private PackedWeights packed(KernelBackend kb) {
+        int k = weights.cols();
         PackedWeights p = packed;
         if (p == null || packedFor != kb) {
             synchronized (this) {
@@ -66,6 +100,6 @@ public final class ArqLinear implements Linear {
                 p = packed;
             }
         }
-        kb.gemm(src, 0, rows, p, bias, y, yOff);
+        return p;
     }
 }

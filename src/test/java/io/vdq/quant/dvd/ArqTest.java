@@ -136,4 +136,24 @@ class ArqTest {
         }
         assertTrue(errs[0] < 0.6 * errs[1], "rotated " + errs[0] + " vs plain per-token " + errs[1]);
     }
+
+    @Test
+    void longCallsProcessedInChunksGiveTheSameOutputAsOneShot() {
+        int rows = 37, k = 128, out = 9;
+        float[] x = activations(14, rows, k), w = Tensor.randn(15, out, k).data(), b = Tensor.randn(16, out).data();
+        for (Arq.Options o : new Arq.Options[]{Arq.Options.DEFAULTS, Arq.Options.DEFAULTS.withScaling(Arq.Scaling.CHANNEL),
+                Arq.Options.DEFAULTS.withGranularity(Arq.Granularity.PER_TENSOR), Arq.Options.DEFAULTS.withScaling(Arq.Scaling.OFF)}) {
+            Arq arq = new Arq(k, o, 21);
+            float[] wr = w.clone();
+            arq.rotateWeights(wr, 0, out);
+            Bgr.Result q = Bgr.quantize(wr, 0, out, k, Bgr.Options.DEFAULTS);
+            for (int bits : new int[]{4, 16}) {
+                io.vdq.quant.ActivationBits ab = new io.vdq.quant.ActivationBits(bits);
+                float[] whole = new float[rows * out], chunked = new float[rows * out];
+                new ArqLinear(arq, q, b, ab, false, 1000).forward(x, 0, rows, whole, 0);
+                new ArqLinear(arq, q, b, ab, false, 8).forward(x, 0, rows, chunked, 0);
+                assertEquals(0, relErr(toDouble(whole), toDouble(chunked)), 1e-6, o + " bits " + bits);
+            }
+        }
+    }
 }
