@@ -110,6 +110,9 @@ public final class DvdQuantMethod implements QuantMethod {
         else throw new ConfigException("recipe '" + r.name() + "' option 'gbs_delta' = " + d + ": expected a number or \"auto\"");
         BitSwitcher.Options go = gbs ? new BitSwitcher.Options(delta, r.optInt("gbs_low_bits", 4), r.optInt("gbs_high_bits", 8),
                 r.optInt("gbs_force_first", 2), r.optInt("gbs_force_last", 0)) : null;
+        if (go != null && !(ActivationBits.valid(go.lowBits()) && ActivationBits.valid(go.highBits())))
+            throw new ConfigException("recipe '" + r.name() + "' options 'gbs_low_bits'/'gbs_high_bits' = " + go.lowBits() + "/"
+                    + go.highBits() + ": expected 2..8 or 16 (float)");
         if (!gbs && r.floatActivations() && arq)
             LOG.log(Level.INFO, "recipe {0}: float activations; ARQ only rotates", r.name());
         return new Settings(bo, ao, r.optLong("seed", 1234), r.optBool("integer_reference", false), go, auto,
