@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
                 CommandLine.HelpCommand.class,
                 InspectCommand.class,
                 BenchCommand.class,
+                ScoreCommand.class,
         })
 public final class Main implements Runnable {
     @Option(names = "--verbose", description = "Print stack traces on errors.", scope = CommandLine.ScopeType.INHERIT)
