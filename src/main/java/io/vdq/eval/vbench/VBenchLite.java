@@ -31,9 +31,10 @@ public final class VBenchLite {
 
     public static VideoScore score(Tensor video, SceneSpec spec) { return score(video, spec.toPrompt()); }
 
-    public static VideoScore score(Tensor video, Prompt prompt) {
-        if (video.rank() != 4 || video.dim(3) != 3 || video.dim(0) < 1)
-            throw new ShapeException("vbench-lite: expected a video [F, H, W, 3] with F ≥ 1, got " + video.shape());
+    public static VideoScore score(Tensor input, Prompt prompt) {
+        if (input.rank() != 4 || input.dim(3) != 3 || input.dim(0) < 1)
+            throw new ShapeException("vbench-lite: expected a video [F, H, W, 3] with F ≥ 1, got " + input.shape());
+        Tensor video = finite(input);
         int frames = video.dim(0), h = video.dim(1), w = video.dim(2);
         double side = Math.min(h, w);
         float[] data = video.data();
@@ -100,6 +101,22 @@ public final class VBenchLite {
         v[Dimension.DYNAMIC.ordinal()] = Math.min(1, extent / side / DYNAMIC_REF);
         v[Dimension.IMAGING.ordinal()] = imagingQuality(obj, h, w);
         return new VideoScore(v, color, shape, dir, travel, found);
+    }
+
+    /**
+     * The video itself when every value is finite; otherwise a copy with NaN and −∞ replaced by 0 and +∞ by 1
+     * (a diverged generator must score low, not crash the scorer).
+     */
+    static Tensor finite(Tensor video) {
+        float[] d = video.data();
+        int off = video.offset(), n = video.size();
+        boolean ok = true;
+        for (int i = 0; i < n && ok; i++) ok = Float.isFinite(d[off + i]);
+        if (ok) return video;
+        Tensor c = video.copy();
+        float[] cd = c.data();
+        for (int i = 0; i < n; i++) if (!Float.isFinite(cd[i])) cd[i] = cd[i] == Float.POSITIVE_INFINITY ? 1f : 0f;
+        return c;
     }
 
     /** Mean of each dimension over videos (NaN for an empty list). */

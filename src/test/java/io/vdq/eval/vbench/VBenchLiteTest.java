@@ -158,6 +158,30 @@ class VBenchLiteTest {
     }
 
     @Test
+    void nonFiniteValuesScoreWithoutFailing() {
+        SceneSpec s = specs(false, 1).get(0);
+        Tensor v = Renderer.render(s, F, H, W);
+        for (int i = 0; i < v.size(); i += 7) v.data()[i] = i % 2 == 0 ? Float.NaN : Float.POSITIVE_INFINITY;
+        VideoScore sc = VBenchLite.score(v, s);
+        for (double x : sc.values()) assertTrue(x >= 0 && x <= 1, "score " + x);
+    }
+
+    @Test
+    void scoresDoNotDependOnTheThreadCount() {
+        SceneSpec s = specs(false, 3).get(2);
+        Tensor v = addNoise(Renderer.render(s, F, H, W), 0.03, 5);
+        int before = io.vdq.tensor.Parallel.threads();
+        try {
+            io.vdq.tensor.Parallel.setThreads(1);
+            double[] one = VBenchLite.score(v, s).values();
+            io.vdq.tensor.Parallel.setThreads(3);
+            assertArrayEquals(one, VBenchLite.score(v, s).values());
+        } finally {
+            io.vdq.tensor.Parallel.setThreads(before);
+        }
+    }
+
+    @Test
     void rejectsTensorsThatAreNotVideos() {
         assertThrows(ShapeException.class, () -> VBenchLite.score(Tensor.zeros(4, 8, 8), Prompt.parse("a red circle moving left")));
         assertThrows(ShapeException.class, () -> VBenchLite.score(Tensor.zeros(4, 8, 8, 4), Prompt.parse("a red circle moving left")));
