@@ -10,11 +10,13 @@ import io.vdq.eval.vbench.Dimension;
 import io.vdq.eval.vbench.VBenchLite;
 import io.vdq.eval.vbench.VideoScore;
 import io.vdq.synth.Prompt;
+import io.vdq.tensor.Parallel;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -46,8 +48,12 @@ final class ScoreCommand implements Runnable {
         List<Result> results = new ArrayList<>();
         for (Path dir : runs) {
             long t0 = System.nanoTime();
-            Result r = score(dir);
-            if (!quiet) err.printf(Locale.ROOT, "scored %s: %d videos in %.1f s%n", r.name(), r.videos().size(), (System.nanoTime() - t0) / 1e9);
+            Result r = score(dir, quiet ? null : (done, total) -> {
+                double s = (System.nanoTime() - t0) / 1e9, rate = done / Math.max(1e-9, s);
+                err.printf(Locale.ROOT, "\rscoring %s: %d/%d videos, %.1f videos/s, ETA %.0f s  ", dir.getFileName(), done, total, rate, (total - done) / rate);
+                err.flush();
+            });
+            if (!quiet) err.printf(Locale.ROOT, "\rscored %s: %d videos in %.1f s%s%n", r.name(), r.videos().size(), (System.nanoTime() - t0) / 1e9, " ".repeat(24));
             err.flush();
             results.add(r);
         }
@@ -55,21 +61,33 @@ final class ScoreCommand implements Runnable {
         out.flush();
     }
 
-    static Result score(Path dir) {
+    /** Progress callback: videos done so far, of total. Called from worker threads, serialised. */
+    interface Progress { void update(int done, int total); }
+
+    /**
+     * Scores every video of a run (prompts are all parsed first, so the first bad one is the one reported;
+     * videos are then scored in parallel, each into its own slot, so results do not depend on threads).
+     */
+    static Result score(Path dir, Progress progress) {
         VideoRun run = VideoRun.read(dir);
-        if (run.videos().isEmpty()) throw new ConfigException(dir.resolve(VideoRun.FILE) + ": no videos to score");
-        List<VideoScore> scores = new ArrayList<>();
-        for (int i = 0; i < run.videos().size(); i++) {
-            VideoRun.Entry e = run.videos().get(i);
-            Prompt p;
+        int n = run.videos().size();
+        if (n == 0) throw new ConfigException(dir.resolve(VideoRun.FILE) + ": no videos to score");
+        Prompt[] prompts = new Prompt[n];
+        for (int i = 0; i < n; i++) {
             try {
-                p = Prompt.parse(e.prompt());
+                prompts[i] = Prompt.parse(run.videos().get(i).prompt());
             } catch (ConfigException ex) {
                 throw new ConfigException(dir.resolve(VideoRun.FILE) + " videos[" + i + "].prompt: " + ex.getMessage(), ex);
             }
-            scores.add(VBenchLite.score(run.load(e), p));
         }
-        return new Result(run.name(), dir, run.videos(), scores);
+        VideoScore[] scores = new VideoScore[n];
+        AtomicInteger done = new AtomicInteger();
+        Parallel.forEachDynamic(n, i -> {
+            scores[i] = VBenchLite.score(run.load(run.videos().get(i)), prompts[i]);
+            int d = done.incrementAndGet();
+            if (progress != null) synchronized (progress) { progress.update(d, n); }
+        });
+        return new Result(run.name(), dir, run.videos(), List.of(scores));
     }
 
     /** Dimensions as rows, runs as columns, values in percent with one decimal. */
