@@ -16,6 +16,34 @@ import java.util.Random;
 public final class CorruptionTable {
     interface Corruption { Tensor apply(Tensor v, SceneSpec spec, int i); }
 
+    /** Per-frame, per-channel separable Gaussian blur (radius ⌈3σ⌉, edge pixels repeated outside the frame). */
+    static Tensor gaussianBlur(Tensor v, double sigma) {
+        int f = v.dim(0), h = v.dim(1), w = v.dim(2), rad = (int) Math.ceil(3 * sigma);
+        double[] k = new double[2 * rad + 1];
+        double z = 0;
+        for (int i = -rad; i <= rad; i++) z += k[i + rad] = Math.exp(-i * i / (2 * sigma * sigma));
+        float[] src = v.data(), tmp = new float[src.length];
+        Tensor o = v.copy();
+        float[] dst = o.data();
+        for (int t = 0; t < f; t++)
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                    for (int c = 0; c < 3; c++) {
+                        double acc = 0;
+                        for (int i = -rad; i <= rad; i++) acc += k[i + rad] * src[((t * h + y) * w + Math.clamp(x + i, 0, w - 1)) * 3 + c];
+                        tmp[((t * h + y) * w + x) * 3 + c] = (float) (acc / z);
+                    }
+        for (int t = 0; t < f; t++)
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                    for (int c = 0; c < 3; c++) {
+                        double acc = 0;
+                        for (int i = -rad; i <= rad; i++) acc += k[i + rad] * tmp[((t * h + Math.clamp(y + i, 0, h - 1)) * w + x) * 3 + c];
+                        dst[((t * h + y) * w + x) * 3 + c] = (float) (acc / z);
+                    }
+        return o;
+    }
+
     public static void main(String[] args) {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 48, F = 16, H = 32, W = 32;
         Map<String, Corruption> cs = new LinkedHashMap<>();
@@ -38,6 +66,10 @@ public final class CorruptionTable {
         cs.put("wrong object colour", (v, s, i) -> Renderer.render(new SceneSpec(s.shape(),
                 ObjectColor.values()[(s.color().ordinal() + 1) % ObjectColor.values().length], s.direction(), s.travel(),
                 s.x0(), s.y0(), s.size(), s.background()), F, H, W));
+        cs.put("wrong shape", (v, s, i) -> Renderer.render(new SceneSpec(
+                ObjectShape.values()[(s.shape().ordinal() + 1) % ObjectShape.values().length], s.color(), s.direction(),
+                s.travel(), s.x0(), s.y0(), s.size(), s.background()), F, H, W));
+        cs.put("Gaussian blur σ = 1.3 px", (v, s, i) -> gaussianBlur(v, 1.3));
         cs.put("brightness ×1.15 on odd frames", (v, s, i) -> {
             Tensor o = v.copy();
             float[] d = o.data();
