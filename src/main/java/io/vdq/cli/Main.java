@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
                 ForwardCommand.class,
                 RecipesCommand.class,
                 BenchIntCommand.class,
+                ScoreCommand.class,
         })
 public final class Main implements Runnable {
     @Option(names = "--verbose", description = "Print stack traces on errors.", scope = CommandLine.ScopeType.INHERIT)
