@@ -19,8 +19,8 @@ import picocli.CommandLine.Spec;
  * at least 15 repetitions by default, prints the median and best rate, and spot-checks the result against a
  * double-precision reference so a fast wrong kernel cannot pass unnoticed.
  */
-@Command(name = "bench", description = "Kernel benchmarks (GEMM, attention).",
-        subcommands = {BenchCommand.Gemm.class, BenchCommand.Attention.class, BenchBlockCommand.class})
+@Command(name = "bench", description = "Benchmarks: FP32 GEMM, attention, a Wan block, integer GEMM.",
+        subcommands = {BenchCommand.Gemm.class, BenchCommand.Attention.class, BenchBlockCommand.class, BenchIntCommand.class})
 final class BenchCommand implements Runnable {
     @Spec CommandSpec spec;
 

@@ -19,11 +19,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code vdq bench-int}: GOP/s (ops = 2·m·n·k) of the native W8A8 / W4A8 / W4A4 kernels, the Java integer
+ * {@code vdq bench int}: GOP/s (ops = 2·m·n·k) of the native W8A8 / W4A8 / W4A4 kernels, the Java integer
  * reference and the FP32 {@code Kernels.get().gemm} on one shape; medians and best of the timed runs.
  * Also checks that the native and Java integer outputs are bit-identical.
  */
-@Command(name = "bench-int", mixinStandardHelpOptions = true,
+@Command(name = "int", mixinStandardHelpOptions = true,
         description = "Integer GEMM throughput: native W8A8/W4A8/W4A4 vs the Java integer reference vs FP32 gemm.")
 final class BenchIntCommand implements Callable<Integer> {
     @Option(names = "--m", defaultValue = "1024", description = "Activation rows (tokens). Default: ${DEFAULT-VALUE}.")
@@ -46,7 +46,7 @@ final class BenchIntCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (m <= 0 || n <= 0 || k <= 0) throw new io.vdq.VdqException.ConfigException("bench-int: --m, --n, --k must be positive");
+        if (m <= 0 || n <= 0 || k <= 0) throw new io.vdq.VdqException.ConfigException("bench int: --m, --n, --k must be positive");
         if (threads > 0) Parallel.setThreads(threads);
         ops = 2.0 * m * n * k;
         Random r = new Random(1);
@@ -54,7 +54,7 @@ final class BenchIntCommand implements Callable<Integer> {
         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
         for (int i = 0; i < wf.length; i++) wf[i] = (float) r.nextGaussian() * 0.02f;
         IntWeights w8 = quantizeWeights(wf, 8), w4 = quantizeWeights(wf, 4);
-        System.out.printf("bench-int m=%d n=%d k=%d threads=%d (ops = 2mnk = %.3g)%n", m, n, k, Parallel.threads(), ops);
+        System.out.printf("bench int m=%d n=%d k=%d threads=%d (ops = 2mnk = %.3g)%n", m, n, k, Parallel.threads(), ops);
         System.out.println("integer backend selected by vdq.native: " + IntKernels.describe(IntKernels.get()));
         System.out.println("FP32 backend: " + Kernels.get().name());
         System.out.println("GOP/cpu-s = ops of all timed runs / process CPU time they took: the rate while actually on a core, less sensitive to a busy machine");

@@ -15,7 +15,6 @@ import picocli.CommandLine.Option;
                 GenerateCommand.class,
                 ForwardCommand.class,
                 RecipesCommand.class,
-                BenchIntCommand.class,
                 ScoreCommand.class,
         })
 public final class Main implements Runnable {

@@ -17,7 +17,7 @@ class BenchIntCommandTest {
         int rc;
         try {
             System.setOut(new PrintStream(buf, true));
-            rc = Main.run("bench-int", "--m", "9", "--n", "20", "--k", "36", "--reps", "1", "--ref-reps", "1");
+            rc = Main.run("bench", "int", "--m", "9", "--n", "20", "--k", "36", "--reps", "1", "--ref-reps", "1");
         } finally {
             System.setOut(saved);
         }
@@ -35,6 +35,6 @@ class BenchIntCommandTest {
 
     @Test
     void rejectsNonPositiveSizes() {
-        assertNotEquals(0, Main.run("bench-int", "--m", "0"));
+        assertNotEquals(0, Main.run("bench", "int", "--m", "0"));
     }
 }
