@@ -8,7 +8,9 @@ import io.vdq.VdqException.ConfigException;
 import io.vdq.diffusion.Sampler;
 import io.vdq.diffusion.Scheduler;
 import io.vdq.diffusion.StepHook;
-import io.vdq.io.InMemoryTensorSource;
+import io.vdq.io.Checkpoints;
+import io.vdq.io.SafetensorsWriter;
+import io.vdq.io.TensorSource;
 import io.vdq.kernel.Kernels;
 import io.vdq.model.wan.WanConfig;
 import io.vdq.model.wan.WanModel;
@@ -155,7 +157,7 @@ final class GenerateCommand implements Runnable {
         meta.put("video", f + "x" + h + "x" + w);
         meta.put("max_sequence_length", Integer.toString(maxSequenceLength));
         Tensor batched = latents.reshape(1, latentShape[0], latentShape[1], latentShape[2], latentShape[3]);
-        SafetensorsLite.write(out.resolve("latents.safetensors"), Map.of("latents", batched), meta);
+        new SafetensorsWriter().metadata(meta).add("latents", batched).write(out.resolve("latents.safetensors"));
         var previewFrames = LatentPreview.frames(latents, VAE_S);
         LatentPreview.writeGif(out.resolve("preview.gif"), previewFrames, 25);
         LatentPreview.writePng(out.resolve("contact_sheet.png"), LatentPreview.contactSheet(previewFrames));
@@ -183,23 +185,30 @@ final class GenerateCommand implements Runnable {
         if (!Files.isRegularFile(single))
             throw new VdqException.CheckpointException(dir + ": no diffusion_pytorch_model.safetensors or "
                     + "diffusion_pytorch_model.safetensors.index.json");
-        InMemoryTensorSource src = SafetensorsLite.read(single);
-        try {
+        // WanModel.load copies every tensor out of the mapping (readFloat), so the file can be closed afterwards
+        try (TensorSource src = Checkpoints.open(single)) {
             return WanModel.load(c, src);
         } catch (VdqException.CheckpointException e) {
+            if (e.getMessage() != null && e.getMessage().contains(single.getFileName().toString())) throw e;
             throw new VdqException.CheckpointException(single + ": " + e.getMessage(), e);
         }
     }
 
     static Tensor readEmbeds(Path file, WanConfig c) {
-        InMemoryTensorSource src = SafetensorsLite.read(file);
-        if (src.names().size() != 1)
-            throw new ConfigException(file + ": expected exactly one tensor (the text embeddings), found " + src.names());
-        Tensor t = src.readFloat(src.names().first());
+        Tensor t = readSingle(file, "the text embeddings");
         if (t.rank() == 3 && t.dim(0) == 1) t = t.row(0);
         if (t.rank() != 2 || t.dim(1) != c.textDim())
             throw new VdqException.ShapeException(file + ": text embeddings " + t.shape() + ", expected [L, " + c.textDim() + "] or [1, L, " + c.textDim() + "]");
         return t;
+    }
+
+    /** The one tensor of a safetensors file, read as float32 (the file is closed again). */
+    static Tensor readSingle(Path file, String what) {
+        try (TensorSource src = Checkpoints.open(file)) {
+            if (src.names().size() != 1)
+                throw new ConfigException(file + ": expected exactly one tensor (" + what + "), found " + src.names());
+            return src.readFloat(src.names().first());
+        }
     }
 
     /** Zero rows appended up to {@code len} tokens (the pipeline pads the text encoder output to 512). */

@@ -1,6 +1,8 @@
 package io.vdq.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static io.vdq.cli.TestFiles.read;
+import static io.vdq.cli.TestFiles.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -33,7 +35,7 @@ class GenerateCommandTest {
         assertEquals(0, gen(dir.resolve("b"), "--seed", "17"));
         byte[] a = Files.readAllBytes(dir.resolve("a/latents.safetensors"));
         assertArrayEquals(a, Files.readAllBytes(dir.resolve("b/latents.safetensors")));
-        InMemoryTensorSource src = SafetensorsLite.read(dir.resolve("a/latents.safetensors"));
+        InMemoryTensorSource src = read(dir.resolve("a/latents.safetensors"));
         Tensor lat = src.readFloat("latents");
         assertArrayEquals(new int[]{1, 4, 2, 8, 8}, lat.shape().dims()); // 5 frames → 2 latent frames, 64 px → 8
         assertEquals("17", src.metadata().get("seed"));
@@ -55,16 +57,16 @@ class GenerateCommandTest {
         var sheet = javax.imageio.ImageIO.read(dir.resolve("a/contact_sheet.png").toFile());
         assertEquals(2 * 64 + 3 * 2, sheet.getWidth());
         assertEquals(0, gen(dir.resolve("c"), "--seed", "18"));
-        assertNotEquals(lat.toArray()[0], SafetensorsLite.read(dir.resolve("c/latents.safetensors")).readFloat("latents").toArray()[0]);
+        assertNotEquals(lat.toArray()[0], read(dir.resolve("c/latents.safetensors")).readFloat("latents").toArray()[0]);
     }
 
     @Test
     void promptEmbeddingsFromAFileAreUsed() {
         Path emb = dir.resolve("emb.safetensors");
-        SafetensorsLite.write(emb, Map.of("prompt_embeds", Tensor.randn(3, 1, 6, 16)), Map.of());
+        write(emb, Map.of("prompt_embeds", Tensor.randn(3, 1, 6, 16)));
         assertEquals(0, gen(dir.resolve("e"), "--prompt-embeds", emb.toString(), "--sampler", "euler", "--cfg", "1"));
         assertTrue(Files.exists(dir.resolve("e/latents.safetensors")));
-        SafetensorsLite.write(emb, Map.of("prompt_embeds", Tensor.randn(3, 6, 8)), Map.of());
+        write(emb, Map.of("prompt_embeds", Tensor.randn(3, 6, 8)));
         assertEquals(2, gen(dir.resolve("f"), "--prompt-embeds", emb.toString()));
     }
 
