@@ -82,6 +82,10 @@ final class GenerateCommand implements Runnable {
     @Option(names = "--out", required = true, description = "Output folder (created if missing).")
     Path out;
 
+    @Option(names = "--save-model", description = "Also save the model used as a diffusers folder (config.json + "
+            + "diffusion_pytorch_model.safetensors), e.g. to keep random:tiny as a real checkpoint.")
+    Path saveModel;
+
     @Option(names = "--quiet", description = "No progress output.")
     boolean quiet;
 
@@ -95,6 +99,10 @@ final class GenerateCommand implements Runnable {
         if (f < 1 || (f - 1) % VAE_T != 0) throw new ConfigException("--frames " + f + ": expected 4k+1 (1, 5, …, 81)");
         Scheduler sched = Scheduler.create(sampler, steps, shift); // checks --sampler/--steps/--shift before loading
         WanModel wan = loadModel();
+        if (saveModel != null) {
+            wan.save(saveModel);
+            LOG.log(System.Logger.Level.INFO, "saved model to " + saveModel);
+        }
         WanConfig c = wan.config();
         int spatial = VAE_S * Math.max(c.patchH(), c.patchW());
         if (h <= 0 || w <= 0 || h % spatial != 0 || w % spatial != 0)

@@ -71,6 +71,23 @@ class GenerateCommandTest {
     }
 
     @Test
+    void savedRandomModelGeneratesTheSameLatentsFromItsFolder() {
+        Path emb = dir.resolve("emb.safetensors");
+        write(emb, Map.of("prompt_embeds", Tensor.randn(5, 6, 16)));
+        Path saved = dir.resolve("tiny-model");
+        assertEquals(0, gen(dir.resolve("r"), "--prompt-embeds", emb.toString(), "--save-model", saved.toString()));
+        assertTrue(Files.isRegularFile(saved.resolve("config.json")));
+        assertTrue(Files.isRegularFile(saved.resolve("diffusion_pytorch_model.safetensors")));
+        String[] args = {"generate", "--model", saved.toString(), "--prompt-embeds", emb.toString(), "--steps", "3",
+                "--frames", "5", "--height", "64", "--width", "64", "--quiet", "--out", dir.resolve("s").toString()};
+        assertEquals(0, Main.run(args));
+        var r = read(dir.resolve("r/latents.safetensors"));
+        var s = read(dir.resolve("s/latents.safetensors"));
+        assertArrayEquals(r.readFloat("latents").toArray(), s.readFloat("latents").toArray());
+        assertEquals(r.metadata().get("model_sha256"), s.metadata().get("model_sha256"));
+    }
+
+    @Test
     void badFrameCountIsRefused() {
         assertEquals(2, gen(dir.resolve("g"), "--frames", "6"));
         assertFalse(Files.exists(dir.resolve("g/latents.safetensors")));
