@@ -12,6 +12,12 @@ import io.vdq.io.Checkpoints;
 import io.vdq.io.SafetensorsWriter;
 import io.vdq.io.TensorSource;
 import io.vdq.kernel.Kernels;
+import io.vdq.quant.Calibration;
+import io.vdq.quant.Presets;
+import io.vdq.quant.QuantMethods;
+import io.vdq.quant.QuantReport;
+import io.vdq.quant.SamplerHook;
+import io.vdq.quant.dvd.DvdQuantMethod;
 import io.vdq.model.wan.WanConfig;
 import io.vdq.model.wan.WanModel;
 import io.vdq.tensor.Parallel;
@@ -86,6 +92,10 @@ final class GenerateCommand implements Runnable {
             + "diffusion_pytorch_model.safetensors), e.g. to keep random:tiny as a real checkpoint.")
     Path saveModel;
 
+    @Option(names = "--quant", description = "Quantize the model with this recipe (a preset name such as w4a6-dvd, or a "
+            + "recipe JSON file) before sampling; data-free methods only (no calibration data is fed).")
+    String quant;
+
     @Option(names = "--quiet", description = "No progress output.")
     boolean quiet;
 
@@ -103,6 +113,9 @@ final class GenerateCommand implements Runnable {
             wan.save(saveModel);
             LOG.log(System.Logger.Level.INFO, "saved model to " + saveModel);
         }
+        String modelHash = wan.fingerprint(); // of the float weights: a quantized model has no float linears to hash
+        QuantReport rep = quant == null ? null : QuantMethods.apply(wan, Presets.resolve(quant), Calibration.none());
+        SamplerHook quantHook = rep == null ? SamplerHook.NONE : rep.hook();
         WanConfig c = wan.config();
         int spatial = VAE_S * Math.max(c.patchH(), c.patchW());
         if (h <= 0 || w <= 0 || h % spatial != 0 || w % spatial != 0)
@@ -132,7 +145,7 @@ final class GenerateCommand implements Runnable {
         long[] stepStart = new long[1];
         double[] stepSeconds = new double[steps];
         long s0 = System.nanoTime();
-        Tensor latents = Sampler.sample(wan::forward, sched, noise, text, negative, guidance, new StepHook() {
+        Tensor latents = Sampler.sample(wan::forward, sched, noise, text, negative, guidance, SamplerHooks.adapt(quantHook, new StepHook() {
             @Override public void beforeStep(Step s) { stepStart[0] = System.nanoTime(); }
             @Override public void afterStep(Step s) {
                 stepSeconds[s.index()] = (System.nanoTime() - stepStart[0]) / 1e9;
@@ -143,7 +156,7 @@ final class GenerateCommand implements Runnable {
                     if (s.index() + 1 == s.steps()) err.println();
                 }
             }
-        });
+        }));
         double sampleS = (System.nanoTime() - s0) / 1e9;
 
         try {
@@ -154,7 +167,12 @@ final class GenerateCommand implements Runnable {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "vdq-latents");
         meta.put("model", model);
-        meta.put("model_sha256", wan.fingerprint());
+        meta.put("model_sha256", modelHash);
+        if (rep != null) {
+            meta.put("quant", rep.recipe().name());
+            DvdQuantMethod.controller(rep).ifPresent(g -> meta.put("activation_bits_per_step",
+                    io.vdq.quant.dvd.BitSwitcher.format(g.schedule())));
+        }
         meta.put("sampler", sched.name());
         meta.put("steps", Integer.toString(steps));
         meta.put("shift", Double.toString(shift));

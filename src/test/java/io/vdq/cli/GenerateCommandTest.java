@@ -22,7 +22,9 @@ class GenerateCommandTest {
     @TempDir Path dir;
 
     private int gen(Path out, String... extra) {
-        String[] base = {"generate", "--model", "random:tiny", "--steps", "3", "--quiet", "--out", out.toString()};
+        boolean steps = java.util.Arrays.asList(extra).contains("--steps");
+        String[] base = steps ? new String[]{"generate", "--model", "random:tiny", "--quiet", "--out", out.toString()}
+                : new String[]{"generate", "--model", "random:tiny", "--steps", "3", "--quiet", "--out", out.toString()};
         String[] args = new String[base.length + extra.length];
         System.arraycopy(base, 0, args, 0, base.length);
         System.arraycopy(extra, 0, args, base.length, extra.length);
@@ -85,6 +87,17 @@ class GenerateCommandTest {
         var s = read(dir.resolve("s/latents.safetensors"));
         assertArrayEquals(r.readFloat("latents").toArray(), s.readFloat("latents").toArray());
         assertEquals(r.metadata().get("model_sha256"), s.metadata().get("model_sha256"));
+    }
+
+    @Test
+    void quantizedGenerationRecordsTheBitSchedule() {
+        assertEquals(0, gen(dir.resolve("q"), "--quant", "w4a6-dvd", "--steps", "6"));
+        var meta = read(dir.resolve("q/latents.safetensors")).metadata();
+        assertEquals("w4a6-dvd", meta.get("quant"));
+        String sched = meta.get("activation_bits_per_step");
+        assertEquals(6, sched.length(), sched);
+        assertTrue(sched.startsWith("88") && sched.chars().allMatch(ch -> ch == '4' || ch == '8'), sched);
+        assertEquals(64, meta.get("model_sha256").length()); // hash of the float weights, taken before quantizing
     }
 
     @Test
