@@ -187,7 +187,7 @@ final class GenerateCommand implements Runnable {
         var previewFrames = LatentPreview.frames(latents, VAE_S);
         LatentPreview.writeGif(out.resolve("preview.gif"), previewFrames, 25);
         LatentPreview.writePng(out.resolve("contact_sheet.png"), LatentPreview.contactSheet(previewFrames));
-        writeRunJson(c, sched, latentShape, f, h, w, textSource, loadS, sampleS, stepSeconds, meta.get("model_sha256"));
+        writeRunJson(c, sched, latentShape, f, h, w, textSource, loadS, sampleS, stepSeconds, meta);
         LOG.log(System.Logger.Level.DEBUG, "wrote " + out.resolve("latents.safetensors"));
         if (!quiet) System.out.printf("latents %s → %s (%.2f s sampling, %s)%n", java.util.Arrays.toString(latentShape),
                 out.resolve("latents.safetensors"), sampleS, sched.name());
@@ -248,12 +248,14 @@ final class GenerateCommand implements Runnable {
     }
 
     private void writeRunJson(WanConfig c, Scheduler sched, int[] latentShape, int f, int h, int w, String textSource,
-                              double loadS, double sampleS, double[] stepSeconds, String modelHash) {
+                              double loadS, double sampleS, double[] stepSeconds, Map<String, String> meta) {
         ObjectMapper json = new ObjectMapper();
         ObjectNode root = json.createObjectNode();
         root.put("command", "generate");
         root.put("model", model);
-        root.put("model_sha256", modelHash);
+        root.put("model_sha256", meta.get("model_sha256"));
+        root.put("quant", meta.get("quant"));
+        if (meta.containsKey("activation_bits_per_step")) root.put("activation_bits_per_step", meta.get("activation_bits_per_step"));
         root.set("config", c.toJsonNode());
         root.put("seed", seed);
         root.put("steps", steps);

@@ -90,7 +90,7 @@ class GenerateCommandTest {
     }
 
     @Test
-    void quantizedGenerationRecordsTheBitSchedule() {
+    void quantizedGenerationRecordsTheBitSchedule() throws Exception {
         assertEquals(0, gen(dir.resolve("q"), "--quant", "w4a6-dvd", "--steps", "6"));
         var meta = read(dir.resolve("q/latents.safetensors")).metadata();
         assertEquals("w4a6-dvd", meta.get("quant"));
@@ -98,6 +98,9 @@ class GenerateCommandTest {
         assertEquals(6, sched.length(), sched);
         assertTrue(sched.startsWith("88") && sched.chars().allMatch(ch -> ch == '4' || ch == '8'), sched);
         assertEquals(64, meta.get("model_sha256").length()); // hash of the float weights, taken before quantizing
+        JsonNode run = new ObjectMapper().readTree(dir.resolve("q/run.json").toFile());
+        assertEquals("w4a6-dvd", run.get("quant").asText());
+        assertEquals(sched, run.get("activation_bits_per_step").asText());
     }
 
     @Test
