@@ -92,4 +92,24 @@ class GbsSamplingTest {
         }
         assertArrayEquals(expect, last, BitSwitcher.format(expect) + " vs " + BitSwitcher.format(last));
     }
+
+    @Test
+    void aReportForAStepOtherThanTheCurrentOneIsIgnoredAndChainedHooksForwardIt() {
+        io.vdq.quant.ActivationBits bits = new io.vdq.quant.ActivationBits(8);
+        GbsController g = new GbsController(BitSwitcher.Options.of(1e9), bits); // δ huge: low as soon as allowed
+        io.vdq.quant.SamplerHook hook = io.vdq.quant.SamplerHook.NONE.andThen(g); // afterStep must pass through
+        float[] out = {1, 2, 3, 4};
+        for (int i = 0; i < 4; i++) {
+            hook.beforeStep(i, 4, 1000f - 250 * i);
+            hook.afterStep(i + 1, new float[]{9, 9, 9, 9}); // wrong index: ignored
+            out[0] += 1;                                   // ‖Δ‖₁ = 1 against ‖F‖₁ = 10, 11, …
+            hook.afterStep(i, out);
+        }
+        assertEquals("8844", BitSwitcher.format(g.schedule()));
+        double[] t = g.l1Trace();
+        assertEquals(1.0 / 11, t[1], 1e-12); // F0 = (2,2,3,4) sums to 11; F1 differs by 1
+        assertEquals(1.0 / 12, t[2], 1e-12);
+        assertEquals(1.0 / 13, t[3], 1e-12);
+        assertEquals(4, bits.get());
+    }
 }
