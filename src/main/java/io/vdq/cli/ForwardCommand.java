@@ -1,8 +1,7 @@
 package io.vdq.cli;
 
-import io.vdq.VdqException.ConfigException;
 import io.vdq.VdqException.ShapeException;
-import io.vdq.io.InMemoryTensorSource;
+import io.vdq.io.SafetensorsWriter;
 import io.vdq.model.wan.WanModel;
 import io.vdq.tensor.Tensor;
 import java.nio.file.Path;
@@ -38,9 +37,7 @@ final class ForwardCommand implements Runnable {
         GenerateCommand g = new GenerateCommand();
         g.model = model;
         WanModel wan = g.loadModel();
-        InMemoryTensorSource src = SafetensorsLite.read(latents);
-        if (src.names().size() != 1) throw new ConfigException(latents + ": expected exactly one tensor (the latents), found " + src.names());
-        Tensor x = src.readFloat(src.names().first());
+        Tensor x = GenerateCommand.readSingle(latents, "the latents");
         if (x.rank() == 5 && x.dim(0) == 1) x = x.row(0);
         if (x.rank() != 4) throw new ShapeException(latents + ": latents " + x.shape() + ", expected [C, F, H, W] or [1, C, F, H, W]");
         Tensor text = GenerateCommand.readEmbeds(textEmb, wan.config());
@@ -51,6 +48,6 @@ final class ForwardCommand implements Runnable {
         meta.put("latents", latents.toString());
         meta.put("text_emb", textEmb.toString());
         int[] d = y.shape().dims();
-        SafetensorsLite.write(out, Map.of("sample", y.reshape(1, d[0], d[1], d[2], d[3])), meta);
+        new SafetensorsWriter().metadata(meta).add("sample", y.reshape(1, d[0], d[1], d[2], d[3])).write(out);
     }
 }

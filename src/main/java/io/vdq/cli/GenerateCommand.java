@@ -8,8 +8,16 @@ import io.vdq.VdqException.ConfigException;
 import io.vdq.diffusion.Sampler;
 import io.vdq.diffusion.Scheduler;
 import io.vdq.diffusion.StepHook;
-import io.vdq.io.InMemoryTensorSource;
+import io.vdq.io.Checkpoints;
+import io.vdq.io.SafetensorsWriter;
+import io.vdq.io.TensorSource;
 import io.vdq.kernel.Kernels;
+import io.vdq.quant.Calibration;
+import io.vdq.quant.Presets;
+import io.vdq.quant.QuantMethods;
+import io.vdq.quant.QuantReport;
+import io.vdq.quant.SamplerHook;
+import io.vdq.quant.dvd.DvdQuantMethod;
 import io.vdq.model.wan.WanConfig;
 import io.vdq.model.wan.WanModel;
 import io.vdq.tensor.Parallel;
@@ -80,6 +88,14 @@ final class GenerateCommand implements Runnable {
     @Option(names = "--out", required = true, description = "Output folder (created if missing).")
     Path out;
 
+    @Option(names = "--save-model", description = "Also save the model used as a diffusers folder (config.json + "
+            + "diffusion_pytorch_model.safetensors), e.g. to keep random:tiny as a real checkpoint.")
+    Path saveModel;
+
+    @Option(names = "--quant", description = "Quantize the model with this recipe (a preset name such as w4a6-dvd, or a "
+            + "recipe JSON file) before sampling; data-free methods only (no calibration data is fed).")
+    String quant;
+
     @Option(names = "--quiet", description = "No progress output.")
     boolean quiet;
 
@@ -93,6 +109,13 @@ final class GenerateCommand implements Runnable {
         if (f < 1 || (f - 1) % VAE_T != 0) throw new ConfigException("--frames " + f + ": expected 4k+1 (1, 5, …, 81)");
         Scheduler sched = Scheduler.create(sampler, steps, shift); // checks --sampler/--steps/--shift before loading
         WanModel wan = loadModel();
+        if (saveModel != null) {
+            wan.save(saveModel);
+            LOG.log(System.Logger.Level.INFO, "saved model to " + saveModel);
+        }
+        String modelHash = wan.fingerprint(); // of the float weights: a quantized model has no float linears to hash
+        QuantReport rep = quant == null ? null : QuantMethods.apply(wan, Presets.resolve(quant), Calibration.none());
+        SamplerHook quantHook = rep == null ? SamplerHook.NONE : rep.hook();
         WanConfig c = wan.config();
         int spatial = VAE_S * Math.max(c.patchH(), c.patchW());
         if (h <= 0 || w <= 0 || h % spatial != 0 || w % spatial != 0)
@@ -122,7 +145,7 @@ final class GenerateCommand implements Runnable {
         long[] stepStart = new long[1];
         double[] stepSeconds = new double[steps];
         long s0 = System.nanoTime();
-        Tensor latents = Sampler.sample(wan::forward, sched, noise, text, negative, guidance, new StepHook() {
+        Tensor latents = Sampler.sample(wan::forward, sched, noise, text, negative, guidance, SamplerHooks.adapt(quantHook, new StepHook() {
             @Override public void beforeStep(Step s) { stepStart[0] = System.nanoTime(); }
             @Override public void afterStep(Step s) {
                 stepSeconds[s.index()] = (System.nanoTime() - stepStart[0]) / 1e9;
@@ -133,7 +156,7 @@ final class GenerateCommand implements Runnable {
                     if (s.index() + 1 == s.steps()) err.println();
                 }
             }
-        });
+        }));
         double sampleS = (System.nanoTime() - s0) / 1e9;
 
         try {
@@ -144,7 +167,12 @@ final class GenerateCommand implements Runnable {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "vdq-latents");
         meta.put("model", model);
-        meta.put("model_sha256", wan.fingerprint());
+        meta.put("model_sha256", modelHash);
+        if (rep != null) {
+            meta.put("quant", rep.recipe().name());
+            DvdQuantMethod.controller(rep).ifPresent(g -> meta.put("activation_bits_per_step",
+                    io.vdq.quant.dvd.BitSwitcher.format(g.schedule())));
+        }
         meta.put("sampler", sched.name());
         meta.put("steps", Integer.toString(steps));
         meta.put("shift", Double.toString(shift));
@@ -155,11 +183,11 @@ final class GenerateCommand implements Runnable {
         meta.put("video", f + "x" + h + "x" + w);
         meta.put("max_sequence_length", Integer.toString(maxSequenceLength));
         Tensor batched = latents.reshape(1, latentShape[0], latentShape[1], latentShape[2], latentShape[3]);
-        SafetensorsLite.write(out.resolve("latents.safetensors"), Map.of("latents", batched), meta);
+        new SafetensorsWriter().metadata(meta).add("latents", batched).write(out.resolve("latents.safetensors"));
         var previewFrames = LatentPreview.frames(latents, VAE_S);
         LatentPreview.writeGif(out.resolve("preview.gif"), previewFrames, 25);
         LatentPreview.writePng(out.resolve("contact_sheet.png"), LatentPreview.contactSheet(previewFrames));
-        writeRunJson(c, sched, latentShape, f, h, w, textSource, loadS, sampleS, stepSeconds, meta.get("model_sha256"));
+        writeRunJson(c, sched, latentShape, f, h, w, textSource, loadS, sampleS, stepSeconds, meta);
         LOG.log(System.Logger.Level.DEBUG, "wrote " + out.resolve("latents.safetensors"));
         if (!quiet) System.out.printf("latents %s → %s (%.2f s sampling, %s)%n", java.util.Arrays.toString(latentShape),
                 out.resolve("latents.safetensors"), sampleS, sched.name());
@@ -183,23 +211,30 @@ final class GenerateCommand implements Runnable {
         if (!Files.isRegularFile(single))
             throw new VdqException.CheckpointException(dir + ": no diffusion_pytorch_model.safetensors or "
                     + "diffusion_pytorch_model.safetensors.index.json");
-        InMemoryTensorSource src = SafetensorsLite.read(single);
-        try {
+        // WanModel.load copies every tensor out of the mapping (readFloat), so the file can be closed afterwards
+        try (TensorSource src = Checkpoints.open(single)) {
             return WanModel.load(c, src);
         } catch (VdqException.CheckpointException e) {
+            if (e.getMessage() != null && e.getMessage().contains(single.getFileName().toString())) throw e;
             throw new VdqException.CheckpointException(single + ": " + e.getMessage(), e);
         }
     }
 
     static Tensor readEmbeds(Path file, WanConfig c) {
-        InMemoryTensorSource src = SafetensorsLite.read(file);
-        if (src.names().size() != 1)
-            throw new ConfigException(file + ": expected exactly one tensor (the text embeddings), found " + src.names());
-        Tensor t = src.readFloat(src.names().first());
+        Tensor t = readSingle(file, "the text embeddings");
         if (t.rank() == 3 && t.dim(0) == 1) t = t.row(0);
         if (t.rank() != 2 || t.dim(1) != c.textDim())
             throw new VdqException.ShapeException(file + ": text embeddings " + t.shape() + ", expected [L, " + c.textDim() + "] or [1, L, " + c.textDim() + "]");
         return t;
+    }
+
+    /** The one tensor of a safetensors file, read as float32 (the file is closed again). */
+    static Tensor readSingle(Path file, String what) {
+        try (TensorSource src = Checkpoints.open(file)) {
+            if (src.names().size() != 1)
+                throw new ConfigException(file + ": expected exactly one tensor (" + what + "), found " + src.names());
+            return src.readFloat(src.names().first());
+        }
     }
 
     /** Zero rows appended up to {@code len} tokens (the pipeline pads the text encoder output to 512). */
@@ -213,12 +248,14 @@ final class GenerateCommand implements Runnable {
     }
 
     private void writeRunJson(WanConfig c, Scheduler sched, int[] latentShape, int f, int h, int w, String textSource,
-                              double loadS, double sampleS, double[] stepSeconds, String modelHash) {
+                              double loadS, double sampleS, double[] stepSeconds, Map<String, String> meta) {
         ObjectMapper json = new ObjectMapper();
         ObjectNode root = json.createObjectNode();
         root.put("command", "generate");
         root.put("model", model);
-        root.put("model_sha256", modelHash);
+        root.put("model_sha256", meta.get("model_sha256"));
+        root.put("quant", meta.get("quant"));
+        if (meta.containsKey("activation_bits_per_step")) root.put("activation_bits_per_step", meta.get("activation_bits_per_step"));
         root.set("config", c.toJsonNode());
         root.put("seed", seed);
         root.put("steps", steps);

@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * What a {@link QuantMethod} did: the recipe, one {@link LayerReport} per replaced layer, the sampler hook that
- * generation must call before each step (timestep-aware methods; {@link SamplerHook#NONE} otherwise) and the shared
+ * generation must call before each step and, with the guided output, after it (timestep-aware methods, δ-GBS;
+ * {@link SamplerHook#NONE} otherwise) and the shared
  * activation width of the quantized layers (for per-step bit switching).
  */
 public record QuantReport(String method, Recipe recipe, List<LayerReport> layers, SamplerHook hook,

@@ -1,5 +1,7 @@
 package io.vdq.cli;
 
+import static io.vdq.cli.TestFiles.read;
+import static io.vdq.cli.TestFiles.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,13 +23,13 @@ class ForwardCommandTest {
         GoldenFixture fx = GoldenFixture.load("/wan/tiny_golden.safetensors");
         Path model = Files.createDirectories(dir.resolve("tiny/transformer"));
         Files.writeString(model.resolve("config.json"), WanConfig.tiny().toJson());
-        SafetensorsLite.write(model.resolve("diffusion_pytorch_model.safetensors"), fx.weights, Map.of());
-        SafetensorsLite.write(dir.resolve("lat.safetensors"), Map.of("x", fx.get("input.latents")), Map.of());
-        SafetensorsLite.write(dir.resolve("txt.safetensors"), Map.of("t", fx.get("input.text")), Map.of());
+        write(model.resolve("diffusion_pytorch_model.safetensors"), fx.weights);
+        write(dir.resolve("lat.safetensors"), Map.of("x", fx.get("input.latents")));
+        write(dir.resolve("txt.safetensors"), Map.of("t", fx.get("input.text")));
         int rc = Main.run("forward", "--model", dir.resolve("tiny").toString(), "--latents", dir.resolve("lat.safetensors").toString(),
                 "--timestep", "500", "--text-emb", dir.resolve("txt.safetensors").toString(), "--out", dir.resolve("y.safetensors").toString());
         assertEquals(0, rc);
-        Tensor y = SafetensorsLite.read(dir.resolve("y.safetensors")).readFloat("sample");
+        Tensor y = read(dir.resolve("y.safetensors")).readFloat("sample");
         double err = GoldenFixture.maxAbsDiff(fx.get("expected.forward_t500"), y);
         assertTrue(err < 1e-4, "max abs error " + err);
     }
@@ -39,9 +41,9 @@ class ForwardCommandTest {
         Files.writeString(model.resolve("config.json"), WanConfig.tiny().toJson());
         var w = new java.util.LinkedHashMap<>(fx.weights);
         w.remove("blocks.0.ffn.net.2.bias");
-        SafetensorsLite.write(model.resolve("diffusion_pytorch_model.safetensors"), w, Map.of());
-        SafetensorsLite.write(dir.resolve("lat.safetensors"), Map.of("x", fx.get("input.latents")), Map.of());
-        SafetensorsLite.write(dir.resolve("txt.safetensors"), Map.of("t", fx.get("input.text")), Map.of());
+        write(model.resolve("diffusion_pytorch_model.safetensors"), w);
+        write(dir.resolve("lat.safetensors"), Map.of("x", fx.get("input.latents")));
+        write(dir.resolve("txt.safetensors"), Map.of("t", fx.get("input.text")));
         var err = new java.io.StringWriter();
         var cl = new picocli.CommandLine(new Main());
         cl.setErr(new java.io.PrintWriter(err));

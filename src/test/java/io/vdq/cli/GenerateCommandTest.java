@@ -1,6 +1,8 @@
 package io.vdq.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static io.vdq.cli.TestFiles.read;
+import static io.vdq.cli.TestFiles.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -20,7 +22,9 @@ class GenerateCommandTest {
     @TempDir Path dir;
 
     private int gen(Path out, String... extra) {
-        String[] base = {"generate", "--model", "random:tiny", "--steps", "3", "--quiet", "--out", out.toString()};
+        boolean steps = java.util.Arrays.asList(extra).contains("--steps");
+        String[] base = steps ? new String[]{"generate", "--model", "random:tiny", "--quiet", "--out", out.toString()}
+                : new String[]{"generate", "--model", "random:tiny", "--steps", "3", "--quiet", "--out", out.toString()};
         String[] args = new String[base.length + extra.length];
         System.arraycopy(base, 0, args, 0, base.length);
         System.arraycopy(extra, 0, args, base.length, extra.length);
@@ -33,7 +37,7 @@ class GenerateCommandTest {
         assertEquals(0, gen(dir.resolve("b"), "--seed", "17"));
         byte[] a = Files.readAllBytes(dir.resolve("a/latents.safetensors"));
         assertArrayEquals(a, Files.readAllBytes(dir.resolve("b/latents.safetensors")));
-        InMemoryTensorSource src = SafetensorsLite.read(dir.resolve("a/latents.safetensors"));
+        InMemoryTensorSource src = read(dir.resolve("a/latents.safetensors"));
         Tensor lat = src.readFloat("latents");
         assertArrayEquals(new int[]{1, 4, 2, 8, 8}, lat.shape().dims()); // 5 frames → 2 latent frames, 64 px → 8
         assertEquals("17", src.metadata().get("seed"));
@@ -55,17 +59,48 @@ class GenerateCommandTest {
         var sheet = javax.imageio.ImageIO.read(dir.resolve("a/contact_sheet.png").toFile());
         assertEquals(2 * 64 + 3 * 2, sheet.getWidth());
         assertEquals(0, gen(dir.resolve("c"), "--seed", "18"));
-        assertNotEquals(lat.toArray()[0], SafetensorsLite.read(dir.resolve("c/latents.safetensors")).readFloat("latents").toArray()[0]);
+        assertNotEquals(lat.toArray()[0], read(dir.resolve("c/latents.safetensors")).readFloat("latents").toArray()[0]);
     }
 
     @Test
     void promptEmbeddingsFromAFileAreUsed() {
         Path emb = dir.resolve("emb.safetensors");
-        SafetensorsLite.write(emb, Map.of("prompt_embeds", Tensor.randn(3, 1, 6, 16)), Map.of());
+        write(emb, Map.of("prompt_embeds", Tensor.randn(3, 1, 6, 16)));
         assertEquals(0, gen(dir.resolve("e"), "--prompt-embeds", emb.toString(), "--sampler", "euler", "--cfg", "1"));
         assertTrue(Files.exists(dir.resolve("e/latents.safetensors")));
-        SafetensorsLite.write(emb, Map.of("prompt_embeds", Tensor.randn(3, 6, 8)), Map.of());
+        write(emb, Map.of("prompt_embeds", Tensor.randn(3, 6, 8)));
         assertEquals(2, gen(dir.resolve("f"), "--prompt-embeds", emb.toString()));
+    }
+
+    @Test
+    void savedRandomModelGeneratesTheSameLatentsFromItsFolder() {
+        Path emb = dir.resolve("emb.safetensors");
+        write(emb, Map.of("prompt_embeds", Tensor.randn(5, 6, 16)));
+        Path saved = dir.resolve("tiny-model");
+        assertEquals(0, gen(dir.resolve("r"), "--prompt-embeds", emb.toString(), "--save-model", saved.toString()));
+        assertTrue(Files.isRegularFile(saved.resolve("config.json")));
+        assertTrue(Files.isRegularFile(saved.resolve("diffusion_pytorch_model.safetensors")));
+        String[] args = {"generate", "--model", saved.toString(), "--prompt-embeds", emb.toString(), "--steps", "3",
+                "--frames", "5", "--height", "64", "--width", "64", "--quiet", "--out", dir.resolve("s").toString()};
+        assertEquals(0, Main.run(args));
+        var r = read(dir.resolve("r/latents.safetensors"));
+        var s = read(dir.resolve("s/latents.safetensors"));
+        assertArrayEquals(r.readFloat("latents").toArray(), s.readFloat("latents").toArray());
+        assertEquals(r.metadata().get("model_sha256"), s.metadata().get("model_sha256"));
+    }
+
+    @Test
+    void quantizedGenerationRecordsTheBitSchedule() throws Exception {
+        assertEquals(0, gen(dir.resolve("q"), "--quant", "w4a6-dvd", "--steps", "6"));
+        var meta = read(dir.resolve("q/latents.safetensors")).metadata();
+        assertEquals("w4a6-dvd", meta.get("quant"));
+        String sched = meta.get("activation_bits_per_step");
+        assertEquals(6, sched.length(), sched);
+        assertTrue(sched.startsWith("88") && sched.chars().allMatch(ch -> ch == '4' || ch == '8'), sched);
+        assertEquals(64, meta.get("model_sha256").length()); // hash of the float weights, taken before quantizing
+        JsonNode run = new ObjectMapper().readTree(dir.resolve("q/run.json").toFile());
+        assertEquals("w4a6-dvd", run.get("quant").asText());
+        assertEquals(sched, run.get("activation_bits_per_step").asText());
     }
 
     @Test

@@ -23,6 +23,8 @@ public interface FrameFormat {
     /** The format called {@code name} in run.json. */
     static FrameFormat of(String name) {
         if (RawFloat32Frames.NAME.equals(name)) return new RawFloat32Frames();
-        throw new ConfigException("run.json field frames: unknown frame format '" + name + "', expected '" + RawFloat32Frames.NAME + "'");
+        if (SafetensorsFrames.NAME.equals(name)) return new SafetensorsFrames();
+        throw new ConfigException("run.json field frames: unknown frame format '" + name + "', expected '"
+                + RawFloat32Frames.NAME + "' or '" + SafetensorsFrames.NAME + "'");
     }
 }

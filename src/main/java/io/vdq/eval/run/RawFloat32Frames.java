@@ -12,7 +12,7 @@ import java.nio.file.StandardCopyOption;
 
 /**
  * The interim frame format "f32le": the video's elements in row-major order as little-endian IEEE float32,
- * no header (the shape lives in run.json). Stands in until the safetensors writer lands.
+ * no header (the shape lives in run.json). {@link SafetensorsFrames} is the self-describing alternative.
  */
 public final class RawFloat32Frames implements FrameFormat {
     public static final String NAME = "f32le";

@@ -4,7 +4,9 @@ import io.vdq.VdqException;
 import io.vdq.VdqException.CheckpointException;
 import io.vdq.VdqException.ConfigException;
 import io.vdq.VdqException.ShapeException;
+import io.vdq.io.AtomicFiles;
 import io.vdq.io.InMemoryTensorSource;
+import io.vdq.io.SafetensorsWriter;
 import io.vdq.io.TensorSource;
 import io.vdq.kernel.KernelBackend;
 import io.vdq.kernel.Kernels;
@@ -13,6 +15,10 @@ import io.vdq.model.Linear;
 import io.vdq.model.LinearRegistry;
 import io.vdq.tensor.Parallel;
 import io.vdq.tensor.Tensor;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -160,6 +166,24 @@ public final class WanModel implements LinearRegistry {
             m.put(name, Tensor.of(nonLinear(name).clone(), e.getValue()));
         }
         return m;
+    }
+
+    /**
+     * Saves this model as a diffusers transformer folder: {@code config.json} and
+     * {@code diffusion_pytorch_model.safetensors} (F32, diffusers names, metadata {@code format=pt} as PyTorch's
+     * {@code save_file} writes), each written atomically; {@link #load} with {@link WanConfig#read} reads it back.
+     * Needs every linear to be a {@link FloatLinear}.
+     */
+    public void save(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new CheckpointException(dir + ": cannot create model folder: " + e.getMessage(), e);
+        }
+        SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
+        toTensors().forEach(w::add);
+        w.write(dir.resolve("diffusion_pytorch_model.safetensors"));
+        AtomicFiles.writeBytes(dir.resolve("config.json"), c.toJson().getBytes(StandardCharsets.UTF_8));
     }
 
     private float[] nonLinear(String name) {

@@ -11,8 +11,8 @@ import java.util.List;
  * Connects δ-GBS to a sampler: before each step ({@link #beforeStep}, the framework's {@link SamplerHook}) it
  * sets the shared {@link ActivationBits} of every DVD layer to the width the {@link BitSwitcher} picks for that
  * step (both CFG passes of the step run at it); after the step the sampler must hand it the guided output with
- * {@link #afterStep} (the framework's hook has no after-step call; the diffusion sampler's {@code StepHook} does,
- * so the generate glue forwards {@code Step.guided()} here). Step 0 starts a new run. The schedule of the last
+ * {@link #afterStep(int, float[])} (the generate glue forwards the diffusion sampler's {@code Step.guided()} there
+ * through the {@link SamplerHook}). Step 0 starts a new run. The schedule of the last
  * run is {@link #schedule()}; {@link #calibrate} chooses δ automatically. A step whose output never arrives is
  * logged once and makes the following steps run high (warm-up restarts), so a sampler that does not report
  * outputs gets W4A8 behaviour, never silently low bits.
@@ -57,6 +57,22 @@ public final class GbsController implements SamplerHook {
 
     /** The guided model output (the prediction the scheduler uses) of the step that just ran. */
     public void afterStep(float[] guided, int off, int len) { switcher.observe(guided, off, len); }
+
+    /**
+     * {@link SamplerHook}'s after-step call: observes the guided output of {@code step}. A call for a step other
+     * than the one just started (a late or repeated report) is ignored with a warning, so it cannot shift the
+     * L1 trace by one step.
+     */
+    @Override
+    public void afterStep(int step, float[] guidedOutput) {
+        BitSwitcher s = switcher;
+        if (!s.awaitingOutput() || step != s.steps() - 1) {
+            LOG.log(Level.WARNING, "δ-GBS: output for step {0} ignored (awaiting {1})", step,
+                    s.awaitingOutput() ? String.valueOf(s.steps() - 1) : "none");
+            return;
+        }
+        s.observe(guidedOutput, 0, guidedOutput.length);
+    }
 
     /** The bit width of every step of the current/last run. */
     public int[] schedule() { return switcher.schedule(); }
