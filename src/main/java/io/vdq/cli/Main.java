@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
                 ForwardCommand.class,
                 RecipesCommand.class,
                 ScoreCommand.class,
+                EvalCommand.class,
         })
 public final class Main implements Runnable {
     @Option(names = "--verbose", description = "Print stack traces on errors.", scope = CommandLine.ScopeType.INHERIT)
