@@ -17,7 +17,9 @@ import java.util.Map;
  * 3-channel models the latents are pixels and used as they are; otherwise channels 0, 1, 2 (the preview channels
  * of {@code vdq generate}) are standardised per channel with the REFERENCE's mean and standard deviation over the
  * whole video, applied to both runs (so a candidate's scale or offset error is not normalised away). PSNR and SSIM
- * take the data range L = max − min of the reference frames.
+ * take the data range L = max − min of the reference frames. SSIM, whose luminance term assumes non-negative
+ * intensities, sees both runs' frames minus the reference's minimum (so the reference lies in [0, L], as an
+ * image would); without that shift a small offset on zero-centred frames reads as a large loss of similarity.
  */
 public final class RunComparison {
     private RunComparison() {}
@@ -75,7 +77,13 @@ public final class RunComparison {
         double psnr, ssim;
         if (range > 0) {
             psnr = Fidelity.psnr(fr, fc, range);
-            ssim = Ssim.mean(fr, fc, 3 * f, h, w, range);
+            // SSIM's luminance term assumes intensities ≥ 0 (images in [0, L]); signed frames (pixels in [−1, 1],
+            // standardised latents) are moved so the reference's minimum is 0, the same offset for both runs
+            float lo = fr[0];
+            for (float v : fr) lo = Math.min(lo, v);
+            float[] sr = new float[fr.length], sc = new float[fc.length];
+            for (int i = 0; i < fr.length; i++) { sr[i] = fr[i] - lo; sc[i] = fc[i] - lo; }
+            ssim = Ssim.mean(sr, sc, 3 * f, h, w, range);
         } else { // a constant reference: no data range to scale by
             psnr = Fidelity.mse(fr, fc) == 0 ? Double.POSITIVE_INFINITY : Double.NaN;
             ssim = Double.NaN;
