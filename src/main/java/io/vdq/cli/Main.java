@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
                 GenerateCommand.class,
                 ForwardCommand.class,
                 RecipesCommand.class,
+                DemoCommand.class,
                 BenchIntCommand.class,
         })
 public final class Main implements Runnable {
