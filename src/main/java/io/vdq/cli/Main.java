@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
                 RecipesCommand.class,
                 DemoCommand.class,
                 BenchIntCommand.class,
+                ScoreCommand.class,
         })
 public final class Main implements Runnable {
     @Option(names = "--verbose", description = "Print stack traces on errors.", scope = CommandLine.ScopeType.INHERIT)

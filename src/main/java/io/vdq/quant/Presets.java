@@ -33,6 +33,17 @@ public final class Presets {
                 "SmoothQuant α=0.5: calibrated per-channel smoothing folded into weights, applied online to activations");
         add(Recipe.of("w4a6-vidit", "vidit", 4, 6, Map.of("alphas", List.of(0.7, 0.5))),
                 "ViDiT-Q style: per-channel weights, dynamic per-token A6, channel balancing with α per timestep range");
+        // DVD-Quant (quant.dvd.DvdQuantMethod documents every option): asymmetric BGR weights on W·H, ARQ activations.
+        Object[] dvd = {"bgr_init", "search", "bgr_max_iterations", 50, "rotation_cap", 1024,
+                "random_signs", true, "seed", 1234, "scaling", "block", "scale_block", 128};
+        add(dvdRecipe("w4a4-dvd", 4, dvd), "DVD-Quant W4A4: Hadamard + BGR weights, rotated block-scaled (128) per-token A4");
+        add(dvdRecipe("w4a6-dvd", 6, dvd, "gbs", true, "gbs_delta", "auto", "gbs_target_bits", 6.0),
+                "DVD-Quant W4A6: as w4a4-dvd with δ-GBS switching A4/A8 per step, δ auto-tuned to a 6-bit mean");
+        add(dvdRecipe("w4a8-dvd", 8, dvd), "DVD-Quant W4A8: Hadamard + BGR weights, rotated block-scaled per-token A8");
+        add(dvdRecipe("w4a4-dvd-bgr-only", 4, dvd, "arq", false, "scaling", "off"),
+                "DVD-Quant ablation: BGR weights (no rotation), plain dynamic per-token A4");
+        add(dvdRecipe("w4a4-dvd-arq-only", 4, dvd, "bgr", false),
+                "DVD-Quant ablation: ARQ activations, MinMax asymmetric weights on W·H");
         add(Recipe.of("w4a4-quarot", "quarot", 4, 4, Map.of("random_signs", true, "seed", 1234, "block", 0)),
                 "QuaRot style: block-Hadamard rotation of each quantized layer's input fused into the weights, RTN W4A4");
         add(new Recipe("w4a16-gptq", "gptq", 4, 16, Granularity.PER_GROUP, 128, false, true, Granularity.PER_TOKEN,
@@ -41,6 +52,13 @@ public final class Presets {
         add(new Recipe("w4a8-gptq", "gptq", 4, 8, Granularity.PER_CHANNEL, 128, false, true, Granularity.PER_TOKEN,
                         null, null, Map.of("damp", 0.01, "act_order", false)),
                 "GPTQ: int4 asymmetric per-channel weights, int8 dynamic per-token activations");
+    }
+
+    /** A DVD-Quant recipe whose options are the base key/value pairs then the extra ones, in that order. */
+    private static Recipe dvdRecipe(String name, int aBits, Object[] base, Object... extra) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        for (Object[] kv : new Object[][]{base, extra}) for (int i = 0; i < kv.length; i += 2) o.put((String) kv[i], kv[i + 1]);
+        return new Recipe(name, "dvd", 4, aBits, Granularity.PER_CHANNEL, 128, false, true, Granularity.PER_TOKEN, null, null, o);
     }
 
     public static SequencedMap<String, Preset> all() { return java.util.Collections.unmodifiableSequencedMap(PRESETS); }

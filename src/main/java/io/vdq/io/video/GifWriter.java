@@ -27,8 +27,15 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
 public final class GifWriter {
     private GifWriter() {}
 
-    /** Writes {@code frames} to {@code file} atomically; {@code delayMs} is rounded to GIF's 10 ms unit (min 10). */
-    public static void write(Path file, Tensor frames, int delayMs, int upscale) {
+    /** As {@link #write(Path, Tensor, int, int, boolean)} without dithering. */
+    public static void write(Path file, Tensor frames, int delayMs, int upscale) { write(file, frames, delayMs, upscale, false); }
+
+    /**
+     * Writes {@code frames} to {@code file} atomically; {@code delayMs} is rounded to GIF's 10 ms unit (min 10).
+     * Frames with more than 256 colours are reduced by median cut, with Floyd–Steinberg dithering if {@code dither};
+     * frames with fewer colours are always exact.
+     */
+    public static void write(Path file, Tensor frames, int delayMs, int upscale, boolean dither) {
         Frames.check(file.toString(), frames);
         if (upscale < 1) throw new ShapeException(file + ": upscale factor must be >= 1, got " + upscale);
         if (delayMs < 0) throw new VdqException(file + ": frame delay must be >= 0 ms, got " + delayMs);
@@ -44,7 +51,7 @@ public final class GifWriter {
                 w.setOutput(ios);
                 w.prepareWriteSequence(null);
                 for (int f = 0; f < frames.dim(0); f++) {
-                    BufferedImage img = indexed(frames, f, upscale);
+                    BufferedImage img = indexed(frames, f, upscale, dither);
                     ImageWriteParam p = w.getDefaultWriteParam();
                     IIOMetadata md = w.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(img), p);
                     configure(md, delayCs, f == 0);
@@ -58,10 +65,10 @@ public final class GifWriter {
     }
 
     /** Frame {@code f} as an 8-bit indexed image with its own palette. */
-    static BufferedImage indexed(Tensor frames, int f, int up) {
+    static BufferedImage indexed(Tensor frames, int f, int up, boolean dither) {
         int h = frames.dim(1) * up, w = frames.dim(2) * up;
         int[] px = Frames.rgb(frames, f, up);
-        Palette pal = Palette.of(px);
+        Palette pal = Palette.of(px, w, dither);
         int size = 2;                                        // GIF colour tables hold a power of two >= 2 entries
         while (size < pal.colors.length) size <<= 1;
         byte[] r = new byte[size], g = new byte[size], b = new byte[size];

@@ -6,8 +6,9 @@ import java.util.List;
 
 /**
  * A palette of at most 256 colours for one GIF frame. A frame with at most 256 distinct colours gets exactly
- * those (lossless); otherwise median cut over a 5-bit-per-channel histogram splits the colours into 256 boxes,
- * each pixel takes the mean colour of its box. Deterministic.
+ * those (lossless); otherwise median cut over a 5-bit-per-channel histogram splits the colours into 256 boxes
+ * whose mean colours form the palette, and each pixel takes its box's colour or, with dithering, Floyd–Steinberg
+ * error diffusion (left to right, top to bottom) over the nearest palette colours. Deterministic.
  */
 final class Palette {
     final int[] colors;     // 0xRRGGBB, length <= 256
@@ -18,9 +19,55 @@ final class Palette {
         this.indices = indices;
     }
 
-    static Palette of(int[] px) {
+    static Palette of(int[] px) { return of(px, 1, false); }
+
+    /** The palette of an image {@code width} pixels wide; {@code dither} applies only when colours must be merged. */
+    static Palette of(int[] px, int width, boolean dither) {
         Palette exact = exact(px);
-        return exact != null ? exact : medianCut(px);
+        if (exact != null) return exact;
+        Palette cut = medianCut(px);
+        return dither ? new Palette(cut.colors, diffuse(px, width, cut.colors)) : cut;
+    }
+
+    /** Floyd–Steinberg: each pixel plus the error carried to it takes the nearest colour; its error moves on (7, 3, 5, 1)/16. */
+    private static byte[] diffuse(int[] px, int width, int[] colors) {
+        int height = px.length / width;
+        short[] nearestOfBin = new short[1 << 15];
+        Arrays.fill(nearestOfBin, (short) -1);
+        float[] cur = new float[(width + 2) * 3], next = new float[(width + 2) * 3];
+        byte[] idx = new byte[px.length];
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int c = px[y * width + x], e = (x + 1) * 3;
+                int r = clamp((c >>> 16 & 0xFF) + cur[e]), g = clamp((c >>> 8 & 0xFF) + cur[e + 1]), b = clamp((c & 0xFF) + cur[e + 2]);
+                int bin = (r >>> 3) << 10 | (g >>> 3) << 5 | (b >>> 3);
+                if (nearestOfBin[bin] < 0) nearestOfBin[bin] = (short) nearest(colors, (r >>> 3 << 3) + 4, (g >>> 3 << 3) + 4, (b >>> 3 << 3) + 4);
+                int k = nearestOfBin[bin], p = colors[k];
+                idx[y * width + x] = (byte) k;
+                float[] d = {r - (p >>> 16 & 0xFF), g - (p >>> 8 & 0xFF), b - (p & 0xFF)};
+                for (int ch = 0; ch < 3; ch++) {
+                    cur[e + 3 + ch] += d[ch] * 7 / 16f;
+                    next[e - 3 + ch] += d[ch] * 3 / 16f;
+                    next[e + ch] += d[ch] * 5 / 16f;
+                    next[e + 3 + ch] += d[ch] / 16f;
+                }
+            }
+            float[] t = cur; cur = next; next = t;
+            Arrays.fill(next, 0f);
+        }
+        return idx;
+    }
+
+    private static int clamp(float v) { return v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v); }
+
+    private static int nearest(int[] colors, int r, int g, int b) {
+        int best = 0, bestD = Integer.MAX_VALUE;
+        for (int i = 0; i < colors.length; i++) {
+            int p = colors[i], dr = (p >>> 16 & 0xFF) - r, dg = (p >>> 8 & 0xFF) - g, db = (p & 0xFF) - b;
+            int dist = dr * dr + dg * dg + db * db;
+            if (dist < bestD) { bestD = dist; best = i; }
+        }
+        return best;
     }
 
     /** The distinct colours sorted, or null when there are more than 256. */

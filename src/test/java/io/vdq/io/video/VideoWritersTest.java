@@ -99,7 +99,7 @@ class VideoWritersTest {
                     v.set((float) r.nextDouble(), f, y, x, 2);     // noise: thousands of distinct colours
                 }
         Path p = dir.resolve("grad.gif");
-        GifWriter.write(p, v, 40, 1);
+        GifWriter.write(p, v, 40, 1, false);
         Gif g = readGif(p);
         assertEquals(2, g.frames.size());
         double sum = 0;
@@ -120,6 +120,36 @@ class VideoWritersTest {
         // palette (e.g. all black, or channels swapped) gives a mean near 100.
         assertTrue(mean < 12, "mean abs error " + mean);
         assertTrue(max < 48, "max abs error " + max);
+    }
+
+    @Test
+    void ditheredGifKeepsLocalAveragesOfASmoothGradient() throws Exception {
+        // ~6 000 colours on a 3-channel gradient: error diffusion must keep every 8x8 block's mean close to the
+        // original's (the error of each pixel is carried to its neighbours, not lost).
+        int h = 64, w = 96;
+        Tensor v = Tensor.zeros(1, h, w, 3);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                v.set(x / (float) (w - 1), 0, y, x, 0);
+                v.set(y / (float) (h - 1), 0, y, x, 1);
+                v.set((x + y) / (float) (w + h - 2), 0, y, x, 2);
+            }
+        Path p = dir.resolve("dither.gif");
+        GifWriter.write(p, v, 40, 1, true);
+        BufferedImage img = readGif(p).frames.getFirst();
+        double worst = 0;
+        for (int by = 0; by < h; by += 8)
+            for (int bx = 0; bx < w; bx += 8)
+                for (int s = 0; s <= 16; s += 8) {
+                    double want = 0, got = 0;
+                    for (int y = by; y < by + 8; y++)
+                        for (int x = bx; x < bx + 8; x++) {
+                            want += expectedRgb(v, 0, y, x) >>> s & 0xFF;
+                            got += img.getRGB(x, y) >>> s & 0xFF;
+                        }
+                    worst = Math.max(worst, Math.abs(want - got) / 64);
+                }
+        assertTrue(worst < 4, "worst 8x8 block mean error " + worst);
     }
 
     @Test

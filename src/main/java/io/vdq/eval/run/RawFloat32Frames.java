@@ -1,0 +1,51 @@
+package io.vdq.eval.run;
+
+import io.vdq.VdqException;
+import io.vdq.VdqException.ShapeException;
+import io.vdq.tensor.Tensor;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * The interim frame format "f32le": the video's elements in row-major order as little-endian IEEE float32,
+ * no header (the shape lives in run.json). Stands in until the safetensors writer lands.
+ */
+public final class RawFloat32Frames implements FrameFormat {
+    public static final String NAME = "f32le";
+
+    @Override public String name() { return NAME; }
+    @Override public String extension() { return ".f32"; }
+
+    @Override public void write(Path file, Tensor video) {
+        ByteBuffer buf = ByteBuffer.allocate(video.size() * 4).order(ByteOrder.LITTLE_ENDIAN);
+        buf.asFloatBuffer().put(video.data(), video.offset(), video.size());
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            Files.write(tmp, buf.array());
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new VdqException("cannot write frames " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override public Tensor read(Path file, int[] shape) {
+        long n = 1;
+        for (int d : shape) n *= d;
+        byte[] bytes;
+        try {
+            long size = Files.size(file);
+            if (size != n * 4)
+                throw new ShapeException("frames " + file + ": " + size + " bytes, expected " + n * 4 + " for float32 shape " + java.util.Arrays.toString(shape));
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new VdqException("cannot read frames " + file + ": " + e.getMessage(), e);
+        }
+        float[] data = new float[(int) n];
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data);
+        return Tensor.of(data, shape);
+    }
+}

@@ -1,0 +1,105 @@
+package io.vdq.quant.dvd;
+
+import io.vdq.VdqException.ShapeException;
+import io.vdq.kernel.KernelBackend;
+import io.vdq.kernel.Kernels;
+import io.vdq.kernel.PackedWeights;
+import io.vdq.model.Linear;
+import io.vdq.quant.ActivationBits;
+
+/**
+ * A DVD-Quant linear layer: weights rotated offline and quantized by BGR ({@link Bgr.Result}, out × in in the
+ * rotated basis), activations rotated, auto-scaled and quantized per call by {@link Arq} at the width the shared
+ * {@link ActivationBits} holds for the current step (set by δ-GBS or fixed). Not a {@code QuantizedLinear}
+ * because ARQ's Λ is computed per call and multiplied back after quantization, which that class's
+ * transform-then-quantize pipeline cannot express.
+ *
+ * <p>Two paths: the fake-quant reference (default) multiplies Λ back into the dequantized activation and runs a
+ * float GEMM with the dequantized weights; the integer reference ({@code integer = true}) evaluates §3.5's integer
+ * formulation with exact integer partial sums (slow, scalar; for checking kernels). They agree to float rounding.
+ * The caller's input is never modified.
+ */
+public final class ArqLinear implements Linear {
+    private final Arq arq;
+    private final Bgr.Result weights;
+    private final float[] bias;
+    private final ActivationBits bits;
+    private final boolean integer;
+    private final int chunk;
+    private volatile PackedWeights packed;
+    private volatile KernelBackend packedFor;
+
+    /** Rows per chunk of a long call (Λ is still computed over the whole call). */
+    public static final int DEFAULT_CHUNK = 512;
+
+    public ArqLinear(Arq arq, Bgr.Result weights, float[] bias, ActivationBits bits, boolean integer) {
+        this(arq, weights, bias, bits, integer, DEFAULT_CHUNK);
+    }
+
+    public ArqLinear(Arq arq, Bgr.Result weights, float[] bias, ActivationBits bits, boolean integer, int chunk) {
+        if (weights.cols() != arq.k())
+            throw new ShapeException("DVD layer: weight is " + weights.rows() + "×" + weights.cols() + ", ARQ expects K = " + arq.k());
+        if (bias != null && bias.length != weights.rows())
+            throw new ShapeException("DVD layer: bias has " + bias.length + " values, expected " + weights.rows());
+        this.arq = arq;
+        this.weights = weights;
+        this.bias = bias;
+        this.bits = bits;
+        this.integer = integer;
+        if (chunk < 1) throw new ShapeException("DVD layer: chunk must be >= 1 rows, got " + chunk);
+        this.chunk = chunk;
+    }
+
+    @Override public int inFeatures() { return weights.cols(); }
+    @Override public int outFeatures() { return weights.rows(); }
+    public Arq arq() { return arq; }
+    public Bgr.Result weights() { return weights; }
+    public float[] bias() { return bias; }
+    public ActivationBits activationBits() { return bits; }
+    public boolean integerPath() { return integer; }
+
+    @Override
+    public void forward(float[] x, int xOff, int rows, float[] y, int yOff) {
+        int k = weights.cols(), b = bits.get();
+        if (integer && !Arq.isFloat(b)) {
+            Arq.integerForward(arq.quantize(x, xOff, rows, b), weights, bias, y, yOff);
+            return;
+        }
+        KernelBackend kb = Kernels.get();
+        PackedWeights p = packed(kb);
+        if (rows <= chunk || Arq.isFloat(b)) {
+            int step = Arq.isFloat(b) ? chunk : rows; // float activations: rotation is row-local, chunk freely
+            float[] src = new float[Math.min(rows, step) * k];
+            for (int r0 = 0; r0 < rows; r0 += step) {
+                int n = Math.min(step, rows - r0);
+                System.arraycopy(x, xOff + r0 * k, src, 0, n * k);
+                arq.fakeQuantize(src, 0, n, b);
+                kb.gemm(src, 0, n, p, bias, y, yOff + r0 * weights.rows());
+            }
+            return;
+        }
+        // A long call: Λ (and the per-tensor maximum) over all its tokens first, then quantize and multiply in chunks,
+        // so the copy is chunk × K instead of tokens × K (a Wan-1.3B FFN call would otherwise copy ~1 GB).
+        float[] s = arq.callScales(x, xOff, rows, chunk);
+        float mx = arq.options().granularity() == Arq.Granularity.PER_TENSOR ? arq.callMaxScaled(x, xOff, rows, s, chunk) : Float.NaN;
+        float[] src = new float[chunk * k];
+        for (int r0 = 0; r0 < rows; r0 += chunk) {
+            int n = Math.min(chunk, rows - r0);
+            System.arraycopy(x, xOff + r0 * k, src, 0, n * k);
+            arq.fakeQuantize(src, 0, n, b, s, mx);
+            kb.gemm(src, 0, n, p, bias, y, yOff + r0 * weights.rows());
+        }
+    }
+
+    private PackedWeights packed(KernelBackend kb) {
+        int k = weights.cols();
+        PackedWeights p = packed;
+        if (p == null || packedFor != kb) {
+            synchronized (this) {
+                if (packed == null || packedFor != kb) { packed = kb.pack(weights.dequantized(), 0, weights.rows(), k); packedFor = kb; }
+                p = packed;
+            }
+        }
+        return p;
+    }
+}

@@ -1,0 +1,165 @@
+package io.vdq.quant.dvd;
+
+import io.vdq.VdqException.ConfigException;
+import io.vdq.model.FloatLinear;
+import io.vdq.model.LinearRegistry;
+import io.vdq.quant.ActivationBits;
+import io.vdq.quant.Calibration;
+import io.vdq.quant.Granularity;
+import io.vdq.quant.LayerReport;
+import io.vdq.quant.QuantMethod;
+import io.vdq.quant.QuantReport;
+import io.vdq.quant.QuantTargets;
+import io.vdq.quant.Recipe;
+import io.vdq.quant.SamplerHook;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * DVD-Quant as a {@link QuantMethod} named {@code dvd}: data-free (the calibration is ignored). Every layer the
+ * recipe selects becomes an {@link ArqLinear}: W·R quantized by {@link Bgr}, activations by {@link Arq}, the
+ * activation width fixed ({@code activation_bits}) or switched per step by δ-GBS ({@link GbsController}, the
+ * report's hook). Each open decision of method-dvd-quant.md §10 is a recipe option; defaults in brackets:
+ * <ul>
+ * <li>Weights (decisions 1–4): always asymmetric (the recipe's {@code weight_symmetric} is ignored);
+ *     {@code weight_granularity} per_channel [default] or per_group with {@code group_size};
+ *     {@code bgr} [true] (false = MinMax with the same grid: the "arq-only" ablation);
+ *     {@code bgr_init} "search" [default] | "fixed"; {@code bgr_alpha} [0.9] (fixed α); {@code bgr_alpha_min}
+ *     [0.5]; {@code bgr_alpha_step} [0.05]; {@code bgr_max_iterations} [50]; {@code bgr_tolerance} [1e-4];
+ *     {@code bgr_real_zero_point} [false].</li>
+ * <li>Activations (5–7): {@code arq} [true] (false = no rotation and no Λ: plain dynamic quantization, the
+ *     "bgr-only" ablation as the paper's Table 3 presumably ran it); {@code rotate} [= arq]; {@code random_signs}
+ *     [true]; {@code seed} [1234] (layer i uses seed + i); {@code rotation_cap} [1024]; {@code scaling}
+ *     "block" [default when arq] | "channel" | "off" [default when not arq]; {@code scale_block} [128];
+ *     {@code activation_granularity} per_token [default] | per_tensor; {@code integer_reference} [false] runs
+ *     the integer formulation instead of fake quantization.</li>
+ * <li>Bits per step (8–11): {@code gbs} [false]; {@code gbs_low_bits} [4]; {@code gbs_high_bits} [8];
+ *     {@code gbs_delta} a number or "auto" [auto]; {@code gbs_target_bits} [= activation_bits] for auto-δ;
+ *     {@code gbs_tolerance} [0.25]; {@code gbs_force_first} [2]; {@code gbs_force_last} [0]. With "auto", δ
+ *     starts at 0.1 until {@link GbsController#calibrate} has run on calibration prompts; store the result in
+ *     the recipe with {@link #withDelta}. With gbs on, {@code activation_bits} is the nominal mean (6 for W4A6).</li>
+ * <li>Layers (12): the recipe's include/exclude patterns (Wan default: every block linear).</li>
+ * </ul>
+ * Each layer's report line carries the MinMax, bounded-init and refined weight errors (relative, squared).
+ */
+public final class DvdQuantMethod implements QuantMethod {
+    private static final Logger LOG = System.getLogger(DvdQuantMethod.class.getName());
+
+    @Override public String name() { return "dvd"; }
+
+    @Override public String description() {
+        return "DVD-Quant: Hadamard + BGR weights, auto-scaled rotated activations, δ-guided bit switching; data-free";
+    }
+
+    /** The parsed options of a recipe (for tests and reports). */
+    public record Settings(Bgr.Options bgr, Arq.Options arq, long seed, boolean integer, BitSwitcher.Options gbs,
+                           boolean autoDelta, double targetBits, double tolerance) {}
+
+    /** Every option this method reads; anything else in a "dvd" recipe is a typo and rejected. */
+    public static final java.util.Set<String> OPTIONS = java.util.Set.of("bgr", "bgr_init", "bgr_alpha", "bgr_alpha_min",
+            "bgr_alpha_step", "bgr_max_iterations", "bgr_tolerance", "bgr_real_zero_point", "arq", "rotate", "random_signs",
+            "seed", "rotation_cap", "scaling", "scale_block", "integer_reference", "gbs", "gbs_low_bits", "gbs_high_bits",
+            "gbs_delta", "gbs_target_bits", "gbs_tolerance", "gbs_force_first", "gbs_force_last");
+
+    public static Settings settings(Recipe r) {
+        for (String key : r.options().keySet())
+            if (!OPTIONS.contains(key))
+                throw new ConfigException("recipe '" + r.name() + "' option '" + key + "' is not a DVD-Quant option; known: "
+                        + new java.util.TreeSet<>(OPTIONS));
+        int group = switch (r.weightGranularity()) {
+            case PER_CHANNEL -> 0;
+            case PER_GROUP -> r.groupSize();
+            default -> throw new ConfigException("recipe '" + r.name() + "': DVD weight_granularity must be per_channel or per_group, got "
+                    + r.weightGranularity().jsonName());
+        };
+        String init = r.optString("bgr_init", "search").toLowerCase(Locale.ROOT);
+        if (!init.equals("search") && !init.equals("fixed"))
+            throw new ConfigException("recipe '" + r.name() + "' option 'bgr_init' = '" + init + "': expected search or fixed");
+        boolean bgr = r.optBool("bgr", true);
+        if (r.floatWeights()) throw new ConfigException("recipe '" + r.name() + "': DVD-Quant needs weight_bits 2..8, got 16");
+        Bgr.Options bo = new Bgr.Options(r.weightBits(), group,
+                bgr && init.equals("search") ? Bgr.Init.SEARCH : Bgr.Init.FIXED,
+                bgr ? r.optDouble("bgr_alpha", 0.9) : 1.0, r.optDouble("bgr_alpha_min", 0.5), r.optDouble("bgr_alpha_step", 0.05),
+                bgr ? r.optInt("bgr_max_iterations", 50) : 0, r.optDouble("bgr_tolerance", 1e-4), r.optBool("bgr_real_zero_point", false));
+        boolean arq = r.optBool("arq", true);
+        Arq.Granularity ag = switch (r.activationGranularity()) {
+            case PER_TOKEN -> Arq.Granularity.PER_TOKEN;
+            case PER_TENSOR -> Arq.Granularity.PER_TENSOR;
+            default -> throw new ConfigException("recipe '" + r.name() + "': DVD activation_granularity must be per_token or per_tensor, got "
+                    + r.activationGranularity().jsonName());
+        };
+        String sc = r.optString("scaling", arq ? "block" : "off").toUpperCase(Locale.ROOT);
+        Arq.Scaling scaling;
+        try { scaling = Arq.Scaling.valueOf(sc); }
+        catch (IllegalArgumentException e) {
+            throw new ConfigException("recipe '" + r.name() + "' option 'scaling' = '" + sc.toLowerCase(Locale.ROOT) + "': expected block, channel or off");
+        }
+        Arq.Options ao = new Arq.Options(r.optBool("rotate", arq), r.optBool("random_signs", true), r.optInt("rotation_cap", 1024),
+                scaling, r.optInt("scale_block", 128), ag, 1e-8);
+        boolean gbs = r.optBool("gbs", false);
+        Object d = r.options().get("gbs_delta");
+        boolean auto = gbs && (d == null || "auto".equals(d));
+        double delta;
+        if (d == null || "auto".equals(d)) delta = 0.1;
+        else if (d instanceof Number n) delta = n.doubleValue();
+        else throw new ConfigException("recipe '" + r.name() + "' option 'gbs_delta' = " + d + ": expected a number or \"auto\"");
+        BitSwitcher.Options go = gbs ? new BitSwitcher.Options(delta, r.optInt("gbs_low_bits", 4), r.optInt("gbs_high_bits", 8),
+                r.optInt("gbs_force_first", 2), r.optInt("gbs_force_last", 0)) : null;
+        if (go != null && !(ActivationBits.valid(go.lowBits()) && ActivationBits.valid(go.highBits())))
+            throw new ConfigException("recipe '" + r.name() + "' options 'gbs_low_bits'/'gbs_high_bits' = " + go.lowBits() + "/"
+                    + go.highBits() + ": expected 2..8 or 16 (float)");
+        if (!gbs && r.floatActivations() && arq)
+            LOG.log(Level.INFO, "recipe {0}: float activations; ARQ only rotates", r.name());
+        return new Settings(bo, ao, r.optLong("seed", 1234), r.optBool("integer_reference", false), go, auto,
+                r.optDouble("gbs_target_bits", r.activationBits()), r.optDouble("gbs_tolerance", 0.25));
+    }
+
+    @Override
+    public QuantReport apply(LinearRegistry model, Recipe r, Calibration calibration) {
+        Settings s = settings(r);
+        ActivationBits bits = new ActivationBits(s.gbs() != null ? s.gbs().highBits() : r.activationBits());
+        List<LayerReport> rows = new ArrayList<>();
+        double mm = 0, init = 0, ref = 0;
+        int i = 0;
+        for (Map.Entry<String, FloatLinear> e : QuantTargets.select(model, r).entrySet()) {
+            FloatLinear f = e.getValue();
+            int out = f.outFeatures(), in = f.inFeatures();
+            long seed = (s.seed() + i == 0) ? 0x9E3779B97F4A7C15L : s.seed() + i; // 0 would mean no signs
+            Arq arq = new Arq(in, s.arq(), seed);
+            float[] w = f.weight().clone();
+            arq.rotateWeights(w, 0, out);
+            Bgr.Result q = Bgr.quantize(w, 0, out, in, s.bgr());
+            model.replaceLinear(e.getKey(), new ArqLinear(arq, q, f.bias(), bits, s.integer()));
+            Bgr.LayerError le = q.error();
+            double wsq = Math.max(le.weightSquares(), Double.MIN_NORMAL);
+            mm += le.minMax() / wsq;
+            init += le.boundedInit() / wsq;
+            ref += le.refined() / wsq;
+            String note = String.format(Locale.ROOT, "rel² minmax %.3e init %.3e bgr %.3e (%+.1f%%) it %.1f | H%d Λ%s",
+                    le.minMax() / wsq, le.boundedInit() / wsq, le.refined() / wsq, -100 * le.reductionVsMinMax(),
+                    le.meanIterations(), arq.rotationBlock(), s.arq().scaling() == Arq.Scaling.OFF ? "off" : String.valueOf(arq.scaleBlock()));
+            rows.add(new LayerReport(e.getKey(), out, in, r.weightBits(), r.activationBits(),
+                    le.refined() / ((double) out * in), Math.sqrt(le.refined() / wsq), note));
+            LOG.log(Level.DEBUG, "{0}: {1}", e.getKey(), note);
+            i++;
+        }
+        LOG.log(Level.INFO, String.format(Locale.ROOT, "dvd: %d layers; mean relative weight error minmax %.3e, bounded init %.3e, BGR %.3e (%.1f%% below MinMax)",
+                i, mm / i, init / i, ref / i, 100 * (1 - ref / mm)));
+        SamplerHook hook = SamplerHook.NONE;
+        if (s.gbs() != null) hook = new GbsController(s.gbs(), bits);
+        return new QuantReport(name(), r, rows, hook, bits);
+    }
+
+    /** The δ-GBS controller of a DVD report, if the recipe switches bits. */
+    public static Optional<GbsController> controller(QuantReport report) {
+        return report.hook() instanceof GbsController g ? Optional.of(g) : Optional.empty();
+    }
+
+    /** The recipe with a calibrated δ stored (so later runs need no calibration). */
+    public static Recipe withDelta(Recipe r, double delta) { return r.withOption("gbs_delta", delta); }
+}

@@ -1,0 +1,49 @@
+package io.vdq.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** {@code vdq bench gemm|attention} on tiny sizes: a result line per backend and thread count, clear errors. */
+class BenchCommandTest {
+
+    private static String[] runCapturing(String... args) {
+        PrintStream old = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        int code;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            code = Main.run(args);
+        } finally {
+            System.setOut(old);
+            System.setErr(oldErr);
+        }
+        return new String[]{Integer.toString(code), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
+    }
+
+    @Test
+    void gemmPrintsOneCheckedLinePerBackendAndThreadCount() {
+        String[] r = runCapturing("bench", "gemm", "--m", "7", "--n", "9", "--k", "13", "--reps", "3",
+                "--warmup", "1", "--warmup-seconds", "0", "--threads", "1,2", "--backend", "all");
+        assertEquals("0", r[0], r[2]);
+        for (String b : new String[]{"vector", "scalar"})
+            for (String t : new String[]{"1", "2"})
+                assertTrue(r[1].lines().anyMatch(l -> l.matches(b + "\\s+" + t + "\\s+.*")), b + " " + t + " in:\n" + r[1]);
+    }
+
+    @Test
+    void attentionRunsAndUnknownBackendIsAOneLineError() {
+        String[] ok = runCapturing("bench", "attention", "--tokens", "33", "--heads", "2", "--head-dim", "12",
+                "--reps", "2", "--warmup", "1", "--warmup-seconds", "0", "--threads", "1", "--backend", "vector");
+        assertEquals("0", ok[0], ok[2]);
+        assertTrue(ok[1].lines().anyMatch(l -> l.startsWith("vector ")), ok[1]);
+        String[] bad = runCapturing("bench", "gemm", "--backend", "gpu", "--m", "2", "--n", "2", "--k", "2");
+        assertEquals("2", bad[0]);
+        assertTrue(bad[2].contains("--backend 'gpu' unknown"), bad[2]);
+        assertEquals(1, bad[2].strip().lines().count(), bad[2]);
+    }
+}
