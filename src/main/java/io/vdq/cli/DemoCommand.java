@@ -43,14 +43,14 @@ import picocli.CommandLine.Spec;
                 "vdq-tiny model lands; its videos are structured noise, only the fidelity vs full precision is meaningful."})
 final class DemoCommand implements Runnable {
     static final List<String> PROMPTS = List.of("a red circle moving left", "a blue square moving right",
-            "a green triangle moving up", "a yellow circle moving down", "a purple square moving left",
+            "a green triangle moving up", "a yellow circle moving down", "a magenta square moving left",
             "an orange triangle moving right", "a white circle moving up", "a cyan square moving down");
     static final List<String> CALIBRATION_PROMPTS = List.of("a red triangle moving down", "a blue circle moving up");
 
     @Option(names = "--out", defaultValue = "report", description = "Report folder (default ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--quick", description = "About 2 minutes: 2 prompts, 6 steps, the first preset of each method.")
+    @Option(names = "--quick", description = "About 2 minutes: 2 prompts, 6 steps, 5 recipes (w8a8/w4a4-minmax, w4a8-smoothquant, w4a4-quarot, w4a6-dvd).")
     boolean quick;
 
     @Option(names = "--prompts", description = "Evaluation prompts, 1..8 (default 4; 2 with --quick).")
@@ -59,7 +59,7 @@ final class DemoCommand implements Runnable {
     @Option(names = "--steps", description = "UniPC steps (default 10; 6 with --quick).")
     Integer steps;
 
-    @Option(names = "--recipes", split = ",", description = "Presets to run (default: every preset; with --quick the first of each method).")
+    @Option(names = "--recipes", split = ",", description = "Presets or recipe JSON files to run, comma-separated (default: every preset whose method is registered).")
     List<String> recipes;
 
     @Option(names = "--guidance", defaultValue = "5.0", description = "CFG scale with zero negative embeddings (default ${DEFAULT-VALUE}).")
@@ -95,6 +95,9 @@ final class DemoCommand implements Runnable {
 
     @Spec CommandSpec spec;
 
+    /** The --quick selection (those that are registered): both MinMax extremes, one calibrated, one rotated, δ-GBS. */
+    static final Set<String> QUICK = Set.of("w8a8-minmax", "w4a4-minmax", "w4a8-smoothquant", "w4a4-quarot", "w4a6-dvd");
+
     static final int UPSCALE = 4, GIF_DELAY_MS = 120;
 
     WanConfig config() {
@@ -108,12 +111,10 @@ final class DemoCommand implements Runnable {
             for (String name : recipes) list.add(Presets.resolve(name.trim()));
             return list;
         }
-        Set<String> methods = new HashSet<>(QuantMethods.names()), seen = new HashSet<>();
+        Set<String> methods = new HashSet<>(QuantMethods.names());
         for (var p : Presets.all().values()) {
             Recipe r = p.recipe();
-            if (!methods.contains(r.method())) continue;
-            if (quick && !seen.add(r.method())) continue;
-            list.add(r);
+            if (methods.contains(r.method()) && (!quick || QUICK.contains(r.name()))) list.add(r);
         }
         return list;
     }
@@ -158,6 +159,8 @@ final class DemoCommand implements Runnable {
     private String command() {
         List<String> args = spec.commandLine().getParseResult() == null ? List.of()
                 : spec.commandLine().getParseResult().originalArgs();
+        int at = args.indexOf("demo"); // the parse result holds the whole command line, "demo" included
+        if (at >= 0) args = args.subList(at + 1, args.size());
         return "./vdq demo" + (args.isEmpty() ? "" : " " + String.join(" ", args));
     }
 
@@ -201,7 +204,7 @@ final class DemoCommand implements Runnable {
             figs.add(new HtmlReport.Figure("Per-step activation bits of recipes that switch them (δ-GBS)", "bit_schedule.png"));
         }
         List<List<String>> table = new ArrayList<>();
-        table.add(List.of("full precision", "float", "32", "32", "∞", "0", "1", "0", HtmlReport.num(fpSeconds, 1), ""));
+        table.add(List.of("full precision", "float", "32", "32", "∞", "0", "1", "—", HtmlReport.num(fpSeconds, 1), "the reference"));
         for (var r : results) {
             Recipe q = r.recipe();
             String a = q.floatActivations() ? "16 (float)" : r.bitsVary() ? "≈" + q.activationBits() + " (switched)" : Integer.toString(q.activationBits());
@@ -221,7 +224,7 @@ final class DemoCommand implements Runnable {
                         + "what this report shows is how far each quantization recipe moves the output away from full precision "
                         + "with the same prompts and seeds, not visual quality.",
                 model,
-                "Text embeddings: seeded random [16, 64] per prompt (stand-in for the built-in text encoder). PSNR uses each "
+                "Text embeddings: the synthetic world's built-in text encoder, [16, 64] per prompt. PSNR uses each "
                         + "full-precision video's value range as the peak; GIFs map that range to black…white, ×" + UPSCALE + ".");
         HtmlReport.Page page = new HtmlReport.Page("vdq demo — quantization recipes vs full precision", notes,
                 new HtmlReport.Table(List.of("recipe", "method", "W bits", "A bits", "PSNR dB", "rel L2", "cosine",

@@ -12,11 +12,11 @@ import io.vdq.quant.QuantMethods;
 import io.vdq.quant.QuantReport;
 import io.vdq.quant.Recipe;
 import io.vdq.quant.SamplerHook;
-import io.vdq.quant.StepTag;
+import io.vdq.quant.dvd.DvdQuantMethod;
+import io.vdq.synth.TextEncoder;
 import io.vdq.tensor.Tensor;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -38,10 +38,15 @@ final class DemoRun {
                         int[] bitSchedule, boolean bitsVary, int layers, String error) {}
 
     private final Settings s;
+    private final TextEncoder encoder;
     private final PrintStream log; // null = quiet
     private final long t0 = System.nanoTime();
 
-    DemoRun(Settings s, PrintStream log) { this.s = s; this.log = log; }
+    DemoRun(Settings s, PrintStream log) {
+        this.s = s;
+        this.log = log;
+        this.encoder = new TextEncoder(s.config().textDim(), TextEncoder.DEFAULT_LENGTH, TextEncoder.DEFAULT_SEED);
+    }
 
     double elapsed() { return (System.nanoTime() - t0) / 1e9; }
 
@@ -51,15 +56,8 @@ final class DemoRun {
 
     WanModel freshModel() { return WanModel.random(s.config(), s.modelSeed()); }
 
-    /**
-     * Text embeddings {@code [16, text_dim]} for a prompt: standard normals seeded by the prompt's bytes (a
-     * stand-in until the synthetic world's text encoder is in main).
-     */
-    Tensor text(String prompt) {
-        long h = 0xcbf29ce484222325L; // FNV-1a over the UTF-8 bytes
-        for (byte b : prompt.getBytes(StandardCharsets.UTF_8)) { h ^= b & 0xff; h *= 0x100000001b3L; }
-        return Tensor.randn(h, 16, s.config().textDim());
-    }
+    /** Text embeddings {@code [16, 64]} of a prompt from the built-in text encoder of the synthetic world. */
+    Tensor text(String prompt) { return encoder.encode(prompt); }
 
     /** The noise seed of evaluation prompt {@code i} (the same for FP and every recipe). */
     long seed(int i) { return s.noiseSeed() + i; }
@@ -135,6 +133,8 @@ final class DemoRun {
             return new RecipeResult(r, description, List.of(), List.of(), Double.NaN, Double.NaN, Double.NaN,
                     (System.nanoTime() - q0) / 1e9, Double.NaN, null, false, 0, String.valueOf(e.getMessage()));
         }
+        String delta = calibrateDelta(r, rep, m);
+        if (delta != null) description = description + " [" + delta + "]";
         double quantS = (System.nanoTime() - q0) / 1e9;
         progress("  quantized %d layers in %.1f s", rep.layers().size(), quantS);
         List<Tensor> samples = new ArrayList<>();
@@ -161,6 +161,26 @@ final class DemoRun {
         int n = s.prompts().size();
         return new RecipeResult(r, description, samples, metrics, psnr / n, rel / n, cos / n, quantS, genS,
                 first, vary, rep.layers().size(), null);
+    }
+
+    /**
+     * DVD-Quant's δ-GBS with {@code gbs_delta: auto} chooses δ by sampling the calibration prompts with its
+     * controller (the method itself is data-free and starts at δ = 0.1, which can leave every step at high bits).
+     * Returns a note on the chosen δ, or null when the recipe has no auto δ.
+     */
+    private String calibrateDelta(Recipe r, QuantReport rep, WanModel m) {
+        var g = DvdQuantMethod.controller(rep);
+        if (g.isEmpty()) return null;
+        DvdQuantMethod.Settings ds = DvdQuantMethod.settings(r);
+        if (!ds.autoDelta()) return null;
+        progress("  δ-GBS: choosing δ for a mean of %.1f activation bits on the calibration prompts", ds.targetBits());
+        var res = g.get().calibrate(ds.targetBits(), ds.tolerance(), () -> {
+            for (int i = 0; i < s.calibrationPrompts().size(); i++)
+                sample(m, s.calibrationPrompts().get(i), 1_000_003L + i, g.get(), rep.activationBits(), null);
+        });
+        progress("  δ-GBS: δ = %.4f gives %.2f mean bits (%d probes)", res.delta(), res.meanBits(), res.probes().size());
+        return String.format(Locale.ROOT, "δ = %.4f auto-tuned: %.2f mean bits on calibration prompts%s", res.delta(),
+                res.meanBits(), res.withinTolerance() ? "" : ", outside tolerance");
     }
 
     /** max − min of a sample (the PSNR peak: the full-precision video's data range). */
