@@ -39,8 +39,11 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Generate → quantize with every recipe → generate again with the same seeds → compare → HTML report.",
-                "NOTE: the model is a seeded RANDOM-INIT pixel-space Wan (2 heads × 128, 2 layers, patch [1,4,4]) until the trained",
-                "vdq-tiny model lands; its videos are structured noise, only the fidelity vs full precision is meaningful."})
+                "",
+                "NOTE: the model is a seeded RANDOM-INIT pixel-space Wan (2 heads × 128, ffn 512, 2 layers, patch [1,4,4]) "
+                        + "until the trained vdq-tiny model lands: its videos are structured noise and only the fidelity "
+                        + "against full precision means something.",
+                ""})
 final class DemoCommand implements Runnable {
     static final List<String> PROMPTS = List.of("a red circle moving left", "a blue square moving right",
             "a green triangle moving up", "a yellow circle moving down", "a magenta square moving left",
@@ -203,6 +206,14 @@ final class DemoCommand implements Runnable {
             Charts.lines(out.resolve("bit_schedule.png"), "Activation bits per denoising step (prompt 1)", "step", "bits", sched);
             figs.add(new HtmlReport.Figure("Per-step activation bits of recipes that switch them (δ-GBS)", "bit_schedule.png"));
         }
+        var layerErr = new LinkedHashMap<String, double[]>();
+        for (var r : results) if (r.error() == null && r.layerWeightRelL2().length > 0) layerErr.put(r.recipe().name(), r.layerWeightRelL2());
+        if (!layerErr.isEmpty()) {
+            Charts.lines(out.resolve("layer_error.png"), "Per-layer weight error (relative L2, as each method reports it)",
+                    "quantized layer (forward order)", "‖Ŵ − W‖ / ‖W‖", layerErr);
+            figs.add(new HtmlReport.Figure("Weight error of each quantized layer, in forward order (blocks.0.attn1.to_q first)",
+                    "layer_error.png"));
+        }
         List<List<String>> table = new ArrayList<>();
         table.add(List.of("full precision", "float", "32", "32", "∞", "0", "1", "—", HtmlReport.num(fpSeconds, 1), "the reference"));
         for (var r : results) {
@@ -261,6 +272,8 @@ final class DemoCommand implements Runnable {
             finite(o, "rel_l2", r.relL2());
             finite(o, "cosine", r.cosine());
             o.put("quantize_s", r.quantizeS()).put("generate_s", r.generateS());
+            ArrayNode lw = o.putArray("layer_weight_rel_l2");
+            for (double v : r.layerWeightRelL2()) lw.add(v);
             ArrayNode bits = o.putArray("activation_bits_per_step");
             for (int b : r.bitSchedule()) bits.add(b);
             ArrayNode per = o.putArray("per_prompt");

@@ -35,7 +35,7 @@ final class DemoRun {
     /** One recipe's outcome; {@code error} is set (and the rest empty) when it failed. */
     record RecipeResult(Recipe recipe, String description, List<Tensor> samples, List<Fidelity.Metrics> perPrompt,
                         double psnr, double relL2, double cosine, double quantizeS, double generateS,
-                        int[] bitSchedule, boolean bitsVary, int layers, String error) {}
+                        int[] bitSchedule, boolean bitsVary, int layers, double[] layerWeightRelL2, String error) {}
 
     private final Settings s;
     private final TextEncoder encoder;
@@ -131,7 +131,7 @@ final class DemoRun {
         } catch (RuntimeException e) {
             progress("  %s failed: %s", r.name(), e.getMessage());
             return new RecipeResult(r, description, List.of(), List.of(), Double.NaN, Double.NaN, Double.NaN,
-                    (System.nanoTime() - q0) / 1e9, Double.NaN, null, false, 0, String.valueOf(e.getMessage()));
+                    (System.nanoTime() - q0) / 1e9, Double.NaN, null, false, 0, new double[0], String.valueOf(e.getMessage()));
         }
         String delta = calibrateDelta(r, rep, m);
         if (delta != null) description = description + " [" + delta + "]";
@@ -160,7 +160,7 @@ final class DemoRun {
         double genS = (System.nanoTime() - g0) / 1e9;
         int n = s.prompts().size();
         return new RecipeResult(r, description, samples, metrics, psnr / n, rel / n, cos / n, quantS, genS,
-                first, vary, rep.layers().size(), null);
+                first, vary, rep.layers().size(), rep.layers().stream().mapToDouble(l -> l.weightRelL2()).toArray(), null);
     }
 
     /**

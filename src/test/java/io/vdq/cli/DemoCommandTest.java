@@ -68,6 +68,14 @@ class DemoCommandTest {
         assertTrue(p8 > p4 + 6, "W8A8 PSNR " + p8 + " dB should clearly beat W4A4 " + p4 + " dB");
         assertTrue(p4 > 0, "W4A4 is still correlated with full precision: " + p4);
         assertEquals(3, recipes.get(0).get("activation_bits_per_step").size());
+        JsonNode l8 = recipes.get(0).get("layer_weight_rel_l2"), l4 = recipes.get(1).get("layer_weight_rel_l2");
+        assertEquals(10, l8.size(), "one block: attn1 and attn2 q/k/v/out plus two FFN linears");
+        for (int i = 0; i < 10; i++) {
+            // RTN error is about step/√12 per weight: 16× smaller steps at 8 bits than at 4 (127 vs 7 levels per side)
+            double ratio = l4.get(i).asDouble() / l8.get(i).asDouble();
+            assertTrue(ratio > 8 && ratio < 40, "layer " + i + ": W4/W8 weight error ratio " + ratio);
+        }
+        assertTrue(html.contains("src=\"layer_error.png\""));
 
         // The reported PSNR equals 10·log10(range² / MSE) computed here from the same videos, generated again.
         var s = new DemoRun.Settings(tinyConfig(), 0, 4, 16, 3, 5f, 3.0, List.of(DemoCommand.PROMPTS.getFirst()),
