@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
  * double-precision reference so a fast wrong kernel cannot pass unnoticed.
  */
 @Command(name = "bench", description = "Kernel benchmarks (GEMM, attention).",
-        subcommands = {BenchCommand.Gemm.class, BenchCommand.Attention.class})
+        subcommands = {BenchCommand.Gemm.class, BenchCommand.Attention.class, BenchBlockCommand.class})
 final class BenchCommand implements Runnable {
     @Spec CommandSpec spec;
 

@@ -44,7 +44,7 @@ public record WanConfig(int patchT, int patchH, int patchW, int numAttentionHead
         // only when d/3 is even, which holds for every released Wan (128 → 44/42/42).
         if (2 * (attentionHeadDim / 6) != attentionHeadDim / 3)
             throw new ConfigException(where + ": attention_head_dim " + attentionHeadDim
-                    + " gives inconsistent RoPE splits (2·(d/6) ≠ d/3); expected d/3 even, e.g. 12, 64, 128");
+                    + " gives inconsistent RoPE splits (2·(d/6) ≠ d/3); expected d/3 even, e.g. 12, 48, 72, 96, 128");
         if (!QK_NORM_ACROSS_HEADS.equals(qkNorm))
             throw new ConfigException(where + ": qk_norm '" + qkNorm + "' is not supported; expected '" + QK_NORM_ACROSS_HEADS + "'");
         if (!(eps > 0f)) throw new ConfigException(where + ": eps must be > 0, got " + eps);
