@@ -125,6 +125,7 @@ final class DemoCommand implements Runnable {
     @Override
     public void run() {
         System.setProperty("java.awt.headless", "true");
+        if (quiet) java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING); // methods log at INFO
         int p = prompts != null ? prompts : quick ? 2 : 4;
         int n = steps != null ? steps : quick ? 6 : 10;
         if (p < 1 || p > PROMPTS.size()) throw new ConfigException("--prompts " + p + ": expected 1.." + PROMPTS.size());
