@@ -13,10 +13,10 @@ import io.vdq.quant.QuantReport;
 import io.vdq.quant.Recipe;
 import io.vdq.quant.SamplerHook;
 import io.vdq.quant.dvd.DvdQuantMethod;
+import io.vdq.quant.dvd.GbsController;
 import io.vdq.synth.TextEncoder;
 import io.vdq.tensor.Tensor;
 import java.io.PrintStream;
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -64,10 +64,9 @@ final class DemoRun {
 
     int[] sampleShape() { return new int[]{s.config().inChannels(), s.frames(), s.size(), s.size()}; }
 
-    /** One video; {@code hook} runs before every step (and, for hooks that want it, sees every guided output). */
+    /** One video; {@code hook} runs before every step (a δ-GBS controller also sees every guided output). */
     Tensor sample(WanModel m, String prompt, long seed, SamplerHook hook, ActivationBits bits, int[] schedule) {
         Scheduler sched = Scheduler.create("unipc", s.steps(), s.shift());
-        Method after = afterStepMethod(hook);
         return Sampler.sample(m::forward, sched, Sampler.noise(seed, sampleShape()), text(prompt), null, s.guidance(),
                 new StepHook() {
                     @Override public void beforeStep(Step st) {
@@ -75,26 +74,10 @@ final class DemoRun {
                         if (schedule != null && bits != null) schedule[st.index()] = bits.isFloat() ? 16 : bits.get();
                     }
                     @Override public void afterStep(Step st) {
-                        if (after == null) return;
-                        Tensor g = st.guided();
-                        try { after.invoke(hook, g.data(), g.offset(), g.size()); }
-                        catch (ReflectiveOperationException e) { throw new IllegalStateException("sampler hook afterStep failed", e); }
+                        // δ-GBS picks the next step's bits from the guided outputs; SamplerHook has no after-step call
+                        if (hook instanceof GbsController g) g.afterStep(st.guided().data(), st.guided().offset(), st.guided().size());
                     }
                 });
-    }
-
-    /**
-     * Hooks that switch bits from the model's outputs (DVD-Quant's δ-GBS controller) take each step's guided output
-     * through a public {@code afterStep(float[], int, int)}; the framework's {@link SamplerHook} has no such call,
-     * so it is found by reflection (this keeps the demo free of method-package dependencies).
-     */
-    static Method afterStepMethod(SamplerHook hook) {
-        try {
-            Method m = hook.getClass().getMethod("afterStep", float[].class, int.class, int.class);
-            return java.lang.reflect.Modifier.isPublic(m.getDeclaringClass().getModifiers()) ? m : null;
-        } catch (NoSuchMethodException e) {
-            return null;
-        }
     }
 
     /** Full-precision videos, one per evaluation prompt. */

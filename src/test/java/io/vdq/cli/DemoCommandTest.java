@@ -107,6 +107,22 @@ class DemoCommandTest {
     }
 
     @Test
+    void deltaGbsRecipeSwitchesBitsPerStepAfterAutoDelta() {
+        var s = new DemoRun.Settings(tinyConfig(), 0, 4, 16, 6, 5f, 3.0, List.of(DemoCommand.PROMPTS.getFirst()),
+                DemoCommand.CALIBRATION_PROMPTS, 100);
+        DemoRun run = new DemoRun(s, null);
+        List<Tensor> fp = run.generateFullPrecision(new double[1]);
+        DemoRun.RecipeResult r = run.runRecipe(Presets.get("w4a6-dvd"), "", fp);
+        int[] bits = r.bitSchedule();
+        assertEquals(6, bits.length);
+        assertEquals(8, bits[0], "δ-GBS forces the first two steps high");
+        assertEquals(8, bits[1]);
+        for (int b : bits) assertTrue(b == 4 || b == 8, "A4/A8 switching: " + java.util.Arrays.toString(bits));
+        assertTrue(r.bitsVary(), "auto-δ aims at a 6-bit mean, so some steps run at 4 bits: " + java.util.Arrays.toString(bits));
+        assertTrue(r.description().contains("auto-tuned"), r.description());
+    }
+
+    @Test
     void framesMapTheReferenceRangeToZeroOne() {
         // [3, 1, 1, 2]: channel c, pixel p value = c + p; range [0, 3] → (v − 0) / 3.
         Tensor t = Tensor.of(new float[]{0, 1, 1, 2, 2, 3}, 3, 1, 1, 2);
