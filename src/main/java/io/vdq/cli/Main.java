@@ -15,6 +15,8 @@ import picocli.CommandLine.Option;
                 GenerateCommand.class,
                 ForwardCommand.class,
                 RecipesCommand.class,
+                DemoCommand.class,
+                BenchIntCommand.class,
                 ScoreCommand.class,
                 EvalCommand.class,
         })

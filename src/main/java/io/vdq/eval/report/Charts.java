@@ -1,10 +1,12 @@
 package io.vdq.eval.report;
 
-import java.io.ByteArrayOutputStream;
+import io.vdq.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.SequencedMap;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -13,39 +15,51 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
 
-/** PNG charts for the report (headless XChart), written atomically. */
+/** PNG charts for reports (XChart, rendered headless and written atomically). */
 public final class Charts {
-    static { System.setProperty("java.awt.headless", "true"); }
-
     private Charts() {}
 
-    /** A grouped bar chart: one series per entry of {@code series}, one bar group per category. */
-    public static void bars(Path png, String title, String yLabel, List<String> categories,
-                            List<String> seriesNames, List<List<Double>> series) {
-        CategoryChart c = new CategoryChartBuilder().width(900).height(420).title(title).yAxisTitle(yLabel).build();
-        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
-        c.getStyler().setXAxisLabelRotation(30);
-        for (int i = 0; i < seriesNames.size(); i++) c.addSeries(seriesNames.get(i), categories, series.get(i));
-        save(c, png);
+    /**
+     * A bar per label. Non-finite values (e.g. PSNR +∞ of an identical video) are drawn at {@code capForInfinite}
+     * and the label says so.
+     */
+    public static void bars(Path file, String title, String yTitle, SequencedMap<String, Double> values, double capForInfinite) {
+        CategoryChart c = new CategoryChartBuilder().width(1000).height(480).title(title).yAxisTitle(yTitle).build();
+        List<String> labels = new ArrayList<>();
+        List<Double> ys = new ArrayList<>();
+        for (var e : values.entrySet()) {
+            double v = e.getValue();
+            boolean inf = !Double.isFinite(v);
+            labels.add(inf ? e.getKey() + " (∞)" : e.getKey());
+            ys.add(Math.rint((inf ? capForInfinite : v) * 10) / 10); // one decimal in the bar labels
+        }
+        c.getStyler().setLegendVisible(false);
+        c.getStyler().setXAxisLabelRotation(90); // XChart drops overlapping labels; vertical ones all fit
+        c.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        c.getStyler().setLabelsVisible(true);
+        c.addSeries(yTitle, labels, ys);
+        write(file, c);
     }
 
-    /** Line chart of several series over a shared x axis (e.g. activation bits per denoising step). */
-    public static void lines(Path png, String title, String xLabel, String yLabel, double[] x,
-                             List<String> seriesNames, List<double[]> ys, boolean logY) {
-        XYChart c = new XYChartBuilder().width(900).height(420).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
-        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
-        c.getStyler().setYAxisLogarithmic(logY);
-        for (int i = 0; i < seriesNames.size(); i++) c.addSeries(seriesNames.get(i), x, ys.get(i));
-        save(c, png);
+    /** One line per series over x = 0, 1, 2, … (e.g. activation bits per denoising step). */
+    public static void lines(Path file, String title, String xTitle, String yTitle, SequencedMap<String, double[]> series) {
+        XYChart c = new XYChartBuilder().width(1000).height(380).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        c.getStyler().setLegendPosition(series.size() > 3 ? Styler.LegendPosition.OutsideE : Styler.LegendPosition.InsideNE);
+        c.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        for (var e : series.entrySet()) {
+            double[] y = e.getValue(), x = new double[y.length];
+            for (int i = 0; i < x.length; i++) x[i] = i;
+            c.addSeries(e.getKey(), x, y);
+        }
+        write(file, c);
     }
 
-    private static void save(Chart<?, ?> chart, Path png) {
+    private static void write(Path file, Chart<?, ?> chart) {
         try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
-            HtmlReport.writeAtomically(png, out.toByteArray());
+            byte[] png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+            AtomicFiles.writeBytes(file, png);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot render chart " + png + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(file + ": cannot render chart: " + e.getMessage(), e);
         }
     }
 }

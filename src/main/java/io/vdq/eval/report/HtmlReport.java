@@ -1,96 +1,98 @@
 package io.vdq.eval.report;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.vdq.io.AtomicFiles;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Locale;
 
 /**
- * A self-contained HTML page built section by section. Images are referenced by paths relative to the page.
- * Text is escaped; numbers are formatted by the caller.
+ * A self-contained HTML page: title, notes, one results table, rows of labelled images (GIFs side by side per
+ * prompt), figures and the exact command. Paths are relative to the page's folder. Text is HTML-escaped.
  */
 public final class HtmlReport {
-    private final StringBuilder body = new StringBuilder();
-    private final String title;
+    /** A table: header cells and rows of already formatted cells. */
+    public record Table(List<String> header, List<List<String>> rows) {}
 
-    public HtmlReport(String title) { this.title = title; }
+    /** An image with a caption under it. */
+    public record Cell(String caption, String src) {}
 
-    public HtmlReport heading(String text) { body.append("<h2>").append(esc(text)).append("</h2>\n"); return this; }
+    /** A titled row of images. */
+    public record ImageRow(String title, List<Cell> cells) {}
 
-    public HtmlReport paragraph(String text) { body.append("<p>").append(esc(text)).append("</p>\n"); return this; }
+    /** A figure (PNG chart) with a caption. */
+    public record Figure(String caption, String src) {}
 
-    /** A preformatted block (commands, logs). */
-    public HtmlReport code(String text) { body.append("<pre>").append(esc(text)).append("</pre>\n"); return this; }
+    public record Page(String title, List<String> notes, Table table, List<ImageRow> rows, List<Figure> figures,
+                       String command, String footer) {}
 
-    /** A table; the first column is rendered as a row header. Cells are escaped text. */
-    public HtmlReport table(List<String> header, List<List<String>> rows) {
-        body.append("<table>\n<tr>");
-        for (String h : header) body.append("<th>").append(esc(h)).append("</th>");
-        body.append("</tr>\n");
-        for (List<String> r : rows) {
-            body.append("<tr>");
-            for (int i = 0; i < r.size(); i++)
-                body.append(i == 0 ? "<th>" : "<td>").append(esc(r.get(i))).append(i == 0 ? "</th>" : "</td>");
-            body.append("</tr>\n");
+    private HtmlReport() {}
+
+    public static void write(Path file, Page p) {
+        AtomicFiles.writeBytes(file, render(p).getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static String render(Page p) {
+        StringBuilder b = new StringBuilder(8192);
+        b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(p.title()))
+                .append("</title>\n<style>\n")
+                .append("body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1400px}\n")
+                .append("table{border-collapse:collapse;margin:12px 0}th,td{border:1px solid #ccc;padding:4px 10px;text-align:right}\n")
+                .append("th{background:#f0f0f0}td:first-child,th:first-child,td:last-child,th:last-child{text-align:left}\n")
+                .append(".row{display:flex;flex-wrap:wrap;gap:10px;margin:6px 0 18px}\n")
+                .append("figure{margin:0;text-align:center;font-size:12px}figure img{image-rendering:pixelated;border:1px solid #ddd}\n")
+                .append(".note{background:#fff6d6;border-left:4px solid #e0b000;padding:6px 10px;margin:6px 0}\n")
+                .append("pre{background:#f6f6f6;padding:8px;white-space:pre-wrap}\n")
+                .append("</style></head><body>\n<h1>").append(esc(p.title())).append("</h1>\n");
+        for (String n : p.notes()) b.append("<p class=\"note\">").append(esc(n)).append("</p>\n");
+        b.append("<h2>Results</h2>\n<table id=\"results\">\n<tr>");
+        for (String h : p.table().header()) b.append("<th>").append(esc(h)).append("</th>");
+        b.append("</tr>\n");
+        for (List<String> r : p.table().rows()) {
+            b.append("<tr>");
+            for (String c : r) b.append("<td>").append(esc(c)).append("</td>");
+            b.append("</tr>\n");
         }
-        body.append("</table>\n");
-        return this;
-    }
-
-    /** A row of captioned images (GIFs or PNGs), e.g. one prompt's video under every method. */
-    public HtmlReport figures(List<String> relativePaths, List<String> captions) {
-        body.append("<div class=\"row\">");
-        for (int i = 0; i < relativePaths.size(); i++) {
-            body.append("<figure><img src=\"").append(esc(relativePaths.get(i))).append("\" alt=\"")
-                    .append(esc(captions.get(i))).append("\"><figcaption>").append(esc(captions.get(i)))
-                    .append("</figcaption></figure>");
+        b.append("</table>\n");
+        if (!p.figures().isEmpty()) {
+            b.append("<h2>Charts</h2>\n");
+            for (Figure f : p.figures())
+                b.append("<figure><img src=\"").append(esc(f.src())).append("\" alt=\"").append(esc(f.caption()))
+                        .append("\"><figcaption>").append(esc(f.caption())).append("</figcaption></figure>\n");
         }
-        body.append("</div>\n");
-        return this;
-    }
-
-    public String render() {
-        return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + esc(title) + "</title>\n"
-                + "<style>body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;margin:1em 0}"
-                + "th,td{border:1px solid #bbb;padding:4px 8px;text-align:right}tr>th:first-child{text-align:left}"
-                + "th{background:#eee}.row{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0;text-align:center}"
-                + "img{image-rendering:pixelated}figcaption{font-size:12px}pre{background:#f6f6f6;padding:8px}</style>\n"
-                + "</head><body>\n<h1>" + esc(title) + "</h1>\n" + body + "</body></html>\n";
-    }
-
-    /** Writes the page to {@code file} through a temporary sibling and an atomic rename. */
-    public void write(Path file) {
-        writeAtomically(file, render().getBytes(StandardCharsets.UTF_8));
-    }
-
-    static void writeAtomically(Path file, byte[] bytes) {
-        try {
-            Path dir = file.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-            try {
-                Files.write(tmp, bytes);
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        if (!p.rows().isEmpty()) b.append("<h2>Videos</h2>\n");
+        for (ImageRow r : p.rows()) {
+            b.append("<h3>").append(esc(r.title())).append("</h3>\n<div class=\"row\">\n");
+            for (Cell c : r.cells())
+                b.append("<figure><img src=\"").append(esc(c.src())).append("\" alt=\"").append(esc(c.caption()))
+                        .append("\"><figcaption>").append(esc(c.caption())).append("</figcaption></figure>\n");
+            b.append("</div>\n");
         }
+        b.append("<h2>Command</h2>\n<pre>").append(esc(p.command())).append("</pre>\n");
+        if (p.footer() != null) b.append("<p>").append(esc(p.footer())).append("</p>\n");
+        b.append("</body></html>\n");
+        return b.toString();
+    }
+
+    /** A number with {@code digits} decimals, "∞"/"−∞"/"NaN" for non-finite values. */
+    public static String num(double v, int digits) {
+        if (Double.isNaN(v)) return "NaN";
+        if (Double.isInfinite(v)) return v > 0 ? "∞" : "−∞";
+        return String.format(Locale.ROOT, "%." + digits + "f", v);
     }
 
     static String esc(String s) {
+        if (s == null) return "";
         StringBuilder b = new StringBuilder(s.length());
-        for (char c : s.toCharArray()) {
-            switch (c) {
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            switch (ch) {
                 case '<' -> b.append("&lt;");
                 case '>' -> b.append("&gt;");
                 case '&' -> b.append("&amp;");
                 case '"' -> b.append("&quot;");
-                default -> b.append(c);
+                case '\'' -> b.append("&#39;");
+                default -> b.append(ch);
             }
         }
         return b.toString();

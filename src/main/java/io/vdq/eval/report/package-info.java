@@ -1,5 +1,5 @@
 /**
- * The HTML report: tables, side-by-side videos (GIF) and PNG charts (XChart), written atomically.
- * Depends only on the JDK and XChart; callers hand it numbers and file paths.
+ * Report output for evaluation runs: a self-contained {@code index.html} ({@link HtmlReport}) and PNG charts
+ * drawn with XChart ({@link Charts}). Depends on {@code io} (atomic writes) only; callers pass plain values.
  */
 package io.vdq.eval.report;

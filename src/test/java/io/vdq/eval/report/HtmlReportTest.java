@@ -2,9 +2,15 @@ package io.vdq.eval.report;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.vdq.eval.report.HtmlReport.Cell;
+import io.vdq.eval.report.HtmlReport.Figure;
+import io.vdq.eval.report.HtmlReport.ImageRow;
+import io.vdq.eval.report.HtmlReport.Page;
+import io.vdq.eval.report.HtmlReport.Table;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -14,31 +20,36 @@ class HtmlReportTest {
     @TempDir Path dir;
 
     @Test
-    void writesEscapedTableAndFiguresAtomically() throws Exception {
+    void writesEscapedTableImagesAndCommandAtomically() throws Exception {
         Path page = dir.resolve("r/index.html");
-        new HtmlReport("a <b> report")
-                .heading("Table")
-                .table(List.of("method", "PSNR"), List.of(List.of("w4a4 & co", "31.5")))
-                .figures(List.of("fp.gif", "q.gif"), List.of("FP32", "W4A4"))
-                .write(page);
+        HtmlReport.write(page, new Page("a <b> report", List.of("random & untrained"),
+                new Table(List.of("recipe", "PSNR"), List.of(List.of("w4a4 & co", "31.5"))),
+                List.of(new ImageRow("a red circle", List.of(new Cell("FP32", "fp.gif"), new Cell("W4A4", "q.gif")))),
+                List.of(new Figure("PSNR", "psnr.png")), "./vdq demo --quick", null));
         String html = Files.readString(page);
         assertTrue(html.contains("<title>a &lt;b&gt; report</title>"));
-        assertTrue(html.contains("<th>w4a4 &amp; co</th><td>31.5</td>"));
+        assertTrue(html.contains("<td>w4a4 &amp; co</td><td>31.5</td>"));
         assertTrue(html.contains("<img src=\"q.gif\" alt=\"W4A4\">"));
+        assertTrue(html.contains("<pre>./vdq demo --quick</pre>"));
         try (var files = Files.list(page.getParent())) {
             assertEquals(List.of(page), files.toList(), "no temporary file left behind");
         }
+        assertEquals("∞", HtmlReport.num(Double.POSITIVE_INFINITY, 2));
+        assertEquals("31.46", HtmlReport.num(31.456, 2));
     }
 
     @Test
     void chartsAreReadablePngs() throws Exception {
         Path bars = dir.resolve("bars.png"), lines = dir.resolve("lines.png");
-        Charts.bars(bars, "scores", "%", List.of("color", "shape"), List.of("FP", "W4A4"),
-                List.of(List.of(98.0, 95.0), List.of(80.0, 70.0)));
-        Charts.lines(lines, "bits", "step", "bits", new double[]{0, 1, 2}, List.of("dvd"),
-                List.of(new double[]{8, 4, 8}), false);
+        var v = new LinkedHashMap<String, Double>();
+        v.put("fp", Double.POSITIVE_INFINITY);
+        v.put("w4a4", 31.5);
+        Charts.bars(bars, "PSNR", "dB", v, 100);
+        var s = new LinkedHashMap<String, double[]>();
+        s.put("w4a6-dvd", new double[]{8, 8, 4, 4, 8});
+        Charts.lines(lines, "bits", "step", "bits", s);
         BufferedImage b = ImageIO.read(bars.toFile()), l = ImageIO.read(lines.toFile());
-        assertEquals(900, b.getWidth());
-        assertEquals(420, l.getHeight());
+        assertTrue(b.getWidth() > 100 && b.getHeight() > 100);
+        assertTrue(l.getWidth() > 100 && l.getHeight() > 100);
     }
 }

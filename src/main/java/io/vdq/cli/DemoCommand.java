@@ -1,0 +1,303 @@
+package io.vdq.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vdq.VdqException.ConfigException;
+import io.vdq.eval.Fidelity;
+import io.vdq.eval.report.Charts;
+import io.vdq.eval.report.HtmlReport;
+import io.vdq.io.AtomicFiles;
+import io.vdq.io.video.GifWriter;
+import io.vdq.kernel.Kernels;
+import io.vdq.model.wan.WanConfig;
+import io.vdq.quant.Presets;
+import io.vdq.quant.QuantMethods;
+import io.vdq.quant.Recipe;
+import io.vdq.tensor.Parallel;
+import io.vdq.tensor.Tensor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vdq demo}: the whole pipeline on one small model — generate, quantize with every registered preset,
+ * generate again with the same seeds, compare, and write {@code index.html} + {@code results.json}. Until the
+ * trained vdq-tiny model exists the model is a seeded random-init pixel-space Wan (3 channels), so the videos are
+ * structured noise and only the fidelity numbers (quantized vs full precision) mean something.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Generate → quantize with every recipe → generate again with the same seeds → compare → HTML report.",
+                "",
+                "NOTE: the model is a seeded RANDOM-INIT pixel-space Wan (2 heads × 128, ffn 512, 2 layers, patch [1,2,2]) "
+                        + "until the trained vdq-tiny model lands: its videos are structured noise and only the fidelity "
+                        + "against full precision means something.",
+                ""})
+final class DemoCommand implements Runnable {
+    static final List<String> PROMPTS = List.of("a red circle moving left", "a blue square moving right",
+            "a green triangle moving up", "a yellow circle moving down", "a magenta square moving left",
+            "an orange triangle moving right", "a white circle moving up", "a cyan square moving down");
+    static final List<String> CALIBRATION_PROMPTS = List.of("a red triangle moving down", "a blue circle moving up");
+
+    @Option(names = "--out", defaultValue = "report", description = "Report folder (default ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--quick", description = "About 2 minutes: 2 prompts, 6 steps, 5 recipes (w8a8/w4a4-minmax, w4a8-smoothquant, w4a4-quarot, w4a6-dvd).")
+    boolean quick;
+
+    @Option(names = "--prompts", description = "Evaluation prompts, 1..8 (default 4; 2 with --quick).")
+    Integer prompts;
+
+    @Option(names = "--steps", description = "UniPC steps (default 10; 6 with --quick).")
+    Integer steps;
+
+    @Option(names = "--recipes", split = ",", description = "Presets or recipe JSON files to run, comma-separated (default: every preset whose method is registered).")
+    List<String> recipes;
+
+    @Option(names = "--guidance", defaultValue = "5.0", description = "CFG scale with zero negative embeddings (default ${DEFAULT-VALUE}).")
+    float guidance;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Model seed; prompt i uses noise seed 100 + i (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--frames", defaultValue = "8", description = "Video frames (default ${DEFAULT-VALUE}).")
+    int frames;
+
+    @Option(names = "--size", defaultValue = "32", description = "Video height = width in pixels, a multiple of --patch (default ${DEFAULT-VALUE}).")
+    int size;
+
+    @Option(names = "--patch", defaultValue = "2",
+            description = "Spatial patch size p, patch [1, p, p] (default ${DEFAULT-VALUE}; 4 gives 1/4 of the tokens and ~1/4 of the time).")
+    int patch;
+
+    @Option(names = "--heads", defaultValue = "2", description = "Attention heads (default ${DEFAULT-VALUE}).")
+    int heads;
+
+    @Option(names = "--head-dim", defaultValue = "128", description = "Head dimension; d/3 must be even, e.g. 12, 24, 48, 128 (default ${DEFAULT-VALUE}).")
+    int headDim;
+
+    @Option(names = "--ffn", defaultValue = "512", description = "FFN width (default ${DEFAULT-VALUE}).")
+    int ffn;
+
+    @Option(names = "--layers", defaultValue = "2", description = "Transformer blocks (default ${DEFAULT-VALUE}).")
+    int layers;
+
+    @Option(names = "--quiet", description = "No progress output.")
+    boolean quiet;
+
+    @Spec CommandSpec spec;
+
+    /** The --quick selection (those that are registered): both MinMax extremes, one calibrated, one rotated, δ-GBS. */
+    static final Set<String> QUICK = Set.of("w8a8-minmax", "w4a4-minmax", "w4a8-smoothquant", "w4a4-quarot", "w4a6-dvd");
+
+    static final int UPSCALE = 4, GIF_DELAY_MS = 120;
+
+    WanConfig config() {
+        return new WanConfig(1, patch, patch, heads, headDim, 3, 3, 64, 256, ffn, layers, true, WanConfig.QK_NORM_ACROSS_HEADS, 1e-6f, 1024);
+    }
+
+    /** The presets to run, in registry order, skipping those whose method is not registered. */
+    List<Recipe> selectRecipes() {
+        List<Recipe> list = new ArrayList<>();
+        if (recipes != null) {
+            for (String name : recipes) list.add(Presets.resolve(name.trim()));
+            return list;
+        }
+        Set<String> methods = new HashSet<>(QuantMethods.names());
+        for (var p : Presets.all().values()) {
+            Recipe r = p.recipe();
+            if (methods.contains(r.method()) && (!quick || QUICK.contains(r.name()))) list.add(r);
+        }
+        return list;
+    }
+
+    @Override
+    public void run() {
+        System.setProperty("java.awt.headless", "true");
+        if (quiet) java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING); // methods log at INFO
+        int p = prompts != null ? prompts : quick ? 2 : 4;
+        int n = steps != null ? steps : quick ? 6 : 10;
+        if (p < 1 || p > PROMPTS.size()) throw new ConfigException("--prompts " + p + ": expected 1.." + PROMPTS.size());
+        if (n < 2) throw new ConfigException("--steps " + n + ": expected >= 2");
+        if (frames < 1 || patch < 1 || size < patch || size % patch != 0)
+            throw new ConfigException("--frames " + frames + " --size " + size + " --patch " + patch
+                    + ": expected frames >= 1 and a size that is a positive multiple of the patch");
+        WanConfig cfg = config();
+        List<Recipe> list = selectRecipes();
+        var s = new DemoRun.Settings(cfg, seed, frames, size, n, guidance, 3.0, PROMPTS.subList(0, p), CALIBRATION_PROMPTS, 100);
+        DemoRun run = new DemoRun(s, quiet ? null : System.err);
+        run.progress("demo: RANDOM-INIT Wan (%d × %d heads, ffn %d, %d layers, %d params) — vdq-tiny is not trained yet",
+                heads, headDim, ffn, layers, run.freshModel().parameterCount());
+        run.progress("demo: %d prompts × %d steps, %d recipes, %d frames of %d×%d, %d threads, backend %s", p, n, list.size(),
+                frames, size, size, Parallel.threads(), Kernels.get().name());
+        double[] fpSeconds = new double[1];
+        List<Tensor> fp = run.generateFullPrecision(fpSeconds);
+        List<DemoRun.RecipeResult> results = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            Recipe r = list.get(i);
+            run.progress("recipe %d/%d %s (%s W%d A%d)", i + 1, list.size(), r.name(), r.method(), r.weightBits(), r.activationBits());
+            var pre = Presets.all().get(r.name());
+            results.add(run.runRecipe(r, pre == null ? r.method() : pre.description(), fp));
+            var res = results.getLast();
+            if (res.error() == null)
+                run.progress("  %s: PSNR %.2f dB, rel L2 %.4f, cosine %.5f", r.name(), res.psnr(), res.relL2(), res.cosine());
+        }
+        run.progress("writing report to %s", out);
+        write(run, s, fp, fpSeconds[0], results);
+        double total = run.elapsed();
+        if (!quiet) System.out.printf(Locale.ROOT, "demo: %d recipes × %d prompts → %s (total %.1f s)%n",
+                list.size(), p, out.resolve("index.html"), total);
+    }
+
+    private String command() {
+        List<String> args = spec.commandLine().getParseResult() == null ? List.of()
+                : spec.commandLine().getParseResult().originalArgs();
+        int at = args.indexOf("demo"); // the parse result holds the whole command line, "demo" included
+        if (at >= 0) args = args.subList(at + 1, args.size());
+        return "./vdq demo" + (args.isEmpty() ? "" : " " + String.join(" ", args));
+    }
+
+    private void write(DemoRun run, DemoRun.Settings s, List<Tensor> fp, double fpSeconds, List<DemoRun.RecipeResult> results) {
+        List<HtmlReport.ImageRow> rows = new ArrayList<>();
+        for (int i = 0; i < fp.size(); i++) {
+            float[] ref = fp.get(i).toArray();
+            float lo = Float.POSITIVE_INFINITY, hi = Float.NEGATIVE_INFINITY;
+            for (float x : ref) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
+            List<HtmlReport.Cell> cells = new ArrayList<>();
+            String name = "gifs/p" + i + "-fp.gif";
+            GifWriter.write(out.resolve(name), DemoRun.frames(fp.get(i), lo, hi), GIF_DELAY_MS, UPSCALE);
+            cells.add(new HtmlReport.Cell("full precision", name));
+            for (var r : results) {
+                if (r.error() != null) continue;
+                name = "gifs/p" + i + "-" + r.recipe().name() + ".gif";
+                GifWriter.write(out.resolve(name), DemoRun.frames(r.samples().get(i), lo, hi), GIF_DELAY_MS, UPSCALE);
+                Fidelity.Metrics m = r.perPrompt().get(i);
+                cells.add(new HtmlReport.Cell(r.recipe().name() + " · " + HtmlReport.num(m.psnr(), 1) + " dB", name));
+            }
+            rows.add(new HtmlReport.ImageRow("Prompt " + (i + 1) + ": \"" + s.prompts().get(i) + "\" (noise seed " + run.seed(i) + ")", cells));
+        }
+        var psnr = new LinkedHashMap<String, Double>();
+        double cap = 0;
+        for (var r : results) if (r.error() == null && Double.isFinite(r.psnr())) cap = Math.max(cap, r.psnr());
+        for (var r : results) if (r.error() == null) psnr.put(r.recipe().name(), r.psnr());
+        List<HtmlReport.Figure> figs = new ArrayList<>();
+        if (!psnr.isEmpty()) {
+            Charts.bars(out.resolve("psnr.png"), "PSNR vs full precision (higher is better)", "PSNR (dB)", psnr, cap + 10);
+            figs.add(new HtmlReport.Figure("PSNR of each recipe's videos against full precision (mean over prompts)", "psnr.png"));
+        }
+        var sched = new LinkedHashMap<String, double[]>();
+        for (var r : results) {
+            if (r.error() != null || !r.bitsVary()) continue;
+            double[] y = new double[r.bitSchedule().length];
+            for (int k = 0; k < y.length; k++) y[k] = r.bitSchedule()[k];
+            sched.put(r.recipe().name(), y);
+        }
+        if (!sched.isEmpty()) {
+            Charts.lines(out.resolve("bit_schedule.png"), "Activation bits per denoising step (prompt 1)", "step", "bits", sched);
+            figs.add(new HtmlReport.Figure("Per-step activation bits of recipes that switch them (δ-GBS)", "bit_schedule.png"));
+        }
+        var layerErr = new LinkedHashMap<String, double[]>();
+        for (var r : results) if (r.error() == null && r.layerWeightRelL2().length > 0) layerErr.put(r.recipe().name(), r.layerWeightRelL2());
+        if (!layerErr.isEmpty()) {
+            Charts.lines(out.resolve("layer_error.png"), "Per-layer weight error (relative L2, as each method reports it)",
+                    "quantized layer (forward order)", "‖Ŵ − W‖ / ‖W‖", layerErr);
+            figs.add(new HtmlReport.Figure("Weight error of each quantized layer, in forward order (blocks.0.attn1.to_q first)",
+                    "layer_error.png"));
+        }
+        List<List<String>> table = new ArrayList<>();
+        table.add(List.of("full precision", "float", "32", "32", "∞", "0", "1", "—", HtmlReport.num(fpSeconds, 1), "the reference"));
+        for (var r : results) {
+            Recipe q = r.recipe();
+            String a = q.floatActivations() ? "16 (float)" : r.bitsVary() ? "≈" + q.activationBits() + " (switched)" : Integer.toString(q.activationBits());
+            table.add(r.error() != null
+                    ? List.of(q.name(), q.method(), Integer.toString(q.weightBits()), a, "", "", "", HtmlReport.num(r.quantizeS(), 1), "", "failed: " + r.error())
+                    : List.of(q.name(), q.method(), Integer.toString(q.weightBits()), a, HtmlReport.num(r.psnr(), 2),
+                            HtmlReport.num(r.relL2(), 4), HtmlReport.num(r.cosine(), 5), HtmlReport.num(r.quantizeS(), 1),
+                            HtmlReport.num(r.generateS(), 1), r.description()));
+        }
+        WanConfig c = s.config();
+        String model = String.format(Locale.ROOT, "Wan2.1 architecture, pixel space: %d×%d heads (width %d), ffn %d, %d layers, "
+                        + "patch [1,%d,%d], text_dim %d, seed %d; videos %d frames of %d×%d; UniPC %d steps, shift %.1f, CFG %.1f "
+                        + "with zero negative embeddings.", c.numAttentionHeads(), c.attentionHeadDim(), c.dim(), c.ffnDim(),
+                c.numLayers(), c.patchH(), c.patchW(), c.textDim(), s.modelSeed(), s.frames(), s.size(), s.size(), s.steps(), s.shift(), s.guidance());
+        List<String> notes = List.of(
+                "This model is RANDOM-INIT (seeded), not trained: vdq-tiny does not exist yet. Its videos are structured noise; "
+                        + "what this report shows is how far each quantization recipe moves the output away from full precision "
+                        + "with the same prompts and seeds, not visual quality.",
+                model,
+                "Text embeddings: the synthetic world's built-in text encoder, [16, 64] per prompt. PSNR uses each "
+                        + "full-precision video's value range as the peak; GIFs map that range to black…white, ×" + UPSCALE + ".");
+        HtmlReport.Page page = new HtmlReport.Page("vdq demo — quantization recipes vs full precision", notes,
+                new HtmlReport.Table(List.of("recipe", "method", "W bits", "A bits", "PSNR dB", "rel L2", "cosine",
+                        "quantize s", "generate s", "description"), table), rows, figs, command(),
+                String.format(Locale.ROOT, "Finished %s in %.1f s on %d threads (%s kernels).", Instant.now(), run.elapsed(),
+                        Parallel.threads(), Kernels.get().name()));
+        writeJson(run, s, fpSeconds, results);
+        HtmlReport.write(out.resolve("index.html"), page);
+    }
+
+    private void writeJson(DemoRun run, DemoRun.Settings s, double fpSeconds, List<DemoRun.RecipeResult> results) {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode root = json.createObjectNode();
+        root.put("command", command());
+        root.put("model", "random-init");
+        root.put("model_note", "seeded random-init Wan until vdq-tiny is trained");
+        root.set("config", s.config().toJsonNode());
+        root.put("model_seed", s.modelSeed());
+        root.put("frames", s.frames()).put("height", s.size()).put("width", s.size());
+        root.put("sampler", "unipc").put("steps", s.steps()).put("shift", s.shift()).put("guidance", s.guidance());
+        ArrayNode pr = root.putArray("prompts");
+        for (int i = 0; i < s.prompts().size(); i++) pr.addObject().put("prompt", s.prompts().get(i)).put("seed", run.seed(i));
+        ArrayNode cp = root.putArray("calibration_prompts");
+        s.calibrationPrompts().forEach(cp::add);
+        root.put("full_precision_generate_s", fpSeconds);
+        ArrayNode rs = root.putArray("recipes");
+        for (var r : results) {
+            ObjectNode o = rs.addObject();
+            o.put("name", r.recipe().name()).put("method", r.recipe().method());
+            o.put("weight_bits", r.recipe().weightBits()).put("activation_bits", r.recipe().activationBits());
+            if (r.error() != null) { o.put("error", r.error()); continue; }
+            o.put("layers", r.layers());
+            finite(o, "psnr_db", r.psnr());
+            finite(o, "rel_l2", r.relL2());
+            finite(o, "cosine", r.cosine());
+            o.put("quantize_s", r.quantizeS()).put("generate_s", r.generateS());
+            ArrayNode lw = o.putArray("layer_weight_rel_l2");
+            for (double v : r.layerWeightRelL2()) lw.add(v);
+            ArrayNode bits = o.putArray("activation_bits_per_step");
+            for (int b : r.bitSchedule()) bits.add(b);
+            ArrayNode per = o.putArray("per_prompt");
+            for (Fidelity.Metrics m : r.perPrompt()) {
+                ObjectNode q = per.addObject();
+                finite(q, "psnr_db", m.psnr());
+                finite(q, "rel_l2", m.relL2());
+                finite(q, "cosine", m.cosine());
+                finite(q, "mse", m.mse());
+            }
+        }
+        root.put("total_s", run.elapsed());
+        root.put("threads", Parallel.threads());
+        root.put("finished", Instant.now().toString());
+        try {
+            AtomicFiles.writeBytes(out.resolve("results.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+        } catch (IOException e) {
+            throw new UncheckedIOException(out.resolve("results.json") + ": cannot write: " + e.getMessage(), e);
+        }
+    }
+
+    /** JSON has no ∞/NaN: such values are written as null. */
+    private static void finite(ObjectNode o, String key, double v) {
+        if (Double.isFinite(v)) o.put(key, v); else o.putNull(key);
+    }
+}

@@ -1,0 +1,190 @@
+package io.vdq.cli;
+
+import io.vdq.diffusion.Sampler;
+import io.vdq.diffusion.Scheduler;
+import io.vdq.diffusion.StepHook;
+import io.vdq.eval.Fidelity;
+import io.vdq.model.wan.WanConfig;
+import io.vdq.model.wan.WanModel;
+import io.vdq.quant.ActivationBits;
+import io.vdq.quant.Calibration;
+import io.vdq.quant.QuantMethods;
+import io.vdq.quant.QuantReport;
+import io.vdq.quant.Recipe;
+import io.vdq.quant.SamplerHook;
+import io.vdq.quant.dvd.DvdQuantMethod;
+import io.vdq.quant.dvd.GbsController;
+import io.vdq.synth.TextEncoder;
+import io.vdq.tensor.Tensor;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The demo pipeline without any output files: full-precision videos for the evaluation prompts, then per recipe a
+ * fresh copy of the model, quantization (calibrated on separate prompts when the method records statistics), the
+ * same prompts and seeds again with the report's sampler hook before every step, and fidelity against full
+ * precision. Samples are pixel-space {@code [3, F, H, W]}.
+ */
+final class DemoRun {
+    /** What to run. */
+    record Settings(WanConfig config, long modelSeed, int frames, int size, int steps, float guidance, double shift,
+                    List<String> prompts, List<String> calibrationPrompts, long noiseSeed) {}
+
+    /** One recipe's outcome; {@code error} is set (and the rest empty) when it failed. */
+    record RecipeResult(Recipe recipe, String description, List<Tensor> samples, List<Fidelity.Metrics> perPrompt,
+                        double psnr, double relL2, double cosine, double quantizeS, double generateS,
+                        int[] bitSchedule, boolean bitsVary, int layers, double[] layerWeightRelL2, String error) {}
+
+    private final Settings s;
+    private final TextEncoder encoder;
+    private final PrintStream log; // null = quiet
+    private final long t0 = System.nanoTime();
+
+    DemoRun(Settings s, PrintStream log) {
+        this.s = s;
+        this.log = log;
+        this.encoder = new TextEncoder(s.config().textDim(), TextEncoder.DEFAULT_LENGTH, TextEncoder.DEFAULT_SEED);
+    }
+
+    double elapsed() { return (System.nanoTime() - t0) / 1e9; }
+
+    void progress(String fmt, Object... args) {
+        if (log != null) log.printf(Locale.ROOT, "[%6.1f s] %s%n", elapsed(), String.format(Locale.ROOT, fmt, args));
+    }
+
+    WanModel freshModel() { return WanModel.random(s.config(), s.modelSeed()); }
+
+    /** Text embeddings {@code [16, 64]} of a prompt from the built-in text encoder of the synthetic world. */
+    Tensor text(String prompt) { return encoder.encode(prompt); }
+
+    /** The noise seed of evaluation prompt {@code i} (the same for FP and every recipe). */
+    long seed(int i) { return s.noiseSeed() + i; }
+
+    int[] sampleShape() { return new int[]{s.config().inChannels(), s.frames(), s.size(), s.size()}; }
+
+    /** One video; {@code hook} runs before every step (a δ-GBS controller also sees every guided output). */
+    Tensor sample(WanModel m, String prompt, long seed, SamplerHook hook, ActivationBits bits, int[] schedule) {
+        Scheduler sched = Scheduler.create("unipc", s.steps(), s.shift());
+        return Sampler.sample(m::forward, sched, Sampler.noise(seed, sampleShape()), text(prompt), null, s.guidance(),
+                new StepHook() {
+                    @Override public void beforeStep(Step st) {
+                        hook.beforeStep(st.index(), st.steps(), st.timestep());
+                        if (schedule != null && bits != null) schedule[st.index()] = bits.isFloat() ? 16 : bits.get();
+                    }
+                    @Override public void afterStep(Step st) {
+                        // δ-GBS picks the next step's bits from the guided outputs; SamplerHook has no after-step call
+                        if (hook instanceof GbsController g) g.afterStep(st.guided().data(), st.guided().offset(), st.guided().size());
+                    }
+                });
+    }
+
+    /** Full-precision videos, one per evaluation prompt. */
+    List<Tensor> generateFullPrecision(double[] seconds) {
+        WanModel m = freshModel();
+        List<Tensor> out = new ArrayList<>();
+        long g0 = System.nanoTime();
+        for (int i = 0; i < s.prompts().size(); i++) {
+            progress("full precision: prompt %d/%d \"%s\"", i + 1, s.prompts().size(), s.prompts().get(i));
+            out.add(sample(m, s.prompts().get(i), seed(i), SamplerHook.NONE, null, null));
+        }
+        seconds[0] = (System.nanoTime() - g0) / 1e9;
+        return out;
+    }
+
+    /** Calibration: the sampler over the calibration prompts, the tag set before each step's model calls. */
+    Calibration calibration(WanModel m) {
+        return Calibration.of(s.steps(), tag -> {
+            for (int i = 0; i < s.calibrationPrompts().size(); i++) {
+                String p = s.calibrationPrompts().get(i);
+                progress("  calibration prompt %d/%d \"%s\"", i + 1, s.calibrationPrompts().size(), p);
+                sample(m, p, 1_000_003L + i, SamplerHook.tagging(tag), null, null);
+            }
+            tag.clear();
+        });
+    }
+
+    RecipeResult runRecipe(Recipe r, String description, List<Tensor> reference) {
+        WanModel m = freshModel();
+        long q0 = System.nanoTime();
+        QuantReport rep;
+        try {
+            rep = QuantMethods.apply(m, r, calibration(m));
+        } catch (RuntimeException e) {
+            progress("  %s failed: %s", r.name(), e.getMessage());
+            return new RecipeResult(r, description, List.of(), List.of(), Double.NaN, Double.NaN, Double.NaN,
+                    (System.nanoTime() - q0) / 1e9, Double.NaN, null, false, 0, new double[0], String.valueOf(e.getMessage()));
+        }
+        String delta = calibrateDelta(r, rep, m);
+        if (delta != null) description = description + " [" + delta + "]";
+        double quantS = (System.nanoTime() - q0) / 1e9;
+        progress("  quantized %d layers in %.1f s", rep.layers().size(), quantS);
+        List<Tensor> samples = new ArrayList<>();
+        List<Fidelity.Metrics> metrics = new ArrayList<>();
+        int[] schedule = new int[s.steps()];
+        int[] first = null;
+        boolean vary = false;
+        long g0 = System.nanoTime();
+        double psnr = 0, rel = 0, cos = 0;
+        for (int i = 0; i < s.prompts().size(); i++) {
+            progress("  %s: prompt %d/%d", r.name(), i + 1, s.prompts().size());
+            Tensor v = sample(m, s.prompts().get(i), seed(i), rep.hook(), rep.activationBits(), schedule);
+            samples.add(v);
+            float[] ref = reference.get(i).toArray();
+            Fidelity.Metrics fm = Fidelity.all(ref, v.toArray(), range(ref));
+            metrics.add(fm);
+            psnr += fm.psnr();
+            rel += fm.relL2();
+            cos += fm.cosine();
+            if (first == null) first = schedule.clone();
+            for (int k = 0; k < schedule.length; k++) vary |= schedule[k] != schedule[0];
+        }
+        double genS = (System.nanoTime() - g0) / 1e9;
+        int n = s.prompts().size();
+        return new RecipeResult(r, description, samples, metrics, psnr / n, rel / n, cos / n, quantS, genS,
+                first, vary, rep.layers().size(), rep.layers().stream().mapToDouble(l -> l.weightRelL2()).toArray(), null);
+    }
+
+    /**
+     * DVD-Quant's δ-GBS with {@code gbs_delta: auto} chooses δ by sampling the calibration prompts with its
+     * controller (the method itself is data-free and starts at δ = 0.1, which can leave every step at high bits).
+     * Returns a note on the chosen δ, or null when the recipe has no auto δ.
+     */
+    private String calibrateDelta(Recipe r, QuantReport rep, WanModel m) {
+        var g = DvdQuantMethod.controller(rep);
+        if (g.isEmpty()) return null;
+        DvdQuantMethod.Settings ds = DvdQuantMethod.settings(r);
+        if (!ds.autoDelta()) return null;
+        progress("  δ-GBS: choosing δ for a mean of %.1f activation bits on the calibration prompts", ds.targetBits());
+        var res = g.get().calibrate(ds.targetBits(), ds.tolerance(), () -> {
+            for (int i = 0; i < s.calibrationPrompts().size(); i++)
+                sample(m, s.calibrationPrompts().get(i), 1_000_003L + i, g.get(), rep.activationBits(), null);
+        });
+        progress("  δ-GBS: δ = %.4f gives %.2f mean bits (%d probes)", res.delta(), res.meanBits(), res.probes().size());
+        return String.format(Locale.ROOT, "δ = %.4f auto-tuned: %.2f mean bits on calibration prompts%s", res.delta(),
+                res.meanBits(), res.withinTolerance() ? "" : ", outside tolerance");
+    }
+
+    /** max − min of a sample (the PSNR peak: the full-precision video's data range). */
+    static double range(float[] a) {
+        float lo = Float.POSITIVE_INFINITY, hi = Float.NEGATIVE_INFINITY;
+        for (float x : a) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
+        return a.length == 0 ? 0 : (double) hi - lo;
+    }
+
+    /**
+     * A sample {@code [3, F, H, W]} as frames {@code [F, H, W, 3]} in [0, 1], mapped linearly so that
+     * [lo, hi] (the full-precision video's range, shared by every recipe of a prompt) spans [0, 1].
+     */
+    static Tensor frames(Tensor sample, float lo, float hi) {
+        int c = sample.dim(0), f = sample.dim(1), h = sample.dim(2), w = sample.dim(3);
+        float[] src = sample.toArray();
+        Tensor out = Tensor.zeros(f, h, w, 3);
+        float[] o = out.data();
+        float scale = hi > lo ? 1f / (hi - lo) : 1f;
+        for (int ch = 0; ch < Math.min(c, 3); ch++)
+            for (int i = 0; i < f * h * w; i++) o[i * 3 + ch] = (src[ch * f * h * w + i] - lo) * scale;
+        return out;
+    }
+}

@@ -1,0 +1,133 @@
+package io.vdq.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vdq.model.wan.WanConfig;
+import io.vdq.quant.Presets;
+import io.vdq.quant.SamplerHook;
+import io.vdq.tensor.Tensor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DemoCommandTest {
+    @TempDir Path dir;
+
+    /** 2 heads × 12 (width 24), ffn 48, 1 layer; 4 frames of 16×16 with 4×4 patches = 64 tokens. */
+    private static final String[] TINY = {"--head-dim", "12", "--ffn", "48", "--layers", "1", "--frames", "4", "--size", "16",
+            "--patch", "4", "--steps", "3", "--prompts", "1"};
+
+    private static WanConfig tinyConfig() {
+        return new WanConfig(1, 4, 4, 2, 12, 3, 3, 64, 256, 48, 1, true, WanConfig.QK_NORM_ACROSS_HEADS, 1e-6f, 1024);
+    }
+
+    @Test
+    void writesTableGifsAndResultsWhereW8A8BeatsW4A4() throws Exception {
+        Path out = dir.resolve("report");
+        String[] args = new String[TINY.length + 6];
+        System.arraycopy(new String[]{"demo", "--quiet", "--out", out.toString(), "--recipes", "w8a8-minmax,w4a4-minmax"}, 0, args, 0, 6);
+        System.arraycopy(TINY, 0, args, 6, TINY.length);
+        assertEquals(0, Main.run(args));
+
+        String html = Files.readString(out.resolve("index.html"));
+        assertTrue(html.contains("<tr><td>full precision</td>"), "full-precision row");
+        assertTrue(html.contains("<tr><td>w8a8-minmax</td><td>minmax</td><td>8</td><td>8</td>"), "W8A8 row");
+        assertTrue(html.contains("<tr><td>w4a4-minmax</td><td>minmax</td><td>4</td><td>4</td>"), "W4A4 row");
+        assertTrue(html.contains("RANDOM-INIT"), "the report says the model is untrained");
+        assertTrue(html.contains("src=\"psnr.png\""));
+        assertNotNull(ImageIO.read(out.resolve("psnr.png").toFile()), "PSNR chart decodes");
+        for (String name : List.of("fp", "w8a8-minmax", "w4a4-minmax")) {
+            Path gif = out.resolve("gifs/p0-" + name + ".gif");
+            assertTrue(html.contains("src=\"gifs/p0-" + name + ".gif\""), name + " GIF is on the page");
+            try (var in = ImageIO.createImageInputStream(gif.toFile())) {
+                var reader = ImageIO.getImageReadersByFormatName("gif").next();
+                reader.setInput(in);
+                assertEquals(4, reader.getNumImages(true), name + ": one GIF frame per video frame");
+                assertEquals(16 * DemoCommand.UPSCALE, reader.getWidth(0), name + ": upscaled ×4");
+            }
+        }
+        try (var files = Files.walk(out)) {
+            assertFalse(files.anyMatch(p -> p.getFileName().toString().contains(".tmp")), "no temporary files left");
+        }
+
+        JsonNode json = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+        assertEquals("random-init", json.get("model").asText());
+        JsonNode recipes = json.get("recipes");
+        assertEquals(2, recipes.size());
+        assertEquals("w8a8-minmax", recipes.get(0).get("name").asText());
+        double p8 = recipes.get(0).get("psnr_db").asDouble(), p4 = recipes.get(1).get("psnr_db").asDouble();
+        assertTrue(p8 > p4 + 6, "W8A8 PSNR " + p8 + " dB should clearly beat W4A4 " + p4 + " dB");
+        assertTrue(p4 > 0, "W4A4 is still correlated with full precision: " + p4);
+        assertEquals(3, recipes.get(0).get("activation_bits_per_step").size());
+        JsonNode l8 = recipes.get(0).get("layer_weight_rel_l2"), l4 = recipes.get(1).get("layer_weight_rel_l2");
+        assertEquals(10, l8.size(), "one block: attn1 and attn2 q/k/v/out plus two FFN linears");
+        for (int i = 0; i < 10; i++) {
+            // RTN error is about step/√12 per weight: 16× smaller steps at 8 bits than at 4 (127 vs 7 levels per side)
+            double ratio = l4.get(i).asDouble() / l8.get(i).asDouble();
+            assertTrue(ratio > 8 && ratio < 40, "layer " + i + ": W4/W8 weight error ratio " + ratio);
+        }
+        assertTrue(html.contains("src=\"layer_error.png\""));
+
+        // The reported PSNR equals 10·log10(range² / MSE) computed here from the same videos, generated again.
+        var s = new DemoRun.Settings(tinyConfig(), 0, 4, 16, 3, 5f, 3.0, List.of(DemoCommand.PROMPTS.getFirst()),
+                DemoCommand.CALIBRATION_PROMPTS, 100);
+        DemoRun run = new DemoRun(s, null);
+        List<Tensor> fp = run.generateFullPrecision(new double[1]);
+        DemoRun.RecipeResult r = run.runRecipe(Presets.get("w8a8-minmax"), "", fp);
+        float[] a = fp.getFirst().toArray(), b = r.samples().getFirst().toArray();
+        double lo = Double.MAX_VALUE, hi = -Double.MAX_VALUE, se = 0;
+        for (int i = 0; i < a.length; i++) {
+            lo = Math.min(lo, a[i]); hi = Math.max(hi, a[i]);
+            se += ((double) a[i] - b[i]) * ((double) a[i] - b[i]);
+        }
+        double psnr = 10 * Math.log10((hi - lo) * (hi - lo) / (se / a.length));
+        assertEquals(psnr, p8, 1e-9 * Math.abs(psnr), "the report's W8A8 PSNR is reproducible and matches the formula");
+    }
+
+    @Test
+    void fullPrecisionRegenerationWithTheSameSeedIsIdentical() {
+        var s = new DemoRun.Settings(tinyConfig(), 7, 4, 16, 3, 5f, 3.0, List.of("a red circle moving left"),
+                DemoCommand.CALIBRATION_PROMPTS, 100);
+        DemoRun run = new DemoRun(s, null);
+        Tensor x = run.sample(run.freshModel(), "a red circle moving left", 100, SamplerHook.NONE, null, null);
+        Tensor y = run.sample(run.freshModel(), "a red circle moving left", 100, SamplerHook.NONE, null, null);
+        assertArrayEquals(x.toArray(), y.toArray(), "same model seed, prompt and noise seed: bit-identical video");
+        Tensor z = run.sample(run.freshModel(), "a red circle moving left", 101, SamplerHook.NONE, null, null);
+        assertFalse(java.util.Arrays.equals(x.toArray(), z.toArray()), "another noise seed gives another video");
+        assertArrayEquals(new int[]{3, 4, 16, 16}, x.shape().dims());
+    }
+
+    @Test
+    void deltaGbsRecipeSwitchesBitsPerStepAfterAutoDelta() {
+        var s = new DemoRun.Settings(tinyConfig(), 0, 4, 16, 6, 5f, 3.0, List.of(DemoCommand.PROMPTS.getFirst()),
+                DemoCommand.CALIBRATION_PROMPTS, 100);
+        DemoRun run = new DemoRun(s, null);
+        List<Tensor> fp = run.generateFullPrecision(new double[1]);
+        DemoRun.RecipeResult r = run.runRecipe(Presets.get("w4a6-dvd"), "", fp);
+        int[] bits = r.bitSchedule();
+        assertEquals(6, bits.length);
+        assertEquals(8, bits[0], "δ-GBS forces the first two steps high");
+        assertEquals(8, bits[1]);
+        for (int b : bits) assertTrue(b == 4 || b == 8, "A4/A8 switching: " + java.util.Arrays.toString(bits));
+        assertTrue(r.bitsVary(), "auto-δ aims at a 6-bit mean, so some steps run at 4 bits: " + java.util.Arrays.toString(bits));
+        assertTrue(r.description().contains("auto-tuned"), r.description());
+    }
+
+    @Test
+    void framesMapTheReferenceRangeToZeroOne() {
+        // [3, 1, 1, 2]: channel c, pixel p value = c + p; range [0, 3] → (v − 0) / 3.
+        Tensor t = Tensor.of(new float[]{0, 1, 1, 2, 2, 3}, 3, 1, 1, 2);
+        Tensor f = DemoRun.frames(t, 0f, 3f);
+        assertArrayEquals(new int[]{1, 1, 2, 3}, f.shape().dims());
+        assertArrayEquals(new float[]{0f, 1f / 3, 2f / 3, 1f / 3, 2f / 3, 1f}, f.toArray(), 1e-7f);
+    }
+}
