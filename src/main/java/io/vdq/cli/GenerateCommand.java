@@ -140,6 +140,8 @@ final class GenerateCommand implements Runnable {
         if (negative != null) negative = padText(negative, maxSequenceLength, "--negative-embeds");
         double loadS = (System.nanoTime() - t0) / 1e9;
 
+        String deltaNote = rep == null ? null : chooseDelta(wan, rep, latentShape, text, negative);
+
         Tensor noise = Sampler.noise(seed, latentShape);
         PrintStream err = System.err;
         long[] stepStart = new long[1];
@@ -172,6 +174,7 @@ final class GenerateCommand implements Runnable {
             meta.put("quant", rep.recipe().name());
             DvdQuantMethod.controller(rep).ifPresent(g -> meta.put("activation_bits_per_step",
                     io.vdq.quant.dvd.BitSwitcher.format(g.schedule())));
+            if (deltaNote != null) meta.put("gbs_delta", deltaNote);
         }
         meta.put("sampler", sched.name());
         meta.put("steps", Integer.toString(steps));
@@ -218,6 +221,26 @@ final class GenerateCommand implements Runnable {
             if (e.getMessage() != null && e.getMessage().contains(single.getFileName().toString())) throw e;
             throw new VdqException.CheckpointException(single + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * δ-GBS with {@code gbs_delta: auto}: the method is data-free, so δ is chosen by sampling this run's own text
+     * embeddings with other noise seeds (seed + 1 000 003 + i, two runs) until the mean activation width hits the
+     * recipe's target. Returns the chosen δ and its mean bits for the metadata, or null without auto δ.
+     */
+    private String chooseDelta(WanModel wan, QuantReport rep, int[] latentShape, Tensor text, Tensor negative) {
+        var g = DvdQuantMethod.controller(rep);
+        if (g.isEmpty()) return null;
+        DvdQuantMethod.Settings ds = DvdQuantMethod.settings(rep.recipe());
+        if (!ds.autoDelta()) return null;
+        var res = g.get().calibrate(ds.targetBits(), ds.tolerance(), () -> {
+            for (int i = 0; i < 2; i++)
+                Sampler.sample(wan::forward, Scheduler.create(sampler, steps, shift), Sampler.noise(seed + 1_000_003L + i, latentShape),
+                        text, negative, guidance, SamplerHooks.adapt(rep.hook()));
+        });
+        if (!quiet) System.err.printf(java.util.Locale.ROOT, "generate: δ-GBS δ = %.4f gives %.2f mean activation bits (%d probes)%n",
+                res.delta(), res.meanBits(), res.probes().size());
+        return String.format(java.util.Locale.ROOT, "%.6f (auto: %.2f mean bits over 2 runs of this prompt)", res.delta(), res.meanBits());
     }
 
     static Tensor readEmbeds(Path file, WanConfig c) {
