@@ -87,6 +87,10 @@ class EvalCommandTest {
         double sum = 0;
         for (JsonNode b : sched) { assertTrue(b.asInt() == 4 || b.asInt() == 8, "bits " + b); sum += b.asInt(); }
         assertEquals(sum / 6, dvd.get("mean_activation_bits").asDouble(), 1e-12);
+        // generate chose δ automatically (target 6 bits): the run switches down to A4 after the two forced A8 steps
+        assertEquals(8, sched.get(0).asInt());
+        assertEquals(8, sched.get(1).asInt());
+        assertTrue(sum / 6 < 8, "auto δ must switch some steps to 4 bits: " + sched);
         double dcos = dvd.get("cosine").asDouble();
         assertTrue(dcos < 1 && dcos > 0.5, "cosine " + dcos);
         assertTrue(table.contains("bits/step:"), table);
