@@ -187,9 +187,9 @@ final class GenerateCommand implements Runnable {
         meta.put("max_sequence_length", Integer.toString(maxSequenceLength));
         Tensor batched = latents.reshape(1, latentShape[0], latentShape[1], latentShape[2], latentShape[3]);
         new SafetensorsWriter().metadata(meta).add("latents", batched).write(out.resolve("latents.safetensors"));
-        var previewFrames = LatentPreview.frames(latents, VAE_S);
-        LatentPreview.writeGif(out.resolve("preview.gif"), previewFrames, 25);
-        LatentPreview.writePng(out.resolve("contact_sheet.png"), LatentPreview.contactSheet(previewFrames));
+        Tensor preview = LatentPreview.video(latents);
+        LatentPreview.writeGif(out.resolve("preview.gif"), preview, 250, VAE_S);
+        LatentPreview.writeContactSheet(out.resolve("contact_sheet.png"), preview, VAE_S);
         writeRunJson(c, sched, latentShape, f, h, w, textSource, loadS, sampleS, stepSeconds, meta);
         LOG.log(System.Logger.Level.DEBUG, "wrote " + out.resolve("latents.safetensors"));
         if (!quiet) System.out.printf("latents %s → %s (%.2f s sampling, %s)%n", java.util.Arrays.toString(latentShape),
