@@ -1,17 +1,14 @@
 package io.vdq.model;
 
 import io.vdq.VdqException.ShapeException;
-import io.vdq.kernel.KernelBackend;
-import io.vdq.kernel.Kernels;
-import io.vdq.kernel.PackedWeights;
+import io.vdq.kernel.LazyPackedGemm;
 
 /** A full-precision linear layer; the weights are packed once for the current kernel backend. */
 public final class FloatLinear implements Linear {
     private final float[] weight; // out × in
     private final float[] bias;   // out, or null
     private final int in, out;
-    private volatile PackedWeights packed;
-    private volatile KernelBackend packedFor;
+    private final LazyPackedGemm gemm;
 
     public FloatLinear(float[] weight, float[] bias, int out, int in) {
         if (weight.length != out * in)
@@ -22,6 +19,7 @@ public final class FloatLinear implements Linear {
         this.bias = bias;
         this.out = out;
         this.in = in;
+        this.gemm = new LazyPackedGemm(weight, bias, out, in);
     }
 
     @Override public int inFeatures() { return in; }
@@ -35,14 +33,6 @@ public final class FloatLinear implements Linear {
 
     @Override
     public void forward(float[] x, int xOff, int rows, float[] y, int yOff) {
-        KernelBackend b = Kernels.get();
-        PackedWeights p = packed;
-        if (p == null || packedFor != b) {
-            synchronized (this) {
-                if (packed == null || packedFor != b) { packed = b.pack(weight, 0, out, in); packedFor = b; }
-                p = packed;
-            }
-        }
-        b.gemm(x, xOff, rows, p, bias, y, yOff);
+        gemm.gemm(x, xOff, rows, y, yOff);
     }
 }

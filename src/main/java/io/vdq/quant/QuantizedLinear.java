@@ -1,9 +1,7 @@
 package io.vdq.quant;
 
 import io.vdq.VdqException.ShapeException;
-import io.vdq.kernel.KernelBackend;
-import io.vdq.kernel.Kernels;
-import io.vdq.kernel.PackedWeights;
+import io.vdq.kernel.LazyPackedGemm;
 import io.vdq.model.FloatLinear;
 import io.vdq.model.Linear;
 
@@ -22,8 +20,7 @@ public final class QuantizedLinear implements Linear {
     private final QuantParams weightParams; // or null
     private final InputTransform transform; // or null
     private final ActivationQuantizer activations; // or null
-    private volatile PackedWeights packed;
-    private volatile KernelBackend packedFor;
+    private final LazyPackedGemm gemm;
 
     public QuantizedLinear(int out, int in, float[] dequantizedWeight, float[] bias, int[] codes, QuantParams weightParams,
                            InputTransform transform, ActivationQuantizer activations) {
@@ -44,6 +41,7 @@ public final class QuantizedLinear implements Linear {
         this.weightParams = weightParams;
         this.transform = transform;
         this.activations = activations;
+        this.gemm = new LazyPackedGemm(dequantizedWeight, bias, out, in);
     }
 
     /**
@@ -85,7 +83,7 @@ public final class QuantizedLinear implements Linear {
     @Override
     public void forward(float[] x, int xOff, int rows, float[] y, int yOff) {
         boolean quantAct = activations != null && !activations.bits().isFloat();
-        if (transform == null && !quantAct) { gemm(x, xOff, rows, y, yOff); return; }
+        if (transform == null && !quantAct) { gemm.gemm(x, xOff, rows, y, yOff); return; }
         // per-token quantizers and row-local transforms allow chunks of rows; anything else sees the whole call
         boolean rowLocal = (transform == null || transform.rowLocal())
                 && (!quantAct || activations.staticParams() != null || activations.granularity() != Granularity.PER_TENSOR);
@@ -96,19 +94,7 @@ public final class QuantizedLinear implements Linear {
             System.arraycopy(x, xOff + r0 * in, src, 0, n * in);
             if (transform != null) transform.apply(src, 0, n);
             if (quantAct) activations.apply(src, 0, n, in);
-            gemm(src, 0, n, y, yOff + r0 * out);
+            gemm.gemm(src, 0, n, y, yOff + r0 * out);
         }
-    }
-
-    private void gemm(float[] x, int xOff, int rows, float[] y, int yOff) {
-        KernelBackend b = Kernels.get();
-        PackedWeights p = packed;
-        if (p == null || packedFor != b) {
-            synchronized (this) {
-                if (packed == null || packedFor != b) { packed = b.pack(weight, 0, out, in); packedFor = b; }
-                p = packed;
-            }
-        }
-        b.gemm(x, xOff, rows, p, bias, y, yOff);
     }
 }
