@@ -80,6 +80,11 @@ final class TrainTinyCommand implements Runnable {
     Path init;
     @Option(names = "--sheets", description = "With --eval-only: also write a PNG contact sheet of every evaluated video to this folder.")
     Path sheets;
+    @Option(names = "--prediction", defaultValue = "sample", description = "What proj_out predicts: sample (the clean video x̂, "
+            + "converted to the velocity; learns far faster in pixel space) or flow (the velocity, as released Wan) (default ${DEFAULT-VALUE}).")
+    String prediction;
+    @Option(names = "--sample-min-sigma", defaultValue = "0.05", description = "With --prediction sample: v = (x_t − x̂)/max(σ, this) (default ${DEFAULT-VALUE}).")
+    float sampleMinSigma;
     @Option(names = "--sample-steps", defaultValue = "20") int sampleSteps;
     @Option(names = "--guidance", defaultValue = "4.0") float guidance;
     @Option(names = "--shift", defaultValue = "3.0") double shift;
@@ -97,6 +102,11 @@ final class TrainTinyCommand implements Runnable {
         if (steps < 1 || batch < 1 || frames % patchT != 0 || size % patch != 0)
             throw new ConfigException("train-tiny: --steps " + steps + " --batch " + batch + " --frames " + frames + " --size " + size
                     + ": need steps, batch >= 1, frames divisible by --patch-t " + patchT + " and size by --patch " + patch);
+        if (!prediction.equals("sample") && !prediction.equals("flow"))
+            throw new ConfigException("train-tiny: --prediction '" + prediction + "': expected sample or flow");
+        if (prediction.equals("sample") && !(sampleMinSigma > 0 && sampleMinSigma < 1))
+            throw new ConfigException("train-tiny: --sample-min-sigma " + sampleMinSigma + ": expected a value in (0, 1)");
+        float minSigma = prediction.equals("sample") ? sampleMinSigma : 0f;
         if (dtype != DType.BF16 && dtype != DType.F32) throw new ConfigException("train-tiny: --dtype " + dtype + ": expected BF16 or F32");
         WanTrainConfig cfg;
         WanTrainModel model;
@@ -146,17 +156,17 @@ final class TrainTinyCommand implements Runnable {
         }, true, StandardCharsets.UTF_8);
         int tokens = (frames / patchT) * (size / patch) * (size / patch);
         tee.printf(Locale.ROOT, "train-tiny: width %d (%d heads × %d), %d layers, ffn %d, %d×%dx%d pixels, patch (%d,%d,%d) = %d tokens, "
-                        + "batch %d, %d steps, lr %.1e, EMA %s, seed %d, %d threads, backend %s%n",
-                cfg.dim(), heads, headDim, layers, ffn, frames, size, size, patchT, patch, patch, tokens, batch, steps, lr,
-                ema > 0 ? String.valueOf(ema) : "off", seed, Parallel.threads(), Kernels.get().name());
+                        + "batch %d, %d steps, lr %.1e, EMA %s, prediction %s, seed %d, %d threads, backend %s%n",
+                cfg.dim(), cfg.numHeads(), cfg.headDim(), cfg.numLayers(), cfg.ffnDim(), frames, size, size, patchT, patch, patch, tokens, batch, steps, lr,
+                ema > 0 ? String.valueOf(ema) : "off", minSigma > 0 ? "sample (σ floor " + minSigma + ")" : "flow", seed, Parallel.threads(), Kernels.get().name());
         if (offset > 0) tee.printf(Locale.ROOT, "continuing from %s at step %d (fresh optimiser; steps below count from there)%n", init, offset);
         TinyTrainer.Options o = new TinyTrainer.Options(steps, lr, lr * 0.1, Math.min(steps / 20, 100), 0.01, 1.0, ema,
-                FlowMatching.Sigmas.LOGIT_NORMAL, seed + 7919L * offset, checkpointEvery, 10);
+                FlowMatching.Sigmas.LOGIT_NORMAL, seed + 7919L * offset, checkpointEvery, 10, minSigma);
         TinyData data = new TinyData(enc, batch, frames, size, dropText, seed);
         long t0 = System.nanoTime();
         TinyTrainer.Result r = TinyTrainer.run(model, step -> data.get(offset + step), o, tee,
                 (step, weights) -> {
-                    save(cfg, weights, offset + step);
+                    save(cfg, minSigma, weights, offset + step);
                     tee.printf(Locale.ROOT, "checkpoint at step %d -> %s (%.1f min)%n", offset + step, out, (System.nanoTime() - t0) / 6e10);
                     writeLog(logText);
                 });
@@ -186,9 +196,14 @@ final class TrainTinyCommand implements Runnable {
         return res;
     }
 
-    private void save(WanTrainConfig cfg, SequencedMap<String, Tensor> weights, int step) {
+    private void save(WanTrainConfig cfg, float minSigma, SequencedMap<String, Tensor> weights, int step) {
         try {
-            String configJson = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(cfg.toDiffusersConfig());
+            Map<String, Object> config = cfg.toDiffusersConfig();
+            if (minSigma > 0) {
+                config.put("prediction_type", "sample");
+                config.put("sample_min_sigma", Double.parseDouble(Float.toString(minSigma)));
+            }
+            String configJson = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config);
             WanConfig.parse(configJson, "vdq-tiny config"); // refuse a config the runtime could not load
             new SafetensorsWriter().metadata("format", "pt").metadata("vdq_train_step", String.valueOf(step))
                     .addAll(weights, dtype).write(out.resolve("diffusion_pytorch_model.safetensors"));
@@ -207,7 +222,7 @@ final class TrainTinyCommand implements Runnable {
         ObjectNode opt = root.putObject("options");
         opt.put("steps", steps).put("batch", batch).put("lr", lr).put("seed", seed).put("frames", frames).put("size", size)
                 .put("patch_t", patchT).put("patch", patch).put("ema", ema).put("drop_text", dropText).put("dtype", dtype.name())
-                .put("threads", Parallel.threads());
+                .put("threads", Parallel.threads()).put("prediction", prediction).put("sample_min_sigma", sampleMinSigma);
         root.put("width", cfg.dim()).put("minutes", minutes);
         ArrayNode l = root.putArray("loss_mean_per_10_steps");
         for (double v : smooth(losses, 10)) l.add(v);

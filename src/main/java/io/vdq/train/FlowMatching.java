@@ -62,4 +62,31 @@ public final class FlowMatching {
         }
         return s * inv;
     }
+
+    /**
+     * The velocity implied by a clean-sample prediction: {@code v̂ = (x_t − x̂) / max(σ, minSigma)} per example. The
+     * floor keeps the division bounded near σ = 0 (the same conversion as the runtime's {@code prediction_type
+     * "sample"}), so the loss on v̂ is the x̂ error weighted by 1/max(σ, minSigma)².
+     */
+    public static Tensor velocityFromSample(Tensor xt, Tensor sample, float[] sigmas, float minSigma) {
+        if (!xt.shape().equals(sample.shape()))
+            throw new ShapeException("flow matching: sample prediction " + sample.shape() + " vs x_t " + xt.shape());
+        int batch = xt.dim(0), per = xt.size() / batch;
+        if (sigmas.length != batch) throw new ShapeException("flow matching: " + sigmas.length + " sigmas for batch " + batch);
+        float[] x = xt.toArray(), v = sample.toArray().clone(); // toArray may be the backing array
+        for (int b = 0; b < batch; b++) {
+            float inv = 1f / Math.max(sigmas[b], minSigma);
+            for (int i = b * per; i < (b + 1) * per; i++) v[i] = (x[i] - v[i]) * inv;
+        }
+        return Tensor.of(v, xt.shape().dims());
+    }
+
+    /** Turns dLoss/dv̂ into dLoss/dx̂ in place (v̂ = (x_t − x̂)/max(σ, minSigma), so the factor is −1/max(σ, minSigma)). */
+    public static void sampleGradient(float[] d, float[] sigmas, float minSigma) {
+        int per = d.length / sigmas.length;
+        for (int b = 0; b < sigmas.length; b++) {
+            float f = -1f / Math.max(sigmas[b], minSigma);
+            for (int i = b * per; i < (b + 1) * per; i++) d[i] *= f;
+        }
+    }
 }

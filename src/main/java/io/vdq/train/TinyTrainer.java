@@ -29,17 +29,22 @@ public final class TinyTrainer {
      * @param emaDecay        0 turns EMA off
      * @param checkpointEvery 0 saves only at the end
      * @param logEvery        progress line every this many steps (and at the last)
+     * @param sampleMinSigma  0: the network output is the velocity; > 0: it is the clean sample x̂, turned into the
+     *                        velocity (x_t − x̂)/max(σ, sampleMinSigma) before the loss (see {@link FlowMatching#velocityFromSample})
      */
     public record Options(int steps, double lr, double minLr, int warmup, double weightDecay, double clipNorm,
-                          double emaDecay, FlowMatching.Sigmas sigmas, long seed, int checkpointEvery, int logEvery) {
+                          double emaDecay, FlowMatching.Sigmas sigmas, long seed, int checkpointEvery, int logEvery,
+                          float sampleMinSigma) {
         public Options {
             if (steps < 1 || lr <= 0 || logEvery < 1)
                 throw new ConfigException("TinyTrainer options: steps (" + steps + ") and logEvery (" + logEvery + ") must be >= 1, lr (" + lr + ") > 0");
             if (emaDecay < 0 || emaDecay >= 1) throw new ConfigException("TinyTrainer options: emaDecay " + emaDecay + " must be in [0, 1)");
+            if (!(sampleMinSigma >= 0 && sampleMinSigma < 1))
+                throw new ConfigException("TinyTrainer options: sampleMinSigma " + sampleMinSigma + " must be in [0, 1)");
         }
 
         public static Options defaults(int steps, double lr, long seed) {
-            return new Options(steps, lr, lr * 0.1, Math.min(steps / 10, 200), 0.01, 1.0, 0, FlowMatching.Sigmas.LOGIT_NORMAL, seed, 0, 10);
+            return new Options(steps, lr, lr * 0.1, Math.min(steps / 10, 200), 0.01, 1.0, 0, FlowMatching.Sigmas.LOGIT_NORMAL, seed, 0, 10, 0f);
         }
     }
 
@@ -65,7 +70,9 @@ public final class TinyTrainer {
             FlowMatching.Sample s = FlowMatching.noise(b.x0(), sig, rng);
             WanTrainModel.Cache c = model.forward(s.xt(), s.timesteps(), b.text());
             float[] d = new float[c.output().size()];
-            double loss = FlowMatching.mseLoss(c.output(), s.target(), d);
+            Tensor pred = o.sampleMinSigma() > 0 ? FlowMatching.velocityFromSample(s.xt(), c.output(), sig, o.sampleMinSigma()) : c.output();
+            double loss = FlowMatching.mseLoss(pred, s.target(), d);
+            if (o.sampleMinSigma() > 0) FlowMatching.sampleGradient(d, sig, o.sampleMinSigma());
             if (!Double.isFinite(loss)) throw new ConfigException("training diverged at step " + step + ": loss " + loss + " (lower the learning rate)");
             ps.zeroGrad();
             model.backward(c, Tensor.of(d, c.output().shape().dims()));

@@ -17,7 +17,7 @@ import java.util.Map;
  */
 public record WanConfig(int patchT, int patchH, int patchW, int numAttentionHeads, int attentionHeadDim,
                         int inChannels, int outChannels, int textDim, int freqDim, int ffnDim, int numLayers,
-                        boolean crossAttnNorm, String qkNorm, float eps, int ropeMaxSeqLen) {
+                        boolean crossAttnNorm, String qkNorm, float eps, int ropeMaxSeqLen, float sampleMinSigma) {
 
     public static final String QK_NORM_ACROSS_HEADS = "rms_norm_across_heads";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -48,6 +48,32 @@ public record WanConfig(int patchT, int patchH, int patchW, int numAttentionHead
         if (!QK_NORM_ACROSS_HEADS.equals(qkNorm))
             throw new ConfigException(where + ": qk_norm '" + qkNorm + "' is not supported; expected '" + QK_NORM_ACROSS_HEADS + "'");
         if (!(eps > 0f)) throw new ConfigException(where + ": eps must be > 0, got " + eps);
+        if (!(sampleMinSigma >= 0f && sampleMinSigma < 1f))
+            throw new ConfigException(where + ": sample_min_sigma must be in [0, 1), got " + sampleMinSigma);
+    }
+
+    /** A Wan transformer that outputs the flow velocity (every released Wan checkpoint). */
+    public WanConfig(int patchT, int patchH, int patchW, int numAttentionHeads, int attentionHeadDim,
+                     int inChannels, int outChannels, int textDim, int freqDim, int ffnDim, int numLayers,
+                     boolean crossAttnNorm, String qkNorm, float eps, int ropeMaxSeqLen) {
+        this(patchT, patchH, patchW, numAttentionHeads, attentionHeadDim, inChannels, outChannels, textDim, freqDim,
+                ffnDim, numLayers, crossAttnNorm, qkNorm, eps, ropeMaxSeqLen, 0f);
+    }
+
+    /**
+     * Whether {@code proj_out} predicts the clean sample x̂ instead of the velocity ({@code prediction_type:
+     * "sample"} in config.json, a vdq extension; diffusers' Wan has no such key and always predicts velocity).
+     * The model's forward still returns the velocity, {@code (x_t − x̂) / max(σ, sample_min_sigma)} with σ =
+     * timestep/1000, so samplers, calibration and quantizers see the same quantity for both kinds. Pixel-space
+     * models with large patches learn x̂ far more easily than the velocity (Li & He 2025, "Back to Basics: Let
+     * Denoising Generative Models Denoise"); vdq-tiny uses it.
+     */
+    public boolean predictsSample() { return sampleMinSigma > 0f; }
+
+    /** This configuration with proj_out predicting the clean sample ({@code minSigma} > 0) or the velocity (0). */
+    public WanConfig withSamplePrediction(float minSigma) {
+        return new WanConfig(patchT, patchH, patchW, numAttentionHeads, attentionHeadDim, inChannels, outChannels, textDim,
+                freqDim, ffnDim, numLayers, crossAttnNorm, qkNorm, eps, ropeMaxSeqLen, minSigma);
     }
 
     private static void positive(String where, String key, int v) {
@@ -111,11 +137,19 @@ public record WanConfig(int patchT, int patchH, int patchW, int numAttentionHead
         JsonNode outNode = root.get("out_channels");
         int out = outNode == null || outNode.isNull() ? in : intKey(root, "out_channels", in, source);
         String qk = root.has("qk_norm") && root.get("qk_norm").isNull() ? null : textKey(root, "qk_norm", QK_NORM_ACROSS_HEADS, source);
+        String prediction = textKey(root, "prediction_type", "flow", source);
+        float minSigma = 0f;
+        if (prediction.equals("sample")) {
+            minSigma = (float) doubleKey(root, "sample_min_sigma", 0.05, source);
+            if (!(minSigma > 0f && minSigma < 1f))
+                throw new ConfigException(source + ": sample_min_sigma must be in (0, 1) when prediction_type is 'sample', got " + minSigma);
+        } else if (!prediction.equals("flow"))
+            throw new ConfigException(source + ": prediction_type '" + prediction + "' is not supported; expected 'flow' or 'sample'");
         return new WanConfig(patch[0], patch[1], patch[2], heads, headDim, in, out,
                 intKey(root, "text_dim", 4096, source), intKey(root, "freq_dim", 256, source),
                 intKey(root, "ffn_dim", 13824, source), intKey(root, "num_layers", 40, source),
                 boolKey(root, "cross_attn_norm", true, source), qk,
-                (float) doubleKey(root, "eps", 1e-6, source), intKey(root, "rope_max_seq_len", 1024, source));
+                (float) doubleKey(root, "eps", 1e-6, source), intKey(root, "rope_max_seq_len", 1024, source), minSigma);
     }
 
     /** The original Wan repository's config.json ({@code dim, ffn_dim, num_heads, in_dim, out_dim, model_type}). */
@@ -157,6 +191,10 @@ public record WanConfig(int patchT, int patchH, int patchW, int numAttentionHead
         m.put("image_dim", null);
         m.put("added_kv_proj_dim", null);
         m.put("rope_max_seq_len", ropeMaxSeqLen);
+        if (predictsSample()) {
+            m.put("prediction_type", "sample");
+            m.put("sample_min_sigma", Double.parseDouble(Float.toString(sampleMinSigma)));
+        }
         try {
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(m);
         } catch (IOException e) {

@@ -313,7 +313,16 @@ public final class WanModel implements LinearRegistry {
         WanBlock.modulate(ws.norm, n, d, mod, 0, d);
         float[] out = new float[n * c.patchOut()];
         linears.get("proj_out").forward(ws.norm, 0, n, out, 0);
-        return unpatchify(out, frames, height, width, ppf, pph, ppw);
+        Tensor y = unpatchify(out, frames, height, width, ppf, pph, ppw);
+        return c.predictsSample() ? velocityFromSample(latents, y, timestep, c.sampleMinSigma()) : y;
+    }
+
+    /** v = (x_t − x̂) / max(σ, minSigma) with σ = timestep/1000 (see {@link WanConfig#predictsSample()}). */
+    static Tensor velocityFromSample(Tensor latents, Tensor sample, float timestep, float minSigma) {
+        float[] x = latents.toArray(), v = sample.toArray().clone(); // toArray may be the backing array
+        float inv = 1f / Math.max(timestep / 1000f, minSigma);
+        for (int i = 0; i < v.length; i++) v[i] = (x[i] - v[i]) * inv;
+        return Tensor.of(v, sample.shape().dims());
     }
 
     /** Tokens in (f, h, w) order; each patch flattened as (c, kt, kh, kw), the Conv3d weight's order. */
