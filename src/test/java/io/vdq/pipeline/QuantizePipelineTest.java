@@ -11,6 +11,7 @@ import io.vdq.model.wan.WanConfig;
 import io.vdq.model.wan.WanModel;
 import io.vdq.quant.Presets;
 import io.vdq.quant.QuantReport;
+import io.vdq.quant.ckpt.CheckpointSize;
 import io.vdq.quant.ckpt.QuantizedCheckpoint;
 import io.vdq.quant.dvd.DvdQuantMethod;
 import io.vdq.tensor.Tensor;
@@ -63,5 +64,32 @@ class QuantizePipelineTest {
         // and the in-memory model, run again, is unchanged by the save (a second run gives the same bits too)
         assertArrayEquals(bits(inMemory), bits(generate(res.model(), res.report())));
         assertTrue(res.rows().size() >= 1);
+        // the size model used for Wan2.1-1.3B figures is the writer's layout: estimate = measured file, byte for byte
+        CheckpointSize measured = CheckpointSize.measure(dir.resolve(QuantizedCheckpoint.WEIGHTS));
+        assertEquals(CheckpointSize.estimate(WanConfig.tiny(), Presets.get(preset), DType.F32), measured);
+    }
+
+    @org.junit.jupiter.api.Test
+    void bf16BaseKeepsItsFloatPartsInBf16AndStillRoundTripsBitIdentically() {
+        Path base = dir.resolve("base"), out = dir.resolve("q");
+        io.vdq.io.SafetensorsWriter w = new io.vdq.io.SafetensorsWriter();
+        WanModel.random(WanConfig.tiny(), 0).toTensors().forEach((n, t) -> w.add(n, t, DType.BF16));
+        w.write(base.resolve("diffusion_pytorch_model.safetensors"));
+        WanModel m;
+        try (var src = io.vdq.io.SafetensorsFile.open(base.resolve("diffusion_pytorch_model.safetensors"))) {
+            m = WanModel.load(WanConfig.tiny(), src);
+        }
+        QuantizePipeline.Result res = QuantizePipeline.run(m, settings("w4a8-minmax"), QuantizePipeline.Progress.NONE);
+        Tensor inMemory = generate(res.model(), res.report());
+        QuantizePipeline.save(res, out, DType.BF16);
+        try (var f = io.vdq.io.SafetensorsFile.open(out.resolve(QuantizedCheckpoint.WEIGHTS))) {
+            assertEquals(DType.BF16, f.info("patch_embedding.weight").dtype());
+            assertEquals(DType.BF16, f.info("blocks.0.attn1.to_q.bias").dtype());
+            assertEquals(DType.U8, f.info("blocks.0.attn1.to_q.qweight").dtype());
+            assertEquals(DType.F32, f.info("blocks.0.attn1.to_q.scales").dtype());
+        }
+        QuantizedCheckpoint.Loaded loaded = QuantizedCheckpoint.load(out);
+        assertEquals(res.baseSha256(), loaded.baseSha256());
+        assertArrayEquals(bits(inMemory), bits(generate(loaded.model(), loaded.report())));
     }
 }
