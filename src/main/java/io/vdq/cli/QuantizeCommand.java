@@ -49,13 +49,14 @@ final class QuantizeCommand implements Runnable {
     @Option(names = "--calib-steps", defaultValue = "20", description = "Sampling steps per calibration prompt (default ${DEFAULT-VALUE}).")
     int calibSteps;
 
-    @Option(names = "--frames", description = "Calibration video frames, 4k+1 (default 81; 5 for random:tiny).")
+    @Option(names = "--frames", description = "Calibration video frames: 4k+1 for latent models (default 81; 5 for random:tiny), "
+            + "a multiple of the temporal patch for pixel-space models such as vdq-tiny (default 8).")
     Integer frames;
 
-    @Option(names = "--height", description = "Calibration video height in pixels (default 480; 64 for random:tiny).")
+    @Option(names = "--height", description = "Calibration video height in pixels (default 480; 64 for random:tiny; 32 pixel-space).")
     Integer height;
 
-    @Option(names = "--width", description = "Calibration video width in pixels (default 832; 64 for random:tiny).")
+    @Option(names = "--width", description = "Calibration video width in pixels (default 832; 64 for random:tiny; 32 pixel-space).")
     Integer width;
 
     @Option(names = "--guidance", defaultValue = "5.0", description = "CFG scale of calibration sampling (default ${DEFAULT-VALUE}).")
@@ -96,14 +97,7 @@ final class QuantizeCommand implements Runnable {
         WanModel wan = load(baseType);
         DType ft = floatDtype != null ? parseDtype(floatDtype) : baseType[0];
         WanConfig c = wan.config();
-        boolean random = model.startsWith("random:");
-        int f = frames != null ? frames : random ? 5 : 81, h = height != null ? height : random ? 64 : 480,
-                w = width != null ? width : random ? 64 : 832;
-        int spatial = GenerateCommand.VAE_S * Math.max(c.patchH(), c.patchW());
-        if (f < 1 || (f - 1) % GenerateCommand.VAE_T != 0) throw new ConfigException("--frames " + f + ": expected 4k+1");
-        if (h <= 0 || w <= 0 || h % spatial != 0 || w % spatial != 0)
-            throw new ConfigException("--height/--width " + h + "×" + w + ": expected positive multiples of " + spatial);
-        int[] latent = {c.inChannels(), (f - 1) / GenerateCommand.VAE_T + 1, h / GenerateCommand.VAE_S, w / GenerateCommand.VAE_S};
+        int[] latent = calibrationShape(c, model.startsWith("random:"));
         var settings = new QuantizePipeline.Settings(r, prompts, seed, calibSteps, latent, guidance, shift, probeRows);
         if (!quiet) err.printf(Locale.ROOT, "quantize: %s (method %s, W%d A%d) on %s, %d threads%n", r.name(), r.method(),
                 r.weightBits(), r.activationBits(), model, io.vdq.tensor.Parallel.threads());
@@ -121,6 +115,31 @@ final class QuantizeCommand implements Runnable {
         Path file = out.resolve(QuantizedCheckpoint.WEIGHTS);
         printSize("measured in " + file, CheckpointSize.measure(file), ft);
         if (!quiet) err.printf(Locale.ROOT, "quantize: wrote %s in %.1f s%n", out, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * The sample shape of calibration: a pixel-space model (in = out = 3 channels, e.g. vdq-tiny) samples
+     * {@code [3, F, H, W]} directly (default 8 frames of 32×32, the demo's videos); a latent model samples Wan-VAE
+     * latents of an F×H×W video (defaults as vdq generate: 81×480×832, or 5×64×64 for random:tiny).
+     */
+    private int[] calibrationShape(WanConfig c, boolean random) {
+        if (c.inChannels() == 3 && c.outChannels() == 3) {
+            int f = frames != null ? frames : 8, h = height != null ? height : 32, w = width != null ? width : 32;
+            if (f < 1 || f % c.patchT() != 0 || h < 1 || w < 1 || h % c.patchH() != 0 || w % c.patchW() != 0)
+                throw new ConfigException("--frames/--height/--width " + f + "×" + h + "×" + w + ": expected positive multiples of the "
+                        + "model's patch [" + c.patchT() + ", " + c.patchH() + ", " + c.patchW() + "] (pixel-space model)");
+            return new int[]{3, f, h, w};
+        }
+        int f = frames != null ? frames : random ? 5 : 81, h = height != null ? height : random ? 64 : 480,
+                w = width != null ? width : random ? 64 : 832;
+        int spatial = GenerateCommand.VAE_S * Math.max(c.patchH(), c.patchW());
+        if (f < 1 || (f - 1) % GenerateCommand.VAE_T != 0) throw new ConfigException("--frames " + f + ": expected 4k+1");
+        if (h <= 0 || w <= 0 || h % spatial != 0 || w % spatial != 0)
+            throw new ConfigException("--height/--width " + h + "×" + w + ": expected positive multiples of " + spatial);
+        int[] latent = {c.inChannels(), (f - 1) / GenerateCommand.VAE_T + 1, h / GenerateCommand.VAE_S, w / GenerateCommand.VAE_S};
+        if (latent[1] % c.patchT() != 0)
+            throw new ConfigException("--frames " + f + " gives " + latent[1] + " latent frames, not a multiple of patch " + c.patchT());
+        return latent;
     }
 
     private void printSize(String what, CheckpointSize s, DType ft) {
