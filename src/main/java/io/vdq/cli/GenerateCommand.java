@@ -98,6 +98,10 @@ final class GenerateCommand implements Runnable {
             + "recipe JSON file) before sampling; data-free methods only (no calibration data is fed).")
     String quant;
 
+    @Option(names = "--base", description = "With a quantized --model: the float model it must have been made from "
+            + "(folder or random:*); refused unless its SHA-256 equals the checkpoint's base_sha256.")
+    String base;
+
     @Option(names = "--quiet", description = "No progress output.")
     boolean quiet;
 
@@ -124,6 +128,7 @@ final class GenerateCommand implements Runnable {
             wan.save(saveModel);
             LOG.log(System.Logger.Level.INFO, "saved model to " + saveModel);
         }
+        if (base != null) checkBase();
         // of the float weights: a quantized model has no float linears to hash (a quantized checkpoint records its base's)
         String modelHash = loaded != null ? loaded.baseSha256() : wan.fingerprint();
         if (loaded != null && quant != null)
@@ -215,6 +220,16 @@ final class GenerateCommand implements Runnable {
         LOG.log(System.Logger.Level.DEBUG, "wrote " + out.resolve("latents.safetensors"));
         if (!quiet) System.out.printf("latents %s → %s (%.2f s sampling, %s)%n", java.util.Arrays.toString(latentShape),
                 out.resolve("latents.safetensors"), sampleS, sched.name());
+    }
+
+    /** --base: loads that float model and refuses a quantized --model made from other weights. */
+    private void checkBase() {
+        if (loaded == null) throw new ConfigException("--base " + base + ": only for a quantized --model (" + model + " is float)");
+        GenerateCommand b = new GenerateCommand();
+        b.model = base;
+        WanModel bm = b.loadModel();
+        if (b.loaded != null) throw new ConfigException("--base " + base + " is itself a quantized checkpoint; expected its float base");
+        QuantizedCheckpoint.requireBase(loaded, bm, "--base " + base);
     }
 
     WanModel loadModel() {

@@ -87,4 +87,32 @@ class QuantizeCommandTest {
         assertTrue(s.contains("300 quantized layers"), s);
         assertTrue(s.contains("(1/3.9") || s.contains("(1/4.0"), s);
     }
+
+    @Test
+    void generateRefusesAQuantizedModelWithAnotherBase() throws Exception {
+        Path q = dir.resolve("q-base"), other = dir.resolve("other-base");
+        assertEquals(0, Main.run("quantize", "--model", "random:tiny", "--recipe", "w4a8-minmax", "--quiet", "--out", q.toString()));
+        // the right base is accepted
+        assertEquals(0, Main.run("generate", "--model", q.toString(), "--base", "random:tiny", "--steps", "2", "--quiet",
+                "--out", dir.resolve("g-base").toString()));
+        // a float model with other weights (one bias changed) is refused, naming both hashes
+        var m = io.vdq.model.wan.WanModel.random(io.vdq.model.wan.WanConfig.tiny(), 0);
+        ((io.vdq.model.FloatLinear) m.linears().get("proj_out")).bias()[0] += 1;
+        m.save(other);
+        PrintStream old = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int rc;
+        try {
+            System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
+            rc = Main.run("generate", "--model", q.toString(), "--base", other.toString(), "--steps", "2", "--quiet",
+                    "--out", dir.resolve("g-other").toString());
+        } finally {
+            System.setErr(old);
+        }
+        String err = buf.toString(StandardCharsets.UTF_8);
+        assertEquals(2, rc, err);
+        assertTrue(err.contains("base weights with SHA-256 " + io.vdq.model.wan.WanModel.random(io.vdq.model.wan.WanConfig.tiny(), 0).fingerprint())
+                && err.contains(m.fingerprint()), err);
+        assertTrue(!Files.exists(dir.resolve("g-other")), "nothing written for a refused base");
+    }
 }
