@@ -91,6 +91,7 @@ final class QuantizeCommand implements Runnable {
             return;
         }
         if (out == null) throw new ConfigException("--out is required (or --size-only)");
+        if (quiet) java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING); // methods log at INFO
         List<String> prompts = calibPrompts == null ? null : readPrompts(calibPrompts);
         long t0 = System.nanoTime();
         DType[] baseType = {DType.F32};
@@ -102,9 +103,10 @@ final class QuantizeCommand implements Runnable {
         if (!quiet) err.printf(Locale.ROOT, "quantize: %s (method %s, W%d A%d) on %s, %d threads%n", r.name(), r.method(),
                 r.weightBits(), r.activationBits(), model, io.vdq.tensor.Parallel.threads());
         QuantizePipeline.Progress progress = quiet ? QuantizePipeline.Progress.NONE : new QuantizePipeline.Progress() {
-            @Override public void layer(int done, int total, String name, double elapsedS) {
+            @Override public void layer(int done, int total, String name, double outputRelL2, double elapsedS) {
                 double rate = done / Math.max(elapsedS, 1e-9);
-                err.printf(Locale.ROOT, "quantize: [%d/%d] %s  %.1f layers/s  ETA %.0f s%n", done, total, name, rate, (total - done) / rate);
+                err.printf(Locale.ROOT, "quantize: [%d/%d] %s  output rel L2 %.3e  %.2f layers/s  ETA %.0f s%n", done, total, name,
+                        outputRelL2, rate, (total - done) / rate);
             }
             @Override public void stage(String message) { err.println("quantize: " + message); }
         };

@@ -48,7 +48,8 @@ import java.util.SplittableRandom;
  * a seeded reservoir of {@code probeRows} calibration input tokens per layer when prompts were given (one extra
  * calibration pass before quantizing), else {@code probeRows} seeded Gaussian rows. Timestep-switched layers report
  * each range's variant on its own row. Activations are measured at the width the model starts with (δ-GBS: its
- * high width). The report's {@link LayerReport#extra} columns are carried into the table.
+ * high width), when the method installs each layer (the float layer is then dropped). The report's
+ * {@link LayerReport#extra} columns are carried into the table.
  */
 public final class QuantizePipeline {
     private static final System.Logger LOG = System.getLogger("io.vdq.pipeline");
@@ -84,12 +85,13 @@ public final class QuantizePipeline {
 
     /** Progress callbacks (per quantized layer, and free-form stages). */
     public interface Progress {
-        void layer(int done, int total, String name, double elapsedS);
+        /** Layer {@code done} of {@code total} was quantized; {@code outputRelL2} its output error (the worst range's). */
+        void layer(int done, int total, String name, double outputRelL2, double elapsedS);
 
         void stage(String message);
 
         Progress NONE = new Progress() {
-            @Override public void layer(int done, int total, String name, double elapsedS) {}
+            @Override public void layer(int done, int total, String name, double outputRelL2, double elapsedS) {}
             @Override public void stage(String message) {}
         };
     }
@@ -101,7 +103,6 @@ public final class QuantizePipeline {
         long t0 = System.nanoTime();
         Recipe r = s.recipe();
         String baseSha = model.fingerprint();
-        SequencedMap<String, Linear> reference = new LinkedHashMap<>(model.linears());
         SequencedSet<String> targets = new LinkedHashSet<>(QuantTargets.select(model, r).keySet());
         TextEncoder enc = new TextEncoder(model.config().textDim(), TextEncoder.DEFAULT_LENGTH, TextEncoder.DEFAULT_SEED);
         List<String> prompts = s.calibrationPrompts();
@@ -127,13 +128,12 @@ public final class QuantizePipeline {
             probe = s.probeRows() + " Gaussian rows per layer (seed " + s.seed() + ")";
         }
 
-        QuantReport rep = QuantMethods.apply(new Counting(model, targets, progress, t0), r, calib);
+        Counting counting = new Counting(model, targets, progress, t0, probes, s);
+        QuantReport rep = QuantMethods.apply(counting, r, calib);
         int startBits = rep.activationBits().get();
         String deltaNote = tuneDelta(model, s, rep, enc, progress);
         rep.activationBits().set(startBits);
-
-        progress.stage("measuring per-layer output error on " + probe);
-        List<LayerRow> rows = rows(rep, reference, model, probes, s);
+        List<LayerRow> rows = rows(rep, counting.outErr());
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("calibration_prompts", String.join("\n", prompts) + (s.prompts() == null ? "\n(default prompts)" : ""));
         meta.put("calibration", String.format(Locale.ROOT, "unipc, %d steps, shift %s, cfg %s, latent %s, noise seed %d + i",
@@ -180,25 +180,25 @@ public final class QuantizePipeline {
         return note;
     }
 
-    private static List<LayerRow> rows(QuantReport rep, Map<String, Linear> reference, WanModel m, Map<String, float[]> probes,
-                                       Settings s) {
-        Map<String, Double> outErr = new LinkedHashMap<>();
-        for (var e : m.linears().entrySet()) {
-            Linear ref = reference.get(e.getKey()), q = e.getValue();
-            if (q == ref) continue;
-            int k = q.inFeatures();
-            float[] x = probes.get(e.getKey());
-            int n;
-            if (x != null && x.length >= k) n = x.length / k;
-            else { n = s.probeRows(); x = gaussian(s.seed() ^ e.getKey().hashCode(), n * k); }
-            float[] yRef = forward(ref, x, n);
-            if (q instanceof TimestepSwitchedLinear t) {
-                for (int i = 0; i < t.variants().size(); i++)
-                    outErr.put(e.getKey() + "@range" + i, Fidelity.relL2(yRef, forward(t.variants().get(i), x, n)));
-            } else {
-                outErr.put(e.getKey(), Fidelity.relL2(yRef, forward(q, x, n)));
-            }
+    /** Output rel. L2 of a replacement against the float layer it replaces, on the layer's probe rows. */
+    private static Map<String, Double> outputErrors(String name, Linear ref, Linear q, Map<String, float[]> probes, Settings s) {
+        int k = q.inFeatures();
+        float[] x = probes.get(name);
+        int n;
+        if (x != null && x.length >= k) n = x.length / k;
+        else { n = s.probeRows(); x = gaussian(s.seed() ^ name.hashCode(), n * k); }
+        float[] yRef = forward(ref, x, n);
+        Map<String, Double> out = new LinkedHashMap<>();
+        if (q instanceof TimestepSwitchedLinear t) {
+            for (int i = 0; i < t.variants().size(); i++)
+                out.put(name + "@range" + i, Fidelity.relL2(yRef, forward(t.variants().get(i), x, n)));
+        } else {
+            out.put(name, Fidelity.relL2(yRef, forward(q, x, n)));
         }
+        return out;
+    }
+
+    private static List<LayerRow> rows(QuantReport rep, Map<String, Double> outErr) {
         List<LayerRow> rows = new ArrayList<>();
         for (LayerReport l : rep.layers())
             rows.add(new LayerRow(l.name(), l.out(), l.in(), l.weightBits(), l.activationBits(), l.weightRelL2(),
@@ -245,16 +245,29 @@ public final class QuantizePipeline {
         return x;
     }
 
-    /** The model as the method sees it, reporting each target layer once when its quantized replacement is installed. */
-    private record Counting(WanModel model, Set<String> targets, Progress progress, long t0, Set<String> done) implements LinearRegistry {
-        Counting(WanModel model, Set<String> targets, Progress progress, long t0) { this(model, targets, progress, t0, new HashSet<>()); }
+    /**
+     * The model as the method sees it: when a target layer's quantized replacement is installed, its output error
+     * against the float layer it replaces is measured at once (so no copy of the float model is kept) and progress
+     * is reported, once per layer.
+     */
+    private record Counting(WanModel model, Set<String> targets, Progress progress, long t0, Map<String, float[]> probes,
+                            Settings settings, Map<String, Double> outErr, Set<String> done) implements LinearRegistry {
+        Counting(WanModel model, Set<String> targets, Progress progress, long t0, Map<String, float[]> probes, Settings settings) {
+            this(model, targets, progress, t0, probes, settings, new LinkedHashMap<>(), new HashSet<>());
+        }
 
         @Override public SequencedMap<String, Linear> linears() { return model.linears(); }
 
         @Override public void replaceLinear(String name, Linear layer) {
+            Linear old = model.linears().get(name);
             model.replaceLinear(name, layer);
-            if (!(layer instanceof FloatLinear) && !(layer instanceof RecordingLinear) && targets.contains(name) && done.add(name))
-                progress.layer(done.size(), targets.size(), name, (System.nanoTime() - t0) / 1e9);
+            if (layer instanceof FloatLinear || layer instanceof RecordingLinear || !targets.contains(name) || !done.add(name)) return;
+            if (old instanceof RecordingLinear r) old = r.inner();
+            Map<String, Double> e = old instanceof FloatLinear ? outputErrors(name, old, layer, probes, settings) : Map.of();
+            outErr.putAll(e);
+            probes.remove(name);
+            progress.layer(done.size(), targets.size(), name, e.values().stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN),
+                    (System.nanoTime() - t0) / 1e9);
         }
     }
 
