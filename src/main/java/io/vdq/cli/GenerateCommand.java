@@ -165,7 +165,9 @@ final class GenerateCommand implements Runnable {
         if (negative != null) negative = padText(negative, maxSequenceLength, "--negative-embeds");
         double loadS = (System.nanoTime() - t0) / 1e9;
 
-        String deltaNote = rep == null ? null : chooseDelta(wan, rep, latentShape, text, negative);
+        String deltaNote = rep == null ? null : loaded != null
+                ? DvdQuantMethod.controller(rep).map(g -> g.delta() + " (stored in the quantized checkpoint)").orElse(null)
+                : chooseDelta(wan, rep, latentShape, text, negative);
 
         Tensor noise = Sampler.noise(seed, latentShape);
         PrintStream err = System.err;
