@@ -142,6 +142,7 @@ final class LayerCodec {
 
     private static QuantizedLinear decodeQuantized(String p, JsonNode d, Tensors t, Shared shared) {
         int out = t.integer(d, "out", p), in = t.integer(d, "in", p);
+        checkShape(p, out, in, t);
         float[] bias = readBias(p, d, t, out);
         JsonNode wd = t.object(d, "weight", p);
         int bits = t.integer(wd, "bits", p + " weight");
@@ -154,6 +155,8 @@ final class LayerCodec {
             boolean sym = t.bool(wd, "symmetric", p + " weight");
             Granularity g = Granularity.parse(t.text(wd, "granularity", p + " weight"), p + " weight granularity");
             int gs = t.integer(wd, "group_size", p + " weight");
+            if (g == Granularity.PER_GROUP && gs < 1)
+                throw new CheckpointException(t.file() + ": layer '" + p + "' weight group_size " + gs + ": expected >= 1 for per_group");
             codes = Packing.read(p + ".qweight", t.text(wd, "packing", p + " weight"), out, in, bits, sym, t);
             long[] ss = scaleShape(g, out, in, gs);
             float[] scale = t.floats(p + ".scales", DType.F32, ss);
@@ -228,6 +231,7 @@ final class LayerCodec {
 
     private static ArqLinear decodeArq(String p, JsonNode d, Tensors t, Shared shared) {
         int out = t.integer(d, "out", p), in = t.integer(d, "in", p);
+        checkShape(p, out, in, t);
         float[] bias = readBias(p, d, t, out);
         JsonNode wd = t.object(d, "weight", p);
         int bits = t.integer(wd, "bits", p + " weight"), gs = t.integer(wd, "group_size", p + " weight");
@@ -253,6 +257,12 @@ final class LayerCodec {
     }
 
     // ---- helpers ----
+
+    private static void checkShape(String p, int out, int in, Tensors t) {
+        if (out < 1 || in < 1 || (long) out * in > Integer.MAX_VALUE - 16)
+            throw new CheckpointException(t.file() + ": layer '" + p + "' is " + out + "×" + in + ": expected positive sizes "
+                    + "with out·in below 2^31");
+    }
 
     private static void putBias(String p, float[] bias, int out, SafetensorsWriter w, DType floatType, ObjectNode d) {
         d.put("bias", bias != null);

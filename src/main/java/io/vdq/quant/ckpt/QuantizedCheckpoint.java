@@ -3,6 +3,7 @@ package io.vdq.quant.ckpt;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vdq.VdqException;
 import io.vdq.VdqException.CheckpointException;
 import io.vdq.io.AtomicFiles;
 import io.vdq.io.DType;
@@ -184,7 +185,13 @@ public final class QuantizedCheckpoint {
         SequencedMap<String, Linear> built = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = layers.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            built.put(e.getKey(), LayerCodec.decode(e.getKey(), e.getValue(), t, shared));
+            try {
+                built.put(e.getKey(), LayerCodec.decode(e.getKey(), e.getValue(), t, shared));
+            } catch (CheckpointException x) {
+                throw x;
+            } catch (VdqException x) { // a constructor refused the stored values (bits, shapes, options)
+                throw new CheckpointException(file + ": layer '" + e.getKey() + "': " + x.getMessage(), x);
+            }
         }
         SortedSet<String> quantNames = new TreeSet<>(), floatNames = new TreeSet<>();
         for (String n : src.names()) (underAny(n, built.keySet()) ? quantNames : floatNames).add(n);
@@ -193,7 +200,14 @@ public final class QuantizedCheckpoint {
             throw new CheckpointException(file + ": unexpected tensor" + (quantNames.size() > 1 ? "s " : " ")
                     + String.join(", ", new ArrayList<>(quantNames).subList(0, Math.min(5, quantNames.size())))
                     + " under a quantized layer's prefix (not named by its descriptor)");
-        WanModel model = WanModel.load(c, new Subset(src, floatNames), built);
+        WanModel model;
+        try {
+            model = WanModel.load(c, new Subset(src, floatNames), built);
+        } catch (CheckpointException x) {
+            throw x;
+        } catch (VdqException x) {
+            throw new CheckpointException(file + ": " + x.getMessage(), x);
+        }
         SamplerHook hook = Boolean.parseBoolean(meta.get(KEY_STEP_TAG)) ? SamplerHook.tagging(tag) : SamplerHook.NONE;
         String gbs = meta.get(KEY_GBS);
         if (gbs != null) {
