@@ -92,4 +92,20 @@ class QuantizePipelineTest {
         assertEquals(res.baseSha256(), loaded.baseSha256());
         assertArrayEquals(bits(inMemory), bits(generate(loaded.model(), loaded.report())));
     }
+
+    @org.junit.jupiter.api.Test
+    void tableCarriesTheMethodsExtraColumns() {
+        var a = new io.vdq.quant.LayerReport("blocks.0.attn1.to_q", 24, 24, 4, 8, 1e-4, 0.01, "n")
+                .withExtra("minmax", 2.5e-3).withExtra("refined", 1.25e-3);
+        var b = new io.vdq.quant.LayerReport("blocks.0.attn1.to_k", 24, 24, 4, 8, 1e-4, 0.03, "");
+        assertEquals(List.of("minmax", "refined"), List.copyOf(a.extra().keySet()));
+        assertTrue(b.extra().isEmpty());
+        String t = QuantizePipeline.table(List.of(
+                new QuantizePipeline.LayerRow(a.name(), 24, 24, 4, 8, a.weightRelL2(), 0.02, a.note(), a.extra()),
+                new QuantizePipeline.LayerRow(b.name(), 24, 24, 4, 8, b.weightRelL2(), 0.04, b.note(), b.extra())));
+        List<String> lines = t.lines().toList();
+        assertTrue(lines.get(0).contains("minmax") && lines.get(0).indexOf("minmax") < lines.get(0).indexOf("refined"), t);
+        assertTrue(lines.get(1).contains("2.5000e-03") && lines.get(1).contains("1.2500e-03"), t);
+        assertTrue(lines.get(3).startsWith("mean") && lines.get(3).contains("2.0000e-02") && lines.get(3).contains("3.0000e-02"), t);
+    }
 }
