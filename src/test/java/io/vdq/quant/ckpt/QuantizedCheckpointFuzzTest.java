@@ -92,7 +92,7 @@ class QuantizedCheckpointFuzzTest {
         @Override public String describe() { return src.describe(); }
     }
 
-    @Property(tries = 200)
+    @Property(tries = 100)
     void mutatedDescriptorsLoadOrFailWithACheckpointError(@ForAll @IntRange(min = 0, max = 2) int fixture,
                                                          @ForAll @IntRange(min = 0, max = 100_000) int slot,
                                                          @ForAll @IntRange(min = 0, max = 9) int kind,
