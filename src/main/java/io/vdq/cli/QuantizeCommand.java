@@ -40,7 +40,8 @@ final class QuantizeCommand implements Runnable {
     String recipe;
 
     @Option(names = "--calib-prompts", description = "Calibration prompts, one per line ('#' comments); encoded with the "
-            + "synthetic world's text encoder. Default: 2 built-in prompts (used only by methods that need data).")
+            + "synthetic world's text encoder; given prompts also supply each layer's inputs for the output error. Default: "
+            + "2 built-in prompts, run only by methods that need data and by δ-GBS's automatic δ (outputs then use Gaussian probes).")
     Path calibPrompts;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of calibration noise, token reservoir and probes (default ${DEFAULT-VALUE}).")
