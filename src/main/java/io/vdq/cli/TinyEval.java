@@ -51,14 +51,22 @@ final class TinyEval {
                 StepHook.NONE);
     }
 
+    /** As below; with {@code sheets} non-null, also a PNG contact sheet per video there ({@code v<i>-s<seed>.png}). */
     static Result run(WanModel m, TextEncoder enc, List<String> prompts, int seeds, int frames, int size, int steps,
                       float guidance, double shift, PrintStream log) {
+        return run(m, enc, prompts, seeds, frames, size, steps, guidance, shift, log, null);
+    }
+
+    static Result run(WanModel m, TextEncoder enc, List<String> prompts, int seeds, int frames, int size, int steps,
+                      float guidance, double shift, PrintStream log, java.nio.file.Path sheets) {
         double[] sum = new double[Dimension.values().length];
         int n = 0;
         for (int i = 0; i < prompts.size(); i++) {
             for (int s = 0; s < seeds; s++) {
                 Tensor v = sample(m, enc, prompts.get(i), 7_000_000L + 1000L * i + s, frames, size, steps, guidance, shift);
-                VideoScore sc = VBenchLite.score(LatentPreview.video(v), Prompt.parse(prompts.get(i)));
+                Tensor video = LatentPreview.video(v);
+                if (sheets != null) LatentPreview.writeContactSheet(sheets.resolve("v" + i + "-s" + s + ".png"), video, 4);
+                VideoScore sc = VBenchLite.score(video, Prompt.parse(prompts.get(i)));
                 for (Dimension d : Dimension.values()) sum[d.ordinal()] += sc.get(d);
                 n++;
             }

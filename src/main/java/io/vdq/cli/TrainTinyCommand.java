@@ -75,6 +75,11 @@ final class TrainTinyCommand implements Runnable {
     int evalSeeds;
     @Option(names = "--eval-only", description = "Do not train: score the model in --out on the TEST split.")
     boolean evalOnly;
+    @Option(names = "--init", description = "Continue from this model folder's weights (its config.json sets the architecture; "
+            + "the optimiser starts fresh with its own warm-up). Data and noise continue after its recorded step.")
+    Path init;
+    @Option(names = "--sheets", description = "With --eval-only: also write a PNG contact sheet of every evaluated video to this folder.")
+    Path sheets;
     @Option(names = "--sample-steps", defaultValue = "20") int sampleSteps;
     @Option(names = "--guidance", defaultValue = "4.0") float guidance;
     @Option(names = "--shift", defaultValue = "3.0") double shift;
@@ -93,14 +98,44 @@ final class TrainTinyCommand implements Runnable {
             throw new ConfigException("train-tiny: --steps " + steps + " --batch " + batch + " --frames " + frames + " --size " + size
                     + ": need steps, batch >= 1, frames divisible by --patch-t " + patchT + " and size by --patch " + patch);
         if (dtype != DType.BF16 && dtype != DType.F32) throw new ConfigException("train-tiny: --dtype " + dtype + ": expected BF16 or F32");
-        WanTrainConfig cfg = new WanTrainConfig(3, 3, patchT, patch, patch, heads, headDim, ffn, layers, enc.textDim(), 256, 1e-6f, 10000);
-        WanTrainModel model = WanTrainModel.create(cfg, seed);
+        WanTrainConfig cfg;
+        WanTrainModel model;
+        int firstStep = 0;
+        String previousLog = "";
+        if (init != null) {
+            WanConfig ic = WanConfig.read(init.resolve("config.json"));
+            cfg = new WanTrainConfig(ic.inChannels(), ic.outChannels(), ic.patchT(), ic.patchH(), ic.patchW(), ic.numAttentionHeads(),
+                    ic.attentionHeadDim(), ic.ffnDim(), ic.numLayers(), ic.textDim(), ic.freqDim(), ic.eps(), 10000);
+            var src = Checkpoints.open(init);
+            Map<String, Tensor> w = new LinkedHashMap<>();
+            for (String n : src.names()) w.put(n, src.readFloat(n));
+            model = WanTrainModel.fromWeights(cfg, w, init.toString());
+            String st = src.metadata().get("vdq_train_step");
+            try {
+                firstStep = st == null ? 0 : Integer.parseInt(st);
+            } catch (NumberFormatException e) {
+                throw new ConfigException(init + ": metadata vdq_train_step '" + st + "' is not an integer");
+            }
+            try {
+                Path log = init.resolve("train-log.txt");
+                if (Files.isRegularFile(log)) previousLog = Files.readString(log, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException("train-tiny: reading " + init.resolve("train-log.txt"), e);
+            }
+        } else {
+            cfg = new WanTrainConfig(3, 3, patchT, patch, patch, heads, headDim, ffn, layers, enc.textDim(), 256, 1e-6f, 10000);
+            model = WanTrainModel.create(cfg, seed);
+        }
+        if (cfg.patchT() != patchT || cfg.patchH() != patch || frames % cfg.patchT() != 0 || size % cfg.patchH() != 0)
+            throw new ConfigException("train-tiny: --init " + init + " has patch [" + cfg.patchT() + ", " + cfg.patchH() + ", " + cfg.patchW()
+                    + "]; pass --patch-t/--patch to match and frames/size divisible by it");
+        final int offset = firstStep;
         try {
             Files.createDirectories(out);
         } catch (IOException e) {
             throw new UncheckedIOException("train-tiny: cannot create " + out, e);
         }
-        StringBuilder logText = new StringBuilder();
+        StringBuilder logText = new StringBuilder(previousLog);
         PrintStream tee = new PrintStream(new OutputStream() {
             private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
             @Override public void write(int b) {
@@ -114,13 +149,15 @@ final class TrainTinyCommand implements Runnable {
                         + "batch %d, %d steps, lr %.1e, EMA %s, seed %d, %d threads, backend %s%n",
                 cfg.dim(), heads, headDim, layers, ffn, frames, size, size, patchT, patch, patch, tokens, batch, steps, lr,
                 ema > 0 ? String.valueOf(ema) : "off", seed, Parallel.threads(), Kernels.get().name());
+        if (offset > 0) tee.printf(Locale.ROOT, "continuing from %s at step %d (fresh optimiser; steps below count from there)%n", init, offset);
         TinyTrainer.Options o = new TinyTrainer.Options(steps, lr, lr * 0.1, Math.min(steps / 20, 100), 0.01, 1.0, ema,
-                FlowMatching.Sigmas.LOGIT_NORMAL, seed, checkpointEvery, 10);
+                FlowMatching.Sigmas.LOGIT_NORMAL, seed + 7919L * offset, checkpointEvery, 10);
+        TinyData data = new TinyData(enc, batch, frames, size, dropText, seed);
         long t0 = System.nanoTime();
-        TinyTrainer.Result r = TinyTrainer.run(model, new TinyData(enc, batch, frames, size, dropText, seed), o, tee,
+        TinyTrainer.Result r = TinyTrainer.run(model, step -> data.get(offset + step), o, tee,
                 (step, weights) -> {
-                    save(cfg, weights, step);
-                    tee.printf(Locale.ROOT, "checkpoint at step %d -> %s (%.1f min)%n", step, out, (System.nanoTime() - t0) / 6e10);
+                    save(cfg, weights, offset + step);
+                    tee.printf(Locale.ROOT, "checkpoint at step %d -> %s (%.1f min)%n", offset + step, out, (System.nanoTime() - t0) / 6e10);
                     writeLog(logText);
                 });
         double minutes = (System.nanoTime() - t0) / 6e10;
@@ -136,7 +173,15 @@ final class TrainTinyCommand implements Runnable {
     private TinyEval.Result evaluate(WanModel m, TextEncoder enc, SpecSampler.Split split, PrintStream log) {
         log.printf(Locale.ROOT, "evaluating on %s: %d prompts × %d seeds, %d UniPC steps, CFG %.1f, shift %.1f%n", split,
                 evalPrompts, evalSeeds, sampleSteps, guidance, shift);
-        var res = TinyEval.run(m, enc, TinyEval.prompts(split, evalPrompts, size), evalSeeds, frames, size, sampleSteps, guidance, shift, log);
+        if (sheets != null) {
+            try {
+                Files.createDirectories(sheets);
+            } catch (IOException e) {
+                throw new UncheckedIOException("train-tiny: cannot create --sheets " + sheets, e);
+            }
+        }
+        var res = TinyEval.run(m, enc, TinyEval.prompts(split, evalPrompts, size), evalSeeds, frames, size, sampleSteps, guidance,
+                shift, log, split == SpecSampler.Split.TEST ? sheets : null);
         log.println(split + " (" + res.videos() + " videos): " + res.summary());
         return res;
     }

@@ -71,5 +71,15 @@ class TrainTinyCommandTest {
         double l = json.get("loss_mean_per_10_steps").get(0).asDouble();
         assertTrue(l > 0.05 && l < 10, "flow-matching loss of a fresh model on [−1, 1] pixels: " + l);
         assertEquals(1, json.get("validation").get("videos").asInt());
+
+        // --init continues from the folder: same architecture, data and step count after its recorded step 4
+        Path more = dir.resolve("tiny2");
+        assertEquals(0, Main.run("train-tiny", "--init", out.toString(), "--out", more.toString(), "--steps", "2", "--batch", "2",
+                "--frames", "2", "--size", "16", "--patch-t", "1", "--eval-prompts", "1", "--sample-steps", "2", "--dtype", "F32"));
+        String log2 = Files.readString(more.resolve("train-log.txt"));
+        assertTrue(log2.startsWith(log) && log2.contains("continuing from") && log2.contains("checkpoint at step 6"), log2);
+        var src = Checkpoints.open(more);
+        assertEquals("6", src.metadata().get("vdq_train_step"));
+        assertEquals(24, WanConfig.read(more.resolve("config.json")).dim(), "architecture taken from the --init folder");
     }
 }
