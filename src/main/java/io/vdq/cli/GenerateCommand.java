@@ -17,6 +17,7 @@ import io.vdq.quant.Presets;
 import io.vdq.quant.QuantMethods;
 import io.vdq.quant.QuantReport;
 import io.vdq.quant.SamplerHook;
+import io.vdq.quant.ckpt.QuantizedCheckpoint;
 import io.vdq.quant.dvd.DvdQuantMethod;
 import io.vdq.model.wan.WanConfig;
 import io.vdq.model.wan.WanModel;
@@ -48,7 +49,8 @@ final class GenerateCommand implements Runnable {
     static final int VAE_T = 4, VAE_S = 8;
 
     @Option(names = "--model", required = true,
-            description = "Diffusers transformer folder (config.json + diffusion_pytorch_model.safetensors), or random:tiny / random:1.3b.")
+            description = "Diffusers transformer folder (config.json + diffusion_pytorch_model.safetensors), a quantized "
+                    + "checkpoint folder written by vdq quantize, or random:tiny / random:1.3b.")
     String model;
 
     @Option(names = {"--prompt-embeds", "--text-emb"}, description = "Text encoder output as safetensors, [L, text_dim] or [1, L, text_dim].")
@@ -96,25 +98,48 @@ final class GenerateCommand implements Runnable {
             + "recipe JSON file) before sampling; data-free methods only (no calibration data is fed).")
     String quant;
 
+    @Option(names = "--base", description = "With a quantized --model: the float model it must have been made from "
+            + "(folder or random:*); refused unless its SHA-256 equals the checkpoint's base_sha256.")
+    String base;
+
     @Option(names = "--quiet", description = "No progress output.")
     boolean quiet;
+
+    /** Metadata key of a quantized checkpoint naming the --model it was quantized from. */
+    static final String BASE_MODEL_KEY = "base_model";
+
+    /** Set when --model is a quantized checkpoint (vdq quantize's output). */
+    private QuantizedCheckpoint.Loaded loaded;
 
     @Override
     public void run() {
         long t0 = System.nanoTime();
-        boolean random = model.startsWith("random:");
+        if (frames != null && (frames < 1 || (frames - 1) % VAE_T != 0))
+            throw new ConfigException("--frames " + frames + ": expected 4k+1 (1, 5, …, 81)");
+        Scheduler sched = Scheduler.create(sampler, steps, shift); // checks --sampler/--steps/--shift before loading
+        WanModel wan = loadModel();
+        // a quantized checkpoint of random:tiny keeps random:tiny's defaults (sizes, random text from the seed)
+        boolean random = model.startsWith("random:")
+                || (loaded != null && loaded.metadata().getOrDefault(BASE_MODEL_KEY, "").startsWith("random:"));
         int f = frames != null ? frames : random ? 5 : 81;
         int h = height != null ? height : random ? 64 : 480;
         int w = width != null ? width : random ? 64 : 832;
-        if (f < 1 || (f - 1) % VAE_T != 0) throw new ConfigException("--frames " + f + ": expected 4k+1 (1, 5, …, 81)");
-        Scheduler sched = Scheduler.create(sampler, steps, shift); // checks --sampler/--steps/--shift before loading
-        WanModel wan = loadModel();
         if (saveModel != null) {
             wan.save(saveModel);
             LOG.log(System.Logger.Level.INFO, "saved model to " + saveModel);
         }
-        String modelHash = wan.fingerprint(); // of the float weights: a quantized model has no float linears to hash
-        QuantReport rep = quant == null ? null : QuantMethods.apply(wan, Presets.resolve(quant), Calibration.none());
+        if (base != null) checkBase();
+        // of the float weights: a quantized model has no float linears to hash (a quantized checkpoint records its base's)
+        String modelHash = loaded != null ? loaded.baseSha256() : wan.fingerprint();
+        if (loaded != null && quant != null)
+            throw new ConfigException("--quant " + quant + ": --model " + model + " is already quantized (recipe "
+                    + loaded.recipe().name() + ")");
+        QuantReport rep = loaded != null ? loaded.report()
+                : quant == null ? null : QuantMethods.apply(wan, Presets.resolve(quant), Calibration.none());
+        if (loaded != null && !quiet)
+            System.err.printf("generate: loaded quantized checkpoint %s: recipe %s (method %s, %d quantized layers)%n", model,
+                    loaded.recipe().name(), loaded.report().method(), wan.linears().values().stream()
+                            .filter(l -> !(l instanceof io.vdq.model.FloatLinear)).count());
         SamplerHook quantHook = rep == null ? SamplerHook.NONE : rep.hook();
         WanConfig c = wan.config();
         int spatial = VAE_S * Math.max(c.patchH(), c.patchW());
@@ -140,7 +165,9 @@ final class GenerateCommand implements Runnable {
         if (negative != null) negative = padText(negative, maxSequenceLength, "--negative-embeds");
         double loadS = (System.nanoTime() - t0) / 1e9;
 
-        String deltaNote = rep == null ? null : chooseDelta(wan, rep, latentShape, text, negative);
+        String deltaNote = rep == null ? null : loaded != null
+                ? DvdQuantMethod.controller(rep).map(g -> g.delta() + " (stored in the quantized checkpoint)").orElse(null)
+                : chooseDelta(wan, rep, latentShape, text, negative);
 
         Tensor noise = Sampler.noise(seed, latentShape);
         PrintStream err = System.err;
@@ -172,6 +199,7 @@ final class GenerateCommand implements Runnable {
         meta.put("model_sha256", modelHash);
         if (rep != null) {
             meta.put("quant", rep.recipe().name());
+            if (loaded != null) meta.put("quant_checkpoint", "true");
             DvdQuantMethod.controller(rep).ifPresent(g -> meta.put("activation_bits_per_step",
                     io.vdq.quant.dvd.BitSwitcher.format(g.schedule())));
             if (deltaNote != null) meta.put("gbs_delta", deltaNote);
@@ -196,6 +224,16 @@ final class GenerateCommand implements Runnable {
                 out.resolve("latents.safetensors"), sampleS, sched.name());
     }
 
+    /** --base: loads that float model and refuses a quantized --model made from other weights. */
+    private void checkBase() {
+        if (loaded == null) throw new ConfigException("--base " + base + ": only for a quantized --model (" + model + " is float)");
+        GenerateCommand b = new GenerateCommand();
+        b.model = base;
+        WanModel bm = b.loadModel();
+        if (b.loaded != null) throw new ConfigException("--base " + base + " is itself a quantized checkpoint; expected its float base");
+        QuantizedCheckpoint.requireBase(loaded, bm, "--base " + base);
+    }
+
     WanModel loadModel() {
         switch (model) {
             case "random:tiny": return WanModel.random(WanConfig.tiny(), 0);
@@ -206,6 +244,10 @@ final class GenerateCommand implements Runnable {
             throw new ConfigException("--model " + model + ": expected random:tiny or random:1.3b");
         Path dir = Path.of(model);
         if (Files.isDirectory(dir.resolve("transformer"))) dir = dir.resolve("transformer");
+        if (QuantizedCheckpoint.isQuantized(dir)) {
+            loaded = QuantizedCheckpoint.load(dir);
+            return loaded.model();
+        }
         Path cfg = dir.resolve("config.json");
         if (!Files.isRegularFile(cfg)) throw new ConfigException(dir + ": no config.json (expected a diffusers transformer folder)");
         WanConfig c = WanConfig.read(cfg);
@@ -278,6 +320,7 @@ final class GenerateCommand implements Runnable {
         root.put("model", model);
         root.put("model_sha256", meta.get("model_sha256"));
         root.put("quant", meta.get("quant"));
+        if (meta.containsKey("quant_checkpoint")) root.put("quant_checkpoint", true);
         if (meta.containsKey("activation_bits_per_step")) root.put("activation_bits_per_step", meta.get("activation_bits_per_step"));
         root.set("config", c.toJsonNode());
         root.put("seed", seed);

@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
                 TrainTinyCommand.class,
                 ScoreCommand.class,
                 EvalCommand.class,
+                QuantizeCommand.class,
         })
 public final class Main implements Runnable {
     @Option(names = "--verbose", description = "Print stack traces on errors.", scope = CommandLine.ScopeType.INHERIT)

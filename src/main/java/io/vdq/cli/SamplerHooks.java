@@ -12,21 +12,7 @@ final class SamplerHooks {
     private SamplerHooks() {}
 
     /** {@code quant} around {@code inner}: quant's beforeStep runs first, its afterStep before inner's. */
-    static StepHook adapt(SamplerHook quant, StepHook inner) {
-        return new StepHook() {
-            @Override public void beforeStep(Step s) {
-                quant.beforeStep(s.index(), s.steps(), s.timestep());
-                inner.beforeStep(s);
-            }
-
-            @Override public void beforePass(int index, boolean conditional) { inner.beforePass(index, conditional); }
-
-            @Override public void afterStep(Step s) {
-                quant.afterStep(s.index(), s.guided().toArray());
-                inner.afterStep(s);
-            }
-        };
-    }
+    static StepHook adapt(SamplerHook quant, StepHook inner) { return io.vdq.pipeline.Sampling.adapt(quant, inner); }
 
     static StepHook adapt(SamplerHook quant) { return adapt(quant, StepHook.NONE); }
 }

@@ -12,6 +12,7 @@ import java.util.SplittableRandom;
  */
 public final class Hadamard {
     private final int k, block;
+    private final long seed;
     private final float[] signs; // null = no sign flips
     private final float norm;
 
@@ -25,6 +26,7 @@ public final class Hadamard {
             throw new ConfigException("Hadamard block " + block + " must be a power of two dividing K = " + k);
         this.k = k;
         this.block = block;
+        this.seed = seed;
         this.norm = (float) (1.0 / Math.sqrt(block));
         if (seed != 0) {
             SplittableRandom r = new SplittableRandom(seed);
@@ -44,6 +46,8 @@ public final class Hadamard {
     public int k() { return k; }
     public int block() { return block; }
     public boolean randomSigns() { return signs != null; }
+    /** The seed of the random signs (0 = none): with k and block it rebuilds this rotation (checkpoints). */
+    public long seed() { return seed; }
 
     /** Rotates {@code rows} contiguous rows of length K in place: row ← row·R. */
     public void rotateRows(float[] x, int off, int rows) {

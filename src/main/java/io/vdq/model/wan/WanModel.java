@@ -41,8 +41,11 @@ public final class WanModel implements LinearRegistry {
     private final List<WanBlock> blocks = new ArrayList<>();
     private final float[] headTable; // 2 × dim: shift, scale
 
-    private WanModel(WanConfig c, Map<String, Tensor> t) {
+    private final Map<String, Linear> prebuilt; // layers given ready-made (a quantized checkpoint), empty otherwise
+
+    private WanModel(WanConfig c, Map<String, Tensor> t, Map<String, Linear> prebuilt) {
         this.c = c;
+        this.prebuilt = prebuilt;
         int d = c.dim();
         putLinear("patch_embedding", t, d, c.patchIn());
         putLinear("condition_embedder.time_embedder.linear_1", t, d, c.freqDim());
@@ -69,7 +72,11 @@ public final class WanModel implements LinearRegistry {
     }
 
     private Linear putLinear(String name, Map<String, Tensor> t, int out, int in) {
-        Linear l = new FloatLinear(arr(t, name + ".weight"), arr(t, name + ".bias"), out, in);
+        Linear l = prebuilt.get(name);
+        if (l != null && (l.outFeatures() != out || l.inFeatures() != in))
+            throw new ShapeException("layer '" + name + "' is " + l.outFeatures() + "×" + l.inFeatures() + ", expected "
+                    + out + "×" + in + " (out×in) for this config");
+        if (l == null) l = new FloatLinear(arr(t, name + ".weight"), arr(t, name + ".bias"), out, in);
         linears.put(name, l);
         return l;
     }
@@ -85,8 +92,19 @@ public final class WanModel implements LinearRegistry {
      * Every expected tensor must be present with its exact shape and no unexpected tensor may remain. Float32
      * tensors that cover their whole array are used without a copy (the model then shares them with the source).
      */
-    public static WanModel load(WanConfig c, TensorSource src) {
-        SequencedMap<String, int[]> expected = WanParameters.expectedShapes(c);
+    public static WanModel load(WanConfig c, TensorSource src) { return load(c, src, Map.of()); }
+
+    /**
+     * As {@link #load(WanConfig, TensorSource)}, with some linear layers given ready-made (e.g. rebuilt from a
+     * quantized checkpoint): their {@code .weight} and {@code .bias} are not read from (and must not be in) the source.
+     */
+    public static WanModel load(WanConfig c, TensorSource src, Map<String, Linear> prebuilt) {
+        SequencedMap<String, int[]> expected = new LinkedHashMap<>(WanParameters.expectedShapes(c));
+        for (String name : prebuilt.keySet()) {
+            if (expected.remove(name + ".weight") == null)
+                throw new ConfigException("Wan model has no linear layer '" + name + "' (" + c.numLayers() + " blocks)");
+            expected.remove(name + ".bias");
+        }
         Map<String, String> diffToFile = new LinkedHashMap<>();
         boolean original = WanParameters.isOriginalNaming(src.names());
         List<String> extra = new ArrayList<>();
@@ -114,7 +132,7 @@ public final class WanModel implements LinearRegistry {
                         + ", expected " + Arrays.toString(e.getValue()) + " for this config");
             tensors.put(e.getKey(), src.readFloat(file));
         }
-        return new WanModel(c, tensors);
+        return new WanModel(c, tensors, Map.copyOf(prebuilt));
     }
 
     /**
@@ -146,7 +164,15 @@ public final class WanModel implements LinearRegistry {
     }
 
     /** All parameters with diffusers names and shapes (every linear must still be a {@link FloatLinear}). */
-    public SequencedMap<String, Tensor> toTensors() {
+    public SequencedMap<String, Tensor> toTensors() { return toTensors(false); }
+
+    /**
+     * The parameters that are still float: everything except the weight and bias of linears that are not
+     * {@link FloatLinear} (a quantized model's float part; the quantized layers are saved by their own writer).
+     */
+    public SequencedMap<String, Tensor> floatTensors() { return toTensors(true); }
+
+    private SequencedMap<String, Tensor> toTensors(boolean skipNonFloat) {
         SequencedMap<String, Tensor> m = new LinkedHashMap<>();
         for (var e : WanParameters.expectedShapes(c).entrySet()) {
             String name = e.getKey();
@@ -155,6 +181,7 @@ public final class WanModel implements LinearRegistry {
                 String prefix = name.substring(0, name.lastIndexOf('.'));
                 Linear l = linears.get(prefix);
                 if (l != null) {
+                    if (skipNonFloat && !(l instanceof FloatLinear)) continue;
                     if (!(l instanceof FloatLinear fl))
                         throw new VdqException("cannot export '" + prefix + "': it is a " + l.getClass().getSimpleName()
                                 + ", not a float linear; export quantized layers with their method's writer");

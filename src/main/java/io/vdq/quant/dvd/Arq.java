@@ -79,12 +79,14 @@ public final class Arq {
     private final Options opt;
     private final Hadamard rot;
     private final int block;
+    private final long seed;
 
     /** @param seed seed of this layer's random signs (non-zero; ignored without random signs) */
     public Arq(int k, Options opt, long seed) {
         if (k < 1) throw new ShapeException("ARQ input width must be >= 1, got " + k);
         this.k = k;
         this.opt = opt;
+        this.seed = seed;
         this.rot = opt.rotate() ? new Hadamard(k, Hadamard.defaultBlock(k, opt.rotationCap()), opt.randomSigns() ? (seed == 0 ? 1 : seed) : 0) : null;
         this.block = switch (opt.scaling()) {
             case CHANNEL -> 1;
@@ -101,6 +103,8 @@ public final class Arq {
 
     public int k() { return k; }
     public Options options() { return opt; }
+    /** The seed this layer was built with (with K and the options it rebuilds the same ARQ; checkpoints). */
+    public long seed() { return seed; }
     /** The Hadamard block, or 0 without rotation. */
     public int rotationBlock() { return rot == null ? 0 : rot.block(); }
     public int scaleBlock() { return block; }

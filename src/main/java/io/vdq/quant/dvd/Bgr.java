@@ -288,6 +288,26 @@ public final class Bgr {
     static float dequant(float d, float z, int q) { return (float) (d * (q - (double) z)); }
 
     /**
+     * A result rebuilt from stored codes, scales and zero points (a checkpoint): the dequantized weights are
+     * recomputed exactly as {@link #quantize} stores them; the error statistics are unknown (null).
+     */
+    public static Result fromCodes(int rows, int cols, int groupSize, int bits, byte[] codes, float[] scales, float[] zeros) {
+        if (rows <= 0 || cols <= 0 || groupSize <= 0 || cols % groupSize != 0 || codes.length != rows * cols
+                || scales.length != rows * (cols / groupSize) || zeros.length != scales.length)
+            throw new ShapeException("BGR weight " + rows + "×" + cols + " group " + groupSize + ": got " + codes.length
+                    + " codes, " + scales.length + " scales, " + zeros.length + " zero points, expected " + rows * cols
+                    + " codes and " + (groupSize > 0 ? rows * (cols / groupSize) : -1) + " scales and zero points");
+        int gpr = cols / groupSize;
+        float[] deq = new float[rows * cols];
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < cols; j++) {
+                int gi = r * gpr + j / groupSize;
+                deq[r * cols + j] = dequant(scales[gi], zeros[gi], codes[r * cols + j] & 0xFF);
+            }
+        return new Result(rows, cols, groupSize, bits, codes, scales, zeros, deq, null);
+    }
+
+    /**
      * The closed-form step-size update on its own: the Δ minimising Σ(w_i − Δ·(q_i − z))² for the given codes and
      * zero point (NaN when all q_i = z). Uses the same formula as the refinement loop.
      */

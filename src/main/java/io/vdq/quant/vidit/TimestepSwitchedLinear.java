@@ -27,6 +27,8 @@ public final class TimestepSwitchedLinear implements Linear {
     }
 
     public List<QuantizedLinear> variants() { return variants; }
+    /** The shared step tag the variant is chosen by (set by the report's sampler hook). */
+    public StepTag tag() { return tag; }
 
     /** Variant index for step s of n. */
     public static int range(int step, int steps, int ranges) {

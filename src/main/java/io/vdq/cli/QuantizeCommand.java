@@ -1,0 +1,216 @@
+package io.vdq.cli;
+
+import io.vdq.VdqException.CheckpointException;
+import io.vdq.VdqException.ConfigException;
+import io.vdq.io.Checkpoints;
+import io.vdq.io.DType;
+import io.vdq.io.TensorSource;
+import io.vdq.model.wan.WanConfig;
+import io.vdq.model.wan.WanModel;
+import io.vdq.pipeline.QuantizePipeline;
+import io.vdq.quant.Presets;
+import io.vdq.quant.Recipe;
+import io.vdq.quant.ckpt.CheckpointSize;
+import io.vdq.quant.ckpt.QuantizedCheckpoint;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code vdq quantize}: a float Wan model and a recipe in, a quantized checkpoint folder out (usable as
+ * {@code vdq generate --model OUT}); per-layer progress on stderr, a closing table of per-layer weight and output
+ * error on stdout. The work is {@link QuantizePipeline}'s; this class parses options and loads the base.
+ */
+@Command(name = "quantize", mixinStandardHelpOptions = true,
+        description = "Quantize a Wan model with a recipe and save a self-contained quantized checkpoint.")
+final class QuantizeCommand implements Runnable {
+    @Option(names = "--model", required = true, description = "Float diffusers transformer folder, or random:tiny / random:1.3b.")
+    String model;
+
+    @Option(names = "--recipe", required = true, description = "Preset name (vdq recipes) or recipe JSON file.")
+    String recipe;
+
+    @Option(names = "--calib-prompts", description = "Calibration prompts, one per line ('#' comments); encoded with the "
+            + "synthetic world's text encoder; given prompts also supply each layer's inputs for the output error. Default: "
+            + "2 built-in prompts, run only by methods that need data and by δ-GBS's automatic δ (outputs then use Gaussian probes).")
+    Path calibPrompts;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of calibration noise, token reservoir and probes (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--calib-steps", defaultValue = "20", description = "Sampling steps per calibration prompt (default ${DEFAULT-VALUE}).")
+    int calibSteps;
+
+    @Option(names = "--frames", description = "Calibration video frames: 4k+1 for latent models (default 81; 5 for random:tiny), "
+            + "a multiple of the temporal patch for pixel-space models such as vdq-tiny (default 8).")
+    Integer frames;
+
+    @Option(names = "--height", description = "Calibration video height in pixels (default 480; 64 for random:tiny; 32 pixel-space).")
+    Integer height;
+
+    @Option(names = "--width", description = "Calibration video width in pixels (default 832; 64 for random:tiny; 32 pixel-space).")
+    Integer width;
+
+    @Option(names = "--guidance", defaultValue = "5.0", description = "CFG scale of calibration sampling (default ${DEFAULT-VALUE}).")
+    float guidance;
+
+    @Option(names = "--shift", defaultValue = "3.0", description = "Flow shift of calibration sampling (default ${DEFAULT-VALUE}).")
+    double shift;
+
+    @Option(names = "--probe-rows", defaultValue = "256", description = "Tokens per layer for the output error (default ${DEFAULT-VALUE}).")
+    int probeRows;
+
+    @Option(names = "--float-dtype", description = "Store float parameters as f32, bf16 or f16 (default: the base's dtype; f32 for random models).")
+    String floatDtype;
+
+    @Option(names = "--size-only", description = "Only print the checkpoint size this recipe gives for the model's shapes (nothing is quantized).")
+    boolean sizeOnly;
+
+    @Option(names = "--out", description = "Output model folder (config.json + diffusion_pytorch_model.safetensors).")
+    Path out;
+
+    @Option(names = "--quiet", description = "No progress output.")
+    boolean quiet;
+
+    @Override
+    public void run() {
+        Recipe r = Presets.resolve(recipe);
+        PrintStream err = System.err;
+        if (sizeOnly) {
+            WanConfig c = config();
+            DType ft = floatDtype != null ? parseDtype(floatDtype) : DType.F32;
+            printSize("estimated from shapes", CheckpointSize.estimate(c, r, ft), ft);
+            return;
+        }
+        if (out == null) throw new ConfigException("--out is required (or --size-only)");
+        if (quiet) java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING); // methods log at INFO
+        List<String> prompts = calibPrompts == null ? null : readPrompts(calibPrompts);
+        long t0 = System.nanoTime();
+        DType[] baseType = {DType.F32};
+        WanModel wan = load(baseType);
+        DType ft = floatDtype != null ? parseDtype(floatDtype) : baseType[0];
+        WanConfig c = wan.config();
+        int[] latent = calibrationShape(c, model.startsWith("random:"));
+        var settings = new QuantizePipeline.Settings(r, prompts, seed, calibSteps, latent, guidance, shift, probeRows);
+        if (!quiet) err.printf(Locale.ROOT, "quantize: %s (method %s, W%d A%d) on %s, %d threads%n", r.name(), r.method(),
+                r.weightBits(), r.activationBits(), model, io.vdq.tensor.Parallel.threads());
+        QuantizePipeline.Progress progress = quiet ? QuantizePipeline.Progress.NONE : new QuantizePipeline.Progress() {
+            @Override public void layer(int done, int total, String name, double outputRelL2, double elapsedS) {
+                double rate = done / Math.max(elapsedS, 1e-9);
+                err.printf(Locale.ROOT, "quantize: [%d/%d] %s  output rel L2 %.3e  %.2f layers/s  ETA %.0f s%n", done, total, name,
+                        outputRelL2, rate, (total - done) / rate);
+            }
+            @Override public void stage(String message) { err.println("quantize: " + message); }
+        };
+        QuantizePipeline.Result res = QuantizePipeline.run(wan, settings, progress);
+        QuantizePipeline.save(res, out, ft, java.util.Map.of(GenerateCommand.BASE_MODEL_KEY, model));
+        System.out.print(QuantizePipeline.table(res.rows()));
+        System.out.println("output error on " + res.outputProbe() + (res.deltaNote() != null ? "; δ-GBS δ = " + res.deltaNote() : ""));
+        Path file = out.resolve(QuantizedCheckpoint.WEIGHTS);
+        printSize("measured in " + file, CheckpointSize.measure(file), ft);
+        if (!quiet) err.printf(Locale.ROOT, "quantize: wrote %s in %.1f s%n", out, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * The sample shape of calibration: a pixel-space model (in = out = 3 channels, e.g. vdq-tiny) samples
+     * {@code [3, F, H, W]} directly (default 8 frames of 32×32, the demo's videos); a latent model samples Wan-VAE
+     * latents of an F×H×W video (defaults as vdq generate: 81×480×832, or 5×64×64 for random:tiny).
+     */
+    private int[] calibrationShape(WanConfig c, boolean random) {
+        if (c.inChannels() == 3 && c.outChannels() == 3) {
+            int f = frames != null ? frames : 8, h = height != null ? height : 32, w = width != null ? width : 32;
+            if (f < 1 || f % c.patchT() != 0 || h < 1 || w < 1 || h % c.patchH() != 0 || w % c.patchW() != 0)
+                throw new ConfigException("--frames/--height/--width " + f + "×" + h + "×" + w + ": expected positive multiples of the "
+                        + "model's patch [" + c.patchT() + ", " + c.patchH() + ", " + c.patchW() + "] (pixel-space model)");
+            return new int[]{3, f, h, w};
+        }
+        int f = frames != null ? frames : random ? 5 : 81, h = height != null ? height : random ? 64 : 480,
+                w = width != null ? width : random ? 64 : 832;
+        int spatial = GenerateCommand.VAE_S * Math.max(c.patchH(), c.patchW());
+        if (f < 1 || (f - 1) % GenerateCommand.VAE_T != 0) throw new ConfigException("--frames " + f + ": expected 4k+1");
+        if (h <= 0 || w <= 0 || h % spatial != 0 || w % spatial != 0)
+            throw new ConfigException("--height/--width " + h + "×" + w + ": expected positive multiples of " + spatial);
+        int[] latent = {c.inChannels(), (f - 1) / GenerateCommand.VAE_T + 1, h / GenerateCommand.VAE_S, w / GenerateCommand.VAE_S};
+        if (latent[1] % c.patchT() != 0)
+            throw new ConfigException("--frames " + f + " gives " + latent[1] + " latent frames, not a multiple of patch " + c.patchT());
+        return latent;
+    }
+
+    private void printSize(String what, CheckpointSize s, DType ft) {
+        System.out.printf(Locale.ROOT, "size (%s, float parameters %s): %d quantized layers %.2f MiB = %.4f of BF16 (1/%.2f); "
+                        + "float part %.2f MiB; whole %.2f MiB = %.4f of the model in BF16%n", what, ft, s.layers(),
+                s.quantizedBytes() / 1048576.0, s.quantizedRatio(), 1 / s.quantizedRatio(), s.floatBytes() / 1048576.0,
+                (s.quantizedBytes() + s.floatBytes()) / 1048576.0, s.totalRatio());
+    }
+
+    private WanConfig config() {
+        return switch (model) {
+            case "random:tiny" -> WanConfig.tiny();
+            case "random:1.3b" -> WanConfig.wan21T2V1_3B();
+            default -> {
+                if (model.startsWith("random:")) throw new ConfigException("--model " + model + ": expected random:tiny or random:1.3b");
+                yield WanConfig.read(folder().resolve("config.json"));
+            }
+        };
+    }
+
+    private Path folder() {
+        Path dir = Path.of(model);
+        return Files.isDirectory(dir.resolve("transformer")) ? dir.resolve("transformer") : dir;
+    }
+
+    /** The float base; {@code type[0]} receives its float dtype when all its tensors share one (else F32). */
+    private WanModel load(DType[] type) {
+        WanConfig c = config();
+        if (model.startsWith("random:")) return WanModel.random(c, 0);
+        Path dir = folder();
+        if (QuantizedCheckpoint.isQuantized(dir))
+            throw new ConfigException("--model " + model + " is already a quantized checkpoint (recipe "
+                    + QuantizedCheckpoint.load(dir).recipe().name() + "); quantize its float base instead");
+        Path single = dir.resolve("diffusion_pytorch_model.safetensors");
+        if (!Files.isRegularFile(single)) single = dir.resolve("diffusion_pytorch_model.safetensors.index.json");
+        if (!Files.isRegularFile(single))
+            throw new CheckpointException(dir + ": no diffusion_pytorch_model.safetensors or diffusion_pytorch_model.safetensors.index.json");
+        try (TensorSource src = Checkpoints.open(single)) {
+            Set<DType> types = EnumSet.noneOf(DType.class);
+            for (String n : src.names()) types.add(src.info(n).dtype());
+            if (types.size() == 1 && Set.of(DType.F32, DType.BF16, DType.F16).contains(types.iterator().next()))
+                type[0] = types.iterator().next();
+            return WanModel.load(c, src);
+        }
+    }
+
+    static DType parseDtype(String s) {
+        return switch (s.toLowerCase(Locale.ROOT)) {
+            case "f32", "float32" -> DType.F32;
+            case "bf16", "bfloat16" -> DType.BF16;
+            case "f16", "float16" -> DType.F16;
+            default -> throw new ConfigException("--float-dtype " + s + ": expected f32, bf16 or f16");
+        };
+    }
+
+    static List<String> readPrompts(Path file) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot read calibration prompts: " + e.getMessage(), e);
+        }
+        List<String> out = new ArrayList<>();
+        for (String l : lines) {
+            String t = l.strip();
+            if (!t.isEmpty() && !t.startsWith("#")) out.add(t);
+        }
+        if (out.isEmpty()) throw new ConfigException(file + ": no calibration prompts (one per line; '#' starts a comment)");
+        return out;
+    }
+}

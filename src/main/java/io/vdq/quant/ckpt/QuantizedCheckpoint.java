@@ -1,0 +1,278 @@
+package io.vdq.quant.ckpt;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vdq.VdqException;
+import io.vdq.VdqException.CheckpointException;
+import io.vdq.io.AtomicFiles;
+import io.vdq.io.DType;
+import io.vdq.io.SafetensorsFile;
+import io.vdq.io.SafetensorsWriter;
+import io.vdq.io.TensorInfo;
+import io.vdq.io.TensorSource;
+import io.vdq.model.FloatLinear;
+import io.vdq.model.Linear;
+import io.vdq.model.wan.WanConfig;
+import io.vdq.model.wan.WanModel;
+import io.vdq.quant.ActivationBits;
+import io.vdq.quant.QuantReport;
+import io.vdq.quant.Recipe;
+import io.vdq.quant.RecipeJson;
+import io.vdq.quant.SamplerHook;
+import io.vdq.quant.StepTag;
+import io.vdq.quant.dvd.BitSwitcher;
+import io.vdq.quant.dvd.DvdQuantMethod;
+import io.vdq.quant.dvd.GbsController;
+import io.vdq.quant.vidit.TimestepSwitchedLinear;
+import io.vdq.tensor.Tensor;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SequencedMap;
+import java.util.SortedSet;
+import java.util.TreeSet;
+
+/**
+ * A quantized Wan model as a diffusers-style folder: {@code config.json} and one self-contained
+ * {@code diffusion_pytorch_model.safetensors} holding the float parameters as they were in the base (F32 or BF16)
+ * and every quantized layer's codes, scales, zero points and transform tensors, with {@code __metadata__}
+ * describing the layers, the recipe, the sampler hooks (step tag, δ-GBS options and δ) and the base's SHA-256.
+ *
+ * <p>Self-contained rather than a delta on its base (the issue's open choice): a quantized layer replaces its
+ * float weights entirely, so a delta saves only the small float part (embeddings, norms, modulation tables — a few
+ * percent of a W4 file) while making every load depend on finding the exact base again; the base's SHA-256
+ * ({@link WanModel#fingerprint}, the hash {@code vdq generate} records as {@code model_sha256}) is kept for
+ * provenance and checked by {@link #requireBase} when a caller has the base at hand. docs/FORMAT.md is the
+ * format's description.
+ */
+public final class QuantizedCheckpoint {
+    private QuantizedCheckpoint() {}
+
+    public static final String FORMAT = "vdq-quantized";
+    public static final int VERSION = 1;
+    public static final String WEIGHTS = "diffusion_pytorch_model.safetensors";
+
+    /** Metadata keys. */
+    public static final String KEY_FORMAT = "format", KEY_VERSION = "format_version", KEY_VDQ = "vdq_version",
+            KEY_RECIPE = "recipe", KEY_METHOD = "method", KEY_BASE = "base_sha256", KEY_CONFIG = "wan_config",
+            KEY_BITS = "activation_bits", KEY_LAYERS = "layers", KEY_STEP_TAG = "step_tag", KEY_GBS = "gbs",
+            KEY_FLOAT_DTYPE = "float_dtype";
+
+    /** A loaded checkpoint: the model, a report (recipe, no layer lines, the rebuilt hook and width), the metadata. */
+    public record Loaded(WanModel model, QuantReport report, Map<String, String> metadata) {
+        public String baseSha256() { return metadata.get(KEY_BASE); }
+        public Recipe recipe() { return report.recipe(); }
+    }
+
+    /** The vdq version written into checkpoints. */
+    public static String vdqVersion() {
+        String v = QuantizedCheckpoint.class.getPackage().getImplementationVersion();
+        return v == null ? "0.1.0-dev" : v;
+    }
+
+    /**
+     * Writes {@code model} (quantized by {@code report}) to {@code dir}: the weights file, then config.json, each
+     * atomically. {@code floatType} (F32, BF16 or F16) stores the float parameters; choose the base's type so they
+     * are kept exactly. {@code extra} adds metadata (e.g. calibration notes); it may not replace a format key.
+     */
+    public static void save(Path dir, WanModel model, QuantReport report, String baseSha256, DType floatType,
+                            Map<String, String> extra) {
+        if (floatType != DType.F32 && floatType != DType.BF16 && floatType != DType.F16)
+            throw new CheckpointException("quantized checkpoint float dtype " + floatType + ": expected F32, BF16 or F16");
+        SafetensorsWriter w = new SafetensorsWriter();
+        ObjectNode layers = LayerCodec.JSON.createObjectNode();
+        boolean tagged = false;
+        for (Map.Entry<String, Linear> e : model.linears().entrySet()) {
+            if (e.getValue() instanceof FloatLinear) continue;
+            layers.set(e.getKey(), LayerCodec.encode(e.getKey(), e.getValue(), w, floatType, report.activationBits()));
+            tagged |= e.getValue() instanceof TimestepSwitchedLinear;
+        }
+        if (layers.isEmpty()) throw new CheckpointException(dir + ": the model has no quantized layer to save");
+        for (Map.Entry<String, Tensor> e : model.floatTensors().entrySet()) w.add(e.getKey(), e.getValue(), floatType);
+        Map<String, String> meta = new LinkedHashMap<>();
+        if (extra != null) meta.putAll(extra);
+        meta.put(KEY_FORMAT, FORMAT);
+        meta.put(KEY_VERSION, Integer.toString(VERSION));
+        meta.put(KEY_VDQ, vdqVersion());
+        Recipe recipe = report.recipe();
+        // δ-GBS: store the δ in use (chosen automatically or not) in the recipe too, so a loaded model never re-tunes it
+        if (report.hook() instanceof GbsController g) recipe = DvdQuantMethod.withDelta(recipe, g.delta());
+        meta.put(KEY_RECIPE, RecipeJson.write(recipe));
+        meta.put(KEY_METHOD, report.method());
+        meta.put(KEY_BASE, baseSha256 == null ? "unknown" : baseSha256);
+        meta.put(KEY_CONFIG, model.config().toJson());
+        meta.put(KEY_BITS, Integer.toString(report.activationBits().get()));
+        meta.put(KEY_STEP_TAG, Boolean.toString(tagged));
+        meta.put(KEY_FLOAT_DTYPE, floatType.name());
+        meta.put(KEY_LAYERS, layers.toString());
+        if (report.hook() instanceof GbsController g) {
+            BitSwitcher.Options o = g.options();
+            ObjectNode n = LayerCodec.JSON.createObjectNode();
+            n.put("delta", o.delta()).put("low_bits", o.lowBits()).put("high_bits", o.highBits())
+                    .put("force_first", o.forceFirst()).put("force_last", o.forceLast());
+            meta.put(KEY_GBS, n.toString());
+        }
+        w.metadata(meta);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new CheckpointException(dir + ": cannot create model folder: " + e.getMessage(), e);
+        }
+        w.write(dir.resolve(WEIGHTS));
+        AtomicFiles.writeBytes(dir.resolve("config.json"), model.config().toJson().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The weights file of a model folder (or its {@code transformer/} subfolder). */
+    public static Path weightsFile(Path dir) {
+        if (Files.isDirectory(dir.resolve("transformer"))) dir = dir.resolve("transformer");
+        return dir.resolve(WEIGHTS);
+    }
+
+    /** True when {@code dir} holds a single-file checkpoint whose metadata says it is a vdq quantized checkpoint. */
+    public static boolean isQuantized(Path dir) {
+        Path f = weightsFile(dir);
+        if (!Files.isRegularFile(f)) return false;
+        try (SafetensorsFile s = SafetensorsFile.open(f)) {
+            return FORMAT.equals(s.metadata().get(KEY_FORMAT));
+        }
+    }
+
+    /** Loads a quantized model folder; any mismatch between config, metadata and tensors is refused naming it. */
+    public static Loaded load(Path dir) {
+        Path f = weightsFile(dir);
+        Path cfgFile = f.resolveSibling("config.json");
+        if (!Files.isRegularFile(cfgFile)) throw new CheckpointException(f.getParent() + ": no config.json next to " + WEIGHTS);
+        WanConfig c = WanConfig.read(cfgFile);
+        try (SafetensorsFile src = SafetensorsFile.open(f)) {
+            return load(c, src);
+        }
+    }
+
+    /** Loads from an open source (the caller closes it; every tensor is copied out). */
+    public static Loaded load(WanConfig c, TensorSource src) {
+        Map<String, String> meta = src.metadata();
+        String file = src.describe();
+        if (!FORMAT.equals(meta.get(KEY_FORMAT)))
+            throw new CheckpointException(file + ": __metadata__ format is " + (meta.get(KEY_FORMAT) == null ? "absent"
+                    : "'" + meta.get(KEY_FORMAT) + "'") + ", expected '" + FORMAT + "' (not a vdq quantized checkpoint)");
+        int version = parseInt(file, meta, KEY_VERSION);
+        if (version != VERSION)
+            throw new CheckpointException(file + ": format_version " + version + ", this vdq reads version " + VERSION
+                    + " (written by vdq " + meta.get(KEY_VDQ) + ")");
+        WanConfig stored = WanConfig.parse(require(file, meta, KEY_CONFIG), file + " __metadata__ wan_config");
+        if (!stored.equals(c))
+            throw new CheckpointException(file + ": was written for config " + stored + " but config.json says " + c);
+        Recipe recipe = RecipeJson.parse(require(file, meta, KEY_RECIPE), file + " __metadata__ recipe");
+        ActivationBits bits;
+        try {
+            bits = new ActivationBits(parseInt(file, meta, KEY_BITS));
+        } catch (RuntimeException e) {
+            throw new CheckpointException(file + ": __metadata__ activation_bits: " + e.getMessage(), e);
+        }
+        StepTag tag = new StepTag();
+        JsonNode layers = json(file, KEY_LAYERS, require(file, meta, KEY_LAYERS));
+        if (!layers.isObject() || layers.isEmpty())
+            throw new CheckpointException(file + ": __metadata__ layers must be a non-empty JSON object");
+        Tensors t = new Tensors(src);
+        LayerCodec.Shared shared = new LayerCodec.Shared(bits, tag);
+        SequencedMap<String, Linear> built = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = layers.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            try {
+                built.put(e.getKey(), LayerCodec.decode(e.getKey(), e.getValue(), t, shared));
+            } catch (CheckpointException x) {
+                throw x;
+            } catch (VdqException x) { // a constructor refused the stored values (bits, shapes, options)
+                throw new CheckpointException(file + ": layer '" + e.getKey() + "': " + x.getMessage(), x);
+            }
+        }
+        SortedSet<String> quantNames = new TreeSet<>(), floatNames = new TreeSet<>();
+        for (String n : src.names()) (underAny(n, built.keySet()) ? quantNames : floatNames).add(n);
+        quantNames.removeAll(t.used());
+        if (!quantNames.isEmpty())
+            throw new CheckpointException(file + ": unexpected tensor" + (quantNames.size() > 1 ? "s " : " ")
+                    + String.join(", ", new ArrayList<>(quantNames).subList(0, Math.min(5, quantNames.size())))
+                    + " under a quantized layer's prefix (not named by its descriptor)");
+        WanModel model;
+        try {
+            model = WanModel.load(c, new Subset(src, floatNames), built);
+        } catch (CheckpointException x) {
+            throw x;
+        } catch (VdqException x) {
+            throw new CheckpointException(file + ": " + x.getMessage(), x);
+        }
+        SamplerHook hook = Boolean.parseBoolean(meta.get(KEY_STEP_TAG)) ? SamplerHook.tagging(tag) : SamplerHook.NONE;
+        String gbs = meta.get(KEY_GBS);
+        if (gbs != null) {
+            JsonNode g = json(file, KEY_GBS, gbs);
+            String where = "__metadata__ gbs";
+            BitSwitcher.Options o;
+            try {
+                o = new BitSwitcher.Options(t.doubleValue(g, "delta", where), t.integer(g, "low_bits", where),
+                        t.integer(g, "high_bits", where), t.integer(g, "force_first", where), t.integer(g, "force_last", where));
+            } catch (io.vdq.VdqException.ConfigException e) {
+                throw new CheckpointException(file + ": __metadata__ gbs: " + e.getMessage(), e);
+            }
+            GbsController ctl = new GbsController(o, bits);
+            hook = hook == SamplerHook.NONE ? ctl : hook.andThen(ctl);
+        }
+        String method = meta.getOrDefault(KEY_METHOD, recipe.method());
+        return new Loaded(model, new QuantReport(method, recipe, List.of(), hook, bits), Map.copyOf(meta));
+    }
+
+    /** Refuses a loaded checkpoint whose recorded base hash differs from {@code base}'s fingerprint. */
+    public static void requireBase(Loaded loaded, WanModel base, String baseDescription) {
+        String want = loaded.baseSha256(), have = base.fingerprint();
+        if (!have.equals(want))
+            throw new CheckpointException("quantized checkpoint was made from base weights with SHA-256 " + want + ", but "
+                    + baseDescription + " has SHA-256 " + have + " (a different base model)");
+    }
+
+    private static boolean underAny(String tensor, java.util.Collection<String> prefixes) {
+        for (String p : prefixes) if (tensor.startsWith(p + ".")) return true;
+        return false;
+    }
+
+    private static String require(String file, Map<String, String> meta, String key) {
+        String v = meta.get(key);
+        if (v == null) throw new CheckpointException(file + ": __metadata__ has no '" + key + "'");
+        return v;
+    }
+
+    private static int parseInt(String file, Map<String, String> meta, String key) {
+        String v = require(file, meta, key);
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new CheckpointException(file + ": __metadata__ " + key + " = '" + v + "', expected an integer");
+        }
+    }
+
+    private static JsonNode json(String file, String key, String text) {
+        try {
+            return LayerCodec.JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new CheckpointException(file + ": __metadata__ " + key + " is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    /** The source restricted to some names (the float part, for {@link WanModel#load}). */
+    private record Subset(TensorSource src, SortedSet<String> names) implements TensorSource {
+        @Override public SortedSet<String> names() { return names; }
+        @Override public TensorInfo info(String name) {
+            if (!names.contains(name)) throw new CheckpointException(src.describe() + ": no tensor '" + name + "'");
+            return src.info(name);
+        }
+        @Override public Tensor readFloat(String name) { info(name); return src.readFloat(name); }
+        @Override public java.lang.foreign.MemorySegment segment(String name) { info(name); return src.segment(name); }
+        @Override public Map<String, String> metadata() { return src.metadata(); }
+        @Override public String describe() { return src.describe(); }
+    }
+}
