@@ -44,6 +44,10 @@ public final class Hadamard {
     public int k() { return k; }
     public int block() { return block; }
     public boolean randomSigns() { return signs != null; }
+    /** A copy of the ±1 signs, or null without random signs. */
+    public float[] signs() { return signs == null ? null : signs.clone(); }
+    /** The normalisation 1/√block applied after each block transform (as float). */
+    public float norm() { return norm; }
 
     /** Rotates {@code rows} contiguous rows of length K in place: row ← row·R. */
     public void rotateRows(float[] x, int off, int rows) {

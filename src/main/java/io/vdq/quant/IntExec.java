@@ -1,0 +1,168 @@
+package io.vdq.quant;
+
+import io.vdq.VdqException.ConfigException;
+import io.vdq.kernel.ActQuant;
+import io.vdq.kernel.IntBackend;
+import io.vdq.kernel.IntWeights;
+import io.vdq.kernel.PackedInt;
+import io.vdq.kernel.nat.IntKernels;
+import java.util.Locale;
+import java.util.function.IntUnaryOperator;
+
+/**
+ * How quantized layers execute: on the integer kernels ({@link Mode#INT}, the default: int8/int4 codes, int32
+ * sums, the native AVX2 library when it loads, else the bit-identical Java integer reference, see
+ * {@link IntKernels}) or as the fake-quant float reference ({@link Mode#FAKEQUANT}: quantize-dequantize, then a
+ * float GEMM with the dequantized weights). Chosen with {@code -Dvdq.quant.exec=int|fakequant} or
+ * {@link #setMode}; read on every forward call. A layer whose configuration the kernels cannot express runs
+ * fake-quant whatever the mode and says why ({@link Executable#execution()}).
+ *
+ * <p>Also the mapping of a layer's integer codes to the kernels' {@link IntWeights} (signed codes, one per byte,
+ * |w| ≤ 127 or in [−8, 7], integer zero points in the signed domain) and one lazily packed copy per backend.
+ */
+public final class IntExec {
+    /** Execution of quantized layers. */
+    public enum Mode { INT, FAKEQUANT }
+
+    private static volatile Mode mode;
+
+    private IntExec() {}
+
+    /** The current mode ({@code -Dvdq.quant.exec}, default int). */
+    public static Mode mode() {
+        Mode m = mode;
+        if (m == null) mode = m = parseMode(System.getProperty("vdq.quant.exec", "int"));
+        return m;
+    }
+
+    public static void setMode(Mode m) { mode = m; }
+
+    public static Mode parseMode(String s) {
+        return switch (s.trim().toLowerCase(Locale.ROOT)) {
+            case "int", "integer" -> Mode.INT;
+            case "fakequant", "fake-quant", "fake" -> Mode.FAKEQUANT;
+            default -> throw new ConfigException("quantized execution '" + s + "' (vdq.quant.exec / --backend): expected int or fakequant");
+        };
+    }
+
+    /** True when activations of {@code bits} run on the integer kernels now (mode INT, 2..8 bits). */
+    public static boolean integerBits(int bits) { return mode() == Mode.INT && bits >= 2 && bits <= 8; }
+
+    /** A quantized layer that can say how it executes. */
+    public interface Executable {
+        /**
+         * One short phrase: {@code int:<backend>} when its quantized calls run on the integer kernels now,
+         * {@code fakequant} when the mode says so, or {@code fakequant (<reason>)} when the kernels cannot run it.
+         */
+        String execution();
+    }
+
+    /** The phrase of {@link Executable#execution()} for a layer whose kernel weights are {@code plan}. */
+    public static String describe(Plan plan) {
+        if (plan.weights() == null) return "fakequant (" + plan.reason() + ")";
+        return mode() == Mode.FAKEQUANT ? "fakequant" : "int:" + IntKernels.get().name();
+    }
+
+    /** Kernel weights, or null and the reason the kernels cannot express the layer. */
+    public record Plan(IntWeights weights, String reason) {
+        public static Plan no(String why) { return new Plan(null, why); }
+    }
+
+    /**
+     * Maps integer weight codes to the kernels' layout.
+     *
+     * @param n, k        out × in
+     * @param bits        weight bits (2..8): ≤ 4 use the 4-bit kernel, 5..8 the 8-bit one
+     * @param asymmetric  codes are unsigned in [0, 2^bits − 1] with integer zero points (else signed, zero 0)
+     * @param code        code of element o·k + j
+     * @param srcGroup    columns per source scale group (k: per channel); scales / zeros are n × ceil(k/srcGroup)
+     * @param scale       source scales
+     * @param zero        source zero point of group index i (asymmetric only; may be null when symmetric)
+     * @param kernelGroup kernel group size, 0 = one group per row; must lie inside source groups
+     *                    (srcGroup % kernelGroup == 0), a multiple of 4
+     */
+    public static Plan plan(int n, int k, int bits, boolean asymmetric, IntUnaryOperator code, int srcGroup, float[] scale,
+                            IntUnaryOperator zero, int kernelGroup, float[] bias) {
+        if (bits < 2 || bits > 8) return Plan.no(bits + "-bit weights");
+        if (kernelGroup != 0 && (kernelGroup % 4 != 0 || srcGroup % kernelGroup != 0))
+            return Plan.no("weight group size " + (kernelGroup != 0 ? kernelGroup : srcGroup) + " is not a multiple of 4");
+        int kbits = bits <= 4 ? 4 : 8;
+        int offset = 0;
+        if (asymmetric) {
+            offset = kbits == 4 ? 8 : 1 << (bits - 1);
+            if (bits == 8) {
+                // u − 128 reaches −128 when a code is 0, u − 127 reaches 128 when one is 255: use whichever fits
+                int mn = Integer.MAX_VALUE, mx = Integer.MIN_VALUE;
+                for (int i = 0; i < n * k; i++) { int u = code.applyAsInt(i); mn = Math.min(mn, u); mx = Math.max(mx, u); }
+                if (mn > 0) offset = 128;
+                else if (mx < 255) offset = 127;
+                else return Plan.no("8-bit asymmetric codes span 0..255; the AVX2 sign trick needs |w| <= 127");
+            }
+        }
+        int lo = kbits == 8 ? -127 : -8, hi = kbits == 8 ? 127 : 7;
+        byte[] q = new byte[n * k];
+        for (int i = 0; i < q.length; i++) {
+            int v = code.applyAsInt(i) - offset;
+            if (v < lo || v > hi)
+                return Plan.no("weight code " + (v + offset) + " at [" + i / k + "][" + i % k + "] does not fit the "
+                        + kbits + "-bit kernel range [" + lo + ", " + hi + "]");
+            q[i] = (byte) v;
+        }
+        int srcGroups = (k + srcGroup - 1) / srcGroup;
+        int kg = kernelGroup == 0 || kernelGroup >= k ? 0 : kernelGroup;
+        int groups = IntWeights.groups(k, kg);
+        float[] s = new float[n * groups];
+        int[] z = asymmetric ? new int[n * groups] : null;
+        for (int o = 0; o < n; o++)
+            for (int g = 0; g < groups; g++) {
+                int src = o * srcGroups + (kg == 0 ? 0 : g * kg / srcGroup);
+                s[o * groups + g] = scale[src];
+                if (z != null) z[o * groups + g] = zero.applyAsInt(src) - offset;
+            }
+        return new Plan(new IntWeights(n, k, kbits, kg, q, s, z, bias), null);
+    }
+
+    /** Bytes of quantized activations per chunk of a long call (bounds the int8 copy of a video-length call). */
+    static final int CHUNK_BYTES = 1 << 22;
+
+    /**
+     * {@code y = Q_a(x)·Ŵᵀ + b} on the integer kernels: per-token symmetric quantization of x (rows × k at xOff)
+     * to {@code bits}, int32 GEMM with the packed weights, float epilogue; in chunks of rows.
+     */
+    public static void linear(Packed w, float[] x, int xOff, int rows, int bits, float[] y, int yOff) {
+        IntBackend b = IntKernels.get();
+        PackedInt p = w.get(b);
+        int k = p.k(), n = p.n(), kp = ActQuant.paddedK(k);
+        int chunk = Math.max(1, Math.min(rows, CHUNK_BYTES / kp));
+        ActQuant a = null;
+        for (int r0 = 0; r0 < rows; r0 += chunk) {
+            int m = Math.min(chunk, rows - r0);
+            if (a == null || a.m != m) a = ActQuant.forWeights(m, p.weights(), bits);
+            b.quantize(x, xOff + r0 * k, a);
+            b.gemm(a, p, y, yOff + r0 * n);
+        }
+    }
+
+    /** {@link Plan#weights()} prepacked once per integer backend (repacked only if the backend changes). */
+    public static final class Packed {
+        private record P(IntBackend backend, PackedInt weights) {}
+        private final IntWeights w;
+        private volatile P p;
+
+        public Packed(IntWeights w) { this.w = w; }
+
+        public IntWeights weights() { return w; }
+
+        /** The current backend and its packing of the weights. */
+        public PackedInt get(IntBackend b) {
+            P cur = p;
+            if (cur == null || cur.backend() != b) {
+                synchronized (this) {
+                    cur = p;
+                    if (cur == null || cur.backend() != b) p = cur = new P(b, b.pack(w));
+                }
+            }
+            return cur.weights();
+        }
+    }
+}
