@@ -63,9 +63,20 @@ public final class IntExec {
         return mode() == Mode.FAKEQUANT ? "fakequant" : "int:" + IntKernels.get().name();
     }
 
-    /** Kernel weights, or null and the reason the kernels cannot express the layer. */
-    public record Plan(IntWeights weights, String reason) {
-        public static Plan no(String why) { return new Plan(null, why); }
+    /**
+     * Kernel weights, or null and the reason the kernels cannot express the layer. {@code low} is non-null for
+     * 8-bit codes that the 8-bit kernel cannot hold (|w| ≤ 127 fails: symmetric codes with −128, asymmetric codes
+     * spanning 0..255): then the unsigned code u = 16·h + l runs as two 4-bit GEMMs on the nibble planes,
+     * {@code weights} = h − 8 with scale 16·Δ and zero 0 (plus the bias), {@code low} = l − 8 with scale Δ and zero
+     * z − 136, since u − z = 16·(h − 8) + (l − 8) − (z − 136); the two float outputs are added.
+     */
+    public record Plan(IntWeights weights, IntWeights low, String reason) {
+        public static Plan no(String why) { return new Plan(null, null, why); }
+
+        /** "W8 as two W4 nibble planes" or the kernel bits. */
+        public String kernel() {
+            return weights == null ? "none" : low != null ? "W8 as 2×W4 nibble planes" : "W" + weights.bits();
+        }
     }
 
     /**
@@ -87,39 +98,42 @@ public final class IntExec {
         if (kernelGroup != 0 && (kernelGroup % 4 != 0 || srcGroup % kernelGroup != 0))
             return Plan.no("weight group size " + (kernelGroup != 0 ? kernelGroup : srcGroup) + " is not a multiple of 4");
         int kbits = bits <= 4 ? 4 : 8;
-        int offset = 0;
-        if (asymmetric) {
-            offset = kbits == 4 ? 8 : 1 << (bits - 1);
-            if (bits == 8) {
-                // u − 128 reaches −128 when a code is 0, u − 127 reaches 128 when one is 255: use whichever fits
-                int mn = Integer.MAX_VALUE, mx = Integer.MIN_VALUE;
-                for (int i = 0; i < n * k; i++) { int u = code.applyAsInt(i); mn = Math.min(mn, u); mx = Math.max(mx, u); }
-                if (mn > 0) offset = 128;
-                else if (mx < 255) offset = 127;
-                else return Plan.no("8-bit asymmetric codes span 0..255; the AVX2 sign trick needs |w| <= 127");
-            }
-        }
-        int lo = kbits == 8 ? -127 : -8, hi = kbits == 8 ? 127 : 7;
-        byte[] q = new byte[n * k];
-        for (int i = 0; i < q.length; i++) {
-            int v = code.applyAsInt(i) - offset;
-            if (v < lo || v > hi)
-                return Plan.no("weight code " + (v + offset) + " at [" + i / k + "][" + i % k + "] does not fit the "
-                        + kbits + "-bit kernel range [" + lo + ", " + hi + "]");
-            q[i] = (byte) v;
-        }
+        // unsigned view: u = code + uoff in [0, 2^bits − 1], unsigned zero point zu = zero + uoff (symmetric: zero 0)
+        int uoff = asymmetric ? 0 : 1 << (bits - 1);
+        int mn = Integer.MAX_VALUE, mx = Integer.MIN_VALUE;
+        for (int i = 0; i < n * k; i++) { int u = code.applyAsInt(i) + uoff; mn = Math.min(mn, u); mx = Math.max(mx, u); }
+        if (mn < 0 || mx >= 1 << bits) return Plan.no("weight codes outside the " + bits + "-bit range");
+        // signed kernel code v = u − off; 4-bit kernel: off = 8; 8-bit kernel: |v| ≤ 127 needs off = 2^(b−1) unless a code is 0
+        int off = kbits == 4 ? 8 : mn > 0 || bits < 8 ? 1 << (bits - 1) : mx < 255 ? 127 : -1;
         int srcGroups = (k + srcGroup - 1) / srcGroup;
         int kg = kernelGroup == 0 || kernelGroup >= k ? 0 : kernelGroup;
         int groups = IntWeights.groups(k, kg);
         float[] s = new float[n * groups];
-        int[] z = asymmetric ? new int[n * groups] : null;
+        int[] zu = new int[n * groups];
         for (int o = 0; o < n; o++)
             for (int g = 0; g < groups; g++) {
                 int src = o * srcGroups + (kg == 0 ? 0 : g * kg / srcGroup);
                 s[o * groups + g] = scale[src];
-                if (z != null) z[o * groups + g] = zero.applyAsInt(src) - offset;
+                zu[o * groups + g] = (asymmetric ? zero.applyAsInt(src) : 0) + uoff;
             }
-        return new Plan(new IntWeights(n, k, kbits, kg, q, s, z, bias), null);
+        if (off >= 0) {
+            byte[] q = new byte[n * k];
+            for (int i = 0; i < q.length; i++) q[i] = (byte) (code.applyAsInt(i) + uoff - off);
+            int[] z = new int[zu.length];
+            boolean anyZero = false;
+            for (int i = 0; i < z.length; i++) { z[i] = zu[i] - off; anyZero |= z[i] != 0; }
+            return new Plan(new IntWeights(n, k, kbits, kg, q, s, anyZero ? z : null, bias), null, null);
+        }
+        byte[] qh = new byte[n * k], ql = new byte[n * k];
+        for (int i = 0; i < qh.length; i++) {
+            int u = code.applyAsInt(i) + uoff;
+            qh[i] = (byte) ((u >> 4) - 8);
+            ql[i] = (byte) ((u & 15) - 8);
+        }
+        float[] sh = new float[s.length];
+        int[] zl = new int[zu.length];
+        for (int i = 0; i < s.length; i++) { sh[i] = 16f * s[i]; zl[i] = zu[i] - 136; }
+        return new Plan(new IntWeights(n, k, 4, kg, qh, sh, null, bias), new IntWeights(n, k, 4, kg, ql, s, zl, null), null);
     }
 
     /** Bytes of quantized activations per chunk of a long call (bounds the int8 copy of a video-length call). */
@@ -131,38 +145,56 @@ public final class IntExec {
      */
     public static void linear(Packed w, float[] x, int xOff, int rows, int bits, float[] y, int yOff) {
         IntBackend b = IntKernels.get();
-        PackedInt p = w.get(b);
-        int k = p.k(), n = p.n(), kp = ActQuant.paddedK(k);
+        int k = w.k(), kp = ActQuant.paddedK(k);
         int chunk = Math.max(1, Math.min(rows, CHUNK_BYTES / kp));
         ActQuant a = null;
         for (int r0 = 0; r0 < rows; r0 += chunk) {
             int m = Math.min(chunk, rows - r0);
-            if (a == null || a.m != m) a = ActQuant.forWeights(m, p.weights(), bits);
+            if (a == null || a.m != m) a = ActQuant.forWeights(m, w.plan().weights(), bits);
             b.quantize(x, xOff + r0 * k, a);
-            b.gemm(a, p, y, yOff + r0 * n);
+            w.gemm(b, a, null, y, yOff + r0 * w.n());
         }
     }
 
-    /** {@link Plan#weights()} prepacked once per integer backend (repacked only if the backend changes). */
+    /** A {@link Plan}'s weights prepacked once per integer backend (repacked only if the backend changes). */
     public static final class Packed {
-        private record P(IntBackend backend, PackedInt weights) {}
-        private final IntWeights w;
+        private record P(IntBackend backend, PackedInt weights, PackedInt low) {}
+        private final Plan plan;
         private volatile P p;
 
-        public Packed(IntWeights w) { this.w = w; }
+        public Packed(Plan plan) {
+            if (plan.weights() == null) throw new IllegalArgumentException("no kernel weights: " + plan.reason());
+            this.plan = plan;
+        }
 
-        public IntWeights weights() { return w; }
+        public Plan plan() { return plan; }
+        public int n() { return plan.weights().n(); }
+        public int k() { return plan.weights().k(); }
 
-        /** The current backend and its packing of the weights. */
-        public PackedInt get(IntBackend b) {
+        private P get(IntBackend b) {
             P cur = p;
             if (cur == null || cur.backend() != b) {
                 synchronized (this) {
                     cur = p;
-                    if (cur == null || cur.backend() != b) p = cur = new P(b, b.pack(w));
+                    if (cur == null || cur.backend() != b)
+                        p = cur = new P(b, b.pack(plan.weights()), plan.low() == null ? null : b.pack(plan.low()));
                 }
             }
-            return cur.weights();
+            return cur;
+        }
+
+        /**
+         * {@code y[a.m × n] = } the GEMM of quantized activations {@code a} with these weights (group scales times
+         * {@code groupScale[g]} when not null); nibble-plane weights run two 4-bit GEMMs and add their outputs.
+         */
+        public void gemm(IntBackend b, ActQuant a, float[] groupScale, float[] y, int yOff) {
+            P cur = get(b);
+            b.gemm(a, cur.weights(), groupScale, y, yOff);
+            if (cur.low() == null) return;
+            int len = a.m * n();
+            float[] lo = new float[len];
+            b.gemm(a, cur.low(), groupScale, lo, 0);
+            for (int i = 0; i < len; i++) y[yOff + i] += lo[i];
         }
     }
 }

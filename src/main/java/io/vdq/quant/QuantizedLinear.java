@@ -51,7 +51,7 @@ public final class QuantizedLinear implements Linear, IntExec.Executable {
         this.activations = activations;
         this.gemm = new LazyPackedGemm(dequantizedWeight, bias, out, in);
         this.plan = integerPlan(out, in, bias, codes, weightParams, activations);
-        this.intWeights = plan.weights() == null ? null : new IntExec.Packed(plan.weights());
+        this.intWeights = plan.weights() == null ? null : new IntExec.Packed(plan);
     }
 
     /**

@@ -102,7 +102,6 @@ class QuantizedLinearIntTest {
         for (int bitsW : new int[]{4, 8, 5})
             for (boolean sym : new boolean[]{true, false})
                 for (int gs : new int[]{32, 64}) {
-                    if (bitsW == 8 && !sym) continue; // 8-bit asymmetric codes span 0..255: not expressible, tested below
                     QuantizedLinear q = QuantizedLinear.roundToNearest(layer(gs + bitsW, out, in), bitsW, sym, Granularity.PER_GROUP,
                             gs, null, ActivationQuantizer.perToken(new ActivationBits(8), true));
                     check(q, x, rows, "W" + bitsW + " " + (sym ? "sym" : "asym") + " group " + gs);
@@ -124,6 +123,28 @@ class QuantizedLinearIntTest {
         QuantizedLinear sm = QuantizedLinear.roundToNearest(layer(2, out, in), 8, true, Granularity.PER_CHANNEL, 0,
                 InputTransform.divideChannels(s), ActivationQuantizer.perToken(new ActivationBits(8), true));
         check(sm, x, rows, "SmoothQuant-style W8A8");
+    }
+
+    @Test
+    void eightBitCodesOutsideTheSignTrickRangeRunAsNibblePlanes() {
+        int out = 16, in = 64, rows = 5;
+        float[] x = TestData.outlierChannels(6, rows, in, 9, 8f);
+        QuantizedLinear asym = QuantizedLinear.roundToNearest(layer(11, out, in), 8, false, Granularity.PER_CHANNEL, 0, null,
+                ActivationQuantizer.perToken(new ActivationBits(8), true));
+        assertEquals("W8 as 2×W4 nibble planes",
+                QuantizedLinear.integerPlan(out, in, null, asym.codes(), asym.weightParams(), asym.activations()).kernel());
+        check(asym, x, rows, "W8 asymmetric (codes 0..255)");
+        // symmetric 8-bit codes that reach −128 (as GPTQ's clamping can produce)
+        QuantizedLinear sym = QuantizedLinear.roundToNearest(layer(12, out, in), 8, true, Granularity.PER_CHANNEL, 0, null,
+                ActivationQuantizer.perToken(new ActivationBits(8), true));
+        int[] codes = sym.codes().clone();
+        codes[3] = -128;
+        float[] deq = sym.dequantizedWeight().clone();
+        deq[3] = sym.weightParams().scale()[0] * -128;
+        QuantizedLinear withMin = new QuantizedLinear(out, in, deq, sym.bias(), codes, sym.weightParams(), null, sym.activations());
+        assertEquals("W8 as 2×W4 nibble planes",
+                QuantizedLinear.integerPlan(out, in, null, codes, sym.weightParams(), sym.activations()).kernel());
+        check(withMin, x, rows, "W8 symmetric with a −128 code");
     }
 
     @Test
@@ -160,9 +181,6 @@ class QuantizedLinearIntTest {
     void unsupportedConfigurationsStayOnFakeQuantAndSayWhy() {
         int out = 8, in = 32;
         ActivationBits a8 = new ActivationBits(8);
-        QuantizedLinear asym8 = QuantizedLinear.roundToNearest(layer(1, out, in), 8, false, Granularity.PER_CHANNEL, 0, null,
-                ActivationQuantizer.perToken(a8, true));
-        assertTrue(asym8.execution().contains("0..255"), asym8.execution());
         QuantizedLinear asymAct = QuantizedLinear.roundToNearest(layer(1, out, in), 4, true, Granularity.PER_CHANNEL, 0, null,
                 ActivationQuantizer.perToken(a8, false));
         assertEquals("fakequant (asymmetric activations)", asymAct.execution());
@@ -174,8 +192,8 @@ class QuantizedLinearIntTest {
         assertEquals("fakequant (float weights)", w16.execution());
         // an unsupported layer still computes its fake-quant output in mode int
         float[] x = TestData.outlierChannels(1, 3, in, 7, 5f);
-        assertArrayEquals(run(asym8, x, 3, IntExec.Mode.FAKEQUANT, JavaIntBackend.INSTANCE),
-                run(asym8, x, 3, IntExec.Mode.INT, JavaIntBackend.INSTANCE));
+        assertArrayEquals(run(asymAct, x, 3, IntExec.Mode.FAKEQUANT, JavaIntBackend.INSTANCE),
+                run(asymAct, x, 3, IntExec.Mode.INT, JavaIntBackend.INSTANCE));
     }
 
     @Test

@@ -2,7 +2,6 @@ package io.vdq.quant.dvd;
 
 import io.vdq.kernel.ActQuant;
 import io.vdq.kernel.IntBackend;
-import io.vdq.kernel.PackedInt;
 import io.vdq.kernel.RotQuant;
 import io.vdq.kernel.nat.IntKernels;
 import io.vdq.quant.Hadamard;
@@ -13,13 +12,14 @@ import java.util.Arrays;
  * ARQ on the integer kernels (§3.5 of DVD-Quant): one Λ pass over the call (rotate each row and take the per-block
  * maximum, {@link IntBackend#rotBlockMax}), then per chunk of rows the fused rotate + Λ⁻¹ + per-token quantizer
  * ({@link IntBackend#rotQuantize}, one pass per row) and the int32 GEMM whose epilogue multiplies each group partial
- * sum by Δ_o·s_g ({@link IntBackend#gemm(ActQuant, PackedInt, float[], float[], int)}): Λ is applied to the block
+ * sum by Δ_o·s_g ({@link IntBackend#gemm(ActQuant, io.vdq.kernel.PackedInt, float[], float[], int)}): Λ is applied to the block
  * partial sums, never to the stored weights. The activation codes are exactly ARQ's ({@link Arq#quantize}), so the
  * result equals the fake-quant path up to float rounding of the GEMM.
  *
  * <p>Kernel groups are gcd(Λ block, BGR group) channels wide, so Λ and the weight scale are constant on each.
  * Not expressible (the layer stays on fake-quant): per-channel Λ (a scale per k inside the sum), a per-tensor
- * activation scale, real-valued zero points, groups that are not a multiple of 4, 8-bit codes spanning 0..255.
+ * activation scale, real-valued zero points, groups that are not a multiple of 4. BGR's 8-bit codes usually span
+ * 0..255 and then run as two 4-bit nibble planes ({@link IntExec.Plan}).
  */
 final class ArqIntExec {
     /** Rows per chunk: the int8 copy of a chunk is at most this many bytes. */
@@ -60,13 +60,12 @@ final class ArqIntExec {
         int k = arq.k();
         RotQuant rq = h == null ? new RotQuant(k, null, 1, 1f, arq.scaleBlock())
                 : new RotQuant(k, h.signs(), h.block(), h.norm(), arq.scaleBlock());
-        return new ArqIntExec(arq, rq, new IntExec.Packed(plan.weights()), plan.weights().groupSize(), plan.weights().n());
+        return new ArqIntExec(arq, rq, new IntExec.Packed(plan), plan.weights().groupSize(), plan.weights().n());
     }
 
     /** y[rows × out] from x[rows × K] with activations of {@code bits} (2..8). */
     void forward(float[] x, int xOff, int rows, int bits, float[] y, int yOff) {
         IntBackend b = IntKernels.get();
-        PackedInt p = weights.get(b);
         int k = rq.k(), kp = ActQuant.paddedK(k);
         float eps = (float) arq.options().eps();
         float[] s;
@@ -79,16 +78,16 @@ final class ArqIntExec {
         }
         float[] inv = new float[s.length];
         for (int g = 0; g < s.length; g++) inv[g] = 1f / s[g];
-        int groups = p.weights().groups();
+        int groups = weights.plan().weights().groups();
         float[] groupScale = new float[groups];
         for (int g = 0; g < groups; g++) groupScale[g] = s[kernelGroup == 0 ? 0 : g * kernelGroup / rq.sblock()];
         int chunk = Math.max(1, Math.min(rows, CHUNK_BYTES / kp));
         ActQuant a = null;
         for (int r0 = 0; r0 < rows; r0 += chunk) {
             int m = Math.min(chunk, rows - r0);
-            if (a == null || a.m != m) a = ActQuant.forWeights(m, p.weights(), bits);
+            if (a == null || a.m != m) a = ActQuant.forWeights(m, weights.plan().weights(), bits);
             b.rotQuantize(x, xOff + r0 * k, rq, inv, eps, a);
-            b.gemm(a, p, groupScale, y, yOff + r0 * out);
+            weights.gemm(b, a, groupScale, y, yOff + r0 * out);
         }
     }
 
