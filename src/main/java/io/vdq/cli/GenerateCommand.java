@@ -13,6 +13,7 @@ import io.vdq.io.SafetensorsWriter;
 import io.vdq.io.TensorSource;
 import io.vdq.kernel.Kernels;
 import io.vdq.quant.Calibration;
+import io.vdq.quant.IntExec;
 import io.vdq.quant.Presets;
 import io.vdq.quant.QuantMethods;
 import io.vdq.quant.QuantReport;
@@ -96,6 +97,11 @@ final class GenerateCommand implements Runnable {
             + "recipe JSON file) before sampling; data-free methods only (no calibration data is fed).")
     String quant;
 
+    @Option(names = "--backend", description = "How quantized layers run: int (integer kernels: native AVX2 when the "
+            + "library loads, else the bit-identical Java integer reference; layers the kernels cannot express stay "
+            + "fake-quant) or fakequant (float reference). Default: -Dvdq.quant.exec, else int.")
+    String backend;
+
     @Option(names = "--quiet", description = "No progress output.")
     boolean quiet;
 
@@ -116,6 +122,9 @@ final class GenerateCommand implements Runnable {
         String modelHash = wan.fingerprint(); // of the float weights: a quantized model has no float linears to hash
         QuantReport rep = quant == null ? null : QuantMethods.apply(wan, Presets.resolve(quant), Calibration.none());
         SamplerHook quantHook = rep == null ? SamplerHook.NONE : rep.hook();
+        if (backend != null) IntExec.setMode(IntExec.parseMode(backend));
+        String execution = rep == null ? null : IntExec.summary(wan);
+        if (execution != null) System.err.println("generate: " + execution);
         WanConfig c = wan.config();
         int spatial = VAE_S * Math.max(c.patchH(), c.patchW());
         if (h <= 0 || w <= 0 || h % spatial != 0 || w % spatial != 0)
@@ -175,6 +184,7 @@ final class GenerateCommand implements Runnable {
             DvdQuantMethod.controller(rep).ifPresent(g -> meta.put("activation_bits_per_step",
                     io.vdq.quant.dvd.BitSwitcher.format(g.schedule())));
             if (deltaNote != null) meta.put("gbs_delta", deltaNote);
+            meta.put("quant_execution", execution);
         }
         meta.put("sampler", sched.name());
         meta.put("steps", Integer.toString(steps));
@@ -279,6 +289,7 @@ final class GenerateCommand implements Runnable {
         root.put("model_sha256", meta.get("model_sha256"));
         root.put("quant", meta.get("quant"));
         if (meta.containsKey("activation_bits_per_step")) root.put("activation_bits_per_step", meta.get("activation_bits_per_step"));
+        if (meta.containsKey("quant_execution")) root.put("quant_execution", meta.get("quant_execution"));
         root.set("config", c.toJsonNode());
         root.put("seed", seed);
         root.put("steps", steps);

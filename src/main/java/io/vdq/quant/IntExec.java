@@ -6,7 +6,11 @@ import io.vdq.kernel.IntBackend;
 import io.vdq.kernel.IntWeights;
 import io.vdq.kernel.PackedInt;
 import io.vdq.kernel.nat.IntKernels;
+import io.vdq.model.Linear;
+import io.vdq.model.LinearRegistry;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.IntUnaryOperator;
 
 /**
@@ -55,6 +59,22 @@ public final class IntExec {
          * {@code fakequant} when the mode says so, or {@code fakequant (<reason>)} when the kernels cannot run it.
          */
         String execution();
+    }
+
+    /**
+     * One line saying how each kind of quantized layer of {@code model} executes, e.g.
+     * {@code "quantized layers: 30 ArqLinear on int:native-avx2, 2 QuantizedLinear on fakequant (static activation scale)"};
+     * "no quantized layers" when there are none.
+     */
+    public static String summary(LinearRegistry model) {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (Linear l : model.linears().values())
+            if (l instanceof Executable e) counts.merge(l.getClass().getSimpleName() + " on " + e.execution(), 1, Integer::sum);
+        if (counts.isEmpty()) return "no quantized layers";
+        StringBuilder sb = new StringBuilder("quantized layers:");
+        String sep = " ";
+        for (Map.Entry<String, Integer> c : counts.entrySet()) { sb.append(sep).append(c.getValue()).append(' ').append(c.getKey()); sep = ", "; }
+        return sb.toString();
     }
 
     /** The phrase of {@link Executable#execution()} for a layer whose kernel weights are {@code plan}. */
