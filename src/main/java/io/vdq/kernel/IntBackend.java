@@ -14,6 +14,9 @@ public interface IntBackend {
     /** Prepacks {@code w} into this backend's layout; called once at load time. */
     PackedInt pack(IntWeights w);
 
+    /** Bytes held by weights packed by this backend (codes, scales, zero points, bias). */
+    long packedBytes(PackedInt w);
+
     /** Per-token quantization of X (m×k at xOff, row stride k) into {@code out} (shape and bits from out). */
     void quantize(float[] x, int xOff, ActQuant out);
 

@@ -14,6 +14,12 @@ public final class JavaIntBackend implements IntBackend {
     @Override public PackedInt pack(IntWeights w) { return new PackedInt(NAME, w, null); }
 
     @Override
+    public long packedBytes(PackedInt p) {
+        IntWeights w = p.weights();
+        return w.q().length + 4L * (w.scale().length + (w.zero() == null ? 0 : w.zero().length) + (w.bias() == null ? 0 : w.bias().length));
+    }
+
+    @Override
     public void quantize(float[] x, int xOff, ActQuant out) {
         Parallel.range(out.m, (from, to) -> IntGemm.quantizeRows(x, xOff, out, from, to));
     }

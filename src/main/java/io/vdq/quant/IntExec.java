@@ -59,6 +59,9 @@ public final class IntExec {
          * {@code fakequant} when the mode says so, or {@code fakequant (<reason>)} when the kernels cannot run it.
          */
         String execution();
+
+        /** Bytes of this layer's weights packed for the current integer backend (0 when it has none). */
+        default long kernelWeightBytes() { return 0; }
     }
 
     /**
@@ -190,6 +193,12 @@ public final class IntExec {
         public Plan plan() { return plan; }
         public int n() { return plan.weights().n(); }
         public int k() { return plan.weights().k(); }
+
+        /** Bytes of the packing for backend b (packs if needed). */
+        public long bytes(IntBackend b) {
+            P cur = get(b);
+            return b.packedBytes(cur.weights()) + (cur.low() == null ? 0 : b.packedBytes(cur.low()));
+        }
 
         private P get(IntBackend b) {
             P cur = p;

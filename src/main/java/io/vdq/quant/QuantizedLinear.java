@@ -2,6 +2,7 @@ package io.vdq.quant;
 
 import io.vdq.VdqException.ShapeException;
 import io.vdq.kernel.LazyPackedGemm;
+import io.vdq.kernel.nat.IntKernels;
 import io.vdq.model.FloatLinear;
 import io.vdq.model.Linear;
 
@@ -81,6 +82,8 @@ public final class QuantizedLinear implements Linear, IntExec.Executable {
     }
 
     @Override public String execution() { return IntExec.describe(plan); }
+
+    @Override public long kernelWeightBytes() { return intWeights == null ? 0 : intWeights.bytes(IntKernels.get()); }
 
     /**
      * Round-to-nearest quantization of a float layer: copies W, folds the transform into it (if any), fits

@@ -71,6 +71,13 @@ public final class NativeIntBackend implements IntBackend {
         return new PackedInt(NAME, w, new Packed(packed, scales, zeros, bias, kp, groups, gunits));
     }
 
+    /** The off-heap packed codes plus the packed scale, zero-point and bias arrays. */
+    @Override
+    public long packedBytes(PackedInt pw) {
+        Packed p = (Packed) pw.data();
+        return p.w().byteSize() + 4L * (p.scales().length + p.zeros().length + (p.bias() == null ? 0 : p.bias().length));
+    }
+
     @Override
     public void quantize(float[] x, int xOff, ActQuant a) {
         if (xOff < 0 || (long) xOff + (long) a.m * a.k > x.length)

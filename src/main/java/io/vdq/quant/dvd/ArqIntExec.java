@@ -63,6 +63,9 @@ final class ArqIntExec {
         return new ArqIntExec(arq, rq, new IntExec.Packed(plan), plan.weights().groupSize(), plan.weights().n());
     }
 
+    /** Bytes of the weights packed for the current integer backend. */
+    long weightBytes() { return weights.bytes(IntKernels.get()); }
+
     /** y[rows × out] from x[rows × K] with activations of {@code bits} (2..8). */
     void forward(float[] x, int xOff, int rows, int bits, float[] y, int yOff) {
         IntBackend b = IntKernels.get();

@@ -59,6 +59,8 @@ public final class ArqLinear implements Linear, IntExec.Executable {
         this.intExec = plan.weights() == null ? null : ArqIntExec.create(arq, plan);
     }
 
+    @Override public long kernelWeightBytes() { return intExec == null ? 0 : intExec.weightBytes(); }
+
     @Override
     public String execution() {
         return integer ? "integer reference (scalar, double)" : IntExec.describe(plan);

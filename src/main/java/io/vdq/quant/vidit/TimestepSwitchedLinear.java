@@ -31,6 +31,12 @@ public final class TimestepSwitchedLinear implements Linear, io.vdq.quant.IntExe
     /** How the variants execute (they share one configuration, so the first one's answer). */
     @Override public String execution() { return variants.getFirst().execution(); }
 
+    @Override public long kernelWeightBytes() {
+        long b = 0;
+        for (QuantizedLinear q : variants) b += q.kernelWeightBytes();
+        return b;
+    }
+
     /** Variant index for step s of n. */
     public static int range(int step, int steps, int ranges) {
         if (step < 0 || steps <= 0) return 0;
