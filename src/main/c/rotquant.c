@@ -26,6 +26,21 @@ static void rotate_row(const float* x, int k, const float* signs, int hblock, fl
     for (int b0 = 0; b0 < k; b0 += hblock) {
         float* xb = buf + b0;
         int h = 1;
+        if (hblock >= 8) {
+            /* stages h = 1, 2, 4 inside each 8-float vector: s holds each lane's partner, the lower lane of a pair
+               gets x + s (= a + c), the upper s - x (= a - c): the same two operations per butterfly */
+            for (int i = 0; i < hblock; i += 8) {
+                __m256 x = _mm256_loadu_ps(xb + i);
+                __m256 s = _mm256_permute_ps(x, 0xB1);
+                x = _mm256_blend_ps(_mm256_add_ps(x, s), _mm256_sub_ps(s, x), 0xAA);
+                s = _mm256_permute_ps(x, 0x4E);
+                x = _mm256_blend_ps(_mm256_add_ps(x, s), _mm256_sub_ps(s, x), 0xCC);
+                s = _mm256_permute2f128_ps(x, x, 1);
+                x = _mm256_blend_ps(_mm256_add_ps(x, s), _mm256_sub_ps(s, x), 0xF0);
+                _mm256_storeu_ps(xb + i, x);
+            }
+            h = 8;
+        }
         for (; h < hblock && h < 8; h <<= 1)
             for (int i = 0; i < hblock; i += h << 1)
                 for (int j = i; j < i + h; j++) {
