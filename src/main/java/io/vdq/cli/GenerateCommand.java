@@ -114,6 +114,7 @@ final class GenerateCommand implements Runnable {
         int w = width != null ? width : random ? 64 : 832;
         if (f < 1 || (f - 1) % VAE_T != 0) throw new ConfigException("--frames " + f + ": expected 4k+1 (1, 5, …, 81)");
         Scheduler sched = Scheduler.create(sampler, steps, shift); // checks --sampler/--steps/--shift before loading
+        IntExec.Mode execMode = backend == null ? null : IntExec.parseMode(backend);
         WanModel wan = loadModel();
         if (saveModel != null) {
             wan.save(saveModel);
@@ -122,7 +123,7 @@ final class GenerateCommand implements Runnable {
         String modelHash = wan.fingerprint(); // of the float weights: a quantized model has no float linears to hash
         QuantReport rep = quant == null ? null : QuantMethods.apply(wan, Presets.resolve(quant), Calibration.none());
         SamplerHook quantHook = rep == null ? SamplerHook.NONE : rep.hook();
-        if (backend != null) IntExec.setMode(IntExec.parseMode(backend));
+        if (execMode != null) IntExec.setMode(execMode);
         String execution = rep == null ? null : IntExec.summary(wan);
         if (execution != null) System.err.println("generate: " + execution);
         WanConfig c = wan.config();
