@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
  * linears and of the whole forward over FP32, and the bytes of the block linears' weights: FP32 as loaded, BF16
  * (2 bytes per weight, computed: vdq stores no BF16 weights) and the quantized layers' packed kernel weights as
  * allocated (codes, scales, zero points, bias). Data-free recipes only (minmax, quarot, dvd); {@code NAME:wWaA}
- * overrides a preset's bits, e.g. {@code w4a4-dvd:w8a8}.
+ * overrides a preset's bits, e.g. {@code w4a4-dvd:w8a8}; a {@code +attn8} suffix adds int8 self-attention.
  */
 @Command(name = "quant", mixinStandardHelpOptions = true,
         description = "One forward per quantization recipe of a Wan-shaped model: seconds, linear share, speed-up over FP32, weight bytes.")
@@ -135,8 +135,9 @@ final class BenchQuantCommand implements Runnable {
         out.printf("load at the end: %s%n", loadAverage());
     }
 
-    /** A preset, or NAME:wWaA for the preset with other bits. */
+    /** A preset, NAME:wWaA for the preset with other bits, either with +attn8 for int8 self-attention. */
     static Recipe recipe(String spec) {
+        if (spec.endsWith("+attn8")) return recipe(spec.substring(0, spec.length() - 6)).withOption("int8_attention", true).withName(spec);
         int colon = spec.indexOf(':');
         if (colon < 0) return Presets.resolve(spec);
         String bits = spec.substring(colon + 1).toLowerCase(Locale.ROOT);

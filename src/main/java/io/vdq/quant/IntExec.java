@@ -159,6 +159,17 @@ public final class IntExec {
         return new Plan(new IntWeights(n, k, 4, kg, qh, sh, null, bias), new IntWeights(n, k, 4, kg, ql, s, zl, null), null);
     }
 
+    /**
+     * Self-attention with int8 Q·Kᵀ, K smoothed by its channel means ({@link io.vdq.kernel.Int8Attention}) on the
+     * current integer backend, softmax and P·V in float32. It ignores the int/fakequant mode (there is no fake-quant
+     * twin); the Java and native integer backends give identical results.
+     */
+    public static io.vdq.model.AttentionKernel int8Attention() {
+        return (q, qOff, qs, k, kOff, ks, v, vOff, vs, out, oOff, os, nq, nk, heads, hd, scale) ->
+                io.vdq.kernel.Int8Attention.attention(IntKernels.get(), io.vdq.kernel.Kernels.get(), q, qOff, qs, k, kOff, ks,
+                        v, vOff, vs, out, oOff, os, nq, nk, heads, hd, scale, true);
+    }
+
     /** Bytes of quantized activations per chunk of a long call (bounds the int8 copy of a video-length call). */
     static final int CHUNK_BYTES = 1 << 22;
 

@@ -35,8 +35,16 @@ public final class QuantMethods {
 
     public static synchronized List<String> names() { return List.copyOf(all().keySet()); }
 
-    /** Looks up the recipe's method and applies it. */
+    /**
+     * Looks up the recipe's method and applies it. The recipe option {@code int8_attention} (default false), valid
+     * for every method, also replaces the model's self-attention with int8 Q·Kᵀ attention ({@link IntExec#int8Attention}).
+     */
     public static QuantReport apply(io.vdq.model.LinearRegistry model, Recipe recipe, Calibration calibration) {
-        return get(recipe.method()).apply(model, recipe, calibration);
+        boolean int8Attention = recipe.optBool("int8_attention", false);
+        if (int8Attention && !(model instanceof io.vdq.model.AttentionKernel.Configurable))
+            throw new ConfigException("recipe '" + recipe.name() + "' option 'int8_attention': this model's attention cannot be replaced");
+        QuantReport r = get(recipe.method()).apply(model, recipe, calibration);
+        if (int8Attention) ((io.vdq.model.AttentionKernel.Configurable) model).setSelfAttention(IntExec.int8Attention());
+        return r;
     }
 }
