@@ -67,6 +67,10 @@ final class BenchQuantCommand implements Runnable {
     @Option(names = "--threads", description = "Threads. Default: all cores.")
     int threads = Runtime.getRuntime().availableProcessors();
 
+    @Option(names = "--attention", description = "Instead: time float vs int8 self-attention alone (random Q, K, V with "
+            + "key channel means) at each token count, with the int8 output's error against the float one.")
+    boolean attentionOnly;
+
     @Spec CommandSpec spec;
 
     @Override public void run() {
@@ -79,6 +83,7 @@ final class BenchQuantCommand implements Runnable {
         WanConfig big = WanConfig.wan21T2V1_3B();
         WanConfig c = new WanConfig(big.patchT(), big.patchH(), big.patchW(), heads, headDim, big.inChannels(), big.outChannels(),
                 big.textDim(), big.freqDim(), ffn, layers, big.crossAttnNorm(), big.qkNorm(), big.eps(), big.ropeMaxSeqLen());
+        if (attentionOnly) { attention(out); return; }
         Tensor text = Tensor.randn(2, textTokens, c.textDim());
         out.printf("Wan-shaped model: dim %d (%d heads × %d), ffn %d, %d block(s), text %d tokens; %d thread(s); quantized layers run %s, integer backend %s; load %s%n",
                 c.dim(), heads, headDim, ffn, layers, textTokens, threads, backend, IntKernels.get().name(), loadAverage());
@@ -133,6 +138,39 @@ final class BenchQuantCommand implements Runnable {
             out.flush();
         }
         out.printf("load at the end: %s%n", loadAverage());
+    }
+
+    /** Float vs int8 self-attention alone: seconds (median of --reps after one warm-up) and relative L2 error. */
+    private void attention(PrintWriter out) {
+        int d = heads * headDim;
+        float scale = (float) (1 / Math.sqrt(headDim));
+        var kb = io.vdq.kernel.Kernels.get();
+        var ib = IntKernels.get();
+        out.printf("self-attention, %d heads × %d, %d thread(s), float backend %s, integer backend %s; load %s%n",
+                heads, headDim, threads, kb.name(), ib.name(), loadAverage());
+        out.printf("%7s %10s %10s %8s %12s %10s%n", "tokens", "float s", "int8 s", "speed-up", "rel L2 err", "float GF/s");
+        for (int n : tokens) {
+            float[] q = Tensor.randn(11, n, d).data(), k = Tensor.randn(12, n, d).data(), v = Tensor.randn(13, n, d).data();
+            for (int i = 0; i < k.length; i++) k[i] += (i % d) % 7 == 0 ? 4f : 0f; // channel means, as post-RoPE keys have
+            float[] of = new float[n * d], oi = new float[n * d];
+            Runnable fl = () -> kb.attention(q, 0, d, k, 0, d, v, 0, d, of, 0, d, n, n, heads, headDim, scale);
+            Runnable i8 = () -> io.vdq.kernel.Int8Attention.attention(ib, kb, q, 0, d, k, 0, d, v, 0, d, oi, 0, d, n, n, heads, headDim, scale, true);
+            double tf = median(fl), ti = median(i8);
+            double e = 0, nn = 0;
+            for (int i = 0; i < of.length; i++) { e += (double) (of[i] - oi[i]) * (of[i] - oi[i]); nn += (double) of[i] * of[i]; }
+            out.printf(Locale.ROOT, "%7d %10.3f %10.3f %8.2f %12.2e %10.1f%n", n, tf, ti, tf / ti, Math.sqrt(e / nn),
+                    4.0 * n * n * d / tf / 1e9);
+            out.flush();
+        }
+        out.printf("load at the end: %s%n", loadAverage());
+    }
+
+    private double median(Runnable r) {
+        r.run();
+        double[] s = new double[reps];
+        for (int i = 0; i < reps; i++) { long t0 = System.nanoTime(); r.run(); s[i] = (System.nanoTime() - t0) / 1e9; }
+        Arrays.sort(s);
+        return s[reps / 2];
     }
 
     /** A preset, NAME:wWaA for the preset with other bits, either with +attn8 for int8 self-attention. */

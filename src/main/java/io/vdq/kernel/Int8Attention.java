@@ -32,6 +32,7 @@ public final class Int8Attention {
         float[] kh = new float[nk * hd];
         float[] qh = new float[Math.min(nq, Q_BLOCK) * hd];
         float[] s = new float[Math.min(nq, Q_BLOCK) * nk];
+        float[] vt = new float[hd * nk], o = new float[Math.min(nq, Q_BLOCK) * hd];
         for (int h = 0; h < heads; h++) {
             for (int j = 0; j < nk; j++) System.arraycopy(k, kOff + j * kStride + h * hd, kh, j * hd, hd);
             if (smoothK) {
@@ -45,6 +46,9 @@ public final class Int8Attention {
             byte[] codes = new byte[nk * hd];
             for (int j = 0; j < nk; j++) System.arraycopy(kq.q, j * kq.kp, codes, j * hd, hd);
             PackedInt kp = ib.pack(new IntWeights(nk, hd, 8, 0, codes, kq.scale, null, null));
+            // Vᵀ (hd × nk) packed once per head for the float GEMM P·V (instead of repacking V for every query block)
+            for (int j = 0; j < nk; j++) for (int c = 0; c < hd; c++) vt[c * nk + j] = v[vOff + j * vStride + h * hd + c];
+            PackedWeights vp = fb.pack(vt, 0, hd, nk);
             ActQuant a = null;
             for (int r0 = 0; r0 < nq; r0 += Q_BLOCK) {
                 int m = Math.min(Q_BLOCK, nq - r0);
@@ -54,7 +58,8 @@ public final class Int8Attention {
                 for (int t = 0; t < m; t++) a.scale[t] *= scale;
                 ib.gemm(a, kp, s, 0);
                 fb.softmax(s, 0, m, nk);
-                fb.sgemm(false, false, m, hd, nk, s, 0, nk, v, vOff + h * hd, vStride, 0f, out, outOff + r0 * outStride + h * hd, outStride);
+                fb.gemm(s, 0, m, vp, null, o, 0);
+                for (int t = 0; t < m; t++) System.arraycopy(o, t * hd, out, outOff + (r0 + t) * outStride + h * hd, hd);
             }
         }
     }
