@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
  * double-precision reference so a fast wrong kernel cannot pass unnoticed.
  */
 @Command(name = "bench", description = "Benchmarks: FP32 GEMM, attention, a Wan block, integer GEMM.",
-        subcommands = {BenchCommand.Gemm.class, BenchCommand.Attention.class, BenchBlockCommand.class, BenchIntCommand.class})
+        subcommands = {BenchCommand.Gemm.class, BenchCommand.Attention.class, BenchBlockCommand.class, BenchIntCommand.class,
+                BenchQuantCommand.class})
 final class BenchCommand implements Runnable {
     @Spec CommandSpec spec;
 

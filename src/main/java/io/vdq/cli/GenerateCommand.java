@@ -13,6 +13,7 @@ import io.vdq.io.SafetensorsWriter;
 import io.vdq.io.TensorSource;
 import io.vdq.kernel.Kernels;
 import io.vdq.quant.Calibration;
+import io.vdq.quant.IntExec;
 import io.vdq.quant.Presets;
 import io.vdq.quant.QuantMethods;
 import io.vdq.quant.QuantReport;
@@ -102,6 +103,11 @@ final class GenerateCommand implements Runnable {
             + "(folder or random:*); refused unless its SHA-256 equals the checkpoint's base_sha256.")
     String base;
 
+    @Option(names = "--backend", description = "How quantized layers run: int (integer kernels: native AVX2 when the "
+            + "library loads, else the bit-identical Java integer reference; layers the kernels cannot express stay "
+            + "fake-quant) or fakequant (float reference). Default: -Dvdq.quant.exec, else int.")
+    String backend;
+
     @Option(names = "--quiet", description = "No progress output.")
     boolean quiet;
 
@@ -117,6 +123,7 @@ final class GenerateCommand implements Runnable {
         if (frames != null && (frames < 1 || (frames - 1) % VAE_T != 0))
             throw new ConfigException("--frames " + frames + ": expected 4k+1 (1, 5, …, 81)");
         Scheduler sched = Scheduler.create(sampler, steps, shift); // checks --sampler/--steps/--shift before loading
+        IntExec.Mode execMode = backend == null ? null : IntExec.parseMode(backend);
         WanModel wan = loadModel();
         // a quantized checkpoint of random:tiny keeps random:tiny's defaults (sizes, random text from the seed)
         boolean random = model.startsWith("random:")
@@ -141,6 +148,9 @@ final class GenerateCommand implements Runnable {
                     loaded.recipe().name(), loaded.report().method(), wan.linears().values().stream()
                             .filter(l -> !(l instanceof io.vdq.model.FloatLinear)).count());
         SamplerHook quantHook = rep == null ? SamplerHook.NONE : rep.hook();
+        if (execMode != null) IntExec.setMode(execMode);
+        String execution = rep == null ? null : IntExec.summary(wan);
+        if (execution != null) System.err.println("generate: " + execution);
         WanConfig c = wan.config();
         int spatial = VAE_S * Math.max(c.patchH(), c.patchW());
         if (h <= 0 || w <= 0 || h % spatial != 0 || w % spatial != 0)
@@ -203,6 +213,7 @@ final class GenerateCommand implements Runnable {
             DvdQuantMethod.controller(rep).ifPresent(g -> meta.put("activation_bits_per_step",
                     io.vdq.quant.dvd.BitSwitcher.format(g.schedule())));
             if (deltaNote != null) meta.put("gbs_delta", deltaNote);
+            meta.put("quant_execution", execution);
         }
         meta.put("sampler", sched.name());
         meta.put("steps", Integer.toString(steps));
@@ -322,6 +333,7 @@ final class GenerateCommand implements Runnable {
         root.put("quant", meta.get("quant"));
         if (meta.containsKey("quant_checkpoint")) root.put("quant_checkpoint", true);
         if (meta.containsKey("activation_bits_per_step")) root.put("activation_bits_per_step", meta.get("activation_bits_per_step"));
+        if (meta.containsKey("quant_execution")) root.put("quant_execution", meta.get("quant_execution"));
         root.set("config", c.toJsonNode());
         root.put("seed", seed);
         root.put("steps", steps);

@@ -45,7 +45,19 @@ public final class IntGemm {
      * y = ascale[t] · acc (+ bias[o])}, the dot product and the correction in int32 (wrapping) arithmetic.
      */
     public static void gemmRows(ActQuant a, IntWeights w, float[] y, int yOff, int from, int to) {
+        gemmRows(a, w, null, y, yOff, from, to);
+    }
+
+    /**
+     * As {@link #gemmRows(ActQuant, IntWeights, float[], int, int, int)}, with the weight scale of group g
+     * multiplied by {@code groupScale[g]} first ({@code scale[o][g] · groupScale[g]}, one float product) when
+     * groupScale is not null: block scales that sit inside the K sum and change per call (ARQ's Λ) are applied
+     * to the group partial sums in the epilogue this way.
+     */
+    public static void gemmRows(ActQuant a, IntWeights w, float[] groupScale, float[] y, int yOff, int from, int to) {
         a.requireFits(w, y, yOff);
+        if (groupScale != null && groupScale.length != a.groups)
+            throw new ShapeException("integer GEMM: " + groupScale.length + " group scales for " + a.groups + " groups");
         int n = w.n(), k = w.k(), kp = a.kp, groups = a.groups;
         int gl = w.groupSize() == 0 ? k : w.groupSize();
         byte[] q = a.q, wq = w.q();
@@ -60,7 +72,8 @@ public final class IntGemm {
                     int isum = 0;
                     for (int j = g * gl, end = Math.min(k, g * gl + gl); j < end; j++) isum += q[qr + j] * wq[wr + j];
                     int z = wz == null ? 0 : wz[o * groups + g];
-                    acc += ws[o * groups + g] * (float) (isum - z * a.xsum[t * groups + g]);
+                    float sc = groupScale == null ? ws[o * groups + g] : ws[o * groups + g] * groupScale[g];
+                    acc += sc * (float) (isum - z * a.xsum[t * groups + g]);
                 }
                 float r = a.scale[t] * acc;
                 if (bias != null) r += bias[o];

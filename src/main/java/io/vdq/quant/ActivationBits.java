@@ -23,6 +23,9 @@ public final class ActivationBits {
         this.bits = bits;
     }
 
+    /** True when {@code bits} (a value of {@link #get()}) means float activations. */
+    public static boolean isFloat(int bits) { return bits == 0 || bits == 16; }
+
     public static boolean valid(int bits) { return bits == 0 || bits == 16 || (bits >= 2 && bits <= 8); }
 
     @Override public String toString() { return "ActivationBits[" + bits + "]"; }

@@ -48,6 +48,10 @@ public final class Hadamard {
     public boolean randomSigns() { return signs != null; }
     /** The seed of the random signs (0 = none): with k and block it rebuilds this rotation (checkpoints). */
     public long seed() { return seed; }
+    /** A copy of the ±1 signs, or null without random signs. */
+    public float[] signs() { return signs == null ? null : signs.clone(); }
+    /** The normalisation 1/√block applied after each block transform (as float). */
+    public float norm() { return norm; }
 
     /** Rotates {@code rows} contiguous rows of length K in place: row ← row·R. */
     public void rotateRows(float[] x, int off, int rows) {

@@ -35,8 +35,24 @@ public final class QuantMethods {
 
     public static synchronized List<String> names() { return List.copyOf(all().keySet()); }
 
-    /** Looks up the recipe's method and applies it. */
+    /**
+     * Looks up the recipe's method and applies it. The recipe option {@code int8_attention} (default false), valid
+     * for every method, also replaces the model's self-attention with int8 Q·Kᵀ attention ({@link IntExec#int8Attention}).
+     */
     public static QuantReport apply(io.vdq.model.LinearRegistry model, Recipe recipe, Calibration calibration) {
-        return get(recipe.method()).apply(model, recipe, calibration);
+        boolean int8Attention = recipe.optBool("int8_attention", false);
+        if (int8Attention && !(model instanceof io.vdq.model.AttentionKernel.Configurable))
+            throw new ConfigException("recipe '" + recipe.name() + "' option 'int8_attention': this model's attention cannot be replaced");
+        Recipe forMethod = recipe;
+        if (recipe.hasOption("int8_attention")) { // not the method's option: methods that check their options would refuse it
+            Map<String, Object> o = new java.util.LinkedHashMap<>(recipe.options());
+            o.remove("int8_attention");
+            forMethod = new Recipe(recipe.name(), recipe.method(), recipe.weightBits(), recipe.activationBits(),
+                    recipe.weightGranularity(), recipe.groupSize(), recipe.weightSymmetric(), recipe.activationSymmetric(),
+                    recipe.activationGranularity(), recipe.include(), recipe.exclude(), o);
+        }
+        QuantReport r = get(recipe.method()).apply(model, forMethod, calibration);
+        if (int8Attention) ((io.vdq.model.AttentionKernel.Configurable) model).setSelfAttention(IntExec.int8Attention());
+        return r;
     }
 }

@@ -2,6 +2,7 @@ package io.vdq.quant;
 
 import io.vdq.VdqException.ShapeException;
 import io.vdq.kernel.LazyPackedGemm;
+import io.vdq.kernel.nat.IntKernels;
 import io.vdq.model.FloatLinear;
 import io.vdq.model.Linear;
 
@@ -11,8 +12,14 @@ import io.vdq.model.Linear;
  * {@link ActivationQuantizer} (none = float activations) and Ŵ the dequantized weights (out × in, in the
  * transformed basis). The integer codes and their {@link QuantParams} are kept when a method produced them, for
  * checkpoints and integer kernels. The caller's input is never modified.
+ *
+ * <p>When the codes, their parameters and the activation quantizer allow it (see {@link #integerPlan}), quantized
+ * calls run on the integer kernels ({@link IntExec}, mode int): T is applied in float, then the per-token quantizer
+ * and the int32 GEMM of {@link io.vdq.kernel.IntGemm} run on int8/int4 codes. The activation codes are those of
+ * the fake-quant path, so the two agree to float rounding of the GEMM (exactly when every product and partial sum
+ * is representable, e.g. power-of-two scales).
  */
-public final class QuantizedLinear implements Linear {
+public final class QuantizedLinear implements Linear, IntExec.Executable {
     private final int in, out;
     private final float[] weight;       // dequantized, out × in
     private final float[] bias;         // or null
@@ -21,6 +28,8 @@ public final class QuantizedLinear implements Linear {
     private final InputTransform transform; // or null
     private final ActivationQuantizer activations; // or null
     private final LazyPackedGemm gemm;
+    private final IntExec.Plan plan;
+    private final IntExec.Packed intWeights; // or null
 
     public QuantizedLinear(int out, int in, float[] dequantizedWeight, float[] bias, int[] codes, QuantParams weightParams,
                            InputTransform transform, ActivationQuantizer activations) {
@@ -42,7 +51,39 @@ public final class QuantizedLinear implements Linear {
         this.transform = transform;
         this.activations = activations;
         this.gemm = new LazyPackedGemm(dequantizedWeight, bias, out, in);
+        this.plan = integerPlan(out, in, bias, codes, weightParams, activations);
+        this.intWeights = plan.weights() == null ? null : new IntExec.Packed(plan);
     }
+
+    /**
+     * The integer kernels' weights for this configuration, or why they cannot run it: integer codes with per-tensor,
+     * per-channel or per-group (group size a multiple of 4) symmetric or asymmetric parameters (8-bit asymmetric
+     * only when the codes avoid 0 or 255; 8-bit symmetric only without the code −128), and a dynamic symmetric
+     * per-token activation quantizer.
+     */
+    static IntExec.Plan integerPlan(int out, int in, float[] bias, int[] codes, QuantParams p, ActivationQuantizer a) {
+        if (a == null) return IntExec.Plan.no("float activations");
+        if (a.staticParams() != null) return IntExec.Plan.no("static activation scale");
+        if (a.granularity() != Granularity.PER_TOKEN) return IntExec.Plan.no("activations " + a.granularity().jsonName());
+        if (!a.symmetric()) return IntExec.Plan.no("asymmetric activations");
+        if (codes == null || p == null) return IntExec.Plan.no("float weights");
+        int srcGroup = p.granularity() == Granularity.PER_GROUP ? Math.min(p.groupSize(), in) : in;
+        float[] scale = p.scale();
+        int[] zero = p.zero();
+        if (p.granularity() == Granularity.PER_TENSOR) { // one scale: repeat it per output channel
+            scale = new float[out];
+            zero = new int[out];
+            java.util.Arrays.fill(scale, p.scale()[0]);
+            java.util.Arrays.fill(zero, p.zero()[0]);
+        }
+        int[] z = zero;
+        int kernelGroup = srcGroup >= in ? 0 : srcGroup;
+        return IntExec.plan(out, in, p.bits(), !p.symmetric(), i -> codes[i], srcGroup, scale, i -> z[i], kernelGroup, bias);
+    }
+
+    @Override public String execution() { return IntExec.describe(plan); }
+
+    @Override public long kernelWeightBytes() { return intWeights == null ? 0 : intWeights.bytes(IntKernels.get()); }
 
     /**
      * Round-to-nearest quantization of a float layer: copies W, folds the transform into it (if any), fits
@@ -82,8 +123,11 @@ public final class QuantizedLinear implements Linear {
 
     @Override
     public void forward(float[] x, int xOff, int rows, float[] y, int yOff) {
-        boolean quantAct = activations != null && !activations.bits().isFloat();
+        int actBits = activations == null ? 0 : activations.bits().get();
+        boolean quantAct = activations != null && !ActivationBits.isFloat(actBits);
         if (transform == null && !quantAct) { gemm.gemm(x, xOff, rows, y, yOff); return; }
+        boolean integer = quantAct && intWeights != null && IntExec.integerBits(actBits);
+        if (integer && transform == null) { IntExec.linear(intWeights, x, xOff, rows, actBits, y, yOff); return; }
         // per-token quantizers and row-local transforms allow chunks of rows; anything else sees the whole call
         boolean rowLocal = (transform == null || transform.rowLocal())
                 && (!quantAct || activations.staticParams() != null || activations.granularity() != Granularity.PER_TENSOR);
@@ -93,6 +137,7 @@ public final class QuantizedLinear implements Linear {
             int n = Math.min(chunk, rows - r0);
             System.arraycopy(x, xOff + r0 * in, src, 0, n * in);
             if (transform != null) transform.apply(src, 0, n);
+            if (integer) { IntExec.linear(intWeights, src, 0, n, actBits, y, yOff + r0 * out); continue; }
             if (quantAct) activations.apply(src, 0, n, in);
             gemm.gemm(src, 0, n, y, yOff + r0 * out);
         }

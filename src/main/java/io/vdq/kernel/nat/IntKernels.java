@@ -30,6 +30,9 @@ public final class IntKernels {
         return b;
     }
 
+    /** Replaces the process-wide integer backend (tests, benchmarks, the CLI's --backend). */
+    public static void set(IntBackend b) { current = b; }
+
     /** The backend for mode off|on|auto, without caching or logging. */
     public static IntBackend select(String mode) {
         return switch (mode.trim().toLowerCase(Locale.ROOT)) {

@@ -4,6 +4,8 @@ import io.vdq.kernel.ActQuant;
 import io.vdq.kernel.IntBackend;
 import io.vdq.kernel.IntWeights;
 import io.vdq.kernel.PackedInt;
+import io.vdq.kernel.RotQuant;
+import io.vdq.VdqException.ShapeException;
 import io.vdq.tensor.Parallel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -25,7 +27,16 @@ public final class NativeIntBackend implements IntBackend {
     private final NativeLibrary lib;
 
     /** Weights in the kernels' layout: scales / zero points (+8 for the unsigned nibbles) [panel][group][16]. */
-    record Packed(MemorySegment w, float[] scales, int[] zeros, float[] bias, int kp, int groups, int gunits) {}
+    record Packed(MemorySegment w, float[] scales, int[] zeros, float[] bias, int kp, int groups, int gunits) {
+        Packed withScales(float[] s) { return new Packed(w, s, zeros, bias, kp, groups, gunits); }
+    }
+
+    private static float[] scaled(float[] packedScales, float[] groupScale) {
+        int groups = groupScale.length;
+        float[] s = new float[packedScales.length];
+        for (int i = 0; i < s.length; i++) s[i] = packedScales[i] * groupScale[(i / 16) % groups];
+        return s;
+    }
 
     public NativeIntBackend(NativeLibrary lib) { this.lib = lib; }
 
@@ -60,6 +71,13 @@ public final class NativeIntBackend implements IntBackend {
         return new PackedInt(NAME, w, new Packed(packed, scales, zeros, bias, kp, groups, gunits));
     }
 
+    /** The off-heap packed codes plus the packed scale, zero-point and bias arrays. */
+    @Override
+    public long packedBytes(PackedInt pw) {
+        Packed p = (Packed) pw.data();
+        return p.w().byteSize() + 4L * (p.scales().length + p.zeros().length + (p.bias() == null ? 0 : p.bias().length));
+    }
+
     @Override
     public void quantize(float[] x, int xOff, ActQuant a) {
         if (xOff < 0 || (long) xOff + (long) a.m * a.k > x.length)
@@ -79,11 +97,17 @@ public final class NativeIntBackend implements IntBackend {
     }
 
     @Override
-    public void gemm(ActQuant a, PackedInt pw, float[] y, int yOff) {
+    public void gemm(ActQuant a, PackedInt pw, float[] groupScale, float[] y, int yOff) {
         if (!NAME.equals(pw.backend()))
             throw new IllegalArgumentException("weights packed by '" + pw.backend() + "' given to integer backend " + NAME);
         a.requireFits(pw.weights(), y, yOff);
-        Packed p = (Packed) pw.data();
+        Packed p0 = (Packed) pw.data();
+        if (groupScale != null && groupScale.length != p0.groups())
+            throw new io.vdq.VdqException.ShapeException("integer GEMM: " + groupScale.length + " group scales for "
+                    + p0.groups() + " groups");
+        // per-call block scales (ARQ's Λ): the packed [panel][group][16] scales times groupScale[g], one float product
+        // each, the same product the Java reference forms; the kernel's epilogue then applies them per group sum
+        Packed p = groupScale == null ? p0 : p0.withScales(scaled(p0.scales(), groupScale));
         int m = a.m, n = pw.n();
         boolean w8 = pw.bits() == 8;
         MemorySegment ys = ofArray(y).asSlice(4L * yOff);
@@ -108,6 +132,57 @@ public final class NativeIntBackend implements IntBackend {
         } catch (Throwable e) {
             throw rethrow(e);
         }
+    }
+
+    @Override
+    public float[] rotBlockMax(float[] x, int xOff, int rows, RotQuant r) {
+        if (xOff < 0 || (long) xOff + (long) rows * r.k() > x.length)
+            throw new ShapeException("rotated block max: input needs " + rows + "x" + r.k() + " floats at offset " + xOff
+                    + ", array has " + x.length);
+        float[] s = new float[r.blocks()];
+        Object lock = new Object();
+        MemorySegment xs = ofArray(x).asSlice(4L * xOff);
+        MemorySegment signs = r.signs() == null ? MemorySegment.NULL : ofArray(r.signs());
+        Parallel.range(rows, (from, to) -> {
+            float[] m = new float[s.length];
+            for (int t = from; t < to; t += ROWS_PER_CALL) {
+                int rc;
+                try {
+                    rc = (int) lib.rotBlockMax.invokeExact(xs, r.k(), r.k(), signs, r.hblock(), r.norm(), r.sblock(),
+                            ofArray(m), t, Math.min(to, t + ROWS_PER_CALL));
+                } catch (Throwable e) {
+                    throw rethrow(e);
+                }
+                if (rc != 0) throw new IllegalStateException("vdq_rot_block_max: out of memory for a row of " + r.k());
+            }
+            synchronized (lock) { for (int g = 0; g < s.length; g++) s[g] = Math.max(s[g], m[g]); }
+        });
+        return s;
+    }
+
+    @Override
+    public void rotQuantize(float[] x, int xOff, RotQuant r, float[] inv, float eps, ActQuant a) {
+        if (a.k != r.k() || inv.length != r.blocks())
+            throw new ShapeException("rotated quantize: activations have K = " + a.k + " and " + inv.length
+                    + " block scales, transform has K = " + r.k() + " and " + r.blocks() + " blocks");
+        if (xOff < 0 || (long) xOff + (long) a.m * a.k > x.length)
+            throw new ShapeException("rotated quantize: input needs " + a.m + "x" + a.k + " floats at offset " + xOff
+                    + ", array has " + x.length);
+        MemorySegment xs = ofArray(x).asSlice(4L * xOff);
+        MemorySegment signs = r.signs() == null ? MemorySegment.NULL : ofArray(r.signs());
+        Parallel.range(a.m, (from, to) -> {
+            for (int t = from; t < to; t += ROWS_PER_CALL) {
+                int rc;
+                try {
+                    rc = (int) lib.rotQuantizeRows.invokeExact(xs, a.k, a.k, a.kp, signs, r.hblock(), r.norm(), ofArray(inv),
+                            r.sblock(), eps, a.qmax(), a.groupSize, a.groups, ofArray(a.q), ofArray(a.scale), ofArray(a.xsum),
+                            t, Math.min(to, t + ROWS_PER_CALL));
+                } catch (Throwable e) {
+                    throw rethrow(e);
+                }
+                if (rc != 0) throw new IllegalStateException("vdq_rot_quantize_rows: out of memory for a row of " + r.k());
+            }
+        });
     }
 
     /** The library's plain C scalar reference (for tests): same contract as {@link io.vdq.kernel.IntGemm#gemmRows}. */

@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Set;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
@@ -30,10 +31,10 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  */
 public final class NativeLibrary {
     static final String RESOURCE = "/native/libvdqnative.so";
-    static final int ABI_VERSION = 2;
+    static final int ABI_VERSION = 3;
 
     final Path path;
-    final MethodHandle quantizeRows, packW8, packW4, gemmW8A8, gemmW4, gemmRef;
+    final MethodHandle quantizeRows, packW8, packW4, gemmW8A8, gemmW4, gemmRef, rotBlockMax, rotQuantizeRows;
 
     private static volatile Object loaded; // NativeLibrary or the String reason it is unavailable
 
@@ -60,6 +61,11 @@ public final class NativeLibrary {
         gemmRef = linker.downcallHandle(find(lib, "vdq_gemm_ref"), FunctionDescriptor.ofVoid(
                 ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
                 JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), critical);
+        rotBlockMax = linker.downcallHandle(find(lib, "vdq_rot_block_max"), FunctionDescriptor.of(JAVA_INT,
+                ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_FLOAT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), critical);
+        rotQuantizeRows = linker.downcallHandle(find(lib, "vdq_rot_quantize_rows"), FunctionDescriptor.of(JAVA_INT,
+                ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT, JAVA_FLOAT,
+                JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT), critical);
     }
 
     private static MemorySegment find(SymbolLookup lib, String name) {

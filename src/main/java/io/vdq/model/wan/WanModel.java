@@ -35,7 +35,7 @@ import java.util.SplittableRandom;
  * patches) is a {@link Linear} registered under its diffusers prefix. Inputs: latents {@code [C, F, H, W]},
  * a timestep (the model input, σ·1000 for flow matching), text embeddings {@code [L, text_dim]}.
  */
-public final class WanModel implements LinearRegistry {
+public final class WanModel implements LinearRegistry, io.vdq.model.AttentionKernel.Configurable {
     private final WanConfig c;
     private final SequencedMap<String, Linear> linears = new LinkedHashMap<>();
     private final List<WanBlock> blocks = new ArrayList<>();
@@ -201,6 +201,10 @@ public final class WanModel implements LinearRegistry {
      * {@code save_file} writes), each written atomically; {@link #load} with {@link WanConfig#read} reads it back.
      * Needs every linear to be a {@link FloatLinear}.
      */
+    /** Replaces every block's self-attention kernel (null: the float backend's). */
+    @Override
+    public void setSelfAttention(io.vdq.model.AttentionKernel kernel) { for (WanBlock b : blocks) b.selfAttention = kernel; }
+
     public void save(Path dir) {
         try {
             Files.createDirectories(dir);

@@ -108,6 +108,8 @@ public final class Arq {
     /** The Hadamard block, or 0 without rotation. */
     public int rotationBlock() { return rot == null ? 0 : rot.block(); }
     public int scaleBlock() { return block; }
+    /** The rotation R, or null without rotation. */
+    public Hadamard rotation() { return rot; }
 
     /** W ← W·R for an out×K weight (no-op without rotation). */
     public void rotateWeights(float[] w, int off, int rows) {

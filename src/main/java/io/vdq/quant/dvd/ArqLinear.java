@@ -6,6 +6,7 @@ import io.vdq.kernel.Kernels;
 import io.vdq.kernel.PackedWeights;
 import io.vdq.model.Linear;
 import io.vdq.quant.ActivationBits;
+import io.vdq.quant.IntExec;
 
 /**
  * A DVD-Quant linear layer: weights rotated offline and quantized by BGR ({@link Bgr.Result}, out × in in the
@@ -18,8 +19,12 @@ import io.vdq.quant.ActivationBits;
  * float GEMM with the dequantized weights; the integer reference ({@code integer = true}) evaluates §3.5's integer
  * formulation with exact integer partial sums (slow, scalar; for checking kernels). They agree to float rounding.
  * The caller's input is never modified.
+ *
+ * <p>When the layer's configuration allows it ({@link ArqIntExec#plan}) and the execution mode is int
+ * ({@link IntExec}), integer-width steps run on the integer kernels instead of the fake-quant path
+ * ({@link ArqIntExec}: fused rotate + Λ⁻¹ + per-token quantizer, Λ applied to block partial sums in the epilogue).
  */
-public final class ArqLinear implements Linear {
+public final class ArqLinear implements Linear, IntExec.Executable {
     private final Arq arq;
     private final Bgr.Result weights;
     private final float[] bias;
@@ -28,6 +33,8 @@ public final class ArqLinear implements Linear {
     private final int chunk;
     private volatile PackedWeights packed;
     private volatile KernelBackend packedFor;
+    private final IntExec.Plan plan;
+    private final ArqIntExec intExec; // or null
 
     /** Rows per chunk of a long call (Λ is still computed over the whole call). */
     public static final int DEFAULT_CHUNK = 512;
@@ -48,6 +55,15 @@ public final class ArqLinear implements Linear {
         this.integer = integer;
         if (chunk < 1) throw new ShapeException("DVD layer: chunk must be >= 1 rows, got " + chunk);
         this.chunk = chunk;
+        this.plan = ArqIntExec.plan(arq, weights, bias);
+        this.intExec = plan.weights() == null ? null : ArqIntExec.create(arq, plan);
+    }
+
+    @Override public long kernelWeightBytes() { return intExec == null ? 0 : intExec.weightBytes(); }
+
+    @Override
+    public String execution() {
+        return integer ? "integer reference (scalar, double)" : IntExec.describe(plan);
     }
 
     @Override public int inFeatures() { return weights.cols(); }
@@ -63,6 +79,10 @@ public final class ArqLinear implements Linear {
         int k = weights.cols(), b = bits.get();
         if (integer && !Arq.isFloat(b)) {
             Arq.integerForward(arq.quantize(x, xOff, rows, b), weights, bias, y, yOff);
+            return;
+        }
+        if (intExec != null && IntExec.integerBits(b)) {
+            intExec.forward(x, xOff, rows, b, y, yOff);
             return;
         }
         KernelBackend kb = Kernels.get();

@@ -11,7 +11,7 @@ import java.util.List;
  * (steps split into equal ranges: step s of n uses variant ⌊s·R/n⌋). With no step known it uses variant 0 and
  * logs a warning once: the sampler must call the report's hook before each step.
  */
-public final class TimestepSwitchedLinear implements Linear {
+public final class TimestepSwitchedLinear implements Linear, io.vdq.quant.IntExec.Executable {
     private static final System.Logger LOG = System.getLogger("io.vdq.quant.vidit");
     private final List<QuantizedLinear> variants;
     private final StepTag tag;
@@ -29,6 +29,15 @@ public final class TimestepSwitchedLinear implements Linear {
     public List<QuantizedLinear> variants() { return variants; }
     /** The shared step tag the variant is chosen by (set by the report's sampler hook). */
     public StepTag tag() { return tag; }
+
+    /** How the variants execute (they share one configuration, so the first one's answer). */
+    @Override public String execution() { return variants.getFirst().execution(); }
+
+    @Override public long kernelWeightBytes() {
+        long b = 0;
+        for (QuantizedLinear q : variants) b += q.kernelWeightBytes();
+        return b;
+    }
 
     /** Variant index for step s of n. */
     public static int range(int step, int steps, int ranges) {

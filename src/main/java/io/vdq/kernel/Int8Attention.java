@@ -1,0 +1,66 @@
+package io.vdq.kernel;
+
+import io.vdq.VdqException.ShapeException;
+
+/**
+ * Attention with an int8 Q·Kᵀ (SageAttention-style, beyond both papers, which keep attention in 16 bits):
+ * per head, K is smoothed by subtracting its mean over the keys per channel (softmax is invariant to the per-query
+ * constant q·μ this removes, and the outlier channel means that make K hard to quantize go away), then Q and the
+ * smoothed K are quantized symmetric int8 per token, the scores come from the integer GEMM with int32 sums
+ * ({@code S = sq_t · sk_j · Σ q·k}, the softmax scale folded into sq_t), and the softmax and P·V run in float32.
+ * Queries are processed in blocks of {@link #Q_BLOCK} rows with the full row of scores materialised (Q_BLOCK × nk
+ * floats), not with an online softmax.
+ */
+public final class Int8Attention {
+    /** Query rows per block: the score buffer is Q_BLOCK × nk floats (33 MB at 32 760 keys). */
+    public static final int Q_BLOCK = 256;
+
+    private Int8Attention() {}
+
+    /**
+     * {@code out = softmax(scale·Q·Kᵀ)·V} per head, layouts as {@link KernelBackend#attention}: head h occupies
+     * columns [h·headDim, (h+1)·headDim) of each row.
+     *
+     * @param smoothK subtract K's per-channel mean over the keys before quantizing (the SageAttention smoothing)
+     */
+    public static void attention(IntBackend ib, KernelBackend fb, float[] q, int qOff, int qStride, float[] k, int kOff, int kStride,
+                                 float[] v, int vOff, int vStride, float[] out, int outOff, int outStride,
+                                 int nq, int nk, int heads, int headDim, float scale, boolean smoothK) {
+        if (nq < 1 || nk < 1 || heads < 1 || headDim < 1)
+            throw new ShapeException("int8 attention: nq, nk, heads and headDim must be positive, got " + nq + ", " + nk + ", " + heads + ", " + headDim);
+        int hd = headDim;
+        float[] kh = new float[nk * hd];
+        float[] qh = new float[Math.min(nq, Q_BLOCK) * hd];
+        float[] s = new float[Math.min(nq, Q_BLOCK) * nk];
+        float[] vt = new float[hd * nk], o = new float[Math.min(nq, Q_BLOCK) * hd];
+        for (int h = 0; h < heads; h++) {
+            for (int j = 0; j < nk; j++) System.arraycopy(k, kOff + j * kStride + h * hd, kh, j * hd, hd);
+            if (smoothK) {
+                double[] mean = new double[hd];
+                for (int j = 0; j < nk; j++) for (int c = 0; c < hd; c++) mean[c] += kh[j * hd + c];
+                for (int c = 0; c < hd; c++) mean[c] /= nk;
+                for (int j = 0; j < nk; j++) for (int c = 0; c < hd; c++) kh[j * hd + c] -= (float) mean[c];
+            }
+            ActQuant kq = new ActQuant(nk, hd, 8, 0);
+            ib.quantize(kh, 0, kq);
+            byte[] codes = new byte[nk * hd];
+            for (int j = 0; j < nk; j++) System.arraycopy(kq.q, j * kq.kp, codes, j * hd, hd);
+            PackedInt kp = ib.pack(new IntWeights(nk, hd, 8, 0, codes, kq.scale, null, null));
+            // Vᵀ (hd × nk) packed once per head for the float GEMM P·V (instead of repacking V for every query block)
+            for (int j = 0; j < nk; j++) for (int c = 0; c < hd; c++) vt[c * nk + j] = v[vOff + j * vStride + h * hd + c];
+            PackedWeights vp = fb.pack(vt, 0, hd, nk);
+            ActQuant a = null;
+            for (int r0 = 0; r0 < nq; r0 += Q_BLOCK) {
+                int m = Math.min(Q_BLOCK, nq - r0);
+                for (int t = 0; t < m; t++) System.arraycopy(q, qOff + (r0 + t) * qStride + h * hd, qh, t * hd, hd);
+                if (a == null || a.m != m) a = new ActQuant(m, hd, 8, 0);
+                ib.quantize(qh, 0, a);
+                for (int t = 0; t < m; t++) a.scale[t] *= scale;
+                ib.gemm(a, kp, s, 0);
+                fb.softmax(s, 0, m, nk);
+                fb.gemm(s, 0, m, vp, null, o, 0);
+                for (int t = 0; t < m; t++) System.arraycopy(o, t * hd, out, outOff + (r0 + t) * outStride + h * hd, hd);
+            }
+        }
+    }
+}
