@@ -5,6 +5,7 @@ import io.vdq.tensor.Parallel;
 import io.vdq.tensor.Tensor;
 import io.vdq.train.FakeQuantSTE;
 import io.vdq.train.MatrixFn;
+import io.vdq.train.Ops;
 import io.vdq.train.Param;
 import java.util.ArrayList;
 import java.util.List;
@@ -127,9 +128,27 @@ public final class LearnableTransform {
         for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) out[i * n + j] += (float) (ga[i * n + j] - ga[j * n + i]);
     }
 
-    private record FnCache(float[] x, float[] u, float[] z, int rows, MatrixFn.Cache q, float[] mid) implements MatrixFn.Cache {}
+    private record FnCache(float[] x, float[] u, float[] zp, int rows, MatrixFn.Cache q) implements MatrixFn.Cache {}
 
-    /** Transform, then an optional fake quantizer, as one differentiable map. */
+    /** [R, a, b] → [R, b, a]. */
+    static float[] swap(float[] x, int rows, int a, int b) {
+        float[] y = new float[x.length];
+        Parallel.range(rows, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int o = r * a * b;
+                for (int i = 0; i < a; i++) for (int j = 0; j < b; j++) y[o + j * a + i] = x[o + i * b + j];
+            }
+        });
+        return y;
+    }
+
+    private static float[] transposed(float[] m, int n) { return Ops.transpose(m, 0, n, n, n); }
+
+    /**
+     * Transform, then an optional fake quantizer, as one differentiable map. Rows are d₁×d₂ matrices U; the products
+     * run as GEMMs on the training engine's kernel: Z = U·P₂ on [R·d₁, d₂], then Yᵀ-blocks = Zᵀ·P₁ on the swapped
+     * [R·d₂, d₁] layout; the backward is the same products transposed.
+     */
     private final class Fn implements MatrixFn {
         private final boolean weightSide;
         private final FakeQuantSTE quantizer;
@@ -139,19 +158,20 @@ public final class LearnableTransform {
         @Override
         public Cache forward(float[] x, int rows, int cols, float[] y) {
             if (cols != d) throw new io.vdq.VdqException.ShapeException("S²Q transform of " + d + " channels applied to rows of " + cols);
-            float[] u = new float[rows * d], z = new float[rows * d], mid = quantizer == null ? y : new float[rows * d];
-            float[] cc = c, a1 = p1, a2 = p2;
+            float[] cc = c, u = new float[rows * d];
             Parallel.range(rows, (from, to) -> {
-                float[] uz = new float[d], zz = new float[d];
-                for (int r = from; r < to; r++) {
-                    int o = r * d;
-                    for (int j = 0; j < d; j++) uz[j] = u[o + j] = weightSide ? x[o + j] * cc[j] : x[o + j] / cc[j];
-                    KroneckerTransform.kron(uz, zz, mid, o, d1, d2, a1, a2);
-                    System.arraycopy(zz, 0, z, o, d);
-                }
+                for (int r = from; r < to; r++)
+                    for (int j = 0, o = r * d; j < d; j++) u[o + j] = weightSide ? x[o + j] * cc[j] : x[o + j] / cc[j];
             });
-            MatrixFn.Cache qc = quantizer == null ? null : quantizer.forward(mid, rows, d, y);
-            return new FnCache(x, u, z, rows, qc, mid);
+            float[] z = new float[rows * d];
+            Ops.nt(rows * d1, d2, d2, u, 0, d2, transposed(p2, d2), 0, d2, 0f, z, 0, d2);   // Z = U·P₂
+            float[] zp = swap(z, rows, d1, d2), yp = new float[rows * d];
+            Ops.nt(rows * d2, d1, d1, zp, 0, d1, transposed(p1, d1), 0, d1, 0f, yp, 0, d1);  // Yᵀ = Zᵀ·P₁
+            float[] mid = swap(yp, rows, d2, d1);
+            MatrixFn.Cache qc = null;
+            if (quantizer == null) System.arraycopy(mid, 0, y, 0, rows * d);
+            else qc = quantizer.forward(mid, rows, d, y);
+            return new FnCache(x, u, zp, rows, qc);
         }
 
         @Override
@@ -160,52 +180,29 @@ public final class LearnableTransform {
             int rows = fc.rows();
             float[] dm = dy;
             if (quantizer != null) { dm = new float[rows * d]; quantizer.backward(fc.q(), dy, dm); }
-            float[] dmid = dm;
+            float[] dyp = swap(dm, rows, d1, d2), dzp = new float[rows * d], g1 = new float[d1 * d1], g2 = new float[d2 * d2];
+            Ops.nt(rows * d2, d1, d1, dyp, 0, d1, p1, 0, d1, 0f, dzp, 0, d1);                       // dZᵀ = dYᵀ·P₁ᵀ
+            Ops.nt(d1, d1, rows * d2, Ops.transpose(fc.zp(), 0, rows * d2, d1, d1), 0, rows * d2,
+                    Ops.transpose(dyp, 0, rows * d2, d1, d1), 0, rows * d2, 0f, g1, 0, d1);          // dP₁ = Σ Z·dYᵀ
+            float[] dz = swap(dzp, rows, d2, d1), du = new float[rows * d];
+            Ops.nt(d2, d2, rows * d1, Ops.transpose(fc.u(), 0, rows * d1, d2, d2), 0, rows * d1,
+                    Ops.transpose(dz, 0, rows * d1, d2, d2), 0, rows * d1, 0f, g2, 0, d2);           // dP₂ = Σ Uᵀ·dZ
+            Ops.nt(rows * d1, d2, d2, dz, 0, d2, p2, 0, d2, 0f, du, 0, d2);                          // dU = dZ·P₂ᵀ
             int chunks = (rows + CHUNK - 1) / CHUNK;
-            double[][] g1 = new double[chunks][], g2 = new double[chunks][], gcs = new double[chunks][];
-            float[] a1 = p1, a2 = p2, cc = c;
+            double[][] gcs = new double[chunks][];
+            float[] cc = c;
             Parallel.forEach(chunks, ch -> {
-                double[] l1 = new double[d1 * d1], l2 = new double[d2 * d2], lc = new double[d];
-                double[] dz = new double[d], du = new double[d];
-                for (int r = ch * CHUNK; r < Math.min(rows, (ch + 1) * CHUNK); r++) {
-                    int o = r * d;
-                    // Y = P1ᵀ·Z, Z = U·P2: dZ = P1·dY, dP1 += Z·dYᵀ, dP2 += Uᵀ·dZ, dU = dZ·P2ᵀ
-                    for (int i = 0; i < d1; i++)
-                        for (int l = 0; l < d2; l++) {
-                            double s = 0;
-                            for (int k = 0; k < d1; k++) s += a1[i * d1 + k] * dmid[o + k * d2 + l];
-                            dz[i * d2 + l] = s;
-                        }
-                    for (int i = 0; i < d1; i++)
-                        for (int k = 0; k < d1; k++) {
-                            double s = 0;
-                            for (int l = 0; l < d2; l++) s += fc.z()[o + i * d2 + l] * dmid[o + k * d2 + l];
-                            l1[i * d1 + k] += s;
-                        }
-                    for (int j = 0; j < d2; j++)
-                        for (int l = 0; l < d2; l++) {
-                            double s = 0;
-                            for (int i = 0; i < d1; i++) s += fc.u()[o + i * d2 + j] * dz[i * d2 + l];
-                            l2[j * d2 + l] += s;
-                        }
-                    for (int i = 0; i < d1; i++)
-                        for (int j = 0; j < d2; j++) {
-                            double s = 0;
-                            for (int l = 0; l < d2; l++) s += dz[i * d2 + l] * a2[j * d2 + l];
-                            du[i * d2 + j] = s;
-                        }
-                    for (int j = 0; j < d; j++) {
-                        if (weightSide) { dx[o + j] = (float) (du[j] * cc[j]); lc[j] += du[j] * fc.x()[o + j]; }
-                        else { dx[o + j] = (float) (du[j] / cc[j]); lc[j] -= du[j] * fc.u()[o + j] / cc[j]; }
+                double[] lc = new double[d];
+                for (int r = ch * CHUNK; r < Math.min(rows, (ch + 1) * CHUNK); r++)
+                    for (int j = 0, o = r * d; j < d; j++) {
+                        if (weightSide) { dx[o + j] = du[o + j] * cc[j]; lc[j] += (double) du[o + j] * fc.x()[o + j]; }
+                        else { dx[o + j] = du[o + j] / cc[j]; lc[j] -= (double) du[o + j] * fc.u()[o + j] / cc[j]; }
                     }
-                }
-                g1[ch] = l1; g2[ch] = l2; gcs[ch] = lc;
+                gcs[ch] = lc;
             });
-            for (int ch = 0; ch < chunks; ch++) {
-                for (int i = 0; i < gp1.length; i++) gp1[i] += g1[ch][i];
-                for (int i = 0; i < gp2.length; i++) gp2[i] += g2[ch][i];
-                for (int i = 0; i < d; i++) gc[i] += gcs[ch][i];
-            }
+            for (int i = 0; i < gp1.length; i++) gp1[i] += g1[i];
+            for (int i = 0; i < gp2.length; i++) gp2[i] += g2[i];
+            for (int ch = 0; ch < chunks; ch++) for (int i = 0; i < d; i++) gc[i] += gcs[ch][i];
         }
 
         @Override

@@ -41,7 +41,7 @@ import java.util.Set;
  * is a training sequence, {@code cfg_branches} = all | first); {@code norm} = spectral (default) | frobenius for
  * C_quant on X = the tokenised model input latent (rows = patches, C·pt·ph·pw columns); min–max normalisation over
  * the whole pool; {@code std} = true (λ from FP self-attention, {@code lambda_min} 0.5, {@code lambda_max} 1; false
- * = λ ≡ 1); {@code epochs} 15, {@code batch} 4 candidates' sequences, {@code lr} 5e-3 (scales, rotations),
+ * = λ ≡ 1); {@code epochs} 15, {@code batch} 4 sequences, {@code lr} 5e-3 (scales, rotations),
  * {@code clip_lr} 5e-2; {@code alpha} 0.3 (SmoothQuant-style init of the balancing scale); {@code rotation} =
  * hadamard (default; random orthogonal when a Kronecker factor is not a power of two) | random | identity, then
  * learned through a Cayley map ({@code learn_rotation} true); {@code act_clip} false: a learned activation clipping
