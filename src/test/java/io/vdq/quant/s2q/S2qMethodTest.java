@@ -83,4 +83,23 @@ class S2qMethodTest {
         double eR = error(fp, rtn), eG = error(fp, gptq), eS = error(fp, s2q);
         assertTrue(eS < eR && eS < eG, "output rel. L2 vs FP: s2q " + eS + ", RTN " + eR + ", GPTQ " + eG);
     }
+
+    @Test
+    void w4a4AndTheAblationPresetsRunAndW4A4BeatsRoundToNearest() {
+        WanModel fp = model(), rtn = model(), s2q = model();
+        QuantMethods.apply(rtn, Recipe.of("rtn", "minmax", 4, 4, Map.of()), Calibration.none());
+        QuantMethods.apply(s2q, Recipe.of("s", "s2q", 4, 4, Map.of("samples", 6, "epochs", 6)), calibration(s2q));
+        double eR = error(fp, rtn), eS = error(fp, s2q);
+        assertTrue(eS < eR, "W4A4 output rel. L2 vs FP: s2q " + eS + ", RTN " + eR);
+        for (String preset : new String[]{"w4a6-s2q-nosds", "w4a6-s2q-nostd"}) {
+            Recipe p = io.vdq.quant.Presets.get(preset);
+            Map<String, Object> o = new HashMap<>(p.options());
+            o.put("samples", 4);
+            o.put("epochs", 1);
+            WanModel m = model();
+            QuantReport rep = QuantMethods.apply(m, Recipe.of(preset, "s2q", 4, 6, o), calibration(m));
+            assertEquals(20, rep.layers().size(), preset);
+            assertTrue(Double.isFinite(error(fp, m)), preset);
+        }
+    }
 }
