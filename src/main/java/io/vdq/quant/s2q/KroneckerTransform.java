@@ -1,6 +1,8 @@
 package io.vdq.quant.s2q;
 
 import io.vdq.VdqException.ShapeException;
+import io.vdq.kernel.KernelBackend;
+import io.vdq.kernel.Kernels;
 import io.vdq.quant.InputTransform;
 import io.vdq.tensor.Parallel;
 
@@ -13,7 +15,7 @@ import io.vdq.tensor.Parallel;
  */
 public final class KroneckerTransform implements InputTransform {
     private final int d1, d2;
-    private final float[] c, p1, p2;
+    private final float[] c, p1, p2, p1t, p2t;
 
     public KroneckerTransform(float[] scale, int d1, float[] p1, int d2, float[] p2) {
         if (scale.length != d1 * d2 || p1.length != d1 * d1 || p2.length != d2 * d2)
@@ -27,6 +29,14 @@ public final class KroneckerTransform implements InputTransform {
         this.c = scale.clone();
         this.p1 = p1.clone();
         this.p2 = p2.clone();
+        this.p1t = transpose(p1, d1);
+        this.p2t = transpose(p2, d2);
+    }
+
+    private static float[] transpose(float[] m, int n) {
+        float[] t = new float[n * n];
+        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) t[j * n + i] = m[i * n + j];
+        return t;
     }
 
     /** d₁·d₂ = d with d₁ the largest divisor of d not above √d (16×16 for 256, 32×32 for 1024, 24×32 for 768). */
@@ -53,32 +63,24 @@ public final class KroneckerTransform implements InputTransform {
     @Override
     public void foldIntoWeights(float[] w, int out) { rotate(w, 0, out, true); }
 
+    /**
+     * Scale, then the two Kronecker factors as GEMMs on the kernel backend: Z = U·P₂ on [rows·d₁, d₂], then
+     * Yᵀ-blocks = Zᵀ·P₁ on the swapped [rows·d₂, d₁] layout (4 temporaries of rows·d floats).
+     */
     private void rotate(float[] x, int off, int rows, boolean multiply) {
         int d = d1 * d2;
+        float[] u = new float[rows * d];
         Parallel.range(rows, (from, to) -> {
-            float[] u = new float[d], z = new float[d];
-            for (int r = from; r < to; r++) {
-                int o = off + r * d;
-                for (int j = 0; j < d; j++) u[j] = multiply ? x[o + j] * c[j] : x[o + j] / c[j];
-                kron(u, z, x, o, d1, d2, p1, p2);
-            }
+            for (int r = from; r < to; r++)
+                for (int j = 0, o = r * d; j < d; j++) u[o + j] = multiply ? x[off + o + j] * c[j] : x[off + o + j] / c[j];
         });
-    }
-
-    /** y[o..o+d) = vec(P₁ᵀ·U·P₂) for the d₁×d₂ matrix U; z is scratch of d values (float accumulation). */
-    static void kron(float[] u, float[] z, float[] y, int o, int d1, int d2, float[] p1, float[] p2) {
-        for (int i = 0; i < d1; i++)
-            for (int l = 0; l < d2; l++) {
-                float s = 0f;
-                for (int j = 0; j < d2; j++) s += u[i * d2 + j] * p2[j * d2 + l];
-                z[i * d2 + l] = s;
-            }
-        for (int k = 0; k < d1; k++)
-            for (int l = 0; l < d2; l++) {
-                float s = 0f;
-                for (int i = 0; i < d1; i++) s += p1[i * d1 + k] * z[i * d2 + l];
-                y[o + k * d2 + l] = s;
-            }
+        KernelBackend kb = Kernels.get();
+        float[] z = new float[rows * d], yp = new float[rows * d];
+        kb.sgemm(false, true, rows * d1, d2, d2, u, 0, d2, p2t, 0, d2, 0f, z, 0, d2);
+        float[] zp = LearnableTransform.swap(z, rows, d1, d2);
+        kb.sgemm(false, true, rows * d2, d1, d1, zp, 0, d1, p1t, 0, d1, 0f, yp, 0, d1);
+        float[] y = LearnableTransform.swap(yp, rows, d2, d1);
+        System.arraycopy(y, 0, x, off, rows * d);
     }
 
     @Override public String toString() { return "kronecker(K=" + channels() + " = " + d1 + "×" + d2 + ", scaled)"; }
