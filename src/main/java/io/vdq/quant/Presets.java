@@ -52,6 +52,14 @@ public final class Presets {
         add(new Recipe("w4a8-gptq", "gptq", 4, 8, Granularity.PER_CHANNEL, 128, false, true, Granularity.PER_TOKEN,
                         null, null, Map.of("damp", 0.01, "act_order", false)),
                 "GPTQ: int4 asymmetric per-channel weights, int8 dynamic per-token activations");
+        // S²Q-VDiT (quant.s2q.S2qMethod documents every option); symmetric per-channel GPTQ weights, dynamic per-token A
+        add(Recipe.of("w4a6-s2q", "s2q", 4, 6, Map.of()),
+                "S²Q-VDiT W4A6: salient data selection, attention-weighted block reconstruction (scale, rotation, clipping), GPTQ");
+        add(Recipe.of("w4a4-s2q", "s2q", 4, 4, Map.of()), "S²Q-VDiT W4A4: as w4a6-s2q with 4-bit activations");
+        add(Recipe.of("w4a6-s2q-nosds", "s2q", 4, 6, Map.of("selector", "uniform")),
+                "S²Q-VDiT ablation: calibration samples at uniformly spaced steps instead of salient data selection");
+        add(Recipe.of("w4a6-s2q-nostd", "s2q", 4, 6, Map.of("std", false)),
+                "S²Q-VDiT ablation: plain block MSE (λ = 1) instead of attention-guided token weights");
     }
 
     /** A DVD-Quant recipe whose options are the base key/value pairs then the extra ones, in that order. */

@@ -9,6 +9,13 @@ import io.vdq.tensor.Tensor;
 public interface BlockHook {
     BlockHook NONE = new BlockHook() {};
 
+    /**
+     * Once per forward, before block 0: the latent-patch grid, the tokenised latent ({@code tokens × patch_in},
+     * (c, kt, kh, kw) per token), block 0's input ({@code tokens × dim}), the projected text ({@code L × dim}) and the
+     * timestep projection ({@code 6·dim}): everything that replays a block forward (S²Q calibration). Live buffers.
+     */
+    default void beforeBlocks(int ppf, int pph, int ppw, float[] patches, float[] hidden, float[] text, float[] tproj) {}
+
     default void beforeBlock(int block, Tensor hidden) {}
 
     default void afterBlock(int block, Tensor hidden) {}

@@ -292,7 +292,18 @@ public final class WanModel implements LinearRegistry, io.vdq.model.AttentionKer
         return n;
     }
 
-    public Tensor forward(Tensor latents, float timestep, Tensor text) { return forward(latents, timestep, text, BlockHook.NONE); }
+    private volatile BlockHook observer = BlockHook.NONE;
+
+    /**
+     * Installs a hook that every {@link #forward(Tensor, float, Tensor)} call reports to (calibration drivers call
+     * the plain forward; a method that must see block inputs installs one); closing the handle removes it.
+     */
+    public AutoCloseable observe(BlockHook hook) {
+        observer = hook;
+        return () -> observer = BlockHook.NONE;
+    }
+
+    public Tensor forward(Tensor latents, float timestep, Tensor text) { return forward(latents, timestep, text, observer); }
 
     /** One transformer evaluation; returns {@code [out_channels, F, H, W]}. */
     public Tensor forward(Tensor latents, float timestep, Tensor text, BlockHook hook) {
@@ -329,6 +340,7 @@ public final class WanModel implements LinearRegistry, io.vdq.model.AttentionKer
         kb.geluTanh(ctx1, 0, l * d);
         linears.get("condition_embedder.text_embedder.linear_2").forward(ctx1, 0, l, ctx, 0);
 
+        hook.beforeBlocks(ppf, pph, ppw, patches, h, ctx, tproj);
         WanBlock.Workspace ws = new WanBlock.Workspace(c, n, l);
         Tensor hView = Tensor.of(h, n, d);
         for (int i = 0; i < blocks.size(); i++) {

@@ -1,6 +1,8 @@
 /**
- * S²Q-VDiT: Hessian-aware salient data selection of calibration samples ({@link io.vdq.quant.s2q.SalientDataSelection}),
- * attention-guided token importance for sparse token distillation ({@link io.vdq.quant.s2q.TokenImportance}), and
- * the block-wise reconstruction built on them. Depends on {@code quant}, {@code model} and {@code kernel} only.
+ * S²Q-VDiT ({@link io.vdq.quant.s2q.S2qMethod}): salient data selection over a candidate pool
+ * ({@link io.vdq.quant.s2q.CandidatePool}, {@link io.vdq.quant.s2q.SalientDataSelection}), attention-guided token
+ * weights ({@link io.vdq.quant.s2q.TokenImportance}) and block-wise reconstruction with learnable scales, Kronecker
+ * rotations and clipping ({@link io.vdq.quant.s2q.BlockCalibrator}) followed by GPTQ. Depends on {@code quant},
+ * {@code model}, {@code kernel}, {@code tensor} and the training engine {@code train} (block forward/backward).
  */
 package io.vdq.quant.s2q;

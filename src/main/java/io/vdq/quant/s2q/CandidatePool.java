@@ -1,0 +1,189 @@
+package io.vdq.quant.s2q;
+
+import io.vdq.VdqException;
+import io.vdq.VdqException.ConfigException;
+import io.vdq.model.wan.BlockHook;
+import io.vdq.model.wan.WanModel;
+import io.vdq.quant.Calibration;
+import io.vdq.quant.StepTag;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The S²Q candidate pool: the full-precision model is run by the calibration driver (prompts × all sampler steps ×
+ * CFG branches, tagged by step); for every model call the pool keeps what replays a block forward — block 0's input,
+ * the projected text and the timestep projection — and scores each (prompt, step) candidate with C_diff (against the
+ * next step's latent of the same trajectory) and C_quant (‖XᵀX‖ of the tokenised latent, first branch). A new
+ * trajectory starts when the step index goes down; the last step of a trajectory has no successor and is dropped.
+ * Replay data stays in memory up to {@code memoryBytes}, then goes to a temporary file deleted by {@link #close}.
+ */
+public final class CandidatePool implements AutoCloseable {
+    /** One model call's replay data (block 0 input n×dim, text L×dim, tproj 6·dim). */
+    public record Replay(float[] hidden, float[] text, float[] tproj) {}
+
+    /** The latent-patch grid of the calibration video (all calls must share it). */
+    public record Grid(int frames, int height, int width) {
+        public int tokens() { return frames * height * width; }
+    }
+
+    private final List<Candidate> candidates = new ArrayList<>();
+    private final List<List<long[]>> where = new ArrayList<>(); // per candidate, per branch: {slot}
+    private final List<float[][]> memory = new ArrayList<>();    // slot -> arrays, or null when on disk
+    private final List<long[]> disk = new ArrayList<>();         // slot -> {offset, hLen, tLen, pLen}
+    private final long memoryBytes;
+    private long inMemory;
+    private Path spill;
+    private FileChannel channel;
+    private long spillEnd;
+    private Grid grid;
+
+    private CandidatePool(long memoryBytes) { this.memoryBytes = memoryBytes; }
+
+    /** Runs {@code calibration} on {@code model} with an observer installed and returns the scored pool. */
+    public static CandidatePool collect(WanModel model, Calibration calibration, SalientDataSelection.Norm norm, long memoryBytes) {
+        CandidatePool pool = new CandidatePool(memoryBytes);
+        StepTag tag = new StepTag();
+        Collector col = pool.new Collector(tag, norm);
+        try (AutoCloseable h = model.observe(col)) {
+            calibration.run(tag);
+        } catch (VdqException e) {
+            pool.close();
+            throw e;
+        } catch (Exception e) {
+            pool.close();
+            throw new ConfigException("S²Q candidate pool: calibration failed: " + e.getMessage());
+        }
+        if (pool.candidates.isEmpty()) {
+            pool.close();
+            throw new ConfigException("S²Q candidate pool is empty: the calibration must run at least two tagged sampler steps per prompt"
+                    + " (saw " + col.calls + " model calls)");
+        }
+        return pool;
+    }
+
+    public List<Candidate> candidates() { return List.copyOf(candidates); }
+    public Grid grid() { return grid; }
+    public int branches(int candidate) { return where.get(candidate).size(); }
+
+    /** The replay data of branch {@code branch} of candidate {@code index} (pool order). */
+    public Replay replay(int index, int branch) {
+        int slot = (int) where.get(index).get(branch)[0];
+        float[][] m = memory.get(slot);
+        if (m != null) return new Replay(m[0], m[1], m[2]);
+        long[] d = disk.get(slot);
+        return new Replay(read(d[0], (int) d[1]), read(d[0] + 4 * d[1], (int) d[2]), read(d[0] + 4 * (d[1] + d[2]), (int) d[3]));
+    }
+
+    /** Index of a candidate in pool order. */
+    public int indexOf(Candidate c) { return candidates.indexOf(c); }
+
+    /** Whether any replay data went to disk. */
+    public boolean spilled() { return channel != null; }
+
+    private int store(float[] hidden, float[] text, float[] tproj) {
+        long bytes = 4L * (hidden.length + text.length + tproj.length);
+        int slot = memory.size();
+        if (inMemory + bytes <= memoryBytes) {
+            memory.add(new float[][]{hidden.clone(), text.clone(), tproj.clone()});
+            disk.add(null);
+            inMemory += bytes;
+            return slot;
+        }
+        try {
+            if (channel == null) {
+                spill = Files.createTempFile("vdq-s2q-pool", ".f32");
+                channel = FileChannel.open(spill, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.DELETE_ON_CLOSE);
+            }
+            ByteBuffer b = ByteBuffer.allocate((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
+            for (float v : hidden) b.putFloat(v);
+            for (float v : text) b.putFloat(v);
+            for (float v : tproj) b.putFloat(v);
+            b.flip();
+            long at = spillEnd;
+            while (b.hasRemaining()) spillEnd += channel.write(b, spillEnd);
+            memory.add(null);
+            disk.add(new long[]{at, hidden.length, text.length, tproj.length});
+            return slot;
+        } catch (IOException e) {
+            throw new UncheckedIOException("S²Q candidate pool: cannot spill to " + spill, e);
+        }
+    }
+
+    private float[] read(long offset, int count) {
+        ByteBuffer b = ByteBuffer.allocate(4 * count).order(ByteOrder.LITTLE_ENDIAN);
+        try {
+            long at = offset;
+            while (b.hasRemaining()) {
+                int r = channel.read(b, at);
+                if (r < 0) throw new IOException("unexpected end of spill file at " + at);
+                at += r;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("S²Q candidate pool: cannot read " + spill, e);
+        }
+        b.flip();
+        float[] out = new float[count];
+        b.asFloatBuffer().get(out);
+        return out;
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (channel != null) channel.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("S²Q candidate pool: cannot close " + spill, e);
+        }
+    }
+
+    /** Observes the model calls; candidates enter the pool when their successor step arrives. */
+    private final class Collector implements BlockHook {
+        private final StepTag tag;
+        private final SalientDataSelection.Norm norm;
+        private int prompt = -1, lastStep = Integer.MAX_VALUE, calls;
+        private float[] pendingPatches;
+        private int pendingStep;
+        private float pendingTimestep;
+        private double pendingQuant;
+        private List<long[]> pendingSlots;
+
+        Collector(StepTag tag, SalientDataSelection.Norm norm) { this.tag = tag; this.norm = norm; }
+
+        @Override
+        public void beforeBlocks(int ppf, int pph, int ppw, float[] patches, float[] hidden, float[] text, float[] tproj) {
+            calls++;
+            int step = tag.step();
+            if (step < 0) throw new ConfigException("S²Q calibration: a model call without a step tag (the calibration driver must tag steps)");
+            Grid g = new Grid(ppf, pph, ppw);
+            if (grid == null) grid = g;
+            else if (!grid.equals(g)) throw new ConfigException("S²Q calibration: latent grids differ (" + grid + " then " + g + ")");
+            int n = g.tokens(), pin = patches.length / Math.max(1, n);
+            if (step == lastStep && pendingSlots != null) { // another CFG branch of the same step
+                pendingSlots.add(new long[]{store(hidden, text, tproj)});
+                return;
+            }
+            if (step < lastStep) { prompt++; pendingPatches = null; pendingSlots = null; }
+            float[] x = java.util.Arrays.copyOf(patches, n * pin);
+            if (pendingPatches != null && step > pendingStep) {
+                double cd = SalientDataSelection.diffusionSalience(pendingPatches, x);
+                candidates.add(new Candidate(prompt, pendingStep, pendingTimestep, cd, pendingQuant));
+                where.add(pendingSlots);
+            }
+            pendingPatches = x;
+            pendingStep = step;
+            pendingTimestep = tag.timestep();
+            pendingQuant = SalientDataSelection.gramNorm(x, n, pin, norm);
+            pendingSlots = new ArrayList<>();
+            pendingSlots.add(new long[]{store(hidden, text, tproj)});
+            lastStep = step;
+        }
+    }
+}

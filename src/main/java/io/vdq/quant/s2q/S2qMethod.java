@@ -1,0 +1,166 @@
+package io.vdq.quant.s2q;
+
+import io.vdq.VdqException.ConfigException;
+import io.vdq.model.FloatLinear;
+import io.vdq.model.LinearRegistry;
+import io.vdq.model.wan.WanConfig;
+import io.vdq.model.wan.WanModel;
+import io.vdq.model.wan.WanRope;
+import io.vdq.quant.ActivationBits;
+import io.vdq.quant.Calibration;
+import io.vdq.quant.LayerReport;
+import io.vdq.quant.QuantMethod;
+import io.vdq.quant.QuantReport;
+import io.vdq.quant.QuantTargets;
+import io.vdq.quant.QuantizedLinear;
+import io.vdq.quant.Recipe;
+import io.vdq.tensor.Tensor;
+import io.vdq.train.ParamSet;
+import io.vdq.train.RopeTable;
+import io.vdq.train.WanBlockLayer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SequencedMap;
+import java.util.Set;
+
+/**
+ * S²Q-VDiT (arXiv 2508.04016) on a Wan model. Steps: (1) the calibration driver samples the FP model over its prompts
+ * and all steps while {@link CandidatePool} records, per (prompt, step), what replays block 0 for every CFG branch;
+ * (2) {@link SalientDataSelection} keeps K candidates; (3) block by block, {@link BlockCalibrator} learns balancing
+ * scales, Kronecker-Cayley rotations and clipping on the λ-weighted block loss ({@link TokenImportance} gives λ),
+ * folds them and quantizes the weights with GPTQ; (4) the model's block linears become {@link QuantizedLinear}s with
+ * a {@link KroneckerTransform} and dynamic symmetric per-token activations. Only linears inside {@code blocks.*}
+ * can be selected (the method is block-wise).
+ *
+ * <p>Recipe options and the choices they record (method doc §12): {@code selector} = sds (default) | uniform | random
+ * | atop | atfp | rtfp; {@code samples} K = 40 candidates (a candidate = one step of one prompt; every CFG branch of it
+ * is a training sequence, {@code cfg_branches} = all | first); {@code norm} = spectral (default) | frobenius for
+ * C_quant on X = the tokenised model input latent (rows = patches, C·pt·ph·pw columns); min–max normalisation over
+ * the whole pool; {@code std} = true (λ from FP self-attention, {@code lambda_min} 0.5, {@code lambda_max} 1; false
+ * = λ ≡ 1); {@code epochs} 15, {@code batch} 4 sequences, {@code lr} 5e-3 (scales, rotations),
+ * {@code clip_lr} 5e-2; {@code alpha} 0.3 (SmoothQuant-style init of the balancing scale); {@code rotation} =
+ * hadamard (default; random orthogonal when a Kronecker factor is not a power of two) | random | identity, then
+ * learned through a Cayley map ({@code learn_rotation} true); {@code act_clip} false: a learned activation clipping
+ * ratio cannot be deployed (the shared dynamic per-token quantizer, the checkpoint and the integer kernels have no
+ * clip ratio), so by default the calibration trains the activation quantizer the deployment runs, and true is an
+ * experiment; {@code damp} 0.01 (GPTQ, no act order); {@code seed} 0; {@code pool_memory_mb} 1024 (replay data
+ * beyond it spill to a temporary file). Block inputs are FP (FlatQuant); calibration state streams block by block.
+ */
+public final class S2qMethod implements QuantMethod {
+    private static final System.Logger LOG = System.getLogger("io.vdq.quant.s2q");
+
+    @Override public String name() { return "s2q"; }
+
+    @Override
+    public String description() {
+        return "S²Q-VDiT: salient data selection, attention-weighted block reconstruction of scales/rotations/clipping, GPTQ";
+    }
+
+    @Override
+    public QuantReport apply(LinearRegistry model, Recipe r, Calibration calibration) {
+        if (!(model instanceof WanModel wm))
+            throw new ConfigException("recipe '" + r.name() + "': S²Q calibrates Wan blocks and needs a WanModel, got " + model.getClass().getSimpleName());
+        if (r.floatWeights()) throw new ConfigException("recipe '" + r.name() + "': S²Q needs weight_bits 2..8");
+        if (!r.weightSymmetric() || !r.activationSymmetric())
+            throw new ConfigException("recipe '" + r.name() + "': S²Q quantizes symmetrically (set weight_symmetric and activation_symmetric true)");
+        SequencedMap<String, FloatLinear> targets = QuantTargets.select(model, r);
+        for (String name : targets.keySet())
+            if (!name.startsWith("blocks."))
+                throw new ConfigException("recipe '" + r.name() + "' selects '" + name + "': S²Q quantizes only linears inside blocks.*");
+        WanConfig c = wm.config();
+        int seed = r.optInt("seed", 0);
+        SalientDataSelection.Selector selector = parse(SalientDataSelection.Selector.class, r.optString("selector", "sds"), "selector");
+        SalientDataSelection.Norm norm = parse(SalientDataSelection.Norm.class, r.optString("norm", "spectral"), "norm");
+        String branches = r.optString("cfg_branches", "all");
+        if (!branches.equals("all") && !branches.equals("first"))
+            throw new ConfigException("recipe option 'cfg_branches' = '" + branches + "': expected all or first");
+        int k = r.optInt("samples", 40);
+        BlockCalibrator.Settings s = new BlockCalibrator.Settings(r.weightBits(), r.activationBits(), r.optInt("epochs", 15),
+                r.optInt("batch", 4), r.optDouble("lr", 5e-3), r.optDouble("clip_lr", 5e-2), r.optBool("act_clip", false),
+                r.optBool("learn_rotation", true),
+                parse(LearnableTransform.RotationInit.class, r.optString("rotation", "hadamard"), "rotation"),
+                r.optDouble("alpha", 0.3), r.optBool("std", true), (float) r.optDouble("lambda_min", 0.5),
+                (float) r.optDouble("lambda_max", 1.0), r.optDouble("damp", 0.01), seed);
+        long memory = (long) (r.optDouble("pool_memory_mb", 1024) * (1 << 20));
+
+        long t0 = System.nanoTime();
+        SequencedMap<String, Tensor> weights = wm.toTensors();
+        List<BlockCalibrator.Sample> samples = new ArrayList<>();
+        CandidatePool.Grid grid;
+        String selection;
+        try (CandidatePool pool = CandidatePool.collect(wm, calibration, norm, memory)) {
+            List<Candidate> chosen = SalientDataSelection.select(pool.candidates(), selector, k, seed);
+            grid = pool.grid();
+            for (Candidate cand : chosen) {
+                int idx = pool.indexOf(cand);
+                int nb = branches.equals("all") ? pool.branches(idx) : 1;
+                for (int b = 0; b < nb; b++) {
+                    CandidatePool.Replay rp = pool.replay(idx, b);
+                    samples.add(new BlockCalibrator.Sample(rp.hidden(), rp.text(), rp.tproj()));
+                }
+            }
+            selection = String.format(Locale.ROOT, "%s: %d of %d candidates, %d sequences%s", selector.name().toLowerCase(Locale.ROOT),
+                    chosen.size(), pool.candidates().size(), samples.size(), pool.spilled() ? " (pool spilled to disk)" : "");
+        }
+        LOG.log(System.Logger.Level.INFO, () -> String.format(Locale.ROOT, "s2q: pool %.1f s; %s", (System.nanoTime() - t0) / 1e9, selection));
+
+        int dim = c.dim(), n = grid.tokens(), m = samples.get(0).text().length / dim;
+        RopeTable rope = RopeTable.wan(c.attentionHeadDim(), grid.frames(), grid.height(), grid.width(), WanRope.THETA);
+        ActivationBits bits = new ActivationBits(r.activationBits());
+        List<LayerReport> rows = new ArrayList<>();
+        Set<String> quantize = new LinkedHashSet<>(targets.keySet());
+        for (int b = 0; b < c.numLayers(); b++) {
+            String prefix = "blocks." + b + ".";
+            if (quantize.stream().noneMatch(x -> x.startsWith(prefix))) {
+                samples = forwardOnly(block(weights, b, c), samples, n, m, dim, rope);
+                continue;
+            }
+            long b0 = System.nanoTime();
+            int bi = b;
+            BlockCalibrator.Result res = BlockCalibrator.run(block(weights, b, c), samples, n, m, dim, c.numAttentionHeads(),
+                    c.attentionHeadDim(), rope, quantize, s, bits,
+                    msg -> LOG.log(System.Logger.Level.DEBUG, () -> "s2q block " + bi + ": " + msg));
+            for (var e : res.layers().entrySet()) {
+                FloatLinear f = targets.get(e.getKey());
+                model.replaceLinear(e.getKey(), e.getValue());
+                rows.add(LayerReport.measure(e.getKey(), f, e.getValue(), r.activationBits(), String.format(Locale.ROOT,
+                        "block loss %.3e -> %.3e", res.lossBefore(), res.lossAfter())));
+            }
+            List<float[]> outs = res.outputs();
+            List<BlockCalibrator.Sample> next = new ArrayList<>();
+            for (int i = 0; i < samples.size(); i++) next.add(new BlockCalibrator.Sample(outs.get(i), samples.get(i).text(), samples.get(i).tproj()));
+            samples = next;
+            LOG.log(System.Logger.Level.INFO, () -> String.format(Locale.ROOT, "s2q block %d/%d: loss %.4e -> %.4e (fake-quant, λ-weighted), %.1f s",
+                    bi + 1, c.numLayers(), res.lossBefore(), res.lossAfter(), (System.nanoTime() - b0) / 1e9));
+        }
+        return new QuantReport(name(), r, rows, null, bits);
+    }
+
+    /** One Wan block of the training engine holding the model's weights for block {@code b}. */
+    static WanBlockLayer block(Map<String, Tensor> weights, int b, WanConfig c) {
+        ParamSet ps = new ParamSet();
+        WanBlockLayer layer = new WanBlockLayer(ps, "blocks." + b, c.dim(), c.numAttentionHeads(), c.attentionHeadDim(), c.ffnDim(), c.eps());
+        Map<String, Tensor> mine = new HashMap<>();
+        for (var e : weights.entrySet()) if (e.getKey().startsWith("blocks." + b + ".")) mine.put(e.getKey(), e.getValue());
+        if (!c.crossAttnNorm()) throw new ConfigException("S²Q: Wan configs without cross_attn_norm are not supported by the training engine");
+        ps.load(mine, "S²Q block " + b);
+        return layer;
+    }
+
+    private static List<BlockCalibrator.Sample> forwardOnly(WanBlockLayer block, List<BlockCalibrator.Sample> in, int n, int m, int dim, RopeTable rope) {
+        List<BlockCalibrator.Sample> out = new ArrayList<>();
+        for (BlockCalibrator.Sample s : in)
+            out.add(new BlockCalibrator.Sample(block.forward(s.x(), s.text(), s.tproj(), 1, n, m, rope).y(), s.text(), s.tproj()));
+        return out;
+    }
+
+    private static <E extends Enum<E>> E parse(Class<E> type, String v, String key) {
+        for (E e : type.getEnumConstants()) if (e.name().equalsIgnoreCase(v)) return e;
+        throw new ConfigException("recipe option '" + key + "' = '" + v + "': expected one of "
+                + java.util.Arrays.stream(type.getEnumConstants()).map(e -> e.name().toLowerCase(Locale.ROOT)).toList());
+    }
+}

@@ -1,0 +1,105 @@
+package io.vdq.quant.s2q;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vdq.diffusion.Sampler;
+import io.vdq.diffusion.Scheduler;
+import io.vdq.diffusion.StepHook;
+import io.vdq.io.InMemoryTensorSource;
+import io.vdq.model.wan.WanConfig;
+import io.vdq.model.wan.WanModel;
+import io.vdq.quant.Calibration;
+import io.vdq.quant.Granularity;
+import io.vdq.quant.QuantMethods;
+import io.vdq.quant.QuantReport;
+import io.vdq.quant.QuantizedLinear;
+import io.vdq.quant.Recipe;
+import io.vdq.tensor.Tensor;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The whole S²Q pipeline on a tiny Wan whose modulation makes outlier activation channels. */
+class S2qMethodTest {
+    static final WanConfig CFG = new WanConfig(1, 2, 2, 2, 12, 4, 4, 16, 32, 48, 2, true, WanConfig.QK_NORM_ACROSS_HEADS, 1e-6f, 32);
+    static final int[] LATENT = {4, 2, 8, 8};
+
+    /** Random weights; modulation scales of channels 3 and 17 (attn1 and FFN inputs) at 12: ~13× outlier channels. */
+    static Map<String, Tensor> weights() {
+        Map<String, Tensor> t = new HashMap<>(WanModel.random(CFG, 11).toTensors());
+        int d = CFG.dim();
+        for (int b = 0; b < CFG.numLayers(); b++) {
+            float[] tab = t.get("blocks." + b + ".scale_shift_table").data();
+            for (int ch : new int[]{3, 17}) { tab[d + ch] = 12f; tab[4 * d + ch] = 12f; }
+        }
+        return t;
+    }
+
+    static WanModel model() { return WanModel.load(CFG, new InMemoryTensorSource(weights())); }
+
+    /** UniPC, 6 steps, CFG 4, over two prompts, tagging each step (what the CLI's drivers do). */
+    static Calibration calibration(WanModel m) {
+        return Calibration.of(6, tag -> {
+            for (int p = 0; p < 2; p++) {
+                Sampler.sample(m::forward, Scheduler.create("unipc", 6, 3.0), Sampler.noise(100 + p, LATENT), Tensor.randn(200 + p, 6, 16),
+                        null, 4f, new StepHook() {
+                            @Override public void beforeStep(Step s) { tag.set(s.index(), s.steps(), s.timestep()); }
+                        });
+            }
+            tag.clear();
+        });
+    }
+
+    /** Mean relative L2 of the model output against FP on fixed probes (3 timesteps). */
+    static double error(WanModel fp, WanModel q) {
+        double sum = 0;
+        float[] ts = {900, 500, 100};
+        for (int i = 0; i < ts.length; i++) {
+            Tensor x = Tensor.randn(300 + i, LATENT), text = Tensor.randn(400 + i, 6, 16);
+            float[] a = fp.forward(x, ts[i], text).toArray(), b = q.forward(x, ts[i], text).toArray();
+            double se = 0, ref = 0;
+            for (int j = 0; j < a.length; j++) { se += (a[j] - b[j]) * (double) (a[j] - b[j]); ref += (double) a[j] * a[j]; }
+            sum += Math.sqrt(se / ref);
+        }
+        return sum / ts.length;
+    }
+
+    @Test
+    void s2qBeatsRoundToNearestAndGptqAloneAtW4A6OnOutlierActivations() {
+        WanModel fp = model();
+        WanModel rtn = model(), gptq = model(), s2q = model();
+        QuantMethods.apply(rtn, Recipe.of("rtn", "minmax", 4, 6, Map.of()), Calibration.none());
+        QuantMethods.apply(gptq, new Recipe("g", "gptq", 4, 6, Granularity.PER_CHANNEL, 128, true, true, Granularity.PER_TOKEN,
+                null, null, Map.of()), calibration(gptq));
+        QuantReport rep = QuantMethods.apply(s2q, Recipe.of("s", "s2q", 4, 6, Map.of("samples", 6, "epochs", 6)), calibration(s2q));
+        assertEquals(2 * 10, rep.layers().size(), "every block linear is quantized");
+        QuantizedLinear q = assertInstanceOf(QuantizedLinear.class, s2q.linears().get("blocks.0.attn1.to_q"));
+        assertInstanceOf(KroneckerTransform.class, q.transform());
+        assertNotNull(q.codes());
+        assertEquals(4, q.weightBits());
+        double eR = error(fp, rtn), eG = error(fp, gptq), eS = error(fp, s2q);
+        assertTrue(eS < eR && eS < eG, "output rel. L2 vs FP: s2q " + eS + ", RTN " + eR + ", GPTQ " + eG);
+    }
+
+    @Test
+    void w4a4AndTheAblationPresetsRunAndW4A4BeatsRoundToNearest() {
+        WanModel fp = model(), rtn = model(), s2q = model();
+        QuantMethods.apply(rtn, Recipe.of("rtn", "minmax", 4, 4, Map.of()), Calibration.none());
+        QuantMethods.apply(s2q, Recipe.of("s", "s2q", 4, 4, Map.of("samples", 6, "epochs", 6)), calibration(s2q));
+        double eR = error(fp, rtn), eS = error(fp, s2q);
+        assertTrue(eS < eR, "W4A4 output rel. L2 vs FP: s2q " + eS + ", RTN " + eR);
+        for (String preset : new String[]{"w4a6-s2q-nosds", "w4a6-s2q-nostd"}) {
+            Recipe p = io.vdq.quant.Presets.get(preset);
+            Map<String, Object> o = new HashMap<>(p.options());
+            o.put("samples", 4);
+            o.put("epochs", 1);
+            WanModel m = model();
+            QuantReport rep = QuantMethods.apply(m, Recipe.of(preset, "s2q", 4, 6, o), calibration(m));
+            assertEquals(20, rep.layers().size(), preset);
+            assertTrue(Double.isFinite(error(fp, m)), preset);
+        }
+    }
+}
