@@ -4,10 +4,30 @@ import io.vdq.model.FloatLinear;
 
 /**
  * One line of a quantization report: layer name, shape, widths, and the weight error measured against the float
- * weights in the same (transformed) basis: MSE and relative L2 ‖Ŵ − W‖ / ‖W‖ (doubles).
+ * weights in the same (transformed) basis: MSE and relative L2 ‖Ŵ − W‖ / ‖W‖ (doubles). Methods whose weight
+ * quantizer has stages (DVD-Quant's BGR) also give the error of each stage in {@code stages}; null otherwise.
  */
 public record LayerReport(String name, int out, int in, int weightBits, int activationBits,
-                          double weightMse, double weightRelL2, String note) {
+                          double weightMse, double weightRelL2, String note, WeightStages stages) {
+
+    /**
+     * Relative squared weight errors ‖Ŵ − W‖² / ‖W‖² of the stages of a staged weight quantizer, all measured in
+     * the same (rotated) basis with the same bits and granularity: plain MinMax, the bounded initialisation, and
+     * the refined (stored) result. BGR guarantees refined ≤ boundedInit ≤ minMax per row, hence per layer.
+     */
+    public record WeightStages(double minMax, double boundedInit, double refined) {
+        /** 1 − refined/minMax: the fraction of the MinMax error removed (0 when MinMax is exact). */
+        public double reductionVsMinMax() { return minMax > 0 ? 1 - refined / minMax : 0; }
+
+        /** Whether refined ≤ boundedInit ≤ minMax holds. */
+        public boolean ordered() { return refined <= boundedInit && boundedInit <= minMax; }
+    }
+
+    /** A line without stage errors. */
+    public LayerReport(String name, int out, int in, int weightBits, int activationBits,
+                       double weightMse, double weightRelL2, String note) {
+        this(name, out, in, weightBits, activationBits, weightMse, weightRelL2, note, null);
+    }
 
     /** Measures {@code q} against the float layer it was made from (the transform, if any, is folded first). */
     public static LayerReport measure(String name, FloatLinear f, QuantizedLinear q, int activationBits, String note) {
