@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
                 BenchIntCommand.class,
                 ScoreCommand.class,
                 EvalCommand.class,
+                MakeCheckpointCommand.class, StreamQuantizeCommand.class,
         })
 public final class Main implements Runnable {
     @Option(names = "--verbose", description = "Print stack traces on errors.", scope = CommandLine.ScopeType.INHERIT)
