@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vdq.VdqException.ConfigException;
 import io.vdq.eval.Fidelity;
+import io.vdq.eval.vbench.Dimension;
 import io.vdq.eval.report.Charts;
 import io.vdq.eval.report.HtmlReport;
 import io.vdq.io.AtomicFiles;
@@ -18,6 +19,7 @@ import io.vdq.tensor.Parallel;
 import io.vdq.tensor.Tensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,16 +35,16 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code vdq demo}: the whole pipeline on one small model — generate, quantize with every registered preset,
- * generate again with the same seeds, compare, and write {@code index.html} + {@code results.json}. Until the
- * trained vdq-tiny model exists the model is a seeded random-init pixel-space Wan (3 channels), so the videos are
- * structured noise and only the fidelity numbers (quantized vs full precision) mean something.
+ * generate again with the same seeds, compare, and write {@code index.html} + {@code results.json}. The model is
+ * vdq-tiny ({@code models/vdq-tiny}, trained in Java on the synthetic world by {@code vdq train-tiny}), so every
+ * video is also scored with VBench-lite against its prompt; {@code --random-init} runs a seeded random-init
+ * pixel-space Wan instead (structured noise: only the fidelity numbers mean something).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Generate → quantize with every recipe → generate again with the same seeds → compare → HTML report.",
                 "",
-                "NOTE: the model is a seeded RANDOM-INIT pixel-space Wan (2 heads × 128, ffn 512, 2 layers, patch [1,2,2]) "
-                        + "until the trained vdq-tiny model lands: its videos are structured noise and only the fidelity "
-                        + "against full precision means something.",
+                "The model is vdq-tiny (models/vdq-tiny: Wan2.1 architecture, width 256, pixel space, trained on the synthetic "
+                        + "world); videos are scored with VBench-lite and against full precision.",
                 ""})
 final class DemoCommand implements Runnable {
     static final List<String> PROMPTS = List.of("a red circle moving left", "a blue square moving right",
@@ -52,6 +54,12 @@ final class DemoCommand implements Runnable {
 
     @Option(names = "--out", defaultValue = "report", description = "Report folder (default ${DEFAULT-VALUE}).")
     Path out;
+
+    @Option(names = "--model", description = "Pixel-space Wan model folder (config.json + safetensors; default: models/vdq-tiny of this checkout).")
+    Path model;
+
+    @Option(names = "--random-init", description = "Use a seeded random-init model shaped by --heads/--head-dim/--ffn/--layers/--patch instead of vdq-tiny.")
+    boolean randomInit;
 
     @Option(names = "--quick", description = "About 2 minutes: 2 prompts, 6 steps, 5 recipes (w8a8/w4a4-minmax, w4a8-smoothquant, w4a4-quarot, w4a6-dvd).")
     boolean quick;
@@ -68,7 +76,7 @@ final class DemoCommand implements Runnable {
     @Option(names = "--guidance", defaultValue = "5.0", description = "CFG scale with zero negative embeddings (default ${DEFAULT-VALUE}).")
     float guidance;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Model seed; prompt i uses noise seed 100 + i (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "0", description = "Random-init model seed; prompt i uses noise seed 100 + i (default ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--frames", defaultValue = "8", description = "Video frames (default ${DEFAULT-VALUE}).")
@@ -133,16 +141,31 @@ final class DemoCommand implements Runnable {
         if (frames < 1 || patch < 1 || size < patch || size % patch != 0)
             throw new ConfigException("--frames " + frames + " --size " + size + " --patch " + patch
                     + ": expected frames >= 1 and a size that is a positive multiple of the patch");
-        WanConfig cfg = config();
+        Path dir = randomInit ? null : modelDir();
+        WanConfig cfg = randomInit ? config() : WanConfig.read(dir.resolve("config.json"));
+        if (cfg.inChannels() != 3 || cfg.outChannels() != 3)
+            throw new ConfigException(dir + "/config.json: the demo needs a pixel-space model (in_channels = out_channels = 3), got "
+                    + cfg.inChannels() + " and " + cfg.outChannels());
+        if (frames % cfg.patchT() != 0 || size % cfg.patchH() != 0 || size % cfg.patchW() != 0)
+            throw new ConfigException("--frames " + frames + " --size " + size + ": must be multiples of the model's patch ["
+                    + cfg.patchT() + ", " + cfg.patchH() + ", " + cfg.patchW() + "]");
         List<Recipe> list = selectRecipes();
-        var s = new DemoRun.Settings(cfg, seed, frames, size, n, guidance, 3.0, PROMPTS.subList(0, p), CALIBRATION_PROMPTS, 100);
+        var s = new DemoRun.Settings(cfg, dir, seed, frames, size, n, guidance, 3.0, PROMPTS.subList(0, p), CALIBRATION_PROMPTS, 100);
         DemoRun run = new DemoRun(s, quiet ? null : System.err);
-        run.progress("demo: RANDOM-INIT Wan (%d × %d heads, ffn %d, %d layers, %d params) — vdq-tiny is not trained yet",
-                heads, headDim, ffn, layers, run.freshModel().parameterCount());
+        if (randomInit)
+            run.progress("demo: RANDOM-INIT Wan (%d × %d heads, ffn %d, %d layers, %d params): videos are structured noise",
+                    heads, headDim, ffn, layers, run.freshModel().parameterCount());
+        else
+            run.progress("demo: %s (%d × %d heads, ffn %d, %d layers, %d params)", dir, cfg.numAttentionHeads(),
+                    cfg.attentionHeadDim(), cfg.ffnDim(), cfg.numLayers(), run.freshModel().parameterCount());
         run.progress("demo: %d prompts × %d steps, %d recipes, %d frames of %d×%d, %d threads, backend %s", p, n, list.size(),
                 frames, size, size, Parallel.threads(), Kernels.get().name());
         double[] fpSeconds = new double[1];
         List<Tensor> fp = run.generateFullPrecision(fpSeconds);
+        double[] fpScores = run.vbench(fp);
+        if (fpScores.length > 0)
+            run.progress("full precision: VBench-lite colour %.0f%%, direction %.0f%%, mean of 8 dimensions %.1f%%",
+                    100 * fpScores[Dimension.COLOR.ordinal()], 100 * fpScores[Dimension.DIRECTION.ordinal()], 100 * mean(fpScores));
         List<DemoRun.RecipeResult> results = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
             Recipe r = list.get(i);
@@ -151,13 +174,25 @@ final class DemoCommand implements Runnable {
             results.add(run.runRecipe(r, pre == null ? r.method() : pre.description(), fp));
             var res = results.getLast();
             if (res.error() == null)
-                run.progress("  %s: PSNR %.2f dB, rel L2 %.4f, cosine %.5f", r.name(), res.psnr(), res.relL2(), res.cosine());
+                run.progress("  %s: PSNR %.2f dB, rel L2 %.4f, cosine %.5f%s", r.name(), res.psnr(), res.relL2(), res.cosine(),
+                        res.vbench().length == 0 ? "" : String.format(Locale.ROOT, ", VBench-lite colour %.0f%% direction %.0f%% mean %.1f%%",
+                                100 * res.vbench()[Dimension.COLOR.ordinal()], 100 * res.vbench()[Dimension.DIRECTION.ordinal()], 100 * mean(res.vbench())));
         }
         run.progress("writing report to %s", out);
-        write(run, s, fp, fpSeconds[0], results);
+        write(run, s, fp, fpSeconds[0], fpScores, results);
         double total = run.elapsed();
         if (!quiet) System.out.printf(Locale.ROOT, "demo: %d recipes × %d prompts → %s (total %.1f s)%n",
                 list.size(), p, out.resolve("index.html"), total);
+    }
+
+    /** --model, else models/vdq-tiny under the checkout the launcher runs from (vdq.home), else under the working directory. */
+    private Path modelDir() {
+        Path dir = model != null ? model
+                : Path.of(System.getProperty("vdq.home", ".")).resolve("models").resolve("vdq-tiny");
+        if (!Files.isRegularFile(dir.resolve("config.json")))
+            throw new ConfigException(dir + ": no config.json here; pass --model DIR (a pixel-space Wan model folder, e.g. "
+                    + "models/vdq-tiny of the repository) or --random-init");
+        return dir;
     }
 
     private String command() {
@@ -168,12 +203,34 @@ final class DemoCommand implements Runnable {
         return "./vdq demo" + (args.isEmpty() ? "" : " " + String.join(" ", args));
     }
 
-    private void write(DemoRun run, DemoRun.Settings s, List<Tensor> fp, double fpSeconds, List<DemoRun.RecipeResult> results) {
+    static double mean(double[] v) {
+        double t = 0;
+        for (double x : v) t += x;
+        return v.length == 0 ? Double.NaN : t / v.length;
+    }
+
+    /** Percent cells for the VBench-lite columns (colour, shape, direction, mean of all); blanks when not scored. */
+    private static List<String> scoreCells(double[] v) {
+        if (v.length == 0) return List.of("", "", "", "");
+        return List.of(HtmlReport.num(100 * v[Dimension.COLOR.ordinal()], 0), HtmlReport.num(100 * v[Dimension.SHAPE.ordinal()], 0),
+                HtmlReport.num(100 * v[Dimension.DIRECTION.ordinal()], 0), HtmlReport.num(100 * mean(v), 1));
+    }
+
+    private static List<String> row(List<String> a, List<String> scores, List<String> b) {
+        List<String> r = new ArrayList<>(a);
+        r.addAll(scores);
+        r.addAll(b);
+        return r;
+    }
+
+    private void write(DemoRun run, DemoRun.Settings s, List<Tensor> fp, double fpSeconds, double[] fpScores,
+                       List<DemoRun.RecipeResult> results) {
         List<HtmlReport.ImageRow> rows = new ArrayList<>();
         for (int i = 0; i < fp.size(); i++) {
             float[] ref = fp.get(i).toArray();
             float lo = Float.POSITIVE_INFINITY, hi = Float.NEGATIVE_INFINITY;
             for (float x : ref) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
+            if (s.trained()) { lo = -1; hi = 1; } // a trained pixel-space model's range: show its colours as they are
             List<HtmlReport.Cell> cells = new ArrayList<>();
             String name = "gifs/p" + i + "-fp.gif";
             GifWriter.write(out.resolve(name), DemoRun.frames(fp.get(i), lo, hi), GIF_DELAY_MS, UPSCALE);
@@ -215,46 +272,59 @@ final class DemoCommand implements Runnable {
             figs.add(new HtmlReport.Figure("Weight error of each quantized layer, in forward order (blocks.0.attn1.to_q first)",
                     "layer_error.png"));
         }
+        var vbMean = new LinkedHashMap<String, Double>();
+        if (fpScores.length > 0) vbMean.put("full precision", 100 * mean(fpScores));
+        for (var r : results) if (r.error() == null && r.vbench().length > 0) vbMean.put(r.recipe().name(), 100 * mean(r.vbench()));
+        if (!vbMean.isEmpty()) {
+            Charts.bars(out.resolve("vbench.png"), "VBench-lite mean of 8 dimensions (higher is better)", "score (%)", vbMean, 100);
+            figs.add(new HtmlReport.Figure("VBench-lite score of each recipe's videos against their prompts (mean of colour, shape, "
+                    + "direction, smoothness, subject/background consistency, dynamic degree, imaging quality)", "vbench.png"));
+        }
         List<List<String>> table = new ArrayList<>();
-        table.add(List.of("full precision", "float", "32", "32", "∞", "0", "1", "—", HtmlReport.num(fpSeconds, 1), "the reference"));
+        table.add(row(List.of("full precision", "float", "32", "32", "∞", "0", "1"), scoreCells(fpScores),
+                List.of("—", HtmlReport.num(fpSeconds, 1), "the reference")));
         for (var r : results) {
             Recipe q = r.recipe();
             String a = q.floatActivations() ? "16 (float)" : r.bitsVary() ? "≈" + q.activationBits() + " (switched)" : Integer.toString(q.activationBits());
             table.add(r.error() != null
-                    ? List.of(q.name(), q.method(), Integer.toString(q.weightBits()), a, "", "", "", HtmlReport.num(r.quantizeS(), 1), "", "failed: " + r.error())
-                    : List.of(q.name(), q.method(), Integer.toString(q.weightBits()), a, HtmlReport.num(r.psnr(), 2),
-                            HtmlReport.num(r.relL2(), 4), HtmlReport.num(r.cosine(), 5), HtmlReport.num(r.quantizeS(), 1),
-                            HtmlReport.num(r.generateS(), 1), r.description()));
+                    ? row(List.of(q.name(), q.method(), Integer.toString(q.weightBits()), a, "", "", ""), scoreCells(new double[0]),
+                            List.of(HtmlReport.num(r.quantizeS(), 1), "", "failed: " + r.error()))
+                    : row(List.of(q.name(), q.method(), Integer.toString(q.weightBits()), a, HtmlReport.num(r.psnr(), 2),
+                            HtmlReport.num(r.relL2(), 4), HtmlReport.num(r.cosine(), 5)), scoreCells(r.vbench()),
+                            List.of(HtmlReport.num(r.quantizeS(), 1), HtmlReport.num(r.generateS(), 1), r.description())));
         }
         WanConfig c = s.config();
         String model = String.format(Locale.ROOT, "Wan2.1 architecture, pixel space: %d×%d heads (width %d), ffn %d, %d layers, "
-                        + "patch [1,%d,%d], text_dim %d, seed %d; videos %d frames of %d×%d; UniPC %d steps, shift %.1f, CFG %.1f "
+                        + "patch [%d,%d,%d], text_dim %d; videos %d frames of %d×%d; UniPC %d steps, shift %.1f, CFG %.1f "
                         + "with zero negative embeddings.", c.numAttentionHeads(), c.attentionHeadDim(), c.dim(), c.ffnDim(),
-                c.numLayers(), c.patchH(), c.patchW(), c.textDim(), s.modelSeed(), s.frames(), s.size(), s.size(), s.steps(), s.shift(), s.guidance());
-        List<String> notes = List.of(
-                "This model is RANDOM-INIT (seeded), not trained: vdq-tiny does not exist yet. Its videos are structured noise; "
-                        + "what this report shows is how far each quantization recipe moves the output away from full precision "
-                        + "with the same prompts and seeds, not visual quality.",
-                model,
+                c.numLayers(), c.patchT(), c.patchH(), c.patchW(), c.textDim(), s.frames(), s.size(), s.size(), s.steps(), s.shift(), s.guidance());
+        String what = s.trained()
+                ? "Model: " + s.modelDir() + " (vdq-tiny: trained in Java by `vdq train-tiny` on the synthetic world of coloured shapes "
+                        + "moving in a direction). Every video is scored with VBench-lite against its prompt (docs/VBENCH_LITE.md): "
+                        + "the colour, shape and direction columns are the share of videos where the detected object matches the prompt."
+                : "This model is RANDOM-INIT (seeded, --random-init, seed " + s.modelSeed() + "), not trained. Its videos are structured "
+                        + "noise; what this report shows is how far each quantization recipe moves the output away from full precision "
+                        + "with the same prompts and seeds, not visual quality.";
+        List<String> notes = List.of(what, model,
                 "Text embeddings: the synthetic world's built-in text encoder, [16, 64] per prompt. PSNR uses each "
-                        + "full-precision video's value range as the peak; GIFs map that range to black…white, ×" + UPSCALE + ".");
+                        + "full-precision video's value range as the peak; GIFs show "
+                        + (s.trained() ? "pixels [−1, 1] as black…white" : "that range as black…white") + ", ×" + UPSCALE + ".");
         HtmlReport.Page page = new HtmlReport.Page("vdq demo — quantization recipes vs full precision", notes,
                 new HtmlReport.Table(List.of("recipe", "method", "W bits", "A bits", "PSNR dB", "rel L2", "cosine",
-                        "quantize s", "generate s", "description"), table), rows, figs, command(),
+                        "colour %", "shape %", "direction %", "VBench-lite %", "quantize s", "generate s", "description"), table), rows, figs, command(),
                 String.format(Locale.ROOT, "Finished %s in %.1f s on %d threads (%s kernels).", Instant.now(), run.elapsed(),
                         Parallel.threads(), Kernels.get().name()));
-        writeJson(run, s, fpSeconds, results);
+        writeJson(run, s, fpSeconds, fpScores, results);
         HtmlReport.write(out.resolve("index.html"), page);
     }
 
-    private void writeJson(DemoRun run, DemoRun.Settings s, double fpSeconds, List<DemoRun.RecipeResult> results) {
+    private void writeJson(DemoRun run, DemoRun.Settings s, double fpSeconds, double[] fpScores, List<DemoRun.RecipeResult> results) {
         ObjectMapper json = new ObjectMapper();
         ObjectNode root = json.createObjectNode();
         root.put("command", command());
-        root.put("model", "random-init");
-        root.put("model_note", "seeded random-init Wan until vdq-tiny is trained");
+        root.put("model", s.trained() ? s.modelDir().toString() : "random-init");
+        if (!s.trained()) root.put("model_seed", s.modelSeed());
         root.set("config", s.config().toJsonNode());
-        root.put("model_seed", s.modelSeed());
         root.put("frames", s.frames()).put("height", s.size()).put("width", s.size());
         root.put("sampler", "unipc").put("steps", s.steps()).put("shift", s.shift()).put("guidance", s.guidance());
         ArrayNode pr = root.putArray("prompts");
@@ -262,6 +332,7 @@ final class DemoCommand implements Runnable {
         ArrayNode cp = root.putArray("calibration_prompts");
         s.calibrationPrompts().forEach(cp::add);
         root.put("full_precision_generate_s", fpSeconds);
+        vbenchJson(root, "full_precision_vbench", fpScores);
         ArrayNode rs = root.putArray("recipes");
         for (var r : results) {
             ObjectNode o = rs.addObject();
@@ -273,6 +344,7 @@ final class DemoCommand implements Runnable {
             finite(o, "rel_l2", r.relL2());
             finite(o, "cosine", r.cosine());
             o.put("quantize_s", r.quantizeS()).put("generate_s", r.generateS());
+            vbenchJson(o, "vbench", r.vbench());
             ArrayNode lw = o.putArray("layer_weight_rel_l2");
             for (double v : r.layerWeightRelL2()) lw.add(v);
             ArrayNode bits = o.putArray("activation_bits_per_step");
@@ -294,6 +366,12 @@ final class DemoCommand implements Runnable {
         } catch (IOException e) {
             throw new UncheckedIOException(out.resolve("results.json") + ": cannot write: " + e.getMessage(), e);
         }
+    }
+
+    private static void vbenchJson(ObjectNode o, String key, double[] v) {
+        if (v.length == 0) return;
+        ObjectNode n = o.putObject(key);
+        for (Dimension d : Dimension.values()) n.put(d.key(), v[d.ordinal()]);
     }
 
     /** JSON has no ∞/NaN: such values are written as null. */

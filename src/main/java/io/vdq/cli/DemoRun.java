@@ -4,6 +4,10 @@ import io.vdq.diffusion.Sampler;
 import io.vdq.diffusion.Scheduler;
 import io.vdq.diffusion.StepHook;
 import io.vdq.eval.Fidelity;
+import io.vdq.eval.vbench.Dimension;
+import io.vdq.eval.vbench.VBenchLite;
+import io.vdq.eval.vbench.VideoScore;
+import io.vdq.io.Checkpoints;
 import io.vdq.model.wan.WanConfig;
 import io.vdq.model.wan.WanModel;
 import io.vdq.quant.ActivationBits;
@@ -14,9 +18,11 @@ import io.vdq.quant.Recipe;
 import io.vdq.quant.SamplerHook;
 import io.vdq.quant.dvd.DvdQuantMethod;
 import io.vdq.quant.dvd.GbsController;
+import io.vdq.synth.Prompt;
 import io.vdq.synth.TextEncoder;
 import io.vdq.tensor.Tensor;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -29,13 +35,16 @@ import java.util.Locale;
  */
 final class DemoRun {
     /** What to run. */
-    record Settings(WanConfig config, long modelSeed, int frames, int size, int steps, float guidance, double shift,
-                    List<String> prompts, List<String> calibrationPrompts, long noiseSeed) {}
+    record Settings(WanConfig config, Path modelDir, long modelSeed, int frames, int size, int steps, float guidance, double shift,
+                    List<String> prompts, List<String> calibrationPrompts, long noiseSeed) {
+        /** A trained model (loaded from {@code modelDir}) rather than a seeded random-init one. */
+        boolean trained() { return modelDir != null; }
+    }
 
     /** One recipe's outcome; {@code error} is set (and the rest empty) when it failed. */
     record RecipeResult(Recipe recipe, String description, List<Tensor> samples, List<Fidelity.Metrics> perPrompt,
                         double psnr, double relL2, double cosine, double quantizeS, double generateS,
-                        int[] bitSchedule, boolean bitsVary, int layers, double[] layerWeightRelL2, String error) {}
+                        int[] bitSchedule, boolean bitsVary, int layers, double[] layerWeightRelL2, double[] vbench, String error) {}
 
     private final Settings s;
     private final TextEncoder encoder;
@@ -54,7 +63,25 @@ final class DemoRun {
         if (log != null) log.printf(Locale.ROOT, "[%6.1f s] %s%n", elapsed(), String.format(Locale.ROOT, fmt, args));
     }
 
-    WanModel freshModel() { return WanModel.random(s.config(), s.modelSeed()); }
+    /** A fresh copy of the model: loaded from the model folder (weights converted to float32), or random-init. */
+    WanModel freshModel() {
+        return s.trained() ? WanModel.load(s.config(), Checkpoints.open(s.modelDir())) : WanModel.random(s.config(), s.modelSeed());
+    }
+
+    /**
+     * VBench-lite means per {@link Dimension} over the videos (prompt i with video i), or an empty array for a
+     * random-init model, whose videos have no object to score.
+     */
+    double[] vbench(List<Tensor> videos) {
+        if (!s.trained() || videos.isEmpty()) return new double[0];
+        double[] sum = new double[Dimension.values().length];
+        for (int i = 0; i < videos.size(); i++) {
+            VideoScore sc = VBenchLite.score(LatentPreview.video(videos.get(i)), Prompt.parse(s.prompts().get(i)));
+            for (Dimension d : Dimension.values()) sum[d.ordinal()] += sc.get(d);
+        }
+        for (int k = 0; k < sum.length; k++) sum[k] /= videos.size();
+        return sum;
+    }
 
     /** Text embeddings {@code [16, 64]} of a prompt from the built-in text encoder of the synthetic world. */
     Tensor text(String prompt) { return encoder.encode(prompt); }
@@ -114,7 +141,7 @@ final class DemoRun {
         } catch (RuntimeException e) {
             progress("  %s failed: %s", r.name(), e.getMessage());
             return new RecipeResult(r, description, List.of(), List.of(), Double.NaN, Double.NaN, Double.NaN,
-                    (System.nanoTime() - q0) / 1e9, Double.NaN, null, false, 0, new double[0], String.valueOf(e.getMessage()));
+                    (System.nanoTime() - q0) / 1e9, Double.NaN, null, false, 0, new double[0], new double[0], String.valueOf(e.getMessage()));
         }
         String delta = calibrateDelta(r, rep, m);
         if (delta != null) description = description + " [" + delta + "]";
@@ -143,7 +170,7 @@ final class DemoRun {
         double genS = (System.nanoTime() - g0) / 1e9;
         int n = s.prompts().size();
         return new RecipeResult(r, description, samples, metrics, psnr / n, rel / n, cos / n, quantS, genS,
-                first, vary, rep.layers().size(), rep.layers().stream().mapToDouble(l -> l.weightRelL2()).toArray(), null);
+                first, vary, rep.layers().size(), rep.layers().stream().mapToDouble(l -> l.weightRelL2()).toArray(), vbench(samples), null);
     }
 
     /**

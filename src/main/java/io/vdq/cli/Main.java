@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
                 RecipesCommand.class,
                 DemoCommand.class,
                 BenchIntCommand.class,
+                TrainTinyCommand.class,
                 ScoreCommand.class,
                 EvalCommand.class,
                 MakeCheckpointCommand.class, StreamQuantizeCommand.class,

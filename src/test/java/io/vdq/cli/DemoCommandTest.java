@@ -3,12 +3,14 @@ package io.vdq.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vdq.model.wan.WanConfig;
+import io.vdq.model.wan.WanModel;
 import io.vdq.quant.Presets;
 import io.vdq.quant.SamplerHook;
 import io.vdq.tensor.Tensor;
@@ -23,7 +25,7 @@ class DemoCommandTest {
     @TempDir Path dir;
 
     /** 2 heads × 12 (width 24), ffn 48, 1 layer; 4 frames of 16×16 with 4×4 patches = 64 tokens. */
-    private static final String[] TINY = {"--head-dim", "12", "--ffn", "48", "--layers", "1", "--frames", "4", "--size", "16",
+    private static final String[] TINY = {"--random-init", "--head-dim", "12", "--ffn", "48", "--layers", "1", "--frames", "4", "--size", "16",
             "--patch", "4", "--steps", "3", "--prompts", "1"};
 
     private static WanConfig tinyConfig() {
@@ -78,7 +80,7 @@ class DemoCommandTest {
         assertTrue(html.contains("src=\"layer_error.png\""));
 
         // The reported PSNR equals 10·log10(range² / MSE) computed here from the same videos, generated again.
-        var s = new DemoRun.Settings(tinyConfig(), 0, 4, 16, 3, 5f, 3.0, List.of(DemoCommand.PROMPTS.getFirst()),
+        var s = new DemoRun.Settings(tinyConfig(), null, 0, 4, 16, 3, 5f, 3.0, List.of(DemoCommand.PROMPTS.getFirst()),
                 DemoCommand.CALIBRATION_PROMPTS, 100);
         DemoRun run = new DemoRun(s, null);
         List<Tensor> fp = run.generateFullPrecision(new double[1]);
@@ -94,8 +96,46 @@ class DemoCommandTest {
     }
 
     @Test
+    void aModelFolderIsLoadedAndEveryVideoIsScoredWithVBenchLite() throws Exception {
+        Path model = dir.resolve("model");
+        WanModel.random(tinyConfig(), 3).save(model);
+        Path out = dir.resolve("report-model");
+        assertEquals(0, Main.run("demo", "--quiet", "--model", model.toString(), "--out", out.toString(), "--recipes", "w8a8-minmax",
+                "--frames", "4", "--size", "16", "--steps", "3", "--prompts", "1"));
+        JsonNode json = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+        assertEquals(model.toString(), json.get("model").asText());
+        String html = Files.readString(out.resolve("index.html"));
+        assertTrue(html.contains("<th>colour %</th>") && html.contains("<th>direction %</th>"), "VBench-lite columns");
+        assertFalse(html.contains("RANDOM-INIT"), "a loaded model is not called random-init");
+
+        // The full-precision scores are VBench-lite's scores of the same video, regenerated from the saved folder.
+        var s = new DemoRun.Settings(WanConfig.read(model.resolve("config.json")), model, 0, 4, 16, 3, 5f, 3.0,
+                List.of(DemoCommand.PROMPTS.getFirst()), DemoCommand.CALIBRATION_PROMPTS, 100);
+        DemoRun run = new DemoRun(s, null);
+        Tensor v = run.generateFullPrecision(new double[1]).getFirst();
+        var score = io.vdq.eval.vbench.VBenchLite.score(LatentPreview.video(v), io.vdq.synth.Prompt.parse(DemoCommand.PROMPTS.getFirst()));
+        JsonNode fpv = json.get("full_precision_vbench");
+        for (var d : io.vdq.eval.vbench.Dimension.values())
+            assertEquals(score.get(d), fpv.get(d.key()).asDouble(), 1e-12, d.key());
+        assertTrue(json.get("recipes").get(0).has("vbench"), "each recipe's videos are scored too");
+    }
+
+    @Test
+    void aMissingModelFolderIsAClearError() {
+        var err = new java.io.ByteArrayOutputStream();
+        var old = System.err;
+        System.setErr(new java.io.PrintStream(err, true));
+        try {
+            assertNotEquals(0, Main.run("demo", "--quiet", "--model", dir.resolve("nope").toString(), "--out", dir.resolve("r").toString()));
+        } finally {
+            System.setErr(old);
+        }
+        assertTrue(err.toString().contains("nope") && err.toString().contains("config.json"), err.toString());
+    }
+
+    @Test
     void fullPrecisionRegenerationWithTheSameSeedIsIdentical() {
-        var s = new DemoRun.Settings(tinyConfig(), 7, 4, 16, 3, 5f, 3.0, List.of("a red circle moving left"),
+        var s = new DemoRun.Settings(tinyConfig(), null, 7, 4, 16, 3, 5f, 3.0, List.of("a red circle moving left"),
                 DemoCommand.CALIBRATION_PROMPTS, 100);
         DemoRun run = new DemoRun(s, null);
         Tensor x = run.sample(run.freshModel(), "a red circle moving left", 100, SamplerHook.NONE, null, null);
@@ -108,7 +148,7 @@ class DemoCommandTest {
 
     @Test
     void deltaGbsRecipeSwitchesBitsPerStepAfterAutoDelta() {
-        var s = new DemoRun.Settings(tinyConfig(), 0, 4, 16, 6, 5f, 3.0, List.of(DemoCommand.PROMPTS.getFirst()),
+        var s = new DemoRun.Settings(tinyConfig(), null, 0, 4, 16, 6, 5f, 3.0, List.of(DemoCommand.PROMPTS.getFirst()),
                 DemoCommand.CALIBRATION_PROMPTS, 100);
         DemoRun run = new DemoRun(s, null);
         List<Tensor> fp = run.generateFullPrecision(new double[1]);
