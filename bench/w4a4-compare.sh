@@ -31,10 +31,12 @@ common=(--model "$W/model" --steps "$STEPS" --frames 9 --height 128 --width 128 
 for p in $PROMPTS; do
   for s in $SEEDS; do
     run="p$p-s$s"
-    "$VDQ" generate "${common[@]}" --prompt-embeds "$W/model/prompts/prompt-$p.safetensors" --seed "$s" --out "$W/runs/fp-$run"
+    [[ -f "$W/runs/fp-$run/latents.safetensors" ]] ||
+      "$VDQ" generate "${common[@]}" --prompt-embeds "$W/model/prompts/prompt-$p.safetensors" --seed "$s" --out "$W/runs/fp-$run"
     cands=()
     for r in $RECIPES; do
       n="$(basename "$r" .json)"
+      [[ -f "$W/runs/$n-$run/latents.safetensors" ]] ||
       "$VDQ" generate "${common[@]}" --prompt-embeds "$W/model/prompts/prompt-$p.safetensors" --seed "$s" --quant "$r" --out "$W/runs/$n-$run"
       cands+=("$W/runs/$n-$run")
     done
@@ -47,9 +49,9 @@ rows = collections.OrderedDict()
 for f in sorted(glob.glob(sys.argv[1] + "/eval-*.json")):
     for c in json.load(open(f))["candidates"]:
         rows.setdefault(c["recipe"], []).append(c)
-print("| recipe | runs | latent cosine (mean, min) | rel L2 | PSNR dB (mean, min) |")
-print("|---|---|---|---|---|")
+print("| recipe | runs | latent cosine (mean, min) | rel L2 (mean) | PSNR dB (mean, min) | SSIM (mean) |")
+print("|---|---|---|---|---|---|")
 for r, cs in rows.items():
-    cos = [c["cosine"] for c in cs]; l2 = [c["rel_l2"] for c in cs]; ps = [c["psnr_db"] for c in cs]
-    print(f"| {r} | {len(cs)} | {sum(cos)/len(cos):.4f}, {min(cos):.4f} | {sum(l2)/len(l2):.4f} | {sum(ps)/len(ps):.2f}, {min(ps):.2f} |")
+    cos = [c["cosine"] for c in cs]; l2 = [c["rel_l2"] for c in cs]; ps = [c["psnr_db"] for c in cs]; ss = [c["ssim"] for c in cs]
+    print(f"| {r} | {len(cs)} | {sum(cos)/len(cos):.4f}, {min(cos):.4f} | {sum(l2)/len(l2):.4f} | {sum(ps)/len(ps):.2f}, {min(ps):.2f} | {sum(ss)/len(ss):.4f} |")
 PY
