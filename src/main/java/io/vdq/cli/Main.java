@@ -21,6 +21,7 @@ import picocli.CommandLine.Option;
                 ScoreCommand.class,
                 EvalCommand.class,
                 QuantizeCommand.class,
+                MakeCheckpointCommand.class, StreamQuantizeCommand.class,
         })
 public final class Main implements Runnable {
     @Option(names = "--verbose", description = "Print stack traces on errors.", scope = CommandLine.ScopeType.INHERIT)

@@ -202,7 +202,7 @@ public final class QuantizePipeline {
         List<LayerRow> rows = new ArrayList<>();
         for (LayerReport l : rep.layers())
             rows.add(new LayerRow(l.name(), l.out(), l.in(), l.weightBits(), l.activationBits(), l.weightRelL2(),
-                    outErr.getOrDefault(l.name(), Double.NaN), l.note(), l.extra()));
+                    outErr.getOrDefault(l.name(), Double.NaN), l.note(), l.columns()));
         return rows;
     }
 

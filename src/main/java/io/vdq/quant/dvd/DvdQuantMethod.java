@@ -129,22 +129,16 @@ public final class DvdQuantMethod implements QuantMethod {
         for (Map.Entry<String, FloatLinear> e : QuantTargets.select(model, r).entrySet()) {
             FloatLinear f = e.getValue();
             int out = f.outFeatures(), in = f.inFeatures();
-            long seed = (s.seed() + i == 0) ? 0x9E3779B97F4A7C15L : s.seed() + i; // 0 would mean no signs
-            Arq arq = new Arq(in, s.arq(), seed);
-            float[] w = f.weight().clone();
-            arq.rotateWeights(w, 0, out);
-            Bgr.Result q = Bgr.quantize(w, 0, out, in, s.bgr());
+            Arq arq = new Arq(in, s.arq(), layerSeed(s, i));
+            Bgr.Result q = quantizeWeights(arq, f.weight(), out, s.bgr());
             model.replaceLinear(e.getKey(), new ArqLinear(arq, q, f.bias(), bits, s.integer()));
-            Bgr.LayerError le = q.error();
-            double wsq = Math.max(le.weightSquares(), Double.MIN_NORMAL);
-            mm += le.minMax() / wsq;
-            init += le.boundedInit() / wsq;
-            ref += le.refined() / wsq;
-            String note = String.format(Locale.ROOT, "rel² minmax %.3e init %.3e bgr %.3e (%+.1f%%) it %.1f | H%d Λ%s",
-                    le.minMax() / wsq, le.boundedInit() / wsq, le.refined() / wsq, -100 * le.reductionVsMinMax(),
-                    le.meanIterations(), arq.rotationBlock(), s.arq().scaling() == Arq.Scaling.OFF ? "off" : String.valueOf(arq.scaleBlock()));
+            LayerReport.WeightStages st = stages(q.error());
+            mm += st.minMax();
+            init += st.boundedInit();
+            ref += st.refined();
+            String note = note(q.error(), arq);
             rows.add(new LayerReport(e.getKey(), out, in, r.weightBits(), r.activationBits(),
-                    le.refined() / ((double) out * in), Math.sqrt(le.refined() / wsq), note));
+                    q.error().refined() / ((double) out * in), Math.sqrt(st.refined()), note, st));
             LOG.log(Level.DEBUG, "{0}: {1}", e.getKey(), note);
             i++;
         }
@@ -153,6 +147,32 @@ public final class DvdQuantMethod implements QuantMethod {
         SamplerHook hook = SamplerHook.NONE;
         if (s.gbs() != null) hook = new GbsController(s.gbs(), bits);
         return new QuantReport(name(), r, rows, hook, bits);
+    }
+
+    /** The sign seed of the i-th selected layer (recipe seed + i; 0 would mean "no signs", so it is remapped). */
+    public static long layerSeed(Settings s, int index) {
+        return (s.seed() + index == 0) ? 0x9E3779B97F4A7C15L : s.seed() + index;
+    }
+
+    /** BGR (or MinMax, per the options) of W·R for an out×in weight; {@code w} is not modified. */
+    public static Bgr.Result quantizeWeights(Arq arq, float[] w, int out, Bgr.Options o) {
+        float[] rotated = w.clone();
+        arq.rotateWeights(rotated, 0, out);
+        return Bgr.quantize(rotated, 0, out, arq.k(), o);
+    }
+
+    /** A layer's BGR stage errors relative to ‖W‖² (the rotation is orthogonal, so ‖W·R‖ = ‖W‖). */
+    public static LayerReport.WeightStages stages(Bgr.LayerError le) {
+        double wsq = Math.max(le.weightSquares(), Double.MIN_NORMAL);
+        return new LayerReport.WeightStages(le.minMax() / wsq, le.boundedInit() / wsq, le.refined() / wsq);
+    }
+
+    /** The report note of one layer: the stage errors, iterations, Hadamard block and Λ block. */
+    static String note(Bgr.LayerError le, Arq arq) {
+        LayerReport.WeightStages st = stages(le);
+        return String.format(Locale.ROOT, "rel² minmax %.3e init %.3e bgr %.3e (%+.1f%%) it %.1f | H%d Λ%s",
+                st.minMax(), st.boundedInit(), st.refined(), -100 * le.reductionVsMinMax(),
+                le.meanIterations(), arq.rotationBlock(), arq.options().scaling() == Arq.Scaling.OFF ? "off" : String.valueOf(arq.scaleBlock()));
     }
 
     /** The δ-GBS controller of a DVD report, if the recipe switches bits. */

@@ -125,6 +125,50 @@ class DvdQuantMethodTest {
     }
 
     @Test
+    void reportGivesOrderedStageErrorsOnGaussianAndStudentTLayers() {
+        int dim = 256, ffn = 512;
+        for (boolean heavy : new boolean[]{false, true}) {
+            Model m = new Model(dim, ffn);
+            if (!heavy) // Gaussian weights, same shapes and names
+                for (var e : new java.util.ArrayList<>(m.layers.entrySet())) {
+                    Linear l = e.getValue();
+                    float[] w = Tensor.randn(e.getKey().hashCode(), l.outFeatures() * l.inFeatures()).data();
+                    m.layers.put(e.getKey(), new FloatLinear(w, null, l.outFeatures(), l.inFeatures()));
+                }
+            Map<String, Linear> before = new LinkedHashMap<>(m.layers);
+            QuantReport rep = QuantMethods.apply(m, Presets.get("w4a4-dvd"), Calibration.none());
+            assertTrue(rep.table().contains("refined²"), rep.table());
+            double sumRed = 0;
+            for (LayerReport lr : rep.layers()) {
+                LayerReport.WeightStages st = lr.stages();
+                assertNotNull(st, lr.name());
+                assertTrue(st.refined() <= st.boundedInit() && st.boundedInit() <= st.minMax(), lr.name() + " " + st);
+                // Independent check of two stages: MinMax and the stored result, from the float weight rotated by
+                // the layer's own rotation (an orthogonal map, tested in ArqTest/HadamardTest).
+                ArqLinear q = (ArqLinear) m.layers.get(lr.name());
+                FloatLinear f = (FloatLinear) before.get(lr.name());
+                float[] w = f.weight().clone();
+                q.arq().rotateWeights(w, 0, lr.out());
+                double wsq = 0, mm = 0, ref = 0;
+                for (int r = 0; r < lr.out(); r++) mm += BgrTest.minMaxReference(w, r * lr.in(), lr.in(), 4);
+                for (int i = 0; i < w.length; i++) {
+                    wsq += (double) w[i] * w[i];
+                    double d = (double) w[i] - q.weights().dequantized()[i];
+                    ref += d * d;
+                }
+                assertEquals(mm / wsq, st.minMax(), 1e-9 * st.minMax(), lr.name());
+                assertEquals(ref / wsq, st.refined(), 1e-9 * st.refined(), lr.name());
+                sumRed += st.reductionVsMinMax();
+            }
+            double mean = sumRed / rep.layers().size();
+            // rows of 256-512 rotated weights are near-Gaussian. The doc's §2.6 range (37-52 %) is for rows of
+            // 3072 (BgrTest checks it); short rows have a smaller maximum relative to their spread, so MinMax wastes
+            // less range and BGR gains less (measured here: 15.7 % Gaussian, 15.6 % Student-t(4) after rotation)
+            assertTrue(mean > 0.12 && mean < 0.3, (heavy ? "Student-t" : "Gaussian") + " mean reduction " + mean);
+        }
+    }
+
+    @Test
     void arqOnlyAblationKeepsMinMaxWeightsAndIntegerReferenceMatchesFakeQuant() {
         Model m = new Model(64, 128);
         QuantMethods.apply(m, Presets.get("w4a4-dvd-arq-only"), Calibration.none());

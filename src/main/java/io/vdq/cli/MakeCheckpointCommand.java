@@ -1,0 +1,105 @@
+package io.vdq.cli;
+
+import io.vdq.VdqException.ConfigException;
+import io.vdq.io.DType;
+import io.vdq.model.wan.WanConfig;
+import io.vdq.scale.HeavyTailed;
+import io.vdq.scale.SyntheticCheckpoint;
+import java.nio.file.Path;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code vdq make-checkpoint}: a random Wan checkpoint with heavy-tailed weights and outlier channels, in the
+ * diffusers layout, streamed to disk tensor by tensor (see {@link SyntheticCheckpoint}). Named shapes give exact
+ * released shapes; {@code --heads/--layers/--ffn/--text-dim} override them (e.g. a 256-wide model for method
+ * comparisons). Outputs are large and belong outside the repository.
+ */
+@Command(name = "make-checkpoint", mixinStandardHelpOptions = true,
+        description = "Write a random Wan checkpoint (heavy-tailed weights, outlier channels), tensor by tensor.")
+final class MakeCheckpointCommand implements Runnable {
+    @Option(names = "--shape", defaultValue = "wan2.1-1.3b", description = "wan2.1-1.3b, wan2.1-14b or tiny (default ${DEFAULT-VALUE}).")
+    String shape;
+
+    @Option(names = "--heads", description = "Override: attention heads (head dim stays as the shape's).")
+    Integer heads;
+
+    @Option(names = "--head-dim", description = "Override: attention head dim.")
+    Integer headDim;
+
+    @Option(names = "--layers", description = "Override: number of blocks.")
+    Integer layers;
+
+    @Option(names = "--ffn", description = "Override: FFN width.")
+    Integer ffn;
+
+    @Option(names = "--text-dim", description = "Override: text embedding width.")
+    Integer textDim;
+
+    @Option(names = "--dist", defaultValue = "student-t", description = "gaussian or student-t (default ${DEFAULT-VALUE}).")
+    String dist;
+
+    @Option(names = "--nu", defaultValue = "4", description = "Student-t degrees of freedom (default ${DEFAULT-VALUE}).")
+    double nu;
+
+    @Option(names = "--outliers", defaultValue = "4", description = "Outlier channels per weight and per block modulation table (default ${DEFAULT-VALUE}).")
+    int outliers;
+
+    @Option(names = "--outlier-scale", defaultValue = "10", description = "Factor of the outlier channels (default ${DEFAULT-VALUE}).")
+    double outlierScale;
+
+    @Option(names = "--dtype", defaultValue = "BF16", description = "BF16, F16 or F32 (default ${DEFAULT-VALUE}).")
+    String dtype;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--prompts", defaultValue = "0", description = "Also write this many random prompt embeddings to OUT/prompts/ (default ${DEFAULT-VALUE}).")
+    int prompts;
+
+    @Option(names = "--prompt-tokens", defaultValue = "16", description = "Tokens per prompt embedding (default ${DEFAULT-VALUE}).")
+    int promptTokens;
+
+    @Option(names = "--out", required = true, description = "Output folder (config.json + diffusion_pytorch_model.safetensors).")
+    Path out;
+
+    @Option(names = "--quiet", description = "No progress output.")
+    boolean quiet;
+
+    @Override
+    public void run() {
+        WanConfig b = SyntheticCheckpoint.shape(shape);
+        WanConfig c = new WanConfig(b.patchT(), b.patchH(), b.patchW(), heads != null ? heads : b.numAttentionHeads(),
+                headDim != null ? headDim : b.attentionHeadDim(), b.inChannels(), b.outChannels(),
+                textDim != null ? textDim : b.textDim(), b.freqDim(), ffn != null ? ffn : b.ffnDim(),
+                layers != null ? layers : b.numLayers(), b.crossAttnNorm(), b.qkNorm(), b.eps(), b.ropeMaxSeqLen());
+        DType dt;
+        try { dt = DType.valueOf(dtype.toUpperCase(Locale.ROOT)); }
+        catch (IllegalArgumentException e) { throw new ConfigException("--dtype " + dtype + ": expected BF16, F16 or F32"); }
+        if (prompts < 0 || promptTokens < 1) throw new ConfigException("--prompts must be >= 0 and --prompt-tokens >= 1");
+        SyntheticCheckpoint.Options o = new SyntheticCheckpoint.Options(HeavyTailed.parse(dist, nu), outliers, outlierScale, seed, dt);
+        long total = 0;
+        for (int[] s : io.vdq.model.wan.WanParameters.expectedShapes(c).values()) {
+            long n = 1;
+            for (int d : s) n *= d;
+            total += n * dt.bytes;
+        }
+        long all = total, t0 = System.nanoTime();
+        long[] last = {0};
+        SyntheticCheckpoint.write(c, out, o, done -> {
+            if (quiet || (System.nanoTime() - last[0] < 1_000_000_000L && done < all)) return;
+            last[0] = System.nanoTime();
+            double s = (System.nanoTime() - t0) / 1e9, rate = done / Math.max(s, 1e-9);
+            System.err.printf(Locale.ROOT, "\rmake-checkpoint: %.0f/%.0f MB  %.0f MB/s  ETA %.0f s   ", done / 1e6, all / 1e6,
+                    rate / 1e6, (all - done) / Math.max(rate, 1));
+        });
+        if (prompts > 0) SyntheticCheckpoint.writePrompts(c, out, prompts, promptTokens, seed);
+        if (!quiet) {
+            System.err.println();
+            System.out.printf(Locale.ROOT, "wrote %s: dim %d, %d layers, ffn %d, %s %s, %d outlier channels ×%.3g, %.2f GB in %.1f s%n",
+                    out, c.dim(), c.numLayers(), c.ffnDim(), dt, o.dist(), outliers, outlierScale, total / 1e9,
+                    (System.nanoTime() - t0) / 1e9);
+        }
+    }
+}
