@@ -12,4 +12,11 @@ public interface LinearRegistry {
 
     /** Replaces one layer; throws {@code ConfigException} for an unknown name or mismatched in/out sizes. */
     void replaceLinear(String name, Linear layer);
+
+    /**
+     * The model behind this registry: itself, or the wrapped model of a registry that only observes replacements
+     * (the quantize pipeline's progress and error probe). Methods that need the architecture (S²Q runs Wan blocks)
+     * look here and still install layers through {@link #replaceLinear}.
+     */
+    default LinearRegistry underlying() { return this; }
 }

@@ -258,6 +258,8 @@ public final class QuantizePipeline {
 
         @Override public SequencedMap<String, Linear> linears() { return model.linears(); }
 
+        @Override public LinearRegistry underlying() { return model; }
+
         @Override public void replaceLinear(String name, Linear layer) {
             Linear old = model.linears().get(name);
             model.replaceLinear(name, layer);

@@ -159,6 +159,7 @@ public record WanConfig(int patchT, int patchH, int patchW, int numAttentionHead
             throw new ConfigException(source + ": model_type '" + type + "' is not supported; expected 't2v'");
         int dim = intKey(root, "dim", 1536, source);
         int heads = intKey(root, "num_heads", 12, source);
+        if (heads <= 0) throw new ConfigException(source + ": num_heads must be > 0, got " + heads);
         if (dim % heads != 0)
             throw new ConfigException(source + ": dim " + dim + " is not a multiple of num_heads " + heads);
         if (!boolKey(root, "qk_norm", true, source))

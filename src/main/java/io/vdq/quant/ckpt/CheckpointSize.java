@@ -62,7 +62,7 @@ public record CheckpointSize(int layers, long quantizedBytes, long quantizedBf16
 
     /**
      * Estimates the checkpoint of {@code c} quantized by {@code r} with float parameters stored as {@code floatType}.
-     * Knows the layouts of the built-in methods (minmax, smoothquant, vidit, quarot, gptq, dvd); others are refused.
+     * Knows the layouts of the built-in methods (minmax, smoothquant, vidit, quarot, gptq, dvd, s2q); others are refused.
      */
     public static CheckpointSize estimate(WanConfig c, Recipe r, DType floatType) {
         long q = 0, qRef = 0, fl = 0, flRef = 0;
@@ -109,6 +109,12 @@ public record CheckpointSize(int layers, long quantizedBytes, long quantizedBf16
                 if (r.optBool("static_activations", false)) one += 8;                               // scale F32 + zero I32
                 int variants = r.method().equals("vidit") ? r.optDoubles("alphas", new double[]{0.7, 0.5}).length : 1;
                 return variants * (one + biasBytes);
+            }
+            case "s2q" -> { // GPTQ codes, symmetric scales, the folded Kronecker transform (scale [in], P1 [d1, d1], P2 [d2, d2])
+                long n = r.weightGranularity().count(out, in, r.weightGranularity() == Granularity.PER_GROUP ? r.groupSize() : 1);
+                int[] f = io.vdq.quant.s2q.KroneckerTransform.factor(in);
+                return codes(out, in, r.weightBits()) + 4 * n + (r.weightSymmetric() ? 0 : n)
+                        + 4L * (in + (long) f[0] * f[0] + (long) f[1] * f[1]) + biasBytes;
             }
             default -> throw new ConfigException("no size model for method '" + r.method()
                     + "': write the checkpoint and measure it (vdq quantize prints its size)");

@@ -122,8 +122,14 @@ final class LayerCodec {
                 }
                 case InputTransform.HadamardRotation h -> o.put("type", "hadamard").put("block", h.hadamard().block())
                         .put("seed", h.hadamard().seed());
+                case io.vdq.quant.s2q.KroneckerTransform k -> {
+                    o.put("type", "kronecker").put("d1", k.d1()).put("d2", k.d2());
+                    w.add(p + ".transform." + i + ".scale", Tensor.of(k.scale(), in), DType.F32);
+                    w.add(p + ".transform." + i + ".p1", Tensor.of(k.p1(), k.d1(), k.d1()), DType.F32);
+                    w.add(p + ".transform." + i + ".p2", Tensor.of(k.p2(), k.d2(), k.d2()), DType.F32);
+                }
                 default -> throw new CheckpointException("layer '" + p + "': input transform " + parts.get(i).getClass().getName()
-                        + " cannot be saved (known: divide_channels, hadamard and chains of them)");
+                        + " cannot be saved (known: divide_channels, hadamard, kronecker and chains of them)");
             }
         }
         ActivationQuantizer aq = q.activations();
@@ -179,8 +185,17 @@ final class LayerCodec {
                 case "divide_channels" -> InputTransform.divideChannels(t.floats(p + ".transform." + i + ".divisors", DType.F32, in));
                 case "hadamard" -> InputTransform.hadamard(new Hadamard(in, t.integer(o, "block", p + " transform " + i),
                         t.longValue(o, "seed", p + " transform " + i)));
+                case "kronecker" -> {
+                    String where = p + " transform " + i;
+                    int d1 = t.integer(o, "d1", where), d2 = t.integer(o, "d2", where);
+                    if (d1 < 1 || d2 < 1 || (long) d1 * d2 != in)
+                        throw new CheckpointException(t.file() + ": layer '" + p + "' transform " + i + ": d1 " + d1 + " × d2 " + d2
+                                + " must equal in_features " + in);
+                    yield new io.vdq.quant.s2q.KroneckerTransform(t.floats(p + ".transform." + i + ".scale", DType.F32, in), d1,
+                            t.floats(p + ".transform." + i + ".p1", DType.F32, d1, d1), d2, t.floats(p + ".transform." + i + ".p2", DType.F32, d2, d2));
+                }
                 default -> throw new CheckpointException(t.file() + ": layer '" + p + "' transform " + i + " has type '" + type
-                        + "', expected divide_channels or hadamard");
+                        + "', expected divide_channels, hadamard or kronecker");
             };
             tr = tr == null ? part : tr.andThen(part);
         }

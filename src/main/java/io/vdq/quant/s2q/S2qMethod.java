@@ -62,7 +62,7 @@ public final class S2qMethod implements QuantMethod {
 
     @Override
     public QuantReport apply(LinearRegistry model, Recipe r, Calibration calibration) {
-        if (!(model instanceof WanModel wm))
+        if (!(model.underlying() instanceof WanModel wm))
             throw new ConfigException("recipe '" + r.name() + "': S²Q calibrates Wan blocks and needs a WanModel, got " + model.getClass().getSimpleName());
         if (r.floatWeights()) throw new ConfigException("recipe '" + r.name() + "': S²Q needs weight_bits 2..8");
         if (!r.weightSymmetric() || !r.activationSymmetric())
