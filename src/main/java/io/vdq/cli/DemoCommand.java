@@ -70,8 +70,12 @@ final class DemoCommand implements Runnable {
     @Option(names = "--steps", description = "UniPC steps (default 10; 6 with --quick).")
     Integer steps;
 
-    @Option(names = "--recipes", split = ",", description = "Presets or recipe JSON files to run, comma-separated (default: every preset whose method is registered).")
+    @Option(names = "--recipes", split = ",", description = "Presets or recipe JSON files to run, comma-separated (default: every preset "
+            + "whose method is registered, ablations only with --ablations).")
     List<String> recipes;
+
+    @Option(names = "--ablations", description = "Also run the methods' ablation presets (DVD-Quant BGR-only / ARQ-only, S²Q without SDS / STD).")
+    boolean ablations;
 
     @Option(names = "--guidance", defaultValue = "5.0", description = "CFG scale with zero negative embeddings (default ${DEFAULT-VALUE}).")
     float guidance;
@@ -125,7 +129,7 @@ final class DemoCommand implements Runnable {
         Set<String> methods = new HashSet<>(QuantMethods.names());
         for (var p : Presets.all().values()) {
             Recipe r = p.recipe();
-            if (methods.contains(r.method()) && (!quick || QUICK.contains(r.name()))) list.add(r);
+            if (methods.contains(r.method()) && (!quick || QUICK.contains(r.name())) && (ablations || quick || !p.ablation())) list.add(r);
         }
         return list;
     }

@@ -85,6 +85,9 @@ final class TrainTinyCommand implements Runnable {
     String prediction;
     @Option(names = "--sample-min-sigma", defaultValue = "0.05", description = "With --prediction sample: v = (x_t − x̂)/max(σ, this) (default ${DEFAULT-VALUE}).")
     float sampleMinSigma;
+    @Option(names = "--sigma-logit-mean", defaultValue = "0", description = "Training noise levels σ = sigmoid(m + N(0, 1)): "
+            + "m > 0 trains more at high noise, where the caption matters most (default ${DEFAULT-VALUE}).")
+    double sigmaLogitMean;
     @Option(names = "--sample-steps", defaultValue = "20") int sampleSteps;
     @Option(names = "--guidance", defaultValue = "4.0") float guidance;
     @Option(names = "--shift", defaultValue = "3.0") double shift;
@@ -161,7 +164,7 @@ final class TrainTinyCommand implements Runnable {
                 ema > 0 ? String.valueOf(ema) : "off", minSigma > 0 ? "sample (σ floor " + minSigma + ")" : "flow", seed, Parallel.threads(), Kernels.get().name());
         if (offset > 0) tee.printf(Locale.ROOT, "continuing from %s at step %d (fresh optimiser; steps below count from there)%n", init, offset);
         TinyTrainer.Options o = new TinyTrainer.Options(steps, lr, lr * 0.1, Math.min(steps / 20, 100), 0.01, 1.0, ema,
-                FlowMatching.Sigmas.LOGIT_NORMAL, seed + 7919L * offset, checkpointEvery, 10, minSigma);
+                FlowMatching.Sigmas.LOGIT_NORMAL, seed + 7919L * offset, checkpointEvery, 10, minSigma, sigmaLogitMean);
         TinyData data = new TinyData(enc, batch, frames, size, dropText, seed);
         long t0 = System.nanoTime();
         TinyTrainer.Result r = TinyTrainer.run(model, step -> data.get(offset + step), o, tee,
@@ -222,7 +225,8 @@ final class TrainTinyCommand implements Runnable {
         ObjectNode opt = root.putObject("options");
         opt.put("steps", steps).put("batch", batch).put("lr", lr).put("seed", seed).put("frames", frames).put("size", size)
                 .put("patch_t", patchT).put("patch", patch).put("ema", ema).put("drop_text", dropText).put("dtype", dtype.name())
-                .put("threads", Parallel.threads()).put("prediction", prediction).put("sample_min_sigma", sampleMinSigma);
+                .put("threads", Parallel.threads()).put("prediction", prediction).put("sample_min_sigma", sampleMinSigma)
+                .put("sigma_logit_mean", sigmaLogitMean);
         root.put("width", cfg.dim()).put("minutes", minutes);
         ArrayNode l = root.putArray("loss_mean_per_10_steps");
         for (double v : smooth(losses, 10)) l.add(v);

@@ -16,7 +16,10 @@ public final class Presets {
     private Presets() {}
 
     /** A preset and its one-line description. */
-    public record Preset(Recipe recipe, String description) {}
+    public record Preset(Recipe recipe, String description) {
+        /** An ablation of a method (its description says "ablation:"): run on request, not by default in the demo. */
+        public boolean ablation() { return description.contains("ablation:"); }
+    }
 
     private static final SequencedMap<String, Preset> PRESETS = new LinkedHashMap<>();
 

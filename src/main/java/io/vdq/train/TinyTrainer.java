@@ -29,12 +29,14 @@ public final class TinyTrainer {
      * @param emaDecay        0 turns EMA off
      * @param checkpointEvery 0 saves only at the end
      * @param logEvery        progress line every this many steps (and at the last)
+     * @param logitMean       mean m of the logit-normal σ = sigmoid(m + z), z ~ N(0, 1) (0: median σ 0.5; larger puts
+     *                        more steps at high noise, where only the caption tells what to draw)
      * @param sampleMinSigma  0: the network output is the velocity; > 0: it is the clean sample x̂, turned into the
      *                        velocity (x_t − x̂)/max(σ, sampleMinSigma) before the loss (see {@link FlowMatching#velocityFromSample})
      */
     public record Options(int steps, double lr, double minLr, int warmup, double weightDecay, double clipNorm,
                           double emaDecay, FlowMatching.Sigmas sigmas, long seed, int checkpointEvery, int logEvery,
-                          float sampleMinSigma) {
+                          float sampleMinSigma, double logitMean) {
         public Options {
             if (steps < 1 || lr <= 0 || logEvery < 1)
                 throw new ConfigException("TinyTrainer options: steps (" + steps + ") and logEvery (" + logEvery + ") must be >= 1, lr (" + lr + ") > 0");
@@ -44,7 +46,7 @@ public final class TinyTrainer {
         }
 
         public static Options defaults(int steps, double lr, long seed) {
-            return new Options(steps, lr, lr * 0.1, Math.min(steps / 10, 200), 0.01, 1.0, 0, FlowMatching.Sigmas.LOGIT_NORMAL, seed, 0, 10, 0f);
+            return new Options(steps, lr, lr * 0.1, Math.min(steps / 10, 200), 0.01, 1.0, 0, FlowMatching.Sigmas.LOGIT_NORMAL, seed, 0, 10, 0f, 0.0);
         }
     }
 
@@ -66,7 +68,7 @@ public final class TinyTrainer {
         for (int step = 0; step < o.steps(); step++) {
             Batch b = data.get(step);
             SplittableRandom rng = new SplittableRandom(o.seed() * 0x9E3779B97F4A7C15L + step);
-            float[] sig = FlowMatching.sampleSigmas(rng, b.x0().dim(0), o.sigmas(), 0.0, 1.0);
+            float[] sig = FlowMatching.sampleSigmas(rng, b.x0().dim(0), o.sigmas(), o.logitMean(), 1.0);
             FlowMatching.Sample s = FlowMatching.noise(b.x0(), sig, rng);
             WanTrainModel.Cache c = model.forward(s.xt(), s.timesteps(), b.text());
             float[] d = new float[c.output().size()];

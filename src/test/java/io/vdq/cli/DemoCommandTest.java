@@ -170,4 +170,19 @@ class DemoCommandTest {
         assertArrayEquals(new int[]{1, 1, 2, 3}, f.shape().dims());
         assertArrayEquals(new float[]{0f, 1f / 3, 2f / 3, 1f / 3, 2f / 3, 1f}, f.toArray(), 1e-7f);
     }
+
+    @Test
+    void ablationPresetsRunOnlyOnRequest() {
+        DemoCommand d = new DemoCommand();
+        List<String> plain = d.selectRecipes().stream().map(io.vdq.quant.Recipe::name).toList();
+        d.ablations = true;
+        List<String> all = d.selectRecipes().stream().map(io.vdq.quant.Recipe::name).toList();
+        for (String a : List.of("w4a4-dvd-bgr-only", "w4a4-dvd-arq-only", "w4a6-s2q-nosds", "w4a6-s2q-nostd")) {
+            assertFalse(plain.contains(a), a + " is an ablation: " + plain);
+            assertTrue(all.contains(a), a + " runs with --ablations: " + all);
+        }
+        for (String m : List.of("w4a4-minmax", "w4a8-smoothquant", "w4a6-vidit", "w4a4-quarot", "w4a8-gptq", "w4a6-dvd", "w4a6-s2q", "w4a4-s2q"))
+            assertTrue(plain.contains(m), m + " runs by default: " + plain);
+        assertEquals(Presets.all().size(), all.size(), "with --ablations every preset runs");
+    }
 }
