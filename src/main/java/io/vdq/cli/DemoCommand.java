@@ -74,6 +74,11 @@ final class DemoCommand implements Runnable {
             + "whose method is registered, ablations only with --ablations).")
     List<String> recipes;
 
+    @Option(names = "--calib-prompts", description = "Calibration prompts, one per line ('#' comments), for the methods "
+            + "that need data and for δ-GBS's automatic δ (default: 2 built-in prompts). S²Q's salient data selection only "
+            + "chooses when the pool (prompts × steps) holds more than its 40 samples.")
+    Path calibPrompts;
+
     @Option(names = "--ablations", description = "Also run the methods' ablation presets (DVD-Quant BGR-only / ARQ-only, S²Q without SDS / STD).")
     boolean ablations;
 
@@ -154,7 +159,8 @@ final class DemoCommand implements Runnable {
             throw new ConfigException("--frames " + frames + " --size " + size + ": must be multiples of the model's patch ["
                     + cfg.patchT() + ", " + cfg.patchH() + ", " + cfg.patchW() + "]");
         List<Recipe> list = selectRecipes();
-        var s = new DemoRun.Settings(cfg, dir, seed, frames, size, n, guidance, 3.0, PROMPTS.subList(0, p), CALIBRATION_PROMPTS, 100);
+        var s = new DemoRun.Settings(cfg, dir, seed, frames, size, n, guidance, 3.0, PROMPTS.subList(0, p),
+                calibPrompts == null ? CALIBRATION_PROMPTS : QuantizeCommand.readPrompts(calibPrompts), 100);
         DemoRun run = new DemoRun(s, quiet ? null : System.err);
         if (randomInit)
             run.progress("demo: RANDOM-INIT Wan (%d × %d heads, ffn %d, %d layers, %d params): videos are structured noise",
