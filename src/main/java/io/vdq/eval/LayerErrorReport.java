@@ -65,13 +65,15 @@ public final class LayerErrorReport {
         return w;
     }
 
-    private static float[] run(Linear l, float[] x, int rows) {
+    /** {@code rows} rows of {@code x} through {@code l}, into a new array. */
+    public static float[] run(Linear l, float[] x, int rows) {
         float[] y = new float[rows * l.outFeatures()];
         l.forward(x, 0, rows, y, 0);
         return y;
     }
 
-    private static float[] gaussian(long seed, int n) {
+    /** {@code n} standard normals from {@code SplittableRandom(seed)}: the probe inputs of the output error. */
+    public static float[] gaussian(long seed, int n) {
         SplittableRandom r = new SplittableRandom(seed);
         float[] x = new float[n];
         for (int i = 0; i < n; i++) x[i] = (float) r.nextGaussian();

@@ -34,7 +34,6 @@ import java.util.Map;
 import java.util.SequencedMap;
 import java.util.SequencedSet;
 import java.util.Set;
-import java.util.SplittableRandom;
 
 /**
  * {@code vdq quantize} as a reusable pipeline: quantize a float Wan model with a recipe (calibrating on prompts when
@@ -186,14 +185,14 @@ public final class QuantizePipeline {
         float[] x = probes.get(name);
         int n;
         if (x != null && x.length >= k) n = x.length / k;
-        else { n = s.probeRows(); x = gaussian(s.seed() ^ name.hashCode(), n * k); }
-        float[] yRef = forward(ref, x, n);
+        else { n = s.probeRows(); x = io.vdq.eval.LayerErrorReport.gaussian(s.seed() ^ name.hashCode(), n * k); }
+        float[] yRef = io.vdq.eval.LayerErrorReport.run(ref, x, n);
         Map<String, Double> out = new LinkedHashMap<>();
         if (q instanceof TimestepSwitchedLinear t) {
             for (int i = 0; i < t.variants().size(); i++)
-                out.put(name + "@range" + i, Fidelity.relL2(yRef, forward(t.variants().get(i), x, n)));
+                out.put(name + "@range" + i, Fidelity.relL2(yRef, io.vdq.eval.LayerErrorReport.run(t.variants().get(i), x, n)));
         } else {
-            out.put(name, Fidelity.relL2(yRef, forward(q, x, n)));
+            out.put(name, Fidelity.relL2(yRef, io.vdq.eval.LayerErrorReport.run(q, x, n)));
         }
         return out;
     }
@@ -230,19 +229,6 @@ public final class QuantizePipeline {
         if (!rows.isEmpty())
             sb.append(String.format(Locale.ROOT, "%-" + w + "s  %11s  %5s  %11.4e  %11.4e%n", "mean", "", "", ws / rows.size(), os / rows.size()));
         return sb.toString();
-    }
-
-    private static float[] forward(Linear l, float[] x, int rows) {
-        float[] y = new float[rows * l.outFeatures()];
-        l.forward(x, 0, rows, y, 0);
-        return y;
-    }
-
-    private static float[] gaussian(long seed, int n) {
-        SplittableRandom r = new SplittableRandom(seed);
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) x[i] = (float) r.nextGaussian();
-        return x;
     }
 
     /**
