@@ -110,6 +110,7 @@ final class TrainTinyCommand implements Runnable {
         if (prediction.equals("sample") && !(sampleMinSigma > 0 && sampleMinSigma < 1))
             throw new ConfigException("train-tiny: --sample-min-sigma " + sampleMinSigma + ": expected a value in (0, 1)");
         float minSigma = prediction.equals("sample") ? sampleMinSigma : 0f;
+        if (!Double.isFinite(sigmaLogitMean)) throw new ConfigException("train-tiny: --sigma-logit-mean " + sigmaLogitMean + ": expected a finite number");
         if (dtype != DType.BF16 && dtype != DType.F32) throw new ConfigException("train-tiny: --dtype " + dtype + ": expected BF16 or F32");
         WanTrainConfig cfg;
         WanTrainModel model;
@@ -201,13 +202,9 @@ final class TrainTinyCommand implements Runnable {
 
     private void save(WanTrainConfig cfg, float minSigma, SequencedMap<String, Tensor> weights, int step) {
         try {
-            Map<String, Object> config = cfg.toDiffusersConfig();
-            if (minSigma > 0) {
-                config.put("prediction_type", "sample");
-                config.put("sample_min_sigma", Double.parseDouble(Float.toString(minSigma)));
-            }
-            String configJson = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config);
-            WanConfig.parse(configJson, "vdq-tiny config"); // refuse a config the runtime could not load
+            // through WanConfig: refuses a config the runtime could not load, and writes prediction_type in one place
+            String configJson = WanConfig.parse(JSON.writeValueAsString(cfg.toDiffusersConfig()), "vdq-tiny config")
+                    .withSamplePrediction(minSigma).toJson();
             new SafetensorsWriter().metadata("format", "pt").metadata("vdq_train_step", String.valueOf(step))
                     .addAll(weights, dtype).write(out.resolve("diffusion_pytorch_model.safetensors"));
             AtomicFiles.writeBytes(out.resolve("config.json"), configJson.getBytes(StandardCharsets.UTF_8));

@@ -43,14 +43,8 @@ public final class QuantMethods {
         boolean int8Attention = recipe.optBool("int8_attention", false);
         if (int8Attention && !(model instanceof io.vdq.model.AttentionKernel.Configurable))
             throw new ConfigException("recipe '" + recipe.name() + "' option 'int8_attention': this model's attention cannot be replaced");
-        Recipe forMethod = recipe;
-        if (recipe.hasOption("int8_attention")) { // not the method's option: methods that check their options would refuse it
-            Map<String, Object> o = new java.util.LinkedHashMap<>(recipe.options());
-            o.remove("int8_attention");
-            forMethod = new Recipe(recipe.name(), recipe.method(), recipe.weightBits(), recipe.activationBits(),
-                    recipe.weightGranularity(), recipe.groupSize(), recipe.weightSymmetric(), recipe.activationSymmetric(),
-                    recipe.activationGranularity(), recipe.include(), recipe.exclude(), o);
-        }
+        // int8_attention is the framework's option, not the method's: methods that check their options would refuse it
+        Recipe forMethod = recipe.withoutOption("int8_attention");
         QuantReport r = get(recipe.method()).apply(model, forMethod, calibration);
         if (int8Attention) ((io.vdq.model.AttentionKernel.Configurable) model).setSelfAttention(IntExec.int8Attention());
         return r;

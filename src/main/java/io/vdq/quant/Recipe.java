@@ -76,6 +76,15 @@ public record Recipe(String name, String method, int weightBits, int activationB
                 activationSymmetric, activationGranularity, include, exclude, m);
     }
 
+    /** This recipe without option {@code key} (itself when it has none). */
+    public Recipe withoutOption(String key) {
+        if (!options.containsKey(key)) return this;
+        Map<String, Object> m = new LinkedHashMap<>(options);
+        m.remove(key);
+        return new Recipe(name, method, weightBits, activationBits, weightGranularity, groupSize, weightSymmetric,
+                activationSymmetric, activationGranularity, include, exclude, m);
+    }
+
     public boolean hasOption(String key) { return options.containsKey(key); }
 
     public double optDouble(String key, double def) {

@@ -74,10 +74,7 @@ public final class FlowMatching {
         int batch = xt.dim(0), per = xt.size() / batch;
         if (sigmas.length != batch) throw new ShapeException("flow matching: " + sigmas.length + " sigmas for batch " + batch);
         float[] x = xt.toArray(), v = sample.toArray().clone(); // toArray may be the backing array
-        for (int b = 0; b < batch; b++) {
-            float inv = 1f / Math.max(sigmas[b], minSigma);
-            for (int i = b * per; i < (b + 1) * per; i++) v[i] = (x[i] - v[i]) * inv;
-        }
+        for (int b = 0; b < batch; b++) io.vdq.model.wan.WanModel.sampleToVelocity(x, v, b * per, per, sigmas[b], minSigma);
         return Tensor.of(v, xt.shape().dims());
     }
 

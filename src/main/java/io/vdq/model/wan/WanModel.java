@@ -362,10 +362,18 @@ public final class WanModel implements LinearRegistry, io.vdq.model.AttentionKer
 
     /** v = (x_t − x̂) / max(σ, minSigma) with σ = timestep/1000 (see {@link WanConfig#predictsSample()}). */
     static Tensor velocityFromSample(Tensor latents, Tensor sample, float timestep, float minSigma) {
-        float[] x = latents.toArray(), v = sample.toArray().clone(); // toArray may be the backing array
-        float inv = 1f / Math.max(timestep / 1000f, minSigma);
-        for (int i = 0; i < v.length; i++) v[i] = (x[i] - v[i]) * inv;
+        float[] v = sample.toArray().clone(); // toArray may be the backing array
+        sampleToVelocity(latents.toArray(), v, 0, v.length, timestep / 1000f, minSigma);
         return Tensor.of(v, sample.shape().dims());
+    }
+
+    /**
+     * Replaces the clean-sample prediction {@code xhat[off, off + n)} by the velocity {@code (x_t − x̂) / max(σ, minSigma)}
+     * in place: the one definition of the {@code prediction_type "sample"} output, shared with training.
+     */
+    public static void sampleToVelocity(float[] xt, float[] xhat, int off, int n, float sigma, float minSigma) {
+        float inv = 1f / Math.max(sigma, minSigma);
+        for (int i = off; i < off + n; i++) xhat[i] = (xt[i] - xhat[i]) * inv;
     }
 
     /** Tokens in (f, h, w) order; each patch flattened as (c, kt, kh, kw), the Conv3d weight's order. */
