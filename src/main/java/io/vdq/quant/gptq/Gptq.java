@@ -2,6 +2,7 @@ package io.vdq.quant.gptq;
 
 import io.vdq.VdqException.ConfigException;
 import io.vdq.quant.Granularity;
+import io.vdq.quant.HessianFactor;
 import io.vdq.quant.QuantParams;
 import io.vdq.quant.UniformQuantizer;
 import io.vdq.tensor.Parallel;
@@ -46,7 +47,7 @@ public final class Gptq {
         double[] hp = new double[k * k];
         for (int i = 0; i < k; i++) for (int j = 0; j < k; j++) hp[i * k + j] = h[perm[i] * k + perm[j]];
         for (int i = 0; i < k; i++) hp[i * k + i] += damp * mean;
-        double[] u = upperCholeskyOfInverse(hp, k, layer);
+        double[] u = HessianFactor.upperCholeskyOfInverse(hp, k, "GPTQ " + layer);
 
         boolean lazyGroups = g == Granularity.PER_GROUP && !actOrder;
         float[] wf = w.clone();
@@ -96,48 +97,5 @@ public final class Gptq {
         float[] deq = new float[out * k];
         UniformQuantizer.dequantize(codes, 0, out, k, p, deq, 0);
         return new Result(codes, p, deq);
-    }
-
-    /**
-     * U (upper triangular, row-major K×K) with Uᵀ·U = A⁻¹ for a symmetric positive definite A, without forming A⁻¹:
-     * factor A = V·Vᵀ with V upper triangular (Cholesky of A with rows and columns reversed), then
-     * A⁻¹ = V⁻ᵀ·V⁻¹, so U = V⁻¹ (its diagonal is positive, so it is the Cholesky factor). Two K³/6 passes, both
-     * reading rows contiguously; rows of U are independent and computed in parallel.
-     */
-    static double[] upperCholeskyOfInverse(double[] a, int k, String layer) {
-        double[] v = new double[k * k]; // upper: A = V·Vᵀ
-        for (int j = k - 1; j >= 0; j--) {
-            double d = a[j * k + j];
-            for (int m = j + 1; m < k; m++) d -= v[j * k + m] * v[j * k + m];
-            if (!(d > 0))
-                throw new ConfigException("GPTQ " + layer + ": Hessian is not positive definite at column " + j
-                        + " (pivot " + d + "); raise recipe option 'damp' or use more calibration data");
-            double vjj = Math.sqrt(d);
-            v[j * k + j] = vjj;
-            int jj = j;
-            Parallel.range(jj, (from, to) -> {
-                for (int i = from; i < to; i++) {
-                    double s = a[i * k + jj];
-                    for (int m = jj + 1; m < k; m++) s -= v[i * k + m] * v[jj * k + m];
-                    v[i * k + jj] = s / vjj;
-                }
-            });
-        }
-        double[] t = new double[k * k]; // Vᵀ, lower, so that columns of V are contiguous rows of t
-        for (int i = 0; i < k; i++) for (int j = i; j < k; j++) t[j * k + i] = v[i * k + j];
-        double[] u = new double[k * k]; // U·V = I, row by row: U[i][j] = −Σ_{m=i..j−1} U[i][m]·V[m][j] / V[j][j]
-        Parallel.range(k, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                int bi = i * k;
-                u[bi + i] = 1 / t[i * k + i];
-                for (int j = i + 1; j < k; j++) {
-                    double s = 0;
-                    int bj = j * k;
-                    for (int m = i; m < j; m++) s += u[bi + m] * t[bj + m];
-                    u[bi + j] = -s / t[bj + j];
-                }
-            }
-        });
-        return u;
     }
 }

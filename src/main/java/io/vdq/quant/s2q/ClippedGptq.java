@@ -2,6 +2,7 @@ package io.vdq.quant.s2q;
 
 import io.vdq.VdqException.ConfigException;
 import io.vdq.quant.Granularity;
+import io.vdq.quant.HessianFactor;
 import io.vdq.quant.QuantParams;
 import io.vdq.tensor.Parallel;
 
@@ -11,8 +12,9 @@ import io.vdq.tensor.Parallel;
  * inside the learned range. H = XᵀX of the transformed calibration inputs; dead inputs (H_ii = 0) are zeroed;
  * H is damped by {@code damp·mean(diag H)}; U is the upper Cholesky factor of H⁻¹ (in double) and each row is
  * quantized column by column in natural order (no act-order), spreading {@code (w_i − ŵ_i)/U_ii · U_ij} onto
- * later columns. Rows are independent: bit-identical for any thread count. Kept apart from quant.gptq because a
- * method package does not depend on another method's package, and that one fits its own scales.
+ * later columns. Rows are independent: bit-identical for any thread count. U comes from the shared
+ * {@link HessianFactor}; the loop is kept apart from quant.gptq because a method package does not depend on
+ * another method's package, and that one fits its own scales.
  */
 public final class ClippedGptq {
     private ClippedGptq() {}
@@ -44,7 +46,7 @@ public final class ClippedGptq {
         }
         mean /= k;
         for (int i = 0; i < k; i++) h[i * k + i] += damp * mean;
-        double[] u = upperCholeskyOfInverse(h, k, layer);
+        double[] u = HessianFactor.upperCholeskyOfInverse(h, k, "S²Q GPTQ " + layer);
         int qmin = -(1 << (bits - 1)), qmax = (1 << (bits - 1)) - 1;
         int[] codes = new int[out * k];
         float[] deq = new float[out * k];
@@ -64,54 +66,5 @@ public final class ClippedGptq {
         });
         QuantParams p = new QuantParams(bits, true, Granularity.PER_CHANNEL, 0, out, k, scales.clone(), new int[out]);
         return new Result(codes, p, deq);
-    }
-
-    /** U upper triangular with Uᵀ·U = A⁻¹: A = L·Lᵀ, A⁻¹ = L⁻ᵀ·L⁻¹, then U = (lower Cholesky of A⁻¹)ᵀ. */
-    static double[] upperCholeskyOfInverse(double[] a, int k, String layer) {
-        double[] l = cholesky(a, k, layer);
-        double[] li = new double[k * k]; // L⁻¹, lower
-        for (int i = 0; i < k; i++) {
-            li[i * k + i] = 1 / l[i * k + i];
-            for (int j = 0; j < i; j++) {
-                double s = 0;
-                for (int m = j; m < i; m++) s -= l[i * k + m] * li[m * k + j];
-                li[i * k + j] = s / l[i * k + i];
-            }
-        }
-        double[] inv = new double[k * k]; // L⁻ᵀ·L⁻¹: inv[i][j] = Σ_{m ≥ max(i,j)} li[m][i]·li[m][j]
-        Parallel.range(k, (from, to) -> {
-            for (int i = from; i < to; i++)
-                for (int j = 0; j < k; j++) {
-                    double s = 0;
-                    for (int m = Math.max(i, j); m < k; m++) s += li[m * k + i] * li[m * k + j];
-                    inv[i * k + j] = s;
-                }
-        });
-        double[] l2 = cholesky(inv, k, layer);
-        double[] u = new double[k * k];
-        for (int i = 0; i < k; i++) for (int j = 0; j <= i; j++) u[j * k + i] = l2[i * k + j];
-        return u;
-    }
-
-    private static double[] cholesky(double[] a, int k, String layer) {
-        double[] l = new double[k * k];
-        for (int j = 0; j < k; j++) {
-            double d = a[j * k + j];
-            for (int m = 0; m < j; m++) d -= l[j * k + m] * l[j * k + m];
-            if (!(d > 0))
-                throw new ConfigException("S²Q GPTQ " + layer + ": Hessian is not positive definite at column " + j
-                        + " (pivot " + d + "); raise recipe option 'damp' or use more calibration data");
-            double ljj = Math.sqrt(d);
-            l[j * k + j] = ljj;
-            int jj = j;
-            Parallel.range(k - j - 1, (from, to) -> {
-                for (int i = jj + 1 + from; i < jj + 1 + to; i++) {
-                    double s = a[i * k + jj];
-                    for (int m = 0; m < jj; m++) s -= l[i * k + m] * l[jj * k + m];
-                    l[i * k + jj] = s / ljj;
-                }
-            });
-        }
-        return l;
     }
 }

@@ -127,7 +127,7 @@ class GptqTest {
     void upperCholeskyFactorInvertsTheMatrix() {
         double[] a = hessian(correlatedInputs(7));
         for (int i = 0; i < K; i++) a[i * K + i] += 0.01;
-        double[] u = Gptq.upperCholeskyOfInverse(a, K, "t");
+        double[] u = io.vdq.quant.HessianFactor.upperCholeskyOfInverse(a, K, "t");
         // (UᵀU)·A = I
         for (int i = 0; i < K; i++)
             for (int j = 0; j < K; j++) {
