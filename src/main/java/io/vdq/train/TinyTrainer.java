@@ -60,7 +60,7 @@ public final class TinyTrainer {
         ParamSet ps = model.params();
         AdamW opt = AdamW.withDecay(o.weightDecay());
         CosineSchedule lr = new CosineSchedule(o.lr(), o.minLr(), o.warmup(), o.steps());
-        Ema ema = o.emaDecay() > 0 ? new Ema(ps.all(), o.emaDecay()) : null;
+        Ema ema = o.emaDecay() > 0 ? new Ema(ps.all(), o.emaDecay(), true) : null;
         double[] losses = new double[o.steps()];
         long t0 = System.nanoTime();
         double window = 0;

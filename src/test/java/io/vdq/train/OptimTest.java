@@ -74,6 +74,22 @@ class OptimTest {
     }
 
     @Test
+    void emaWarmUpUsesTheSmallerOfDecayAndOnePlusNOverTenPlusN() {
+        Param p = new Param("w", Tensor.of(new float[]{1f}, 1));
+        Ema ema = new Ema(List.of(p), 0.5, true);
+        p.v()[0] = 2f;
+        assertEquals(2.0 / 11, ema.nextDecay(), 1e-12);
+        ema.update(); // 2/11·1 + 9/11·2 = 20/11
+        assertEquals(20.0 / 11, ema.toMap().get("w").data()[0], 1e-6);
+        p.v()[0] = 3f;
+        assertEquals(3.0 / 12, ema.nextDecay(), 1e-12);
+        ema.update(); // 1/4·20/11 + 3/4·3
+        assertEquals(0.25 * 20 / 11 + 0.75 * 3, ema.toMap().get("w").data()[0], 1e-6);
+        for (int n = 3; n <= 8; n++) ema.update(); // (1+n)/(10+n) reaches 0.5 at n = 8
+        assertEquals(0.5, ema.nextDecay(), 1e-12);
+    }
+
+    @Test
     void refusesHeadDimsWithInconsistentDiffusersRopeSplits() {
         // 64: tables built with 2·⌊64/6⌋ = 20 channels for h and w, but split with ⌊64/3⌋ = 21
         VdqException e = assertThrows(VdqException.ConfigException.class,
