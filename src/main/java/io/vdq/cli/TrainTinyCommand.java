@@ -73,8 +73,11 @@ final class TrainTinyCommand implements Runnable {
     int evalPrompts;
     @Option(names = "--eval-seeds", defaultValue = "1", description = "Noise seeds per evaluated prompt (default ${DEFAULT-VALUE}).")
     int evalSeeds;
-    @Option(names = "--eval-only", description = "Do not train: score the model in --out on the TEST split.")
+    @Option(names = "--eval-only", description = "Do not train: score the model in --out on the TEST split (or --eval-split).")
     boolean evalOnly;
+    @Option(names = "--eval-split", defaultValue = "TEST", description = "Split scored by --eval-only: TEST (the acceptance figure) "
+            + "or VALIDATION (for looking at a model while choosing settings, without spending the test set) (default ${DEFAULT-VALUE}).")
+    SpecSampler.Split evalSplit;
     @Option(names = "--init", description = "Continue from this model folder's weights (its config.json sets the architecture; "
             + "the optimiser starts fresh with its own warm-up). Data and noise continue after its recorded step.")
     Path init;
@@ -99,7 +102,8 @@ final class TrainTinyCommand implements Runnable {
         TextEncoder enc = TextEncoder.standard();
         if (evalOnly) {
             WanModel m = WanModel.load(WanConfig.read(out.resolve("config.json")), Checkpoints.open(out));
-            evaluate(m, enc, SpecSampler.Split.TEST, System.out);
+            if (evalSplit == SpecSampler.Split.TRAIN) throw new ConfigException("train-tiny: --eval-split TRAIN: expected TEST or VALIDATION");
+            evaluate(m, enc, evalSplit, System.out);
             return;
         }
         if (steps < 1 || batch < 1 || frames % patchT != 0 || size % patch != 0)
@@ -195,7 +199,7 @@ final class TrainTinyCommand implements Runnable {
             }
         }
         var res = TinyEval.run(m, enc, TinyEval.prompts(split, evalPrompts, size), evalSeeds, frames, size, sampleSteps, guidance,
-                shift, log, split == SpecSampler.Split.TEST ? sheets : null);
+                shift, log, evalOnly ? sheets : null);
         log.println(split + " (" + res.videos() + " videos): " + res.summary());
         return res;
     }
