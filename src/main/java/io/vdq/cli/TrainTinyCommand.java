@@ -47,23 +47,23 @@ import picocli.CommandLine.Option;
 final class TrainTinyCommand implements Runnable {
     @Option(names = "--out", defaultValue = "models/vdq-tiny", description = "Model folder to write (default ${DEFAULT-VALUE}).")
     Path out;
-    @Option(names = "--steps", defaultValue = "2000", description = "Optimiser steps (default ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "2300", description = "Optimiser steps (default ${DEFAULT-VALUE}).")
     int steps;
-    @Option(names = "--batch", defaultValue = "8", description = "Videos per step (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "16", description = "Videos per step (default ${DEFAULT-VALUE}).")
     int batch;
-    @Option(names = "--lr", defaultValue = "5e-4", description = "Peak AdamW learning rate (default ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "8e-4", description = "Peak AdamW learning rate (default ${DEFAULT-VALUE}).")
     double lr;
     @Option(names = "--seed", defaultValue = "1", description = "Initialisation and noise seed (default ${DEFAULT-VALUE}).")
     long seed;
     @Option(names = "--frames", defaultValue = "8") int frames;
     @Option(names = "--size", defaultValue = "32", description = "Frame height = width (default ${DEFAULT-VALUE}).") int size;
-    @Option(names = "--patch-t", defaultValue = "2") int patchT;
+    @Option(names = "--patch-t", defaultValue = "4", description = "Temporal patch (default ${DEFAULT-VALUE}).") int patchT;
     @Option(names = "--patch", defaultValue = "4", description = "Spatial patch (default ${DEFAULT-VALUE}).") int patch;
     @Option(names = "--heads", defaultValue = "2") int heads;
     @Option(names = "--head-dim", defaultValue = "128") int headDim;
     @Option(names = "--ffn", defaultValue = "1024") int ffn;
     @Option(names = "--layers", defaultValue = "4") int layers;
-    @Option(names = "--ema", defaultValue = "0.998", description = "EMA decay, 0 = off (default ${DEFAULT-VALUE}).") double ema;
+    @Option(names = "--ema", defaultValue = "0.995", description = "EMA decay, 0 = off (default ${DEFAULT-VALUE}).") double ema;
     @Option(names = "--drop-text", defaultValue = "0.1", description = "Probability of an all-zero caption, for CFG (default ${DEFAULT-VALUE}).")
     double dropText;
     @Option(names = "--checkpoint-every", defaultValue = "200") int checkpointEvery;
@@ -88,7 +88,8 @@ final class TrainTinyCommand implements Runnable {
     String prediction;
     @Option(names = "--sample-min-sigma", defaultValue = "0.05", description = "With --prediction sample: v = (x_t − x̂)/max(σ, this) (default ${DEFAULT-VALUE}).")
     float sampleMinSigma;
-    @Option(names = "--sigma-logit-mean", defaultValue = "0", description = "Training noise levels σ = sigmoid(m + N(0, 1)): "
+    @Option(names = "--sigma-logit-mean", defaultValue = "1.1", description = "Training noise levels σ = sigmoid(m + N(0, 1)); "
+            + "m = ln 3 ≈ 1.1 is the sampler's shift 3 applied to logit-normal(0, 1); "
             + "m > 0 trains more at high noise, where the caption matters most (default ${DEFAULT-VALUE}).")
     double sigmaLogitMean;
     @Option(names = "--sample-steps", defaultValue = "20") int sampleSteps;
