@@ -186,7 +186,8 @@ final class DemoCommand implements Runnable {
             if (res.error() == null)
                 run.progress("  %s: PSNR %.2f dB, rel L2 %.4f, cosine %.5f%s", r.name(), res.psnr(), res.relL2(), res.cosine(),
                         res.vbench().length == 0 ? "" : String.format(Locale.ROOT, ", VBench-lite colour %.0f%% direction %.0f%% mean %.1f%%",
-                                100 * res.vbench()[Dimension.COLOR.ordinal()], 100 * res.vbench()[Dimension.DIRECTION.ordinal()], 100 * mean(res.vbench())));
+                                100 * res.vbench()[Dimension.COLOR.ordinal()], 100 * res.vbench()[Dimension.DIRECTION.ordinal()], 100 * mean(res.vbench()))
+                                + String.format(Locale.ROOT, ", Δ vs FP %.1f pts", vbenchDeviation(res.vbench(), fpScores)));
         }
         run.progress("writing report to %s", out);
         write(run, s, fp, fpSeconds[0], fpScores, results);
@@ -219,11 +220,24 @@ final class DemoCommand implements Runnable {
         return v.length == 0 ? Double.NaN : t / v.length;
     }
 
-    /** Percent cells for the VBench-lite columns (colour, shape, direction, mean of all); blanks when not scored. */
-    private static List<String> scoreCells(double[] v) {
-        if (v.length == 0) return List.of("", "", "", "");
+    /**
+     * How far a recipe's VBench-lite profile is from full precision's: the mean over the 8 dimensions of
+     * |score − full-precision score|, in percentage points (0 = the same scores). A recipe can raise one
+     * dimension and lower another; the mean score hides that, this does not. NaN when either is not scored.
+     */
+    static double vbenchDeviation(double[] v, double[] fp) {
+        if (v.length == 0 || v.length != fp.length) return Double.NaN;
+        double t = 0;
+        for (int k = 0; k < v.length; k++) t += Math.abs(v[k] - fp[k]);
+        return 100 * t / v.length;
+    }
+
+    /** Cells for the VBench-lite columns (colour, shape, direction, mean of all, Δ vs full precision); blanks when not scored. */
+    private static List<String> scoreCells(double[] v, double[] fp) {
+        if (v.length == 0) return List.of("", "", "", "", "");
         return List.of(HtmlReport.num(100 * v[Dimension.COLOR.ordinal()], 0), HtmlReport.num(100 * v[Dimension.SHAPE.ordinal()], 0),
-                HtmlReport.num(100 * v[Dimension.DIRECTION.ordinal()], 0), HtmlReport.num(100 * mean(v), 1));
+                HtmlReport.num(100 * v[Dimension.DIRECTION.ordinal()], 0), HtmlReport.num(100 * mean(v), 1),
+                HtmlReport.num(vbenchDeviation(v, fp), 1));
     }
 
     private static List<String> row(List<String> a, List<String> scores, List<String> b) {
@@ -291,16 +305,16 @@ final class DemoCommand implements Runnable {
                     + "direction, smoothness, subject/background consistency, dynamic degree, imaging quality)", "vbench.png"));
         }
         List<List<String>> table = new ArrayList<>();
-        table.add(row(List.of("full precision", "float", "32", "32", "∞", "0", "1"), scoreCells(fpScores),
+        table.add(row(List.of("full precision", "float", "32", "32", "∞", "0", "1"), scoreCells(fpScores, fpScores),
                 List.of("—", HtmlReport.num(fpSeconds, 1), "the reference")));
         for (var r : results) {
             Recipe q = r.recipe();
             String a = q.floatActivations() ? "16 (float)" : r.bitsVary() ? "≈" + q.activationBits() + " (switched)" : Integer.toString(q.activationBits());
             table.add(r.error() != null
-                    ? row(List.of(q.name(), q.method(), Integer.toString(q.weightBits()), a, "", "", ""), scoreCells(new double[0]),
+                    ? row(List.of(q.name(), q.method(), Integer.toString(q.weightBits()), a, "", "", ""), scoreCells(new double[0], fpScores),
                             List.of(HtmlReport.num(r.quantizeS(), 1), "", "failed: " + r.error()))
                     : row(List.of(q.name(), q.method(), Integer.toString(q.weightBits()), a, HtmlReport.num(r.psnr(), 2),
-                            HtmlReport.num(r.relL2(), 4), HtmlReport.num(r.cosine(), 5)), scoreCells(r.vbench()),
+                            HtmlReport.num(r.relL2(), 4), HtmlReport.num(r.cosine(), 5)), scoreCells(r.vbench(), fpScores),
                             List.of(HtmlReport.num(r.quantizeS(), 1), HtmlReport.num(r.generateS(), 1), r.description())));
         }
         WanConfig c = s.config();
@@ -321,7 +335,7 @@ final class DemoCommand implements Runnable {
                         + (s.trained() ? "pixels [−1, 1] as black…white" : "that range as black…white") + ", ×" + UPSCALE + ".");
         HtmlReport.Page page = new HtmlReport.Page("vdq demo — quantization recipes vs full precision", notes,
                 new HtmlReport.Table(List.of("recipe", "method", "W bits", "A bits", "PSNR dB", "rel L2", "cosine",
-                        "colour %", "shape %", "direction %", "VBench-lite %", "quantize s", "generate s", "description"), table), rows, figs, command(),
+                        "colour %", "shape %", "direction %", "VBench-lite %", "VBench-lite Δ vs FP (pts)", "quantize s", "generate s", "description"), table), rows, figs, command(),
                 String.format(Locale.ROOT, "Finished %s in %.1f s on %d threads (%s kernels).", Instant.now(), run.elapsed(),
                         Parallel.threads(), Kernels.get().name()));
         writeJson(run, s, fpSeconds, fpScores, results);
@@ -355,6 +369,7 @@ final class DemoCommand implements Runnable {
             finite(o, "cosine", r.cosine());
             o.put("quantize_s", r.quantizeS()).put("generate_s", r.generateS());
             vbenchJson(o, "vbench", r.vbench());
+            if (fpScores.length > 0) finite(o, "vbench_deviation_pts", vbenchDeviation(r.vbench(), fpScores));
             ArrayNode lw = o.putArray("layer_weight_rel_l2");
             for (double v : r.layerWeightRelL2()) lw.add(v);
             ArrayNode bits = o.putArray("activation_bits_per_step");

@@ -118,6 +118,15 @@ class DemoCommandTest {
         for (var d : io.vdq.eval.vbench.Dimension.values())
             assertEquals(score.get(d), fpv.get(d.key()).asDouble(), 1e-12, d.key());
         assertTrue(json.get("recipes").get(0).has("vbench"), "each recipe's videos are scored too");
+        // Δ vs FP: mean over the 8 dimensions of |recipe − FP| in points, recomputed here from the stored scores.
+        JsonNode rv = json.get("recipes").get(0).get("vbench");
+        double dev = 0;
+        for (var d : io.vdq.eval.vbench.Dimension.values()) dev += Math.abs(rv.get(d.key()).asDouble() - fpv.get(d.key()).asDouble());
+        dev = 100 * dev / io.vdq.eval.vbench.Dimension.values().length;
+        assertEquals(dev, json.get("recipes").get(0).get("vbench_deviation_pts").asDouble(), 1e-9);
+        assertTrue(html.contains("<th>VBench-lite Δ vs FP (pts)</th>"), "deviation column");
+        assertArrayEquals(new double[]{0, 12.5}, new double[]{DemoCommand.vbenchDeviation(new double[]{.5, .5}, new double[]{.5, .5}),
+                DemoCommand.vbenchDeviation(new double[]{1, .2}, new double[]{.9, .35})}, 1e-12, "hand values: (0 + 0)/2, (10 + 15)/2 pts");
     }
 
     @Test
