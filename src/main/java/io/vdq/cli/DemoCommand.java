@@ -15,6 +15,7 @@ import io.vdq.model.wan.WanConfig;
 import io.vdq.quant.Presets;
 import io.vdq.quant.QuantMethods;
 import io.vdq.quant.Recipe;
+import io.vdq.synth.Prompt;
 import io.vdq.tensor.Parallel;
 import io.vdq.tensor.Tensor;
 import java.io.IOException;
@@ -64,8 +65,13 @@ final class DemoCommand implements Runnable {
     @Option(names = "--quick", description = "About 2 minutes: 2 prompts, 6 steps, 5 recipes (w8a8/w4a4-minmax, w4a8-smoothquant, w4a4-quarot, w4a6-dvd).")
     boolean quick;
 
-    @Option(names = "--prompts", description = "Evaluation prompts, 1..8 (default 4; 2 with --quick).")
+    @Option(names = "--prompts", description = "Evaluation prompts, 1..8 of the built-in list (default 4; 2 with --quick).")
     Integer prompts;
+
+    @Option(names = "--eval-prompts", description = "Evaluation prompts from a file instead, one per line ('#' comments), "
+            + "in the synthetic world's grammar (docs/SYNTH_WORLD.md) so VBench-lite can score them; prompt i gets noise seed "
+            + "--seed + i. More prompts make the VBench-lite columns less noisy.")
+    Path evalPrompts;
 
     @Option(names = "--steps", description = "UniPC steps (default 10; 6 with --quick).")
     Integer steps;
@@ -146,6 +152,16 @@ final class DemoCommand implements Runnable {
         int p = prompts != null ? prompts : quick ? 2 : 4;
         int n = steps != null ? steps : quick ? 6 : 10;
         if (p < 1 || p > PROMPTS.size()) throw new ConfigException("--prompts " + p + ": expected 1.." + PROMPTS.size());
+        if (evalPrompts != null && prompts != null) throw new ConfigException("--prompts and --eval-prompts: give one of them");
+        List<String> evalList = evalPrompts == null ? PROMPTS.subList(0, p) : QuantizeCommand.readPrompts(evalPrompts, "evaluation prompts");
+        if (!randomInit)
+            for (int i = 0; i < evalList.size(); i++) {
+                try {
+                    Prompt.parse(evalList.get(i));
+                } catch (ConfigException e) {
+                    throw new ConfigException((evalPrompts == null ? "built-in prompt" : evalPrompts + ": prompt " + (i + 1)) + ": " + e.getMessage());
+                }
+            }
         if (n < 2) throw new ConfigException("--steps " + n + ": expected >= 2");
         if (frames < 1 || patch < 1 || size < patch || size % patch != 0)
             throw new ConfigException("--frames " + frames + " --size " + size + " --patch " + patch
@@ -159,7 +175,7 @@ final class DemoCommand implements Runnable {
             throw new ConfigException("--frames " + frames + " --size " + size + ": must be multiples of the model's patch ["
                     + cfg.patchT() + ", " + cfg.patchH() + ", " + cfg.patchW() + "]");
         List<Recipe> list = selectRecipes();
-        var s = new DemoRun.Settings(cfg, dir, seed, frames, size, n, guidance, 3.0, PROMPTS.subList(0, p),
+        var s = new DemoRun.Settings(cfg, dir, seed, frames, size, n, guidance, 3.0, evalList,
                 calibPrompts == null ? CALIBRATION_PROMPTS : QuantizeCommand.readPrompts(calibPrompts), 100);
         DemoRun run = new DemoRun(s, quiet ? null : System.err);
         if (randomInit)
@@ -168,7 +184,7 @@ final class DemoCommand implements Runnable {
         else
             run.progress("demo: %s (%d × %d heads, ffn %d, %d layers, %d params)", dir, cfg.numAttentionHeads(),
                     cfg.attentionHeadDim(), cfg.ffnDim(), cfg.numLayers(), run.freshModel().parameterCount());
-        run.progress("demo: %d prompts × %d steps, %d recipes, %d frames of %d×%d, %d threads, backend %s", p, n, list.size(),
+        run.progress("demo: %d prompts × %d steps, %d recipes, %d frames of %d×%d, %d threads, backend %s", evalList.size(), n, list.size(),
                 frames, size, size, Parallel.threads(), Kernels.get().name());
         double[] fpSeconds = new double[1];
         List<Tensor> fp = run.generateFullPrecision(fpSeconds);
@@ -193,7 +209,7 @@ final class DemoCommand implements Runnable {
         write(run, s, fp, fpSeconds[0], fpScores, results);
         double total = run.elapsed();
         if (!quiet) System.out.printf(Locale.ROOT, "demo: %d recipes × %d prompts → %s (total %.1f s)%n",
-                list.size(), p, out.resolve("index.html"), total);
+                list.size(), evalList.size(), out.resolve("index.html"), total);
     }
 
     /** --model, else models/vdq-tiny under the checkout the launcher runs from (vdq.home), else under the working directory. */

@@ -198,19 +198,22 @@ final class QuantizeCommand implements Runnable {
         };
     }
 
-    static List<String> readPrompts(Path file) {
+    static List<String> readPrompts(Path file) { return readPrompts(file, "calibration prompts"); }
+
+    /** Non-empty, non-'#' lines of a prompt file, stripped; {@code what} names the prompts in errors. */
+    static List<String> readPrompts(Path file, String what) {
         List<String> lines;
         try {
             lines = Files.readAllLines(file);
         } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot read calibration prompts: " + e.getMessage(), e);
+            throw new UncheckedIOException(file + ": cannot read " + what + ": " + e.getMessage(), e);
         }
         List<String> out = new ArrayList<>();
         for (String l : lines) {
             String t = l.strip();
             if (!t.isEmpty() && !t.startsWith("#")) out.add(t);
         }
-        if (out.isEmpty()) throw new ConfigException(file + ": no calibration prompts (one per line; '#' starts a comment)");
+        if (out.isEmpty()) throw new ConfigException(file + ": no " + what + " (one per line; '#' starts a comment)");
         return out;
     }
 }

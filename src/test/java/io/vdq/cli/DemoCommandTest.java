@@ -143,6 +143,36 @@ class DemoCommandTest {
     }
 
     @Test
+    void evaluationPromptsComeFromAFileAndABadOneNamesFileAndLine() throws Exception {
+        Path model = dir.resolve("model-p");
+        WanModel.random(tinyConfig(), 3).save(model);
+        Path prompts = dir.resolve("eval.txt");
+        Files.writeString(prompts, "# two prompts\na white diamond moving up\n\na cyan circle moving right\n");
+        Path out = dir.resolve("report-p");
+        assertEquals(0, Main.run("demo", "--quiet", "--model", model.toString(), "--out", out.toString(), "--recipes", "w8a8-minmax",
+                "--frames", "4", "--size", "16", "--steps", "2", "--eval-prompts", prompts.toString()));
+        JsonNode pr = new ObjectMapper().readTree(out.resolve("results.json").toFile()).get("prompts");
+        assertEquals(2, pr.size());
+        assertEquals("a white diamond moving up", pr.get(0).get("prompt").asText());
+        assertEquals("a cyan circle moving right", pr.get(1).get("prompt").asText());
+        assertEquals(pr.get(0).get("seed").asLong() + 1, pr.get(1).get("seed").asLong(), "prompt i gets seed + i");
+        assertTrue(Files.isRegularFile(out.resolve("gifs").resolve("p1-fp.gif")), "a GIF for the second prompt");
+
+        Files.writeString(prompts, "a red circle moving left\na purple circle moving left\n");
+        var err = new java.io.ByteArrayOutputStream();
+        var old = System.err;
+        System.setErr(new java.io.PrintStream(err, true));
+        try {
+            assertNotEquals(0, Main.run("demo", "--quiet", "--model", model.toString(), "--out", dir.resolve("r2").toString(),
+                    "--eval-prompts", prompts.toString()));
+        } finally {
+            System.setErr(old);
+        }
+        assertTrue(err.toString().contains("eval.txt: prompt 2") && err.toString().contains("purple"), err.toString());
+        assertFalse(Files.exists(dir.resolve("r2").resolve("index.html")), "nothing written for a rejected prompt file");
+    }
+
+    @Test
     void fullPrecisionRegenerationWithTheSameSeedIsIdentical() {
         var s = new DemoRun.Settings(tinyConfig(), null, 7, 4, 16, 3, 5f, 3.0, List.of("a red circle moving left"),
                 DemoCommand.CALIBRATION_PROMPTS, 100);
