@@ -84,7 +84,7 @@ final class TrainTinyCommand implements Runnable {
     @Option(names = "--sheets", description = "With --eval-only: also write a PNG contact sheet of every evaluated video to this folder.")
     Path sheets;
     @Option(names = "--prediction", defaultValue = "flow", description = "What proj_out predicts: sample (the clean video x̂, "
-            + "converted to the velocity; learns far faster in pixel space) or flow (the velocity, as released Wan) (default ${DEFAULT-VALUE}).")
+            + "converted to the velocity; lost to flow on vdq-tiny, docs/TRAINING.md) or flow (the velocity, as released Wan) (default ${DEFAULT-VALUE}).")
     String prediction;
     @Option(names = "--sample-min-sigma", defaultValue = "0.05", description = "With --prediction sample: v = (x_t − x̂)/max(σ, this) (default ${DEFAULT-VALUE}).")
     float sampleMinSigma;
