@@ -103,8 +103,9 @@ public final class S2qMethod implements QuantMethod {
                     samples.add(new BlockCalibrator.Sample(rp.hidden(), rp.text(), rp.tproj()));
                 }
             }
-            selection = String.format(Locale.ROOT, "%s: %d of %d candidates, %d sequences%s", selector.name().toLowerCase(Locale.ROOT),
-                    chosen.size(), pool.candidates().size(), samples.size(), pool.spilled() ? " (pool spilled to disk)" : "");
+            selection = String.format(Locale.ROOT, "%s: %d of %d candidates, %d sequences%s; %s", selector.name().toLowerCase(Locale.ROOT),
+                    chosen.size(), pool.candidates().size(), samples.size(), pool.spilled() ? " (pool spilled to disk)" : "",
+                    spread(chosen, pool.candidates()));
         }
         LOG.log(System.Logger.Level.INFO, () -> String.format(Locale.ROOT, "s2q: pool %.1f s; %s", (System.nanoTime() - t0) / 1e9, selection));
 
@@ -162,5 +163,20 @@ public final class S2qMethod implements QuantMethod {
         for (E e : type.getEnumConstants()) if (e.name().equalsIgnoreCase(v)) return e;
         throw new ConfigException("recipe option '" + key + "' = '" + v + "': expected one of "
                 + java.util.Arrays.stream(type.getEnumConstants()).map(e -> e.name().toLowerCase(Locale.ROOT)).toList());
+    }
+
+    /**
+     * Where a selection landed, for the log: how many chosen candidates each sampling step (in sampling order,
+     * high noise first) and how many distinct prompts contributed, e.g. {@code "per step [9 8 7 …], 10 prompts"}.
+     */
+    static String spread(List<Candidate> chosen, List<Candidate> pool) {
+        int steps = 0;
+        for (Candidate c : pool) steps = Math.max(steps, c.step() + 1);
+        int[] per = new int[steps];
+        java.util.Set<Integer> prompts = new java.util.HashSet<>();
+        for (Candidate c : chosen) { per[c.step()]++; prompts.add(c.prompt()); }
+        StringBuilder b = new StringBuilder("per step [");
+        for (int i = 0; i < steps; i++) b.append(i == 0 ? "" : " ").append(per[i]);
+        return b.append("], ").append(prompts.size()).append(prompts.size() == 1 ? " prompt" : " prompts").toString();
     }
 }

@@ -11,6 +11,7 @@ import io.vdq.diffusion.StepHook;
 import io.vdq.io.InMemoryTensorSource;
 import io.vdq.model.wan.WanConfig;
 import io.vdq.model.wan.WanModel;
+import java.util.List;
 import io.vdq.quant.Calibration;
 import io.vdq.quant.Granularity;
 import io.vdq.quant.QuantMethods;
@@ -65,6 +66,16 @@ class S2qMethodTest {
             sum += Math.sqrt(se / ref);
         }
         return sum / ts.length;
+    }
+
+    @Test
+    void theSelectionSpreadCountsChosenCandidatesPerStepAndPrompt() {
+        List<Candidate> pool = new java.util.ArrayList<>();
+        for (int p = 0; p < 3; p++) for (int st = 0; st < 4; st++) pool.add(new Candidate(p, st, 1000 - 250 * st, 0, 0));
+        List<Candidate> chosen = List.of(pool.get(0), pool.get(1), pool.get(4), pool.get(8), pool.get(11));
+        // prompt 0 steps 0, 1; prompt 1 step 0; prompt 2 steps 0, 3
+        assertEquals("per step [3 1 0 1], 3 prompts", S2qMethod.spread(chosen, pool));
+        assertEquals("per step [0 0 0 1], 1 prompt", S2qMethod.spread(List.of(pool.get(3)), pool));
     }
 
     @Test
