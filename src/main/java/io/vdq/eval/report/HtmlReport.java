@@ -36,16 +36,17 @@ public final class HtmlReport {
         StringBuilder b = new StringBuilder(8192);
         b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(p.title()))
                 .append("</title>\n<style>\n")
-                .append("body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1400px}\n")
-                .append("table{border-collapse:collapse;margin:12px 0}th,td{border:1px solid #ccc;padding:4px 10px;text-align:right}\n")
+                .append("body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1800px}\n")
+                .append("table{border-collapse:collapse;margin:12px 0}th,td{border:1px solid #ccc;padding:3px 7px;text-align:right}\n")
                 .append("th{background:#f0f0f0}td:first-child,th:first-child,td:last-child,th:last-child{text-align:left}\n")
+                .append("#results td:last-child{min-width:22em;font-size:13px}.wide{overflow-x:auto}\n")
                 .append(".row{display:flex;flex-wrap:wrap;gap:10px;margin:6px 0 18px}\n")
                 .append("figure{margin:0;text-align:center;font-size:12px}figure img{image-rendering:pixelated;border:1px solid #ddd}\n")
                 .append(".note{background:#fff6d6;border-left:4px solid #e0b000;padding:6px 10px;margin:6px 0}\n")
                 .append("pre{background:#f6f6f6;padding:8px;white-space:pre-wrap}\n")
                 .append("</style></head><body>\n<h1>").append(esc(p.title())).append("</h1>\n");
         for (String n : p.notes()) b.append("<p class=\"note\">").append(esc(n)).append("</p>\n");
-        b.append("<h2>Results</h2>\n<table id=\"results\">\n<tr>");
+        b.append("<h2>Results</h2>\n<div class=\"wide\"><table id=\"results\">\n<tr>");
         for (String h : p.table().header()) b.append("<th>").append(esc(h)).append("</th>");
         b.append("</tr>\n");
         for (List<String> r : p.table().rows()) {
@@ -53,7 +54,7 @@ public final class HtmlReport {
             for (String c : r) b.append("<td>").append(esc(c)).append("</td>");
             b.append("</tr>\n");
         }
-        b.append("</table>\n");
+        b.append("</table></div>\n");
         if (!p.figures().isEmpty()) {
             b.append("<h2>Charts</h2>\n");
             for (Figure f : p.figures())
