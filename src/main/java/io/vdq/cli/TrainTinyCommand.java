@@ -102,8 +102,8 @@ final class TrainTinyCommand implements Runnable {
     public void run() {
         TextEncoder enc = TextEncoder.standard();
         if (evalOnly) {
-            WanModel m = WanModel.load(WanConfig.read(out.resolve("config.json")), Checkpoints.open(out));
             if (evalSplit == SpecSampler.Split.TRAIN) throw new ConfigException("train-tiny: --eval-split TRAIN: expected TEST or VALIDATION");
+            WanModel m = WanModel.load(WanConfig.read(out.resolve("config.json")), Checkpoints.open(out));
             evaluate(m, enc, evalSplit, System.out);
             return;
         }

@@ -36,11 +36,11 @@ public final class Ema {
     }
 
     public void update() {
-        double decay = nextDecay();
+        double d = nextDecay();
         updates++;
         for (Param p : params) {
             float[] s = shadow.get(p.name()).data(), v = p.v();
-            for (int i = 0; i < s.length; i++) s[i] = (float) (decay * s[i] + (1 - decay) * v[i]);
+            for (int i = 0; i < s.length; i++) s[i] = (float) (d * s[i] + (1 - d) * v[i]);
         }
     }
 
