@@ -39,6 +39,13 @@ public sealed interface KernelBackend permits ScalarBackend, VectorBackend {
     /** GELU, tanh approximation, in place. */
     void geluTanh(float[] x, int off, int n);
 
+    /**
+     * The GELU-tanh backward: {@code dx[i] = dy[i]·gelu'(x[i])} for i in [0, n), where x is the GELU's input.
+     * With s = sigmoid(2u), u = √(2/π)(x + 0.044715x³): gelu = x·s and gelu' = s + 2x·s(1 − s)·√(2/π)(1 + 3·0.044715x²).
+     * {@code dx} may alias {@code dy}.
+     */
+    void geluTanhBackward(float[] x, float[] dy, float[] dx, int n);
+
     /** SiLU (x·sigmoid(x)), in place. */
     void silu(float[] x, int off, int n);
 

@@ -121,6 +121,17 @@ public final class ScalarBackend implements KernelBackend {
     }
 
     @Override
+    public void geluTanhBackward(float[] x, float[] dy, float[] dx, int n) {
+        Parallel.range(n, 1024, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                double v = x[i], t = Math.tanh(0.7978845608028654 * (v + 0.044715 * v * v * v));
+                double d = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * 0.7978845608028654 * (1 + 3 * 0.044715 * v * v);
+                dx[i] = (float) (dy[i] * d);
+            }
+        });
+    }
+
+    @Override
     public void silu(float[] x, int off, int n) {
         Parallel.range(n, 1024, (from, to) -> {
             for (int i = from; i < to; i++) { float v = x[off + i]; x[off + i] = (float) (v / (1.0 + Math.exp(-v))); }

@@ -59,6 +59,8 @@ public final class VectorBackend implements KernelBackend {
 
     @Override public void geluTanh(float[] x, int off, int n) { VectorOps.geluTanh(x, off, n); }
 
+    @Override public void geluTanhBackward(float[] x, float[] dy, float[] dx, int n) { VectorOps.geluTanhBackward(x, dy, dx, n); }
+
     @Override public void silu(float[] x, int off, int n) { VectorOps.silu(x, off, n); }
 
     @Override

@@ -204,6 +204,30 @@ final class VectorOps {
         }
     }
 
+    static void geluTanhBackward(float[] x, float[] dy, float[] dx, int n) {
+        elementwise(n, (from, to) -> geluBackwardRange(x, dy, dx, from, to - from));
+    }
+
+    /** s = 1/(1 + e^(−2u)); gelu' = s + 2x·s(1 − s)·√(2/π)(1 + 0.134145x²) (see KernelBackend). */
+    private static void geluBackwardRange(float[] x, float[] dy, float[] dx, int o, int n) {
+        final float k0 = 0.7978845608028654f, k1 = 0.044715f, k3 = 3 * 0.044715f;
+        int vb = S.loopBound(n), i = 0;
+        for (; i < vb; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, o + i);
+            FloatVector v2 = v.mul(v);
+            FloatVector s = exp(v2.mul(k1).mul(v).add(v).mul(-2 * k0)).add(1f);
+            s = FloatVector.broadcast(S, 1f).div(s);
+            FloatVector du = v2.fma(FloatVector.broadcast(S, k3), FloatVector.broadcast(S, 1f)).mul(2 * k0);
+            FloatVector d = s.sub(s.mul(s)).mul(v).fma(du, s);
+            d.mul(FloatVector.fromArray(S, dy, o + i)).intoArray(dx, o + i);
+        }
+        for (; i < n; i++) {
+            float v = x[o + i], s = 1f / (exp((v * v * k1 * v + v) * (-2 * k0)) + 1f);
+            float d = (s - s * s) * v * ((v * v * k3 + 1f) * (2 * k0)) + s;
+            dx[o + i] = dy[o + i] * d;
+        }
+    }
+
     static void silu(float[] x, int off, int n) {
         elementwise(n, (from, to) -> siluRange(x, off + from, to - from));
     }

@@ -76,14 +76,13 @@ public final class LinearLayer {
     public float[] backward(Cache c, float[] dy) {
         int rows = c.rows();
         float[] dx = new float[rows * in];
-        // dX = dY·W = dY·(Wᵀ)ᵀ; dW = dYᵀ·X = (dYᵀ)·((Xᵀ))ᵀ — all as A·Bᵀ products
-        Ops.nt(rows, in, out, dy, 0, out, Ops.transpose(c.w(), 0, out, in, in), 0, out, 0f, dx, 0, in);
-        float[] dyT = Ops.transpose(dy, 0, rows, out, out), xT = Ops.transpose(c.x(), 0, rows, in, in);
+        // dX = dY·W (W stored [out × in] = k × n); dW = dYᵀ·X (both stored with the batch rows as k)
+        Ops.nn(rows, in, out, dy, 0, out, c.w(), 0, in, 0f, dx, 0, in);
         if (weightFn == null) {
-            Ops.nt(out, in, rows, dyT, 0, rows, xT, 0, rows, 1f, weight.g(), 0, in);
+            Ops.tn(out, in, rows, dy, 0, out, c.x(), 0, in, 1f, weight.g(), 0, in);
         } else {
             float[] dw = new float[out * in], dwRaw = new float[out * in];
-            Ops.nt(out, in, rows, dyT, 0, rows, xT, 0, rows, 0f, dw, 0, in);
+            Ops.tn(out, in, rows, dy, 0, out, c.x(), 0, in, 0f, dw, 0, in);
             weightFn.backward(c.wCache(), dw, dwRaw);
             Ops.addInPlace(weight.g(), dwRaw);
         }

@@ -22,9 +22,6 @@ public final class Ops {
         else Parallel.range(n, body);
     }
 
-    static final double GELU_K0 = 0.7978845608028654; // sqrt(2/pi)
-    static final double GELU_K1 = 0.044715;
-
     /** {@code out[outOff + j] += Σ_r a[off + r·cols + j]} for r in [0, rows). */
     public static void colSumAdd(float[] a, int off, int rows, int cols, float[] out, int outOff) {
         par(cols, rows, (c0, c1) -> {
@@ -59,14 +56,7 @@ public final class Ops {
     /** dL/dx of GELU-tanh given its input x and dL/dy. */
     public static float[] geluBackward(float[] x, float[] dy) {
         float[] dx = new float[x.length];
-        par(x.length, 16, (a, b) -> {
-            for (int i = a; i < b; i++) {
-                double v = x[i];
-                double t = 1 - 2 / (Math.exp(2 * GELU_K0 * (v + GELU_K1 * v * v * v)) + 1); // tanh via exp (faster)
-                double d = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * GELU_K0 * (1 + 3 * GELU_K1 * v * v);
-                dx[i] = (float) (dy[i] * d);
-            }
-        });
+        Kernels.get().geluTanhBackward(x, dy, dx, x.length);
         return dx;
     }
 
@@ -147,13 +137,30 @@ public final class Ops {
     }
 
     /**
-     * {@code C[m×n] = A[m×k]·B[n×k]ᵀ + beta·C}: every product in the engine is issued in this form (both
-     * operands contiguous along k), transposing an operand first where needed. The transposes cost
-     * O(rows·cols) against the product's O(m·n·k), and the "NT" form is the backends' fast path.
+     * {@code C[m×n] = A[m×k]·B[n×k]ᵀ + beta·C} (both operands contiguous along k), the form of every forward
+     * product.
      */
     public static void nt(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                           float beta, float[] c, int cOff, int ldc) {
         Kernels.get().sgemm(false, true, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    /**
+     * {@code C[m×n] = A[m×k]·B[k×n] + beta·C}: B stored k × n (e.g. dX = dY·W with W stored [out × in]).
+     * The backends pack op(B) into their own layout anyway, so no transposed copy is made.
+     */
+    public static void nn(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                          float beta, float[] c, int cOff, int ldc) {
+        Kernels.get().sgemm(false, false, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    /**
+     * {@code C[m×n] = A[k×m]ᵀ·B[k×n] + beta·C}: both stored with k as rows (e.g. dW = dYᵀ·X over the batch
+     * rows). The backends read A transposed while packing it, so no transposed copy is made.
+     */
+    public static void tn(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                          float beta, float[] c, int cOff, int ldc) {
+        Kernels.get().sgemm(true, false, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }
 
     /** The transpose [cols × rows] of the rows × cols matrix at {@code a[off]} with leading dimension ld. */

@@ -27,7 +27,7 @@ public final class Sdpa {
             Ops.nt(nq, nk, headDim, q, qo, inner, k, ko, inner, 0f, p, po, nk);
             for (int i = po; i < po + nq * nk; i++) p[i] *= scale;
             kb.softmax(p, po, nq, nk);
-            Ops.nt(nq, headDim, nk, p, po, nk, Ops.transpose(v, ko, nk, headDim, inner), 0, nk, 0f, out, qo, inner);
+            Ops.nn(nq, headDim, nk, p, po, nk, v, ko, inner, 0f, out, qo, inner);
         } });
         return new Cache(q, k, v, p, batch, nq, nk, heads, headDim, out);
     }
@@ -40,16 +40,16 @@ public final class Sdpa {
             int b = bh / heads, h = bh % heads, po = bh * nq * nk;
             int qo = b * nq * inner + h * hd, ko = b * nk * inner + h * hd;
             float[] p = c.p(), ds = new float[nq * nk];
-            // dV = Pᵀ·dO, dP = dO·Vᵀ, dQ = dS·K, dK = dSᵀ·Q, each issued as A·Bᵀ
-            Ops.nt(nk, hd, nq, Ops.transpose(p, po, nq, nk, nk), 0, nq, Ops.transpose(dOut, qo, nq, hd, inner), 0, nq, 0f, dv, ko, inner);
+            // dV = Pᵀ·dO, dP = dO·Vᵀ, dQ = dS·K, dK = dSᵀ·Q
+            Ops.tn(nk, hd, nq, p, po, nk, dOut, qo, inner, 0f, dv, ko, inner);
             Ops.nt(nq, nk, hd, dOut, qo, inner, c.v(), ko, inner, 0f, ds, 0, nk);
             for (int i = 0; i < nq; i++) {
                 double dot = 0;
                 for (int j = 0; j < nk; j++) dot += (double) ds[i * nk + j] * p[po + i * nk + j];
                 for (int j = 0; j < nk; j++) ds[i * nk + j] = (float) (p[po + i * nk + j] * (ds[i * nk + j] - dot)) * scale;
             }
-            Ops.nt(nq, hd, nk, ds, 0, nk, Ops.transpose(c.k(), ko, nk, hd, inner), 0, nk, 0f, dq, qo, inner);
-            Ops.nt(nk, hd, nq, Ops.transpose(ds, 0, nq, nk, nk), 0, nq, Ops.transpose(c.q(), qo, nq, hd, inner), 0, nq, 0f, dk, ko, inner);
+            Ops.nn(nq, hd, nk, ds, 0, nk, c.k(), ko, inner, 0f, dq, qo, inner);
+            Ops.tn(nk, hd, nq, ds, 0, nk, c.q(), qo, inner, 0f, dk, ko, inner);
         } });
     }
 }

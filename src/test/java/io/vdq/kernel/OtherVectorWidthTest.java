@@ -62,6 +62,9 @@ class OtherVectorWidthTest {
             v.layerNorm(x, 0, a1, 0, rows, dim, g, bb, 1e-5f); s.layerNorm(x, 0, a2, 0, rows, dim, g, bb, 1e-5f); close(a2, a1, 1e-4f, "layerNorm");
             v.rmsNorm(x, 0, a1, 0, rows, dim, g, 1e-5f); s.rmsNorm(x, 0, a2, 0, rows, dim, g, 1e-5f); close(a2, a1, 1e-4f, "rmsNorm");
             a1 = x.clone(); a2 = x.clone(); v.geluTanh(a1, 0, a1.length); s.geluTanh(a2, 0, a2.length); close(a2, a1, 1e-5f, "gelu");
+            float[] gd = VectorGemmTest.rand(r, x.length);
+            a1 = new float[x.length]; a2 = new float[x.length];
+            v.geluTanhBackward(x, gd, a1, x.length); s.geluTanhBackward(x, gd, a2, x.length); close(a2, a1, 1e-5f, "gelu backward");
             a1 = x.clone(); a2 = x.clone(); v.silu(a1, 0, a1.length); s.silu(a2, 0, a2.length); close(a2, a1, 1e-5f, "silu");
             float[] cs = VectorGemmTest.rand(r, 3 * 7), sn = VectorGemmTest.rand(r, 3 * 7);
             a1 = x.clone(); a2 = x.clone();

@@ -101,6 +101,34 @@ class VectorOpsTest {
     }
 
     @Test
+    void geluBackwardMatchesTheDerivativeOfTheDoubleGelu() {
+        SplittableRandom r = new SplittableRandom(6);
+        for (int n : new int[]{1, 7, 8, 9, 100, 40_000}) { // 40 000 takes the parallel path
+            float[] x = spread(r, n, 12), dy = spread(r, n, 3);
+            x[0] = 0f;
+            if (n > 2) { x[1] = -30f; x[2] = 30f; }
+            float[] dv = new float[n], ds = new float[n];
+            V.geluTanhBackward(x, dy, dv, n);
+            SC.geluTanhBackward(x, dy, ds, n);
+            for (int i = 0; i < n; i++) {
+                double v = x[i], h = 1e-4 * Math.max(1, Math.abs(v));
+                // central difference of the double formula: an independent reference for gelu'
+                double fd = (geluD(v + h) - geluD(v - h)) / (2 * h) * dy[i];
+                double tol = 1e-6 * (1 + Math.abs(v)) * Math.abs(dy[i]) + 1e-7;
+                assertEquals(fd, ds[i], 20 * tol, "scalar gelu'(" + v + ")");
+                assertEquals(fd, dv[i], 20 * tol, "vector gelu'(" + v + ")");
+            }
+        }
+        float[] x = {0.5f, -1f, 2f}, d = {1f, 1f, 1f};
+        V.geluTanhBackward(x, d, d, 3); // dx aliasing dy
+        for (int i = 0; i < 3; i++) assertEquals((geluD(x[i] + 1e-5) - geluD(x[i] - 1e-5)) / 2e-5, d[i], 1e-5);
+    }
+
+    private static double geluD(double v) {
+        return 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)));
+    }
+
+    @Test
     void geluAndSiluMatchDoubleFormulasOverTheRealLine() {
         SplittableRandom r = new SplittableRandom(5);
         for (int n : new int[]{1, 7, 8, 9, 100, 40_000}) { // 40 000 takes the parallel path

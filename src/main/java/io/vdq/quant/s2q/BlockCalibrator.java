@@ -210,8 +210,7 @@ public final class BlockCalibrator {
         float[] part = new float[d * d];
         for (int r0 = 0; r0 < rows; r0 += 256) {
             int nr = Math.min(256, rows - r0);
-            float[] xt = Ops.transpose(x, r0 * d, nr, d, d);
-            Ops.nt(d, d, nr, xt, 0, nr, xt, 0, nr, 0f, part, 0, d);
+            Ops.tn(d, d, nr, x, r0 * d, d, x, r0 * d, d, 0f, part, 0, d);
             for (int i = 0; i < d * d; i++) h[i] += part[i];
         }
     }

@@ -182,11 +182,9 @@ public final class LearnableTransform {
             if (quantizer != null) { dm = new float[rows * d]; quantizer.backward(fc.q(), dy, dm); }
             float[] dyp = swap(dm, rows, d1, d2), dzp = new float[rows * d], g1 = new float[d1 * d1], g2 = new float[d2 * d2];
             Ops.nt(rows * d2, d1, d1, dyp, 0, d1, p1, 0, d1, 0f, dzp, 0, d1);                       // dZᵀ = dYᵀ·P₁ᵀ
-            Ops.nt(d1, d1, rows * d2, Ops.transpose(fc.zp(), 0, rows * d2, d1, d1), 0, rows * d2,
-                    Ops.transpose(dyp, 0, rows * d2, d1, d1), 0, rows * d2, 0f, g1, 0, d1);          // dP₁ = Σ Z·dYᵀ
+            Ops.tn(d1, d1, rows * d2, fc.zp(), 0, d1, dyp, 0, d1, 0f, g1, 0, d1);          // dP₁ = Σ Z·dYᵀ
             float[] dz = swap(dzp, rows, d2, d1), du = new float[rows * d];
-            Ops.nt(d2, d2, rows * d1, Ops.transpose(fc.u(), 0, rows * d1, d2, d2), 0, rows * d1,
-                    Ops.transpose(dz, 0, rows * d1, d2, d2), 0, rows * d1, 0f, g2, 0, d2);           // dP₂ = Σ Uᵀ·dZ
+            Ops.tn(d2, d2, rows * d1, fc.u(), 0, d2, dz, 0, d2, 0f, g2, 0, d2);           // dP₂ = Σ Uᵀ·dZ
             Ops.nt(rows * d1, d2, d2, dz, 0, d2, p2, 0, d2, 0f, du, 0, d2);                          // dU = dZ·P₂ᵀ
             int chunks = (rows + CHUNK - 1) / CHUNK;
             double[][] gcs = new double[chunks][];
