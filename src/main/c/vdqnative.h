@@ -1,7 +1,8 @@
 /*
- * vdq native integer kernels (libvdqnative.so), called from Java through FFM (io.vdq.kernel.nat).
+ * vdq native kernels (libvdqnative.so), called from Java through FFM (io.vdq.kernel.nat): the integer GEMMs
+ * and quantizers, and one FP32 macro-kernel (sgemm_avx2.c, documented there).
  *
- * Conventions shared by every function (the Java side, io.vdq.kernel.IntGemm, is the reference):
+ * Conventions shared by every integer function (the Java side, io.vdq.kernel.IntGemm, is the reference):
  *  - K is padded to kp = round_up(k, 4); padded activations and weights are zero.
  *  - Activations: int8 rows of stride kp, values in [-qmax, qmax] (qmax = 127 or 7); one float scale per row;
  *    xsum[row * ngroups + g] = sum of the row's quantized values over group g.

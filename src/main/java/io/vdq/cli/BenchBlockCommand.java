@@ -63,7 +63,7 @@ final class BenchBlockCommand implements Runnable {
             @Override public void output(String name, float[] y, int yOff, int rows, int o) { linearNanos[0] += System.nanoTime() - started.get(name)[0]; }
         };
         out.printf("Wan2.1-1.3B-shaped block (dim %d, %d heads × %d, ffn %d), text %d tokens, backend %s, %d thread(s)%n",
-                c.dim(), c.numAttentionHeads(), c.attentionHeadDim(), c.ffnDim(), textTokens, Kernels.get().name(), threads);
+                c.dim(), c.numAttentionHeads(), c.attentionHeadDim(), c.ffnDim(), textTokens, Kernels.describe(), threads);
         out.printf("%8s %10s %9s %9s %9s%n", "tokens", "grid", "median s", "linear %", "rest %");
         try (AutoCloseable h = timer.install(model)) {
             int smallest = Arrays.stream(tokens).min().orElseThrow();

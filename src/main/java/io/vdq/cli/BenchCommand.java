@@ -84,6 +84,8 @@ final class BenchCommand implements Runnable {
             double flops = 2.0 * m * n * k;
             out.printf("gemm m=%d n=%d k=%d  (%.3f GFLOP per call, %d warm-up, %d timed reps, %s)%n",
                     m, n, k, flops / 1e9, warmup, reps, cpuNote());
+            out.println("vector backend GEMM: " + Kernels.describe(io.vdq.kernel.VectorBackend.INSTANCE)
+                    + " (-Dvdq.native=off: the Vector API micro-kernel; same bits)");
             out.printf(HEADER, "backend", "threads", "median GF/s", "best GF/s", "median ms", "GF/CPU-s", "max rel err");
             int saved = Parallel.threads();
             try {

@@ -56,7 +56,7 @@ final class BenchIntCommand implements Callable<Integer> {
         IntWeights w8 = quantizeWeights(wf, 8), w4 = quantizeWeights(wf, 4);
         System.out.printf("bench int m=%d n=%d k=%d threads=%d (ops = 2mnk = %.3g)%n", m, n, k, Parallel.threads(), ops);
         System.out.println("integer backend selected by vdq.native: " + IntKernels.describe(IntKernels.get()));
-        System.out.println("FP32 backend: " + Kernels.get().name());
+        System.out.println("FP32 backend: " + Kernels.describe());
         System.out.println("GOP/cpu-s = ops of all timed runs / process CPU time they took: the rate while actually on a core, less sensitive to a busy machine");
         System.out.printf("%-40s %12s %12s %10s %10s%n", "kernel", "median GOP/s", "best GOP/s", "median s", "GOP/cpu-s");
 

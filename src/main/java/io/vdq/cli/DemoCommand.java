@@ -185,7 +185,7 @@ final class DemoCommand implements Runnable {
             run.progress("demo: %s (%d × %d heads, ffn %d, %d layers, %d params)", dir, cfg.numAttentionHeads(),
                     cfg.attentionHeadDim(), cfg.ffnDim(), cfg.numLayers(), run.freshModel().parameterCount());
         run.progress("demo: %d prompts × %d steps, %d recipes, %d frames of %d×%d, %d threads, backend %s", evalList.size(), n, list.size(),
-                frames, size, size, Parallel.threads(), Kernels.get().name());
+                frames, size, size, Parallel.threads(), Kernels.describe());
         double[] fpSeconds = new double[1];
         List<Tensor> fp = run.generateFullPrecision(fpSeconds);
         double[] fpScores = run.vbench(fp);
@@ -353,7 +353,7 @@ final class DemoCommand implements Runnable {
                 new HtmlReport.Table(List.of("recipe", "method", "W bits", "A bits", "PSNR dB", "rel L2", "cosine",
                         "colour %", "shape %", "direction %", "VBench-lite %", "VBench-lite Δ vs FP (pts)", "quantize s", "generate s", "description"), table), rows, figs, command(),
                 String.format(Locale.ROOT, "Finished %s in %.1f s on %d threads (%s kernels).", Instant.now(), run.elapsed(),
-                        Parallel.threads(), Kernels.get().name()));
+                        Parallel.threads(), Kernels.describe()));
         writeJson(run, s, fpSeconds, fpScores, results);
         HtmlReport.write(out.resolve("index.html"), page);
     }

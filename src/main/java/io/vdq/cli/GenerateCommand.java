@@ -359,7 +359,7 @@ final class GenerateCommand implements Runnable {
         ArrayNode per = t.putArray("per_step");
         for (double x : stepSeconds) per.add(x);
         root.put("threads", Parallel.threads());
-        root.put("kernel_backend", Kernels.get().name());
+        root.put("kernel_backend", Kernels.describe());
         root.put("finished", Instant.now().toString());
         Path file = out.resolve("run.json"), tmp = out.resolve("run.json.tmp");
         try {

@@ -88,6 +88,9 @@ final class TrainTinyCommand implements Runnable {
     String prediction;
     @Option(names = "--sample-min-sigma", defaultValue = "0.05", description = "With --prediction sample: v = (x_t − x̂)/max(σ, this) (default ${DEFAULT-VALUE}).")
     float sampleMinSigma;
+    @Option(names = "--loss", defaultValue = "v", description = "With --prediction sample: v (the velocity loss, i.e. the x̂ error "
+            + "weighted by 1/max(σ, floor)²) or x (the plain MSE of x̂ against the clean video) (default ${DEFAULT-VALUE}).")
+    String loss;
     @Option(names = "--sigma-logit-mean", defaultValue = "1.1", description = "Training noise levels σ = sigmoid(m + N(0, 1)); "
             + "m = ln 3 ≈ 1.1 is the sampler's shift 3 applied to logit-normal(0, 1); "
             + "m > 0 trains more at high noise, where the caption matters most (default ${DEFAULT-VALUE}).")
@@ -115,6 +118,9 @@ final class TrainTinyCommand implements Runnable {
         if (prediction.equals("sample") && !(sampleMinSigma > 0 && sampleMinSigma < 1))
             throw new ConfigException("train-tiny: --sample-min-sigma " + sampleMinSigma + ": expected a value in (0, 1)");
         float minSigma = prediction.equals("sample") ? sampleMinSigma : 0f;
+        if (!loss.equals("v") && !loss.equals("x")) throw new ConfigException("train-tiny: --loss '" + loss + "': expected v or x");
+        if (loss.equals("x") && minSigma == 0)
+            throw new ConfigException("train-tiny: --loss x needs --prediction sample (a velocity-predicting model is trained on the velocity loss)");
         if (!Double.isFinite(sigmaLogitMean)) throw new ConfigException("train-tiny: --sigma-logit-mean " + sigmaLogitMean + ": expected a finite number");
         if (dtype != DType.BF16 && dtype != DType.F32) throw new ConfigException("train-tiny: --dtype " + dtype + ": expected BF16 or F32");
         WanTrainConfig cfg;
@@ -167,10 +173,10 @@ final class TrainTinyCommand implements Runnable {
         tee.printf(Locale.ROOT, "train-tiny: width %d (%d heads × %d), %d layers, ffn %d, %d×%dx%d pixels, patch (%d,%d,%d) = %d tokens, "
                         + "batch %d, %d steps, lr %.1e, EMA %s, prediction %s, seed %d, %d threads, backend %s%n",
                 cfg.dim(), cfg.numHeads(), cfg.headDim(), cfg.numLayers(), cfg.ffnDim(), frames, size, size, patchT, patch, patch, tokens, batch, steps, lr,
-                ema > 0 ? String.valueOf(ema) : "off", minSigma > 0 ? "sample (σ floor " + minSigma + ")" : "flow", seed, Parallel.threads(), Kernels.get().name());
+                ema > 0 ? String.valueOf(ema) : "off", minSigma > 0 ? "sample (σ floor " + minSigma + ", " + loss + " loss)" : "flow", seed, Parallel.threads(), Kernels.describe());
         if (offset > 0) tee.printf(Locale.ROOT, "continuing from %s at step %d (fresh optimiser; steps below count from there)%n", init, offset);
         TinyTrainer.Options o = new TinyTrainer.Options(steps, lr, lr * 0.1, Math.min(steps / 20, 100), 0.01, 1.0, ema,
-                FlowMatching.Sigmas.LOGIT_NORMAL, seed + 7919L * offset, checkpointEvery, 10, minSigma, sigmaLogitMean);
+                FlowMatching.Sigmas.LOGIT_NORMAL, seed + 7919L * offset, checkpointEvery, 10, minSigma, sigmaLogitMean, loss.equals("x"));
         TinyData data = new TinyData(enc, batch, frames, size, dropText, seed);
         long t0 = System.nanoTime();
         TinyTrainer.Result r = TinyTrainer.run(model, step -> data.get(offset + step), o, tee,
@@ -227,7 +233,7 @@ final class TrainTinyCommand implements Runnable {
         ObjectNode opt = root.putObject("options");
         opt.put("steps", steps).put("batch", batch).put("lr", lr).put("seed", seed).put("frames", frames).put("size", size)
                 .put("patch_t", patchT).put("patch", patch).put("ema", ema).put("drop_text", dropText).put("dtype", dtype.name())
-                .put("threads", Parallel.threads()).put("prediction", prediction).put("sample_min_sigma", sampleMinSigma)
+                .put("threads", Parallel.threads()).put("prediction", prediction).put("sample_min_sigma", sampleMinSigma).put("loss", loss)
                 .put("sigma_logit_mean", sigmaLogitMean);
         root.put("width", cfg.dim()).put("minutes", minutes);
         ArrayNode l = root.putArray("loss_mean_per_10_steps");

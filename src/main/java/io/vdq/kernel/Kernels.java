@@ -26,6 +26,21 @@ public final class Kernels {
         return b;
     }
 
+    /**
+     * The backend's name plus, for the Vector API backend, the FP32 GEMM macro-kernel in use: "vector" or
+     * "vector+native-avx2 gemm" (same bits either way, see {@link FloatMacroKernel}).
+     */
+    public static String describe(KernelBackend b) {
+        if (b instanceof VectorBackend) {
+            FloatMacroKernel mk = VectorGemm.macroKernel();
+            return mk == null ? b.name() : b.name() + "+" + mk.name() + " gemm";
+        }
+        return b.name();
+    }
+
+    /** {@link #describe(KernelBackend)} of the current backend. */
+    public static String describe() { return describe(get()); }
+
     /** Replaces the process-wide backend (tests and benchmarks). */
     public static void set(KernelBackend b) { current = b; }
 

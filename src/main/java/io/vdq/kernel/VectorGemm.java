@@ -33,6 +33,23 @@ final class VectorGemm {
     /** Column block in panels: the B block KC × (NCP·NR) (about 3 MB) is shared through L3. */
     static final int NCP = Math.max(1, Integer.getInteger("vdq.gemm.nc", 3072) / NR);
 
+    /**
+     * The native macro-kernel (same bits, faster) when available, else null; {@code -Dvdq.native=off} keeps the
+     * Vector API kernel. Resolved once; {@link #setMacroKernel} replaces it (tests, benchmarks).
+     */
+    private static FloatMacroKernel macro = io.vdq.kernel.nat.NativeFloatMacro.loadOrNull(NR);
+
+    /** Replaces the macro-kernel (null: the Vector API micro-kernel); returns the previous one. */
+    static FloatMacroKernel setMacroKernel(FloatMacroKernel k) {
+        if (k != null && NR != 16) throw new IllegalStateException("a macro-kernel needs 16-column panels, this JVM packs " + NR);
+        FloatMacroKernel old = macro;
+        macro = k;
+        return old;
+    }
+
+    /** The macro-kernel in use, or null for the Vector API micro-kernel. */
+    static FloatMacroKernel macroKernel() { return macro; }
+
     /** Read-only zeros: the initial accumulators of a tile that does not add to C. */
     private static final float[] ZERO_TILE = new float[MR * NR];
 
@@ -102,6 +119,7 @@ final class VectorGemm {
         } else {
             float[] ap = new float[Math.min(MC, roundUp(r1 - r0, MR)) * Math.min(KC, k)];
             float[] tile = new float[MR * NR];
+            FloatMacroKernel mk = macro;
             for (int jp = p0; jp < p1; jp += NCP) {
                 int jpEnd = Math.min(p1, jp + NCP);
                 for (int pc = 0; pc < k; pc += KC) {
@@ -110,6 +128,10 @@ final class VectorGemm {
                     for (int ic = r0; ic < r1; ic += MC) {
                         int mc = Math.min(MC, r1 - ic);
                         packA(a, aOff, lda, transA, ic, mc, pc, kc, ap);
+                        if (mk != null) {
+                            mk.run(ap, mc, kc, bp, pc * np * NR, jp, jpEnd, n, c, cOff + ic * ldc, ldc, load);
+                            continue;
+                        }
                         for (int p = jp; p < jpEnd; p++) {
                             int bOff = pc * np * NR + p * kc * NR;
                             int col0 = p * NR, nv = Math.min(NR, n - col0);

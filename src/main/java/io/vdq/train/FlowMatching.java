@@ -64,6 +64,40 @@ public final class FlowMatching {
     }
 
     /**
+     * {@code Σ_b w_b·Σ_i∈b (pred − target)² / (number of values)} in double, example b being the b-th of
+     * {@code weights.length} equal slices; writes dLoss/dpred into {@code dPred}.
+     */
+    public static double mseLoss(Tensor pred, Tensor target, float[] dPred, float[] weights) {
+        if (!pred.shape().equals(target.shape()))
+            throw new ShapeException("flow-matching loss: prediction " + pred.shape() + " vs target " + target.shape());
+        float[] p = pred.toArray(), t = target.toArray();
+        if (weights.length == 0 || p.length % weights.length != 0)
+            throw new ShapeException("flow-matching loss: " + weights.length + " example weights for " + p.length + " values");
+        int per = p.length / weights.length;
+        double s = 0, inv = 1.0 / p.length;
+        for (int b = 0; b < weights.length; b++) {
+            double w = weights[b], sb = 0;
+            for (int i = b * per; i < (b + 1) * per; i++) {
+                double d = (double) p[i] - t[i];
+                sb += d * d;
+                dPred[i] = (float) (2 * w * d * inv);
+            }
+            s += w * sb;
+        }
+        return s * inv;
+    }
+
+    /**
+     * The weights that turn the velocity loss of a sample prediction into the MSE of x̂: v̂ − v = (x0 − x̂)/max(σ, minSigma)
+     * (see {@link #velocityFromSample}), so weighting example b by max(σ_b, minSigma)² gives ‖x̂ − x0‖² per value.
+     */
+    public static float[] sampleLossWeights(float[] sigmas, float minSigma) {
+        float[] w = new float[sigmas.length];
+        for (int b = 0; b < w.length; b++) { float s = Math.max(sigmas[b], minSigma); w[b] = s * s; }
+        return w;
+    }
+
+    /**
      * The velocity implied by a clean-sample prediction: {@code v̂ = (x_t − x̂) / max(σ, minSigma)} per example. The
      * floor keeps the division bounded near σ = 0 (the same conversion as the runtime's {@code prediction_type
      * "sample"}), so the loss on v̂ is the x̂ error weighted by 1/max(σ, minSigma)².

@@ -33,20 +33,31 @@ public final class TinyTrainer {
      *                        more steps at high noise, where only the caption tells what to draw)
      * @param sampleMinSigma  0: the network output is the velocity; > 0: it is the clean sample x̂, turned into the
      *                        velocity (x_t − x̂)/max(σ, sampleMinSigma) before the loss (see {@link FlowMatching#velocityFromSample})
+     * @param sampleLoss      with sampleMinSigma > 0: weight each example's velocity loss by max(σ, sampleMinSigma)², which
+     *                        makes it the plain MSE of x̂ against x0 (false: the velocity loss, i.e. the x̂ error weighted
+     *                        by 1/max(σ, sampleMinSigma)²)
      */
     public record Options(int steps, double lr, double minLr, int warmup, double weightDecay, double clipNorm,
                           double emaDecay, FlowMatching.Sigmas sigmas, long seed, int checkpointEvery, int logEvery,
-                          float sampleMinSigma, double logitMean) {
+                          float sampleMinSigma, double logitMean, boolean sampleLoss) {
         public Options {
             if (steps < 1 || lr <= 0 || logEvery < 1)
                 throw new ConfigException("TinyTrainer options: steps (" + steps + ") and logEvery (" + logEvery + ") must be >= 1, lr (" + lr + ") > 0");
             if (emaDecay < 0 || emaDecay >= 1) throw new ConfigException("TinyTrainer options: emaDecay " + emaDecay + " must be in [0, 1)");
             if (!(sampleMinSigma >= 0 && sampleMinSigma < 1))
                 throw new ConfigException("TinyTrainer options: sampleMinSigma " + sampleMinSigma + " must be in [0, 1)");
+            if (sampleLoss && sampleMinSigma == 0)
+                throw new ConfigException("TinyTrainer options: the x̂ loss (sampleLoss) needs a sample-predicting model (sampleMinSigma > 0)");
+        }
+
+        /** The same options with the per-example loss weighting {@code sampleLoss}. */
+        public Options withSampleLoss(boolean on) {
+            return new Options(steps, lr, minLr, warmup, weightDecay, clipNorm, emaDecay, sigmas, seed, checkpointEvery,
+                    logEvery, sampleMinSigma, logitMean, on);
         }
 
         public static Options defaults(int steps, double lr, long seed) {
-            return new Options(steps, lr, lr * 0.1, Math.min(steps / 10, 200), 0.01, 1.0, 0, FlowMatching.Sigmas.LOGIT_NORMAL, seed, 0, 10, 0f, 0.0);
+            return new Options(steps, lr, lr * 0.1, Math.min(steps / 10, 200), 0.01, 1.0, 0, FlowMatching.Sigmas.LOGIT_NORMAL, seed, 0, 10, 0f, 0.0, false);
         }
     }
 
@@ -73,7 +84,8 @@ public final class TinyTrainer {
             WanTrainModel.Cache c = model.forward(s.xt(), s.timesteps(), b.text());
             float[] d = new float[c.output().size()];
             Tensor pred = o.sampleMinSigma() > 0 ? FlowMatching.velocityFromSample(s.xt(), c.output(), sig, o.sampleMinSigma()) : c.output();
-            double loss = FlowMatching.mseLoss(pred, s.target(), d);
+            double loss = o.sampleLoss() ? FlowMatching.mseLoss(pred, s.target(), d, FlowMatching.sampleLossWeights(sig, o.sampleMinSigma()))
+                    : FlowMatching.mseLoss(pred, s.target(), d);
             if (o.sampleMinSigma() > 0) FlowMatching.sampleGradient(d, sig, o.sampleMinSigma());
             if (!Double.isFinite(loss)) throw new ConfigException("training diverged at step " + step + ": loss " + loss + " (lower the learning rate)");
             ps.zeroGrad();

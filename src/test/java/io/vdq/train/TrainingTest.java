@@ -98,7 +98,7 @@ class TrainingTest {
         List<Integer> saved = new ArrayList<>();
         List<String> names = new ArrayList<>();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        TinyTrainer.Options o = new TinyTrainer.Options(120, 1e-2, 1e-3, 10, 0.0, 1.0, 0.9, FlowMatching.Sigmas.UNIFORM, 7, 50, 40, 0f, 0.0);
+        TinyTrainer.Options o = new TinyTrainer.Options(120, 1e-2, 1e-3, 10, 0.0, 1.0, 0.9, FlowMatching.Sigmas.UNIFORM, 7, 50, 40, 0f, 0.0, false);
         TinyTrainer.Result r = TinyTrainer.run(m, step -> new TinyTrainer.Batch(x0, text), o, new PrintStream(log, true),
                 (step, w) -> { saved.add(step); if (names.isEmpty()) names.addAll(w.keySet()); });
         double head = 0, tail = 0;

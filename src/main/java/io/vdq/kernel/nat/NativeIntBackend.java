@@ -199,7 +199,7 @@ public final class NativeIntBackend implements IntBackend {
         }
     }
 
-    private static RuntimeException rethrow(Throwable e) {
+    static RuntimeException rethrow(Throwable e) {
         if (e instanceof RuntimeException re) return re;
         if (e instanceof Error er) throw er;
         return new IllegalStateException("native call failed", e);

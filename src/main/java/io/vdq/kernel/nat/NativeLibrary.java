@@ -31,10 +31,10 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  */
 public final class NativeLibrary {
     static final String RESOURCE = "/native/libvdqnative.so";
-    static final int ABI_VERSION = 3;
+    static final int ABI_VERSION = 4;
 
     final Path path;
-    final MethodHandle quantizeRows, packW8, packW4, gemmW8A8, gemmW4, gemmRef, rotBlockMax, rotQuantizeRows;
+    final MethodHandle quantizeRows, packW8, packW4, gemmW8A8, gemmW4, gemmRef, rotBlockMax, rotQuantizeRows, sgemmMacro;
 
     private static volatile Object loaded; // NativeLibrary or the String reason it is unavailable
 
@@ -63,6 +63,8 @@ public final class NativeLibrary {
                 JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), critical);
         rotBlockMax = linker.downcallHandle(find(lib, "vdq_rot_block_max"), FunctionDescriptor.of(JAVA_INT,
                 ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_FLOAT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), critical);
+        sgemmMacro = linker.downcallHandle(find(lib, "vdq_sgemm_macro"), FunctionDescriptor.ofVoid(
+                ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), critical);
         rotQuantizeRows = linker.downcallHandle(find(lib, "vdq_rot_quantize_rows"), FunctionDescriptor.of(JAVA_INT,
                 ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT, JAVA_FLOAT,
                 JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT), critical);

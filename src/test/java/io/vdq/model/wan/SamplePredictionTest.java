@@ -72,4 +72,26 @@ class SamplePredictionTest {
             assertEquals(fd, d[i], 2e-3 * (1 + Math.abs(fd)), "element " + i);
         }
     }
+
+    @Test
+    void theXLossIsTheMseOfTheCleanSampleWithItsGradient() {
+        // x_t built from x0 and ε as training does; with weights max(σ, floor)² the velocity loss becomes mean((x̂ − x0)²)
+        int batch = 3, per = 8;
+        Tensor x0 = Tensor.randn(4, batch, per), xhat = Tensor.randn(5, batch, per);
+        float[] sig = {0.9f, 0.3f, 0.07f};
+        FlowMatching.Sample s = FlowMatching.noise(x0, sig, new java.util.SplittableRandom(6));
+        float[] w = FlowMatching.sampleLossWeights(sig, 0.05f);
+        float[] d = new float[batch * per];
+        double loss = FlowMatching.mseLoss(FlowMatching.velocityFromSample(s.xt(), xhat, sig, 0.05f), s.target(), d, w);
+        double direct = 0;
+        for (int i = 0; i < batch * per; i++) { double e = xhat.data()[i] - x0.data()[i]; direct += e * e / (batch * per); }
+        assertEquals(direct, loss, 1e-5 * direct);
+        // below the floor the weight stops at floor²: the x̂ error is then weighted by (σ/floor)²
+        assertEquals(0.05f * 0.05f, FlowMatching.sampleLossWeights(new float[]{0.01f}, 0.05f)[0], 1e-9);
+        FlowMatching.sampleGradient(d, sig, 0.05f);
+        for (int i = 0; i < batch * per; i++) // d/dx̂ of mean((x̂ − x0)²)
+            assertEquals(2 * (xhat.data()[i] - x0.data()[i]) / (batch * per), d[i], 1e-5, "element " + i);
+        assertThrows(io.vdq.VdqException.ShapeException.class,
+                () -> FlowMatching.mseLoss(xhat, xhat, new float[batch * per], new float[5]));
+    }
 }
