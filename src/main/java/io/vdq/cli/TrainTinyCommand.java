@@ -47,7 +47,7 @@ import picocli.CommandLine.Option;
 final class TrainTinyCommand implements Runnable {
     @Option(names = "--out", defaultValue = "models/vdq-tiny", description = "Model folder to write (default ${DEFAULT-VALUE}).")
     Path out;
-    @Option(names = "--steps", defaultValue = "2300", description = "Optimiser steps (default ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "5600", description = "Optimiser steps (default ${DEFAULT-VALUE}).")
     int steps;
     @Option(names = "--batch", defaultValue = "16", description = "Videos per step (default ${DEFAULT-VALUE}).")
     int batch;
