@@ -34,6 +34,7 @@ public final class AtomicFiles {
         try {
             Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, abs.getFileName() + ".tmp-", "");
+            usualPermissions(tmp, abs);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 body.write(ch);
                 ch.force(true);
@@ -64,6 +65,17 @@ public final class AtomicFiles {
 
     public static void writeBytes(Path target, byte[] bytes) {
         writeStream(target, out -> out.write(bytes));
+    }
+
+    /**
+     * Gives a temporary file (created 0600 by {@link Files#createTempFile}) the permissions its target should end
+     * up with: those of the file it replaces, else rw-r--r-- (what a plain create gives under the usual umask 022),
+     * so reports and checkpoints can be read by other users and served. No-op where POSIX permissions do not exist.
+     */
+    static void usualPermissions(Path tmp, Path target) throws IOException {
+        if (!Files.getFileStore(tmp).supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class)) return;
+        Files.setPosixFilePermissions(tmp, Files.exists(target) ? Files.getPosixFilePermissions(target)
+                : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
     }
 
     /** Makes the rename durable; not every platform can open a folder, which is harmless. */

@@ -86,6 +86,7 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
         tmp = Files.createTempFile(dir, this.target.getFileName() + ".tmp-", "");
         FileChannel c = null;
         try {
+            AtomicFiles.usualPermissions(tmp, this.target);
             c = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
             writeAt(c, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length), 0);
             writeAt(c, ByteBuffer.wrap(header), 8);
