@@ -39,12 +39,10 @@ final class VectorGemm {
      */
     private static FloatMacroKernel macro = io.vdq.kernel.nat.NativeFloatMacro.loadOrNull(NR);
 
-    /** Replaces the macro-kernel (null: the Vector API micro-kernel); returns the previous one. */
-    static FloatMacroKernel setMacroKernel(FloatMacroKernel k) {
+    /** Replaces the macro-kernel (null: the Vector API micro-kernel). */
+    static void setMacroKernel(FloatMacroKernel k) {
         if (k != null && NR != 16) throw new IllegalStateException("a macro-kernel needs 16-column panels, this JVM packs " + NR);
-        FloatMacroKernel old = macro;
         macro = k;
-        return old;
     }
 
     /** The macro-kernel in use, or null for the Vector API micro-kernel. */

@@ -51,17 +51,11 @@ public final class FlowMatching {
 
     /** mean((pred − target)²) in double; writes dLoss/dpred into {@code dPred}. */
     public static double mseLoss(Tensor pred, Tensor target, float[] dPred) {
-        if (!pred.shape().equals(target.shape()))
-            throw new ShapeException("flow-matching loss: prediction " + pred.shape() + " vs target " + target.shape());
-        float[] p = pred.toArray(), t = target.toArray();
-        double s = 0, inv = 1.0 / p.length;
-        for (int i = 0; i < p.length; i++) {
-            double d = (double) p[i] - t[i];
-            s += d * d;
-            dPred[i] = (float) (2 * d * inv);
-        }
-        return s * inv;
+        return mseLoss(pred, target, dPred, UNIT_WEIGHT);
     }
+
+    /** One slice of weight 1: the weighted loss below computes exactly the plain mean then. */
+    private static final float[] UNIT_WEIGHT = {1f};
 
     /**
      * {@code Σ_b w_b·Σ_i∈b (pred − target)² / (number of values)} in double, example b being the b-th of

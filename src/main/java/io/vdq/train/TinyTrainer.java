@@ -50,12 +50,6 @@ public final class TinyTrainer {
                 throw new ConfigException("TinyTrainer options: the x̂ loss (sampleLoss) needs a sample-predicting model (sampleMinSigma > 0)");
         }
 
-        /** The same options with the per-example loss weighting {@code sampleLoss}. */
-        public Options withSampleLoss(boolean on) {
-            return new Options(steps, lr, minLr, warmup, weightDecay, clipNorm, emaDecay, sigmas, seed, checkpointEvery,
-                    logEvery, sampleMinSigma, logitMean, on);
-        }
-
         public static Options defaults(int steps, double lr, long seed) {
             return new Options(steps, lr, lr * 0.1, Math.min(steps / 10, 200), 0.01, 1.0, 0, FlowMatching.Sigmas.LOGIT_NORMAL, seed, 0, 10, 0f, 0.0, false);
         }
