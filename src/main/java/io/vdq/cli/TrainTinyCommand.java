@@ -58,7 +58,8 @@ final class TrainTinyCommand implements Runnable {
     @Option(names = "--frames", defaultValue = "8") int frames;
     @Option(names = "--size", defaultValue = "32", description = "Frame height = width (default ${DEFAULT-VALUE}).") int size;
     @Option(names = "--patch-t", defaultValue = "4", description = "Temporal patch (default ${DEFAULT-VALUE}).") int patchT;
-    @Option(names = "--patch", defaultValue = "4", description = "Spatial patch (default ${DEFAULT-VALUE}).") int patch;
+    @Option(names = "--patch", defaultValue = "4",
+            description = "Spatial patch: N (N×N) or HxW, e.g. 2x4 (default ${DEFAULT-VALUE}).") String patchSpec;
     @Option(names = "--heads", defaultValue = "2") int heads;
     @Option(names = "--head-dim", defaultValue = "128") int headDim;
     @Option(names = "--ffn", defaultValue = "1024") int ffn;
@@ -101,6 +102,18 @@ final class TrainTinyCommand implements Runnable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** "N" → {N, N}; "HxW" → {H, W}; anything else is a ConfigException naming the option. */
+    static int[] parsePatch(String spec) {
+        String[] parts = spec.trim().toLowerCase(Locale.ROOT).split("x", -1);
+        try {
+            int h = Integer.parseInt(parts[0].trim()), w = parts.length == 2 ? Integer.parseInt(parts[1].trim()) : h;
+            if (parts.length <= 2 && h >= 1 && w >= 1) return new int[]{h, w};
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ConfigException("train-tiny: --patch '" + spec + "': expected a positive N or HxW, e.g. 4 or 2x4");
+    }
+
     @Override
     public void run() {
         TextEncoder enc = TextEncoder.standard();
@@ -110,9 +123,11 @@ final class TrainTinyCommand implements Runnable {
             evaluate(m, enc, evalSplit, System.out);
             return;
         }
-        if (steps < 1 || batch < 1 || frames % patchT != 0 || size % patch != 0)
+        int[] hw = parsePatch(patchSpec);
+        int patchH = hw[0], patchW = hw[1];
+        if (steps < 1 || batch < 1 || patchT < 1 || frames % patchT != 0 || size % patchH != 0 || size % patchW != 0)
             throw new ConfigException("train-tiny: --steps " + steps + " --batch " + batch + " --frames " + frames + " --size " + size
-                    + ": need steps, batch >= 1, frames divisible by --patch-t " + patchT + " and size by --patch " + patch);
+                    + ": need steps, batch >= 1, frames divisible by --patch-t " + patchT + " and size by --patch " + patchSpec);
         if (!prediction.equals("sample") && !prediction.equals("flow"))
             throw new ConfigException("train-tiny: --prediction '" + prediction + "': expected sample or flow");
         if (prediction.equals("sample") && !(sampleMinSigma > 0 && sampleMinSigma < 1))
@@ -148,10 +163,10 @@ final class TrainTinyCommand implements Runnable {
                 throw new UncheckedIOException("train-tiny: reading " + init.resolve("train-log.txt"), e);
             }
         } else {
-            cfg = new WanTrainConfig(3, 3, patchT, patch, patch, heads, headDim, ffn, layers, enc.textDim(), 256, 1e-6f, 10000);
+            cfg = new WanTrainConfig(3, 3, patchT, patchH, patchW, heads, headDim, ffn, layers, enc.textDim(), 256, 1e-6f, 10000);
             model = WanTrainModel.create(cfg, seed);
         }
-        if (cfg.patchT() != patchT || cfg.patchH() != patch || frames % cfg.patchT() != 0 || size % cfg.patchH() != 0)
+        if (cfg.patchT() != patchT || cfg.patchH() != patchH || cfg.patchW() != patchW)
             throw new ConfigException("train-tiny: --init " + init + " has patch [" + cfg.patchT() + ", " + cfg.patchH() + ", " + cfg.patchW()
                     + "]; pass --patch-t/--patch to match and frames/size divisible by it");
         final int offset = firstStep;
@@ -169,10 +184,10 @@ final class TrainTinyCommand implements Runnable {
                 if (b == '\n') { System.out.flush(); logText.append(line.toString(StandardCharsets.UTF_8)); line.reset(); }
             }
         }, true, StandardCharsets.UTF_8);
-        int tokens = (frames / patchT) * (size / patch) * (size / patch);
+        int tokens = (frames / patchT) * (size / patchH) * (size / patchW);
         tee.printf(Locale.ROOT, "train-tiny: width %d (%d heads × %d), %d layers, ffn %d, %d×%dx%d pixels, patch (%d,%d,%d) = %d tokens, "
                         + "batch %d, %d steps, lr %.1e, EMA %s, prediction %s, seed %d, %d threads, backend %s%n",
-                cfg.dim(), cfg.numHeads(), cfg.headDim(), cfg.numLayers(), cfg.ffnDim(), frames, size, size, patchT, patch, patch, tokens, batch, steps, lr,
+                cfg.dim(), cfg.numHeads(), cfg.headDim(), cfg.numLayers(), cfg.ffnDim(), frames, size, size, patchT, patchH, patchW, tokens, batch, steps, lr,
                 ema > 0 ? String.valueOf(ema) : "off", minSigma > 0 ? "sample (σ floor " + minSigma + ", " + loss + " loss)" : "flow", seed, Parallel.threads(), Kernels.describe());
         if (offset > 0) tee.printf(Locale.ROOT, "continuing from %s at step %d (fresh optimiser; steps below count from there)%n", init, offset);
         TinyTrainer.Options o = new TinyTrainer.Options(steps, lr, lr * 0.1, Math.min(steps / 20, 100), 0.01, 1.0, ema,
@@ -232,7 +247,7 @@ final class TrainTinyCommand implements Runnable {
         ObjectNode root = JSON.createObjectNode();
         ObjectNode opt = root.putObject("options");
         opt.put("steps", steps).put("batch", batch).put("lr", lr).put("seed", seed).put("frames", frames).put("size", size)
-                .put("patch_t", patchT).put("patch", patch).put("ema", ema).put("drop_text", dropText).put("dtype", dtype.name())
+                .put("patch_t", patchT).put("patch", patchSpec.trim()).put("ema", ema).put("drop_text", dropText).put("dtype", dtype.name())
                 .put("threads", Parallel.threads()).put("prediction", prediction).put("sample_min_sigma", sampleMinSigma).put("loss", loss)
                 .put("sigma_logit_mean", sigmaLogitMean);
         root.put("width", cfg.dim()).put("minutes", minutes);

@@ -82,4 +82,26 @@ class TrainTinyCommandTest {
         assertEquals("6", src.metadata().get("vdq_train_step"));
         assertEquals(24, WanConfig.read(more.resolve("config.json")).dim(), "architecture taken from the --init folder");
     }
+
+    @Test
+    void rectangularSpatialPatchIsStoredAsPatchSizeAndBadSpecsAreRefused() throws Exception {
+        Path out = dir.resolve("rect");
+        assertEquals(0, Main.run("train-tiny", "--out", out.toString(), "--steps", "1", "--batch", "1", "--frames", "2", "--size", "8",
+                "--patch-t", "2", "--patch", "2x4", "--heads", "2", "--head-dim", "12", "--ffn", "16", "--layers", "1",
+                "--eval-prompts", "0", "--dtype", "F32"));
+        WanConfig cfg = WanConfig.read(out.resolve("config.json"));
+        assertArrayEquals(new int[]{2, 2, 4}, new int[]{cfg.patchT(), cfg.patchH(), cfg.patchW()});
+        assertEquals(3 * 2 * 2 * 4, cfg.patchIn());
+        // 1 × 4 × 2 tokens of 48 values: the stored patch embedding is the Conv3d [dim, 3, 2, 2, 4]
+        assertArrayEquals(new long[]{24, 3, 2, 2, 4}, Checkpoints.open(out).info("patch_embedding.weight").shape());
+        assertArrayEquals(new int[]{4, 4}, TrainTinyCommand.parsePatch(" 4 "));
+        assertArrayEquals(new int[]{2, 8}, TrainTinyCommand.parsePatch("2X8"));
+        for (String bad : new String[]{"0", "2x", "x4", "2x4x1", "a", "-2x4"}) {
+            var e = org.junit.jupiter.api.Assertions.assertThrows(io.vdq.VdqException.ConfigException.class, () -> TrainTinyCommand.parsePatch(bad));
+            assertTrue(e.getMessage().contains("--patch '" + bad + "'"), e.getMessage());
+        }
+        Path notDivisible = dir.resolve("bad");
+        assertEquals(2, Main.run("train-tiny", "--out", notDivisible.toString(), "--steps", "1", "--size", "8", "--patch", "3x4"));
+        assertTrue(!Files.exists(notDivisible.resolve("config.json")), "nothing written for a patch that does not divide the frame");
+    }
 }
