@@ -47,7 +47,7 @@ import picocli.CommandLine.Option;
 final class TrainTinyCommand implements Runnable {
     @Option(names = "--out", defaultValue = "models/vdq-tiny", description = "Model folder to write (default ${DEFAULT-VALUE}).")
     Path out;
-    @Option(names = "--steps", defaultValue = "5600", description = "Optimiser steps (default ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "7000", description = "Optimiser steps (default ${DEFAULT-VALUE}).")
     int steps;
     @Option(names = "--batch", defaultValue = "16", description = "Videos per step (default ${DEFAULT-VALUE}).")
     int batch;
@@ -62,7 +62,7 @@ final class TrainTinyCommand implements Runnable {
             description = "Spatial patch: N (N×N) or HxW, e.g. 2x4 (default ${DEFAULT-VALUE}).") String patchSpec;
     @Option(names = "--heads", defaultValue = "2") int heads;
     @Option(names = "--head-dim", defaultValue = "128") int headDim;
-    @Option(names = "--ffn", defaultValue = "1024") int ffn;
+    @Option(names = "--ffn", defaultValue = "512") int ffn;
     @Option(names = "--layers", defaultValue = "4") int layers;
     @Option(names = "--ema", defaultValue = "0.995", description = "EMA decay, 0 = off (default ${DEFAULT-VALUE}).") double ema;
     @Option(names = "--drop-text", defaultValue = "0.1", description = "Probability of an all-zero caption, for CFG (default ${DEFAULT-VALUE}).")
