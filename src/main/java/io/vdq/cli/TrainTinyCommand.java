@@ -247,9 +247,12 @@ final class TrainTinyCommand implements Runnable {
         ObjectNode root = JSON.createObjectNode();
         ObjectNode opt = root.putObject("options");
         opt.put("steps", steps).put("batch", batch).put("lr", lr).put("seed", seed).put("frames", frames).put("size", size)
-                .put("patch_t", patchT).put("patch", patchSpec.trim()).put("ema", ema).put("drop_text", dropText).put("dtype", dtype.name())
+                .put("patch_t", patchT).put("ema", ema).put("drop_text", dropText).put("dtype", dtype.name())
                 .put("threads", Parallel.threads()).put("prediction", prediction).put("sample_min_sigma", sampleMinSigma).put("loss", loss)
                 .put("sigma_logit_mean", sigmaLogitMean);
+        // a number for square patches, as before HxW existed; "HxW" otherwise (parsed values, not the raw option text)
+        if (cfg.patchH() == cfg.patchW()) opt.put("patch", cfg.patchH());
+        else opt.put("patch", cfg.patchH() + "x" + cfg.patchW());
         root.put("width", cfg.dim()).put("minutes", minutes);
         ArrayNode l = root.putArray("loss_mean_per_10_steps");
         for (double v : smooth(losses, 10)) l.add(v);

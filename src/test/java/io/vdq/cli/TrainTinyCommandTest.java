@@ -71,6 +71,7 @@ class TrainTinyCommandTest {
         double l = json.get("loss_mean_per_10_steps").get(0).asDouble();
         assertTrue(l > 0.05 && l < 10, "flow-matching loss of a fresh model on [−1, 1] pixels: " + l);
         assertEquals(1, json.get("validation").get("videos").asInt());
+        assertTrue(json.get("options").get("patch").isInt() && json.get("options").get("patch").asInt() == 4, "square patch stored as a number");
 
         // --init continues from the folder: same architecture, data and step count after its recorded step 4
         Path more = dir.resolve("tiny2");
@@ -92,6 +93,7 @@ class TrainTinyCommandTest {
         WanConfig cfg = WanConfig.read(out.resolve("config.json"));
         assertArrayEquals(new int[]{2, 2, 4}, new int[]{cfg.patchT(), cfg.patchH(), cfg.patchW()});
         assertEquals(3 * 2 * 2 * 4, cfg.patchIn());
+        assertEquals("2x4", new ObjectMapper().readTree(out.resolve("train.json").toFile()).get("options").get("patch").asText());
         // 1 × 4 × 2 tokens of 48 values: the stored patch embedding is the Conv3d [dim, 3, 2, 2, 4]
         assertArrayEquals(new long[]{24, 3, 2, 2, 4}, Checkpoints.open(out).info("patch_embedding.weight").shape());
         assertArrayEquals(new int[]{4, 4}, TrainTinyCommand.parsePatch(" 4 "));
