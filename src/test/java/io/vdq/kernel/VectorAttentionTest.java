@@ -71,7 +71,7 @@ class VectorAttentionTest {
 
     static int[] allRows(int n) { int[] r = new int[n]; for (int i = 0; i < n; i++) r[i] = i; return r; }
 
-    @Property(tries = 40)
+    @Property(tries = 40, seed = "2026112401")
     void matchesDoubleReferenceAndScalarOracle(@ForAll @IntRange(min = 1, max = 100) int nq, @ForAll @IntRange(min = 1, max = 300) int nk,
                                                @ForAll @IntRange(min = 1, max = 3) int heads, @ForAll @IntRange(min = 1, max = 72) int d,
                                                @ForAll long seed) {

@@ -28,7 +28,7 @@ class VectorOpsTest {
         return a;
     }
 
-    @Property(tries = 50)
+    @Property(tries = 50, seed = "2026112401")
     void softmaxRowsSumToOneAndMatchDoubleFormula(@ForAll @IntRange(min = 1, max = 5) int rows,
                                                   @ForAll @IntRange(min = 1, max = 300) int cols, @ForAll long seed) {
         SplittableRandom r = new SplittableRandom(seed);
@@ -85,7 +85,7 @@ class VectorOpsTest {
         }
     }
 
-    @Property(tries = 50)
+    @Property(tries = 50, seed = "2026112402")
     void rmsNormMatchesDoubleFormula(@ForAll @IntRange(min = 1, max = 4) int rows, @ForAll @IntRange(min = 1, max = 200) int dim,
                                      @ForAll boolean withGamma, @ForAll long seed) {
         SplittableRandom r = new SplittableRandom(seed);
@@ -160,7 +160,7 @@ class VectorOpsTest {
         }
     }
 
-    @Property(tries = 40)
+    @Property(tries = 40, seed = "2026112403")
     void ropeRotatesInterleavedPairsLikeTheFormula(@ForAll @IntRange(min = 1, max = 9) int tokens, @ForAll @IntRange(min = 1, max = 3) int heads,
                                                    @ForAll @IntRange(min = 1, max = 40) int halfDim, @ForAll long seed) {
         SplittableRandom r = new SplittableRandom(seed);

@@ -11,7 +11,7 @@ import net.jqwik.api.Provide;
 
 /** The recipe parser answers any input with a recipe or a ConfigException, never another exception. */
 class RecipeJsonFuzzTest {
-    @Property(tries = 300)
+    @Property(tries = 300, seed = "2026112401")
     void arbitraryTextIsARecipeOrAConfigError(@ForAll("jsonish") String text) {
         try {
             Recipe r = RecipeJson.parse(text, "fuzz.json");
@@ -21,7 +21,7 @@ class RecipeJsonFuzzTest {
         }
     }
 
-    @Property(tries = 300)
+    @Property(tries = 300, seed = "2026112402")
     void mutatedPresetsAreARecipeOrAConfigError(@ForAll("mutations") String text) {
         arbitraryTextIsARecipeOrAConfigError(text);
     }

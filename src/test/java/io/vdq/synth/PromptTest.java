@@ -65,7 +65,7 @@ class PromptTest {
                 Arbitraries.of(Direction.class), speed, bg).as(Prompt::new);
     }
 
-    @Property(tries = 300)
+    @Property(tries = 300, seed = "2026112401")
     void textRoundTrips(@ForAll("prompts") Prompt p) {
         assertEquals(p, Prompt.parse(p.text()));
     }
@@ -77,7 +77,7 @@ class PromptTest {
         return word.list().ofMaxSize(14).map(ws -> String.join(" ", ws));
     }
 
-    @Property(tries = 500)
+    @Property(tries = 500, seed = "2026112402")
     void fuzzedTextEitherParsesOrThrowsConfigException(@ForAll("noisyPrompts") String text) {
         try {
             Prompt p = Prompt.parse(text);

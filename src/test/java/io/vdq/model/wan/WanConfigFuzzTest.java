@@ -23,7 +23,7 @@ class WanConfigFuzzTest {
         return entry.list().ofMaxSize(8).map(l -> "{" + String.join(", ", l) + "}");
     }
 
-    @Property(tries = 300)
+    @Property(tries = 300, seed = "2026112401")
     void parsesOrRefusesWithAConfigError(@ForAll("configs") String json) {
         try {
             WanConfig c = WanConfig.parse(json, "fuzz.json");
@@ -33,7 +33,7 @@ class WanConfigFuzzTest {
         }
     }
 
-    @Property(tries = 100)
+    @Property(tries = 100, seed = "2026112402")
     void malformedJsonIsAConfigError(@ForAll String junk) {
         try {
             WanConfig.parse(junk, "junk.json");
