@@ -21,7 +21,8 @@ import java.util.List;
  * The S²Q candidate pool: the full-precision model is run by the calibration driver (prompts × all sampler steps ×
  * CFG branches, tagged by step); for every model call the pool keeps what replays a block forward — block 0's input,
  * the projected text and the timestep projection — and scores each (prompt, step) candidate with C_diff (against the
- * next step's latent of the same trajectory) and C_quant (‖XᵀX‖ of the tokenised latent, first branch). A new
+ * next step's latent of the same trajectory) and C_quant (‖XᵀX‖ of the tokenised latent or of block 0's input, first
+ * branch; {@link SalientDataSelection.QuantInput}). A new
  * trajectory starts when the step index goes down; the last step of a trajectory has no successor and is dropped.
  * Replay data stays in memory up to {@code memoryBytes}, then goes to a temporary file deleted by {@link #close}.
  */
@@ -49,9 +50,15 @@ public final class CandidatePool implements AutoCloseable {
 
     /** Runs {@code calibration} on {@code model} with an observer installed and returns the scored pool. */
     public static CandidatePool collect(WanModel model, Calibration calibration, SalientDataSelection.Norm norm, long memoryBytes) {
+        return collect(model, calibration, norm, SalientDataSelection.QuantInput.LATENT, memoryBytes);
+    }
+
+    /** As {@link #collect(WanModel, Calibration, SalientDataSelection.Norm, long)}, C_quant taken of {@code input}. */
+    public static CandidatePool collect(WanModel model, Calibration calibration, SalientDataSelection.Norm norm,
+                                        SalientDataSelection.QuantInput input, long memoryBytes) {
         CandidatePool pool = new CandidatePool(memoryBytes);
         StepTag tag = new StepTag();
-        Collector col = pool.new Collector(tag, norm);
+        Collector col = pool.new Collector(tag, norm, input);
         try (AutoCloseable h = model.observe(col)) {
             calibration.run(tag);
         } catch (VdqException e) {
@@ -148,6 +155,7 @@ public final class CandidatePool implements AutoCloseable {
     private final class Collector implements BlockHook {
         private final StepTag tag;
         private final SalientDataSelection.Norm norm;
+        private final SalientDataSelection.QuantInput input;
         private int prompt = -1, lastStep = Integer.MAX_VALUE, calls;
         private float[] pendingPatches;
         private int pendingStep;
@@ -155,7 +163,9 @@ public final class CandidatePool implements AutoCloseable {
         private double pendingQuant;
         private List<long[]> pendingSlots;
 
-        Collector(StepTag tag, SalientDataSelection.Norm norm) { this.tag = tag; this.norm = norm; }
+        Collector(StepTag tag, SalientDataSelection.Norm norm, SalientDataSelection.QuantInput input) {
+            this.tag = tag; this.norm = norm; this.input = input;
+        }
 
         @Override
         public void beforeBlocks(int ppf, int pph, int ppw, float[] patches, float[] hidden, float[] text, float[] tproj) {
@@ -180,7 +190,9 @@ public final class CandidatePool implements AutoCloseable {
             pendingPatches = x;
             pendingStep = step;
             pendingTimestep = tag.timestep();
-            pendingQuant = SalientDataSelection.gramNorm(x, n, pin, norm);
+            pendingQuant = input == SalientDataSelection.QuantInput.HIDDEN
+                    ? SalientDataSelection.gramNorm(hidden, n, hidden.length / Math.max(1, n), norm)
+                    : SalientDataSelection.gramNorm(x, n, pin, norm);
             pendingSlots = new ArrayList<>();
             pendingSlots.add(new long[]{store(hidden, text, tproj)});
             lastStep = step;

@@ -39,7 +39,8 @@ import java.util.Set;
  * <p>Recipe options and the choices they record (method doc §12): {@code selector} = sds (default) | uniform | random
  * | atop | atfp | rtfp; {@code samples} K = 40 candidates (a candidate = one step of one prompt; every CFG branch of it
  * is a training sequence, {@code cfg_branches} = all | first); {@code norm} = spectral (default) | frobenius for
- * C_quant on X = the tokenised model input latent (rows = patches, C·pt·ph·pw columns); min–max normalisation over
+ * C_quant on X = the tokenised model input latent (rows = patches, C·pt·ph·pw columns; {@code sds_input} = latent,
+ * or hidden = block 0's input after the patch embedding, the doc's alternative); min–max normalisation over
  * the whole pool; {@code std} = true (λ from FP self-attention, {@code lambda_min} 0.5, {@code lambda_max} 1; false
  * = λ ≡ 1); {@code epochs} 15, {@code batch} 4 sequences, {@code lr} 5e-3 (scales, rotations),
  * {@code clip_lr} 5e-2; {@code alpha} 0.3 (SmoothQuant-style init of the balancing scale); {@code rotation} =
@@ -75,6 +76,7 @@ public final class S2qMethod implements QuantMethod {
         int seed = r.optInt("seed", 0);
         SalientDataSelection.Selector selector = parse(SalientDataSelection.Selector.class, r.optString("selector", "sds"), "selector");
         SalientDataSelection.Norm norm = parse(SalientDataSelection.Norm.class, r.optString("norm", "spectral"), "norm");
+        SalientDataSelection.QuantInput quantInput = parse(SalientDataSelection.QuantInput.class, r.optString("sds_input", "latent"), "sds_input");
         String branches = r.optString("cfg_branches", "all");
         if (!branches.equals("all") && !branches.equals("first"))
             throw new ConfigException("recipe option 'cfg_branches' = '" + branches + "': expected all or first");
@@ -92,7 +94,7 @@ public final class S2qMethod implements QuantMethod {
         List<BlockCalibrator.Sample> samples = new ArrayList<>();
         CandidatePool.Grid grid;
         String selection;
-        try (CandidatePool pool = CandidatePool.collect(wm, calibration, norm, memory)) {
+        try (CandidatePool pool = CandidatePool.collect(wm, calibration, norm, quantInput, memory)) {
             List<Candidate> chosen = SalientDataSelection.select(pool.candidates(), selector, k, seed);
             grid = pool.grid();
             for (Candidate cand : chosen) {

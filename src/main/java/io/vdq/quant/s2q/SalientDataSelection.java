@@ -23,6 +23,13 @@ public final class SalientDataSelection {
     /** The norm used for C_quant. */
     public enum Norm { SPECTRAL, FROBENIUS }
 
+    /**
+     * Which token matrix X C_quant = ‖XᵀX‖ is taken of: {@link #LATENT} the tokenised model input x_t (the paper's
+     * symbol, default), or {@link #HIDDEN} block 0's input after the patch embedding (n × model width), the input of
+     * the first quantized linears' norm, the method doc's alternative "closer to the Hessian argument".
+     */
+    public enum QuantInput { LATENT, HIDDEN }
+
     /** Selection strategies: the paper's method and the ablation baselines. */
     public enum Selector {
         /** top-K by C_sample (the method) */ SDS,

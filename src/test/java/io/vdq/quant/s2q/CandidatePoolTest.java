@@ -89,6 +89,30 @@ class CandidatePoolTest {
     }
 
     @Test
+    void hiddenInputScoresTheGramOfBlockZeroInput() {
+        WanModel m = S2qMethodTest.model();
+        int n = 2 * 4 * 4;
+        try (CandidatePool pool = CandidatePool.collect(m, calibration(m), SalientDataSelection.Norm.FROBENIUS,
+                SalientDataSelection.QuantInput.HIDDEN, 1 << 30)) {
+            for (int i = 0; i < pool.candidates().size(); i++) {
+                float[] h = pool.replay(i, 0).hidden(); // first CFG branch, as the score
+                int d = h.length / n;
+                double sum = 0; // ‖XᵀX‖_F from the dense Gram matrix
+                for (int a = 0; a < d; a++)
+                    for (int b = 0; b < d; b++) {
+                        double g = 0;
+                        for (int t = 0; t < n; t++) g += (double) h[t * d + a] * h[t * d + b];
+                        sum += g * g;
+                    }
+                assertEquals(Math.sqrt(sum), pool.candidates().get(i).cQuant(), 1e-9 * Math.sqrt(sum));
+                double a = A[i / 3][i % 3];
+                assertEquals(false, // not the latent's score a²·n·d
+                        Math.abs(pool.candidates().get(i).cQuant() - a * a * n * 16) < 1e-3 * a * a * n * 16);
+            }
+        }
+    }
+
+    @Test
     void refusesUntaggedCalibration() {
         WanModel m = S2qMethodTest.model();
         Calibration untagged = Calibration.of(1, tag -> m.forward(constant(1), 500f, TEXT));
