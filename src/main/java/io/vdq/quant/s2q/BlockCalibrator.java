@@ -50,9 +50,13 @@ public final class BlockCalibrator {
         boolean floatActivations() { return activationBits == 0 || activationBits >= 16; }
     }
 
-    /** The quantized layers by name, this block's FP outputs (next inputs), and the λ-weighted loss before/after and per epoch. */
+    /**
+     * The quantized layers by name, this block's FP outputs (next inputs), the λ-weighted loss before/after and per
+     * epoch, and how concentrated STD's weights were: the mean λ and the share of tokens with λ above the middle of
+     * [λ_min, λ_max] (both NaN without STD).
+     */
     public record Result(LinkedHashMap<String, QuantizedLinear> layers, List<float[]> outputs, double lossBefore, double lossAfter,
-                         double[] epochLoss) {}
+                         double[] epochLoss, double lambdaMean, double lambdaHighShare) {}
 
     /** Group of each of {@link WanBlockLayer#linears()}: attn1 qkv, attn1 out, attn2 q, attn2 kv, attn2 out, ffn up, ffn down. */
     static final int[] GROUP = {0, 0, 0, 1, 2, 3, 3, 4, 5, 6};
@@ -180,7 +184,9 @@ public final class BlockCalibrator {
             ActivationQuantizer aq = s.floatActivations() ? null : ActivationQuantizer.perToken(deployBits, true);
             out.put(lin[i].name(), new QuantizedLinear(o, k, res.dequantized(), bias, res.codes(), res.params(), frozen[g], aq));
         }
-        return new Result(out, target, before, after, epochLoss);
+        double lsum = 0, high = 0, count = 0, mid = 0.5 * (s.lambdaMin() + s.lambdaMax());
+        for (float[] l : lambda) for (float v : l) { lsum += v; if (v > mid) high++; count++; }
+        return new Result(out, target, before, after, epochLoss, count == 0 ? Double.NaN : lsum / count, count == 0 ? Double.NaN : high / count);
     }
 
     /** λ-weighted loss of the current (fake-quantized) block over all samples, without gradients. */

@@ -137,8 +137,10 @@ public final class S2qMethod implements QuantMethod {
             List<BlockCalibrator.Sample> next = new ArrayList<>();
             for (int i = 0; i < samples.size(); i++) next.add(new BlockCalibrator.Sample(outs.get(i), samples.get(i).text(), samples.get(i).tproj()));
             samples = next;
-            LOG.log(System.Logger.Level.INFO, () -> String.format(Locale.ROOT, "s2q block %d/%d: loss %.4e -> %.4e (fake-quant, λ-weighted), %.1f s",
-                    bi + 1, c.numLayers(), res.lossBefore(), res.lossAfter(), (System.nanoTime() - b0) / 1e9));
+            String lambdas = Double.isNaN(res.lambdaMean()) ? "λ ≡ 1"
+                    : String.format(Locale.ROOT, "λ mean %.3f, %.1f %% of tokens above the middle", res.lambdaMean(), 100 * res.lambdaHighShare());
+            LOG.log(System.Logger.Level.INFO, () -> String.format(Locale.ROOT, "s2q block %d/%d: loss %.4e -> %.4e (fake-quant, %s), %.1f s",
+                    bi + 1, c.numLayers(), res.lossBefore(), res.lossAfter(), lambdas, (System.nanoTime() - b0) / 1e9));
         }
         return new QuantReport(name(), r, rows, null, bits);
     }

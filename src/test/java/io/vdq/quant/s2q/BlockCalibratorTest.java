@@ -54,6 +54,9 @@ class BlockCalibratorTest {
         assertTrue(r.lossAfter() < 0.8 * r.lossBefore(), "W4A4 λ-weighted block loss " + r.lossBefore() + " -> " + r.lossAfter());
         assertTrue(r.epochLoss()[19] < r.epochLoss()[0], "epoch losses " + java.util.Arrays.toString(r.epochLoss()));
         assertEquals(10, r.layers().size());
+        // min–max mapping: each sample has a token at λ = 1 and one at 0.5, so the mean is inside and ≥ 1 of 16 is high
+        assertTrue(r.lambdaMean() > 0.5 && r.lambdaMean() < 1, "mean λ " + r.lambdaMean());
+        assertTrue(r.lambdaHighShare() >= 1.0 / N && r.lambdaHighShare() <= 1 - 1.0 / N, "share above 0.75: " + r.lambdaHighShare());
         for (QuantizedLinear q : r.layers().values()) {
             assertEquals(4, q.weightBits());
             for (int code : q.codes()) assertTrue(code >= -8 && code <= 7, "int4 code " + code);
@@ -71,6 +74,8 @@ class BlockCalibratorTest {
         BlockCalibrator.Result b = BlockCalibrator.run(b2, samples(4), N, M, DIM, HEADS, HD, rope, all(b2), settings(2, false, 1f), new ActivationBits(4), null);
         assertEquals(a.lossBefore(), b.lossBefore(), 0);
         assertEquals(a.lossAfter(), b.lossAfter(), 0);
+        assertEquals(1.0, a.lambdaMean(), 0);
+        assertTrue(Double.isNaN(b.lambdaMean()), "no λ without STD");
     }
 
     @Test
