@@ -15,6 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
  * run in parallel, each looping over key blocks of {@link #BK}: S = Q·Kᵀ and O += P·V both go through the GEMM
  * micro-kernel. Per-thread scratch is O(BQ·BK + BQ·headDim); the nq×nk matrix is never formed.
  * Each (query block, head) task is computed in one fixed order, so the result does not depend on threads.
+ * When {@link VectorGemm#macroKernel()} is set (the native AVX2 macro-kernel), both products of a key block
+ * go to it in one call each; it computes the same FMA chains as the Java micro-kernel, so the bits do not change.
  */
 final class VectorAttention {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -56,7 +58,7 @@ final class VectorAttention {
         for (int h = 0; h < heads; h++) {
             int kh = kOff + h * d, vh = vOff + h * d, head = h;
             Parallel.range(kPan, (p0, p1) -> packKt(k, kh, kStride, nk, d, p0, p1, kp));
-            Parallel.range(nk, (j0, j1) -> packV(v, vh, vStride, nk, d, j0, j1, vp));
+            Parallel.range(nk, (j0, j1) -> packV(v, vh, vStride, nk, d, dP, j0, j1, vp));
             Parallel.forEachDynamic(qBlocks, qb -> block(q, qOff + head * d, qStride, kp, vp, out,
                     outOff + head * d, outStride, qb * BQ, Math.min(BQ, nq - qb * BQ), nk, d, dP, scale));
         }
@@ -73,11 +75,16 @@ final class VectorAttention {
         }
     }
 
-    /** V panels of NR columns: {@code vp[p·nk·NR + j·NR + c] = V[j][p·NR + c]} (columns past d stay zero). */
-    private static void packV(float[] v, int vh, int vStride, int nk, int d, int j0, int j1, float[] vp) {
-        for (int p = 0, c0 = 0; c0 < d; p++, c0 += NR) {
-            int nv = Math.min(NR, d - c0);
-            for (int j = j0; j < j1; j++) System.arraycopy(v, vh + j * vStride + c0, vp, (p * nk + j) * NR, nv);
+    /**
+     * V, per key block of {@link #BK} keys, as the key block's B panels of NR columns:
+     * {@code vp[k0·dP + p·bk·NR + (j − k0)·NR + c] = V[j][p·NR + c]} for the block [k0, k0 + bk) holding key j
+     * (columns past d stay zero). So one key block of all column panels is contiguous, as the macro-kernel wants.
+     */
+    private static void packV(float[] v, int vh, int vStride, int nk, int d, int dP, int j0, int j1, float[] vp) {
+        for (int j = j0; j < j1; j++) {
+            int k0 = j / BK * BK, bk = Math.min(BK, nk - k0), base = k0 * dP + (j - k0) * NR;
+            for (int p = 0, c0 = 0; c0 < d; p++, c0 += NR)
+                System.arraycopy(v, vh + j * vStride + c0, vp, base + p * bk * NR, Math.min(NR, d - c0));
         }
     }
 
@@ -87,13 +94,15 @@ final class VectorAttention {
         Scratch sc = SCRATCH.get().ensure(d, dP);
         float[] qp = sc.qp, s = sc.s, pp = sc.pp, o = sc.o, m = sc.m, l = sc.l;
         int bqP = VectorGemm.roundUp(bq, MR), dPan = dP / NR;
+        FloatMacroKernel mk = VectorGemm.macroKernel();
         VectorGemm.packA(q, qh, qStride, false, q0, bq, 0, d, qp);
         Arrays.fill(o, 0, bqP * dP, 0f);
         Arrays.fill(m, Float.NEGATIVE_INFINITY);
         Arrays.fill(l, 0f);
         for (int k0 = 0; k0 < nk; k0 += BK) {
             int bk = Math.min(BK, nk - k0), kpn = (bk + NR - 1) / NR;
-            for (int ir = 0; ir < bqP; ir += MR)
+            if (mk != null) mk.run(qp, bqP, d, kp, k0 / NR * d * NR, 0, kpn, kpn * NR, s, 0, BK, false);
+            else for (int ir = 0; ir < bqP; ir += MR)
                 for (int pj = 0; pj < kpn; pj++)
                     VectorGemm.kernel(d, qp, ir * d, kp, (k0 / NR + pj) * d * NR, s, ir * BK + pj * NR, BK, false);
             for (int i = 0; i < bq; i++) {
@@ -109,9 +118,10 @@ final class VectorAttention {
                     else for (int j = 0; j < bk; j++) pp[base + j * MR + r] = 0f;
                 }
             }
-            for (int ir = 0; ir < bqP; ir += MR)
+            if (mk != null) mk.run(pp, bqP, bk, vp, k0 * dP, 0, dPan, dP, o, 0, dP, true);
+            else for (int ir = 0; ir < bqP; ir += MR)
                 for (int pd = 0; pd < dPan; pd++)
-                    VectorGemm.kernel(bk, pp, ir * bk, vp, (pd * nk + k0) * NR, o, ir * dP + pd * NR, dP, true);
+                    VectorGemm.kernel(bk, pp, ir * bk, vp, k0 * dP + pd * bk * NR, o, ir * dP + pd * NR, dP, true);
         }
         for (int i = 0; i < bq; i++) {
             float inv = 1f / l[i];

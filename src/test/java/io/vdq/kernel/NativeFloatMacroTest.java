@@ -55,4 +55,33 @@ class NativeFloatMacroTest {
             Parallel.setThreads(savedThreads);
         }
     }
+
+    /** Attention's Q·Kᵀ and P·V go through the macro-kernel too: same bits, for key tails and head dims not a multiple of 16. */
+    @Test
+    void attentionSameBitsAsTheVectorApiKernel() {
+        FloatMacroKernel nat = NativeFloatMacro.loadOrNull(VectorGemm.NR);
+        assumeTrue(nat != null, "native FP32 macro-kernel unavailable here");
+        FloatMacroKernel saved = VectorGemm.macroKernel();
+        SplittableRandom r = new SplittableRandom(13);
+        try {
+            // nq, nk, heads, headDim: one key block, a partial second block, several blocks; d = 8, 40, 64, 128
+            int[][] shapes = {{1, 1, 1, 8}, {33, 129, 2, 40}, {70, 300, 3, 64}, {32, 256, 1, 128}, {5, 1000, 2, 16}};
+            for (int[] sh : shapes) {
+                int nq = sh[0], nk = sh[1], h = sh[2], d = sh[3], w = h * d;
+                float[] q = VectorGemmTest.rand(r, nq * w), k = VectorGemmTest.rand(r, nk * w), v = VectorGemmTest.rand(r, nk * w);
+                float[] oj = new float[nq * w], on = new float[nq * w];
+                float scale = (float) (1 / Math.sqrt(d));
+                VectorGemm.setMacroKernel(null);
+                VectorBackend.INSTANCE.attention(q, 0, w, k, 0, w, v, 0, w, oj, 0, w, nq, nk, h, d, scale);
+                VectorGemm.setMacroKernel(nat);
+                VectorBackend.INSTANCE.attention(q, 0, w, k, 0, w, v, 0, w, on, 0, w, nq, nk, h, d, scale);
+                assertArrayEquals(oj, on, "attention " + java.util.Arrays.toString(sh));
+                double sum = 0;
+                for (float x : on) sum += Math.abs(x);
+                assertEquals(true, sum > 0, "non-zero output " + java.util.Arrays.toString(sh));
+            }
+        } finally {
+            VectorGemm.setMacroKernel(saved);
+        }
+    }
 }
