@@ -6,36 +6,40 @@ import static io.vdq.kernel.VectorGemm.NR;
 import io.vdq.tensor.Parallel;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Multi-head attention, blockwise with an online softmax (running max and sum per query row): for each head,
- * Kᵀ and V are packed once into the GEMM panel layout (shared, read-only); query blocks of {@link #BQ} rows then
- * run in parallel, each looping over key blocks of {@link #BK}: S = Q·Kᵀ and O += P·V both go through the GEMM
- * micro-kernel. Per-thread scratch is O(BQ·BK + BQ·headDim); the nq×nk matrix is never formed.
- * Each (query block, head) task is computed in one fixed order, so the result does not depend on threads.
- * When {@link VectorGemm#macroKernel()} is set (the native AVX2 macro-kernel), both products of a key block
- * go to it in one call each; it computes the same FMA chains as the Java micro-kernel, so the bits do not change.
+ * Multi-head attention, blockwise with an online softmax, computed transposed so that the softmax runs down
+ * columns: for a block of {@link #BQ} queries and a block of {@link #BK} keys, {@code Sᵀ = K·Qᵀ} (keys × queries),
+ * then per query column the running max and sum, {@code Pᵀ = exp(scale·Sᵀ − max)}, and {@code Oᵀ += Vᵀ·Pᵀ}.
+ * Both products go through the GEMM micro-kernel (or, when {@link VectorGemm#macroKernel()} is set, the native
+ * macro-kernel, which gives the same bits). Why transposed: Sᵀ comes out of the kernel already in the B-panel
+ * layout [query panel][key][NR] that Oᵀ += Vᵀ·Pᵀ reads, so P is never repacked, and the softmax statistics are
+ * element-wise vector operations across NR queries (no horizontal reductions).
+ *
+ * <p>Per head, K is packed once as A row panels of MR keys and Vᵀ once as A row panels of MR head dimensions per
+ * key block; per task, the query block is packed as B panels of Qᵀ. Per-thread scratch is O(BQ·BK + BQ·headDim);
+ * the nq×nk matrix is never formed. Each (query block, head) task is computed in one fixed order (every S and
+ * O element one FMA chain in index order), so the result does not depend on the thread count.
  */
 final class VectorAttention {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
-    /** Query rows per task (a multiple of the micro-tile's MR). */
-    static final int BQ = 8 * MR;
-    /** Keys per block (a multiple of the micro-tile's NR). */
-    static final int BK = VectorGemm.roundUp(128, NR);
+    /** Query rows per task (a multiple of the panel width NR). */
+    static final int BQ = 2 * NR;
+    /** Keys per block (a multiple of the micro-tile's MR). */
+    static final int BK = 128;
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /** Per-thread buffers, grown on demand. */
     private static final class Scratch {
-        float[] qp = new float[0], s = new float[BQ * BK], pp = new float[BQ * BK], o = new float[0];
-        final float[] m = new float[BQ], l = new float[BQ];
+        float[] qb = new float[0], st = new float[BQ * BK], ot = new float[0];
+        final float[] m = new float[BQ], l = new float[BQ], corr = new float[BQ];
 
-        Scratch ensure(int d, int dP) {
-            if (qp.length < BQ * d) qp = new float[BQ * d];
-            if (o.length < BQ * dP) o = new float[BQ * dP];
+        Scratch ensure(int d4, int d) {
+            if (qb.length < BQ * d) qb = new float[BQ * d];
+            if (ot.length < BQ * d4) ot = new float[BQ * d4];
             return this;
         }
     }
@@ -51,119 +55,138 @@ final class VectorAttention {
             for (int i = 0; i < nq; i++) Arrays.fill(out, outOff + i * outStride, outOff + i * outStride + heads * d, 0f);
             return;
         }
-        int dPan = VectorGemm.panels(d), dP = dPan * NR, kPan = VectorGemm.panels(nk);
-        float[] kp = new float[Math.multiplyExact(kPan * NR, d)];
-        float[] vp = new float[Math.multiplyExact(dP, nk)];
+        int d4 = VectorGemm.roundUp(d, MR), nk4 = VectorGemm.roundUp(nk, MR), kBlocks = (nk + BK - 1) / BK;
+        float[] ka = new float[Math.multiplyExact(nk4, d)];
+        float[] vt = new float[Math.multiplyExact(d4, nk4)];
         int qBlocks = (nq + BQ - 1) / BQ;
         for (int h = 0; h < heads; h++) {
             int kh = kOff + h * d, vh = vOff + h * d, head = h;
-            Parallel.range(kPan, (p0, p1) -> packKt(k, kh, kStride, nk, d, p0, p1, kp));
-            Parallel.range(nk, (j0, j1) -> packV(v, vh, vStride, nk, d, dP, j0, j1, vp));
-            Parallel.forEachDynamic(qBlocks, qb -> block(q, qOff + head * d, qStride, kp, vp, out,
-                    outOff + head * d, outStride, qb * BQ, Math.min(BQ, nq - qb * BQ), nk, d, dP, scale));
+            Parallel.range(nk4 / MR, (p0, p1) -> packK(k, kh, kStride, nk, d, p0, p1, ka));
+            Parallel.range(kBlocks, (b0, b1) -> packVt(v, vh, vStride, nk, d, d4, b0, b1, vt));
+            Parallel.forEachDynamic(qBlocks, qb -> block(q, qOff + head * d, qStride, ka, vt, out,
+                    outOff + head * d, outStride, qb * BQ, Math.min(BQ, nq - qb * BQ), nk, d, d4, scale));
         }
     }
 
-    /** Kᵀ panels of NR keys: {@code kp[p·d·NR + kk·NR + j] = K[p·NR + j][kk]} (keys past nk stay zero). */
-    private static void packKt(float[] k, int kh, int kStride, int nk, int d, int p0, int p1, float[] kp) {
+    /** K as A row panels of MR keys: {@code ka[p·MR·d + kk·MR + r] = K[p·MR + r][kk]} (keys past nk are zero). */
+    private static void packK(float[] k, int kh, int kStride, int nk, int d, int p0, int p1, float[] ka) {
         for (int p = p0; p < p1; p++) {
-            int nv = Math.min(NR, nk - p * NR), base = p * d * NR;
-            for (int j = 0; j < nv; j++) {
-                int src = kh + (p * NR + j) * kStride;
-                for (int kk = 0; kk < d; kk++) kp[base + kk * NR + j] = k[src + kk];
+            int base = p * MR * d;
+            for (int r = 0; r < MR; r++) {
+                int j = p * MR + r;
+                if (j < nk) for (int kk = 0, src = kh + j * kStride; kk < d; kk++) ka[base + kk * MR + r] = k[src + kk];
+                else for (int kk = 0; kk < d; kk++) ka[base + kk * MR + r] = 0f;
             }
         }
     }
 
     /**
-     * V, per key block of {@link #BK} keys, as the key block's B panels of NR columns:
-     * {@code vp[k0·dP + p·bk·NR + (j − k0)·NR + c] = V[j][p·NR + c]} for the block [k0, k0 + bk) holding key j
-     * (columns past d stay zero). So one key block of all column panels is contiguous, as the macro-kernel wants.
+     * Vᵀ per key block [k0, k0 + bk4) as A row panels of MR head dimensions with kc = bk4 (bk rounded up to MR):
+     * {@code vt[k0·d4 + ir·bk4 + (j − k0)·MR + r] = V[j][ir + r]}, zero for j ≥ nk or ir + r ≥ d.
      */
-    private static void packV(float[] v, int vh, int vStride, int nk, int d, int dP, int j0, int j1, float[] vp) {
-        for (int j = j0; j < j1; j++) {
-            int k0 = j / BK * BK, bk = Math.min(BK, nk - k0), base = k0 * dP + (j - k0) * NR;
-            for (int p = 0, c0 = 0; c0 < d; p++, c0 += NR)
-                System.arraycopy(v, vh + j * vStride + c0, vp, base + p * bk * NR, Math.min(NR, d - c0));
+    private static void packVt(float[] v, int vh, int vStride, int nk, int d, int d4, int b0, int b1, float[] vt) {
+        for (int b = b0; b < b1; b++) {
+            int k0 = b * BK, bk = Math.min(BK, nk - k0), bk4 = VectorGemm.roundUp(bk, MR), base = k0 * d4;
+            for (int jj = 0; jj < bk4; jj++) {
+                int src = vh + (k0 + jj) * vStride;
+                for (int ir = 0; ir < d4; ir += MR) {
+                    int dst = base + ir * bk4 + jj * MR;
+                    if (jj < bk && ir + MR <= d) {
+                        vt[dst] = v[src + ir]; vt[dst + 1] = v[src + ir + 1]; vt[dst + 2] = v[src + ir + 2]; vt[dst + 3] = v[src + ir + 3];
+                    } else {
+                        for (int r = 0; r < MR; r++) vt[dst + r] = jj < bk && ir + r < d ? v[src + ir + r] : 0f;
+                    }
+                }
+            }
         }
     }
 
     /** One query block [q0, q0+bq) of one head, over all keys. */
-    private static void block(float[] q, int qh, int qStride, float[] kp, float[] vp, float[] out, int oh,
-                              int outStride, int q0, int bq, int nk, int d, int dP, float scale) {
-        Scratch sc = SCRATCH.get().ensure(d, dP);
-        float[] qp = sc.qp, s = sc.s, pp = sc.pp, o = sc.o, m = sc.m, l = sc.l;
-        int bqP = VectorGemm.roundUp(bq, MR), dPan = dP / NR;
+    private static void block(float[] q, int qh, int qStride, float[] ka, float[] vt, float[] out, int oh,
+                              int outStride, int q0, int bq, int nk, int d, int d4, float scale) {
+        Scratch sc = SCRATCH.get().ensure(d4, d);
+        float[] qb = sc.qb, st = sc.st, ot = sc.ot, m = sc.m, l = sc.l, corr = sc.corr;
+        int qPan = (bq + NR - 1) / NR, bq16 = qPan * NR;
         FloatMacroKernel mk = VectorGemm.macroKernel();
-        VectorGemm.packA(q, qh, qStride, false, q0, bq, 0, d, qp);
-        Arrays.fill(o, 0, bqP * dP, 0f);
-        Arrays.fill(m, Float.NEGATIVE_INFINITY);
-        Arrays.fill(l, 0f);
+        // Qᵀ as B panels: qb[p·d·NR + kk·NR + j] = Q[q0 + p·NR + j][kk] (queries past bq are zero)
+        for (int p = 0; p < qPan; p++)
+            for (int j = 0; j < NR; j++) {
+                int i = p * NR + j, dst = p * d * NR + j;
+                if (i < bq) for (int kk = 0, src = qh + (q0 + i) * qStride; kk < d; kk++) qb[dst + kk * NR] = q[src + kk];
+                else for (int kk = 0; kk < d; kk++) qb[dst + kk * NR] = 0f;
+            }
+        Arrays.fill(ot, 0, d4 * bq16, 0f);
+        Arrays.fill(m, 0, bq16, Float.NEGATIVE_INFINITY);
+        Arrays.fill(l, 0, bq16, 0f);
         for (int k0 = 0; k0 < nk; k0 += BK) {
-            int bk = Math.min(BK, nk - k0), kpn = (bk + NR - 1) / NR;
-            if (mk != null) mk.run(qp, bqP, d, kp, k0 / NR * d * NR, 0, kpn, kpn * NR, s, 0, BK, false);
-            else for (int ir = 0; ir < bqP; ir += MR)
-                for (int pj = 0; pj < kpn; pj++)
-                    VectorGemm.kernel(d, qp, ir * d, kp, (k0 / NR + pj) * d * NR, s, ir * BK + pj * NR, BK, false);
-            for (int i = 0; i < bq; i++) {
-                float corr = rowUpdate(s, i * BK, bk, scale, m, l, i);
-                if (corr != 1f) VectorOps.scale(o, i * dP, dP, corr);
-            }
-            // P in the packed-A layout [row panel][key][MR]; rows past bq are zero.
-            for (int ir = 0; ir < bqP; ir += MR) {
-                int base = ir * bk;
-                for (int r = 0; r < MR; r++) {
-                    int i = ir + r;
-                    if (i < bq) for (int j = 0; j < bk; j++) pp[base + j * MR + r] = s[i * BK + j];
-                    else for (int j = 0; j < bk; j++) pp[base + j * MR + r] = 0f;
-                }
-            }
-            if (mk != null) mk.run(pp, bqP, bk, vp, k0 * dP, 0, dPan, dP, o, 0, dP, true);
-            else for (int ir = 0; ir < bqP; ir += MR)
-                for (int pd = 0; pd < dPan; pd++)
-                    VectorGemm.kernel(bk, pp, ir * bk, vp, k0 * dP + pd * bk * NR, o, ir * dP + pd * NR, dP, true);
+            int bk = Math.min(BK, nk - k0), bk4 = VectorGemm.roundUp(bk, MR);
+            // Sᵀ panel p = K[k0 .. k0+bk4) · Qᵀ panel p, stored as [p][key][NR] (ldc = NR)
+            for (int p = 0; p < qPan; p++) product(mk, ka, k0 * d, bk4, d, qb, p * d * NR, st, p * bk4 * NR, false);
+            for (int p = 0; p < qPan; p++) softmaxColumns(st, p * bk4 * NR, bk, bk4, scale, m, l, corr, p * NR);
+            // rescale the accumulated Oᵀ columns, then Oᵀ += Vᵀ[:, block] · Pᵀ
+            for (int c = 0; c < d4; c++) scaleRow(ot, c * bq16, corr, bq16);
+            for (int p = 0; p < qPan; p++) productStrided(mk, vt, k0 * d4, d4, bk4, st, p * bk4 * NR, ot, p * NR, bq16);
         }
         for (int i = 0; i < bq; i++) {
             float inv = 1f / l[i];
-            int dst = oh + (q0 + i) * outStride, src = i * dP;
-            for (int c = 0; c < d; c++) out[dst + c] = o[src + c] * inv;
+            int dst = oh + (q0 + i) * outStride;
+            for (int c = 0; c < d; c++) out[dst + c] = ot[c * bq16 + i] * inv;
         }
     }
 
+    /** C[mc × NR] (ldc NR) = A block (mc rows, kc) · one B panel (kc × NR). */
+    private static void product(FloatMacroKernel mk, float[] a, int aOff, int mc, int kc, float[] b, int bOff,
+                                float[] c, int cOff, boolean load) {
+        if (mk != null) {
+            mk.run(a, aOff, mc, kc, b, bOff, 0, 1, NR, c, cOff, NR, load);
+            return;
+        }
+        for (int ir = 0; ir < mc; ir += MR) VectorGemm.kernel(kc, a, aOff + ir * kc, b, bOff, c, cOff + ir * NR, NR, load);
+    }
+
+    /** C[mc × NR] (leading dimension ldc) += A block (mc rows, kc) · one B panel (kc × NR). */
+    private static void productStrided(FloatMacroKernel mk, float[] a, int aOff, int mc, int kc, float[] b, int bOff,
+                                       float[] c, int cOff, int ldc) {
+        if (mk != null) {
+            mk.run(a, aOff, mc, kc, b, bOff, 0, 1, NR, c, cOff, ldc, true);
+            return;
+        }
+        for (int ir = 0; ir < mc; ir += MR) VectorGemm.kernel(kc, a, aOff + ir * kc, b, bOff, c, cOff + ir * ldc, ldc, true);
+    }
+
     /**
-     * Online-softmax step for query row i over this key block's raw scores s[so..so+bk): scales them, updates
-     * the running max m[i] and sum l[i], turns the scores into exp(score − new max) in place and returns the
-     * factor exp(old max − new max) by which the row's accumulated output must be rescaled.
+     * Online softmax down the NR query columns of one Sᵀ panel (keys × NR at {@code st[base + kk·NR + j]}):
+     * scales the scores, updates each column's running max m and sum l, turns the scores into
+     * exp(score − new max) in place, zeroes the padded key rows [bk, bk4), and leaves in {@code corr} the factor
+     * exp(old max − new max) by which each column's accumulated output must be rescaled.
      */
-    private static float rowUpdate(float[] s, int so, int bk, float scale, float[] m, float[] l, int i) {
-        int vb = S.loopBound(bk), j = 0;
-        float max = Float.NEGATIVE_INFINITY;
-        if (vb > 0) {
-            FloatVector mv = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-            for (; j < vb; j += L) {
-                FloatVector x = FloatVector.fromArray(S, s, so + j).mul(scale);
-                x.intoArray(s, so + j);
-                mv = mv.max(x);
+    private static void softmaxColumns(float[] st, int base, int bk, int bk4, float scale, float[] m, float[] l, float[] corr, int col) {
+        for (int c = 0; c < NR; c += L) {
+            FloatVector mx = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (int kk = 0; kk < bk; kk++) {
+                int o = base + kk * NR + c;
+                FloatVector x = FloatVector.fromArray(S, st, o).mul(scale);
+                x.intoArray(st, o);
+                mx = mx.max(x);
             }
-            max = mv.reduceLanes(VectorOperators.MAX);
-        }
-        for (; j < bk; j++) { s[so + j] *= scale; max = Math.max(max, s[so + j]); }
-        float mOld = m[i], mNew = Math.max(mOld, max);
-        float corr = mOld == Float.NEGATIVE_INFINITY ? 0f : VectorOps.exp(mOld - mNew);
-        float sum = 0f;
-        j = 0;
-        if (vb > 0) {
-            FloatVector mx = FloatVector.broadcast(S, mNew), sv = FloatVector.zero(S);
-            for (; j < vb; j += L) {
-                FloatVector e = VectorOps.exp(FloatVector.fromArray(S, s, so + j).sub(mx));
-                e.intoArray(s, so + j);
-                sv = sv.add(e);
+            FloatVector mOld = FloatVector.fromArray(S, m, col + c), mNew = mOld.max(mx);
+            FloatVector sum = FloatVector.zero(S);
+            for (int kk = 0; kk < bk; kk++) {
+                int o = base + kk * NR + c;
+                FloatVector e = VectorOps.exp(FloatVector.fromArray(S, st, o).sub(mNew));
+                e.intoArray(st, o);
+                sum = sum.add(e);
             }
-            sum = VectorOps.sumLanes(sv);
+            for (int kk = bk; kk < bk4; kk++) Arrays.fill(st, base + kk * NR + c, base + kk * NR + c + L, 0f);
+            FloatVector cr = VectorOps.exp(mOld.sub(mNew)); // e^−∞ = 0 on the first block
+            cr.intoArray(corr, col + c);
+            FloatVector.fromArray(S, l, col + c).mul(cr).add(sum).intoArray(l, col + c);
+            mNew.intoArray(m, col + c);
         }
-        for (; j < bk; j++) { float e = VectorOps.exp(s[so + j] - mNew); s[so + j] = e; sum += e; }
-        m[i] = mNew;
-        l[i] = l[i] * corr + sum;
-        return corr;
+    }
+
+    /** x[off + j] *= f[j] for j in [0, n), n a multiple of the vector length. */
+    private static void scaleRow(float[] x, int off, float[] f, int n) {
+        for (int j = 0; j < n; j += L) FloatVector.fromArray(S, x, off + j).mul(FloatVector.fromArray(S, f, j)).intoArray(x, off + j);
     }
 }

@@ -127,7 +127,7 @@ final class VectorGemm {
                         int mc = Math.min(MC, r1 - ic);
                         packA(a, aOff, lda, transA, ic, mc, pc, kc, ap);
                         if (mk != null) {
-                            mk.run(ap, mc, kc, bp, pc * np * NR, jp, jpEnd, n, c, cOff + ic * ldc, ldc, load);
+                            mk.run(ap, 0, mc, kc, bp, pc * np * NR, jp, jpEnd, n, c, cOff + ic * ldc, ldc, load);
                             continue;
                         }
                         for (int p = jp; p < jpEnd; p++) {

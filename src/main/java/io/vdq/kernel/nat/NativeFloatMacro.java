@@ -34,9 +34,9 @@ public final class NativeFloatMacro implements FloatMacroKernel {
     @Override public String name() { return "native-avx2"; }
 
     @Override
-    public void run(float[] ap, int mc, int kc, float[] bp, int bOff, int p0, int p1, int n, float[] c, int cOff, int ldc, boolean load) {
+    public void run(float[] ap, int aOff, int mc, int kc, float[] bp, int bOff, int p0, int p1, int n, float[] c, int cOff, int ldc, boolean load) {
         try {
-            Bound.SGEMM.invokeExact(MemorySegment.ofArray(ap), mc, kc, MemorySegment.ofArray(bp).asSlice(4L * bOff),
+            Bound.SGEMM.invokeExact(MemorySegment.ofArray(ap).asSlice(4L * aOff), mc, kc, MemorySegment.ofArray(bp).asSlice(4L * bOff),
                     p0, p1, n, MemorySegment.ofArray(c).asSlice(4L * cOff), ldc, load ? 1 : 0);
         } catch (Throwable e) {
             throw NativeIntBackend.rethrow(e);
