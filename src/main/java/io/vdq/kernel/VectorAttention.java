@@ -121,11 +121,11 @@ final class VectorAttention {
         for (int k0 = 0; k0 < nk; k0 += BK) {
             int bk = Math.min(BK, nk - k0), bk4 = VectorGemm.roundUp(bk, MR);
             // Sᵀ panel p = K[k0 .. k0+bk4) · Qᵀ panel p, stored as [p][key][NR] (ldc = NR)
-            for (int p = 0; p < qPan; p++) product(mk, ka, k0 * d, bk4, d, qb, p * d * NR, st, p * bk4 * NR, false);
+            for (int p = 0; p < qPan; p++) product(mk, ka, k0 * d, bk4, d, qb, p * d * NR, st, p * bk4 * NR, NR, false);
             for (int p = 0; p < qPan; p++) softmaxColumns(st, p * bk4 * NR, bk, bk4, scale, m, l, corr, p * NR);
             // rescale the accumulated Oᵀ columns, then Oᵀ += Vᵀ[:, block] · Pᵀ
             for (int c = 0; c < d4; c++) scaleRow(ot, c * bq16, corr, bq16);
-            for (int p = 0; p < qPan; p++) productStrided(mk, vt, k0 * d4, d4, bk4, st, p * bk4 * NR, ot, p * NR, bq16);
+            for (int p = 0; p < qPan; p++) product(mk, vt, k0 * d4, d4, bk4, st, p * bk4 * NR, ot, p * NR, bq16, true);
         }
         for (int i = 0; i < bq; i++) {
             float inv = 1f / l[i];
@@ -134,24 +134,14 @@ final class VectorAttention {
         }
     }
 
-    /** C[mc × NR] (ldc NR) = A block (mc rows, kc) · one B panel (kc × NR). */
+    /** C[mc × NR] (leading dimension ldc) (+)= A block (mc rows, kc, row panels of MR) · one B panel (kc × NR). */
     private static void product(FloatMacroKernel mk, float[] a, int aOff, int mc, int kc, float[] b, int bOff,
-                                float[] c, int cOff, boolean load) {
+                                float[] c, int cOff, int ldc, boolean load) {
         if (mk != null) {
-            mk.run(a, aOff, mc, kc, b, bOff, 0, 1, NR, c, cOff, NR, load);
+            mk.run(a, aOff, mc, kc, b, bOff, 0, 1, NR, c, cOff, ldc, load);
             return;
         }
-        for (int ir = 0; ir < mc; ir += MR) VectorGemm.kernel(kc, a, aOff + ir * kc, b, bOff, c, cOff + ir * NR, NR, load);
-    }
-
-    /** C[mc × NR] (leading dimension ldc) += A block (mc rows, kc) · one B panel (kc × NR). */
-    private static void productStrided(FloatMacroKernel mk, float[] a, int aOff, int mc, int kc, float[] b, int bOff,
-                                       float[] c, int cOff, int ldc) {
-        if (mk != null) {
-            mk.run(a, aOff, mc, kc, b, bOff, 0, 1, NR, c, cOff, ldc, true);
-            return;
-        }
-        for (int ir = 0; ir < mc; ir += MR) VectorGemm.kernel(kc, a, aOff + ir * kc, b, bOff, c, cOff + ir * ldc, ldc, true);
+        for (int ir = 0; ir < mc; ir += MR) VectorGemm.kernel(kc, a, aOff + ir * kc, b, bOff, c, cOff + ir * ldc, ldc, load);
     }
 
     /**
