@@ -345,10 +345,15 @@ final class DemoCommand implements Runnable {
                 : "This model is RANDOM-INIT (seeded, --random-init, seed " + s.modelSeed() + "), not trained. Its videos are structured "
                         + "noise; what this report shows is how far each quantization recipe moves the output away from full precision "
                         + "with the same prompts and seeds, not visual quality.";
-        List<String> notes = List.of(what, model,
+        List<String> notes = new java.util.ArrayList<>(List.of(what, model,
                 "Text embeddings: the synthetic world's built-in text encoder, [16, 64] per prompt. PSNR uses each "
                         + "full-precision video's value range as the peak; GIFs show "
-                        + (s.trained() ? "pixels [−1, 1] as black…white" : "that range as black…white") + ", ×" + UPSCALE + ".");
+                        + (s.trained() ? "pixels [−1, 1] as black…white" : "that range as black…white") + ", ×" + UPSCALE + "."));
+        if (s.prompts().size() < 16)
+            notes.add(String.format(Locale.ROOT, "Only %d prompt%s: PSNR differences below about 1.5 dB between recipes that quantize "
+                    + "activations are within run-to-run noise (a float-level change of the attention kernel alone moved them that much, "
+                    + "BENCHMARKS.md); rank close recipes with --eval-prompts bench/eval-32.txt and several calibration sets.",
+                    s.prompts().size(), s.prompts().size() == 1 ? "" : "s"));
         HtmlReport.Page page = new HtmlReport.Page("vdq demo — quantization recipes vs full precision", notes,
                 new HtmlReport.Table(List.of("recipe", "method", "W bits", "A bits", "PSNR dB", "rel L2", "cosine",
                         "colour %", "shape %", "direction %", "VBench-lite %", "VBench-lite Δ vs FP (pts)", "quantize s", "generate s", "description"), table), rows, figs, command(),

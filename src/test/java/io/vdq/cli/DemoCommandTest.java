@@ -45,6 +45,7 @@ class DemoCommandTest {
         assertTrue(html.contains("<tr><td>w8a8-minmax</td><td>minmax</td><td>8</td><td>8</td>"), "W8A8 row");
         assertTrue(html.contains("<tr><td>w4a4-minmax</td><td>minmax</td><td>4</td><td>4</td>"), "W4A4 row");
         assertTrue(html.contains("RANDOM-INIT"), "the report says the model is untrained");
+        assertTrue(html.contains("Only 1 prompt: PSNR differences below about 1.5 dB"), "the report warns that 1 prompt ranks nothing");
         assertTrue(html.contains("src=\"psnr.png\""));
         assertNotNull(ImageIO.read(out.resolve("psnr.png").toFile()), "PSNR chart decodes");
         for (String name : List.of("fp", "w8a8-minmax", "w4a4-minmax")) {
