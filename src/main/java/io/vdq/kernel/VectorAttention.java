@@ -61,22 +61,11 @@ final class VectorAttention {
         int qBlocks = (nq + BQ - 1) / BQ;
         for (int h = 0; h < heads; h++) {
             int kh = kOff + h * d, vh = vOff + h * d, head = h;
-            Parallel.range(nk4 / MR, (p0, p1) -> packK(k, kh, kStride, nk, d, p0, p1, ka));
+            // K as A row panels of MR keys (kc = d, keys past nk zero): the GEMM's own A packing
+            VectorGemm.packA(k, kh, kStride, false, 0, nk, 0, d, ka);
             Parallel.range(kBlocks, (b0, b1) -> packVt(v, vh, vStride, nk, d, d4, b0, b1, vt));
             Parallel.forEachDynamic(qBlocks, qb -> block(q, qOff + head * d, qStride, ka, vt, out,
                     outOff + head * d, outStride, qb * BQ, Math.min(BQ, nq - qb * BQ), nk, d, d4, scale));
-        }
-    }
-
-    /** K as A row panels of MR keys: {@code ka[p·MR·d + kk·MR + r] = K[p·MR + r][kk]} (keys past nk are zero). */
-    private static void packK(float[] k, int kh, int kStride, int nk, int d, int p0, int p1, float[] ka) {
-        for (int p = p0; p < p1; p++) {
-            int base = p * MR * d;
-            for (int r = 0; r < MR; r++) {
-                int j = p * MR + r;
-                if (j < nk) for (int kk = 0, src = kh + j * kStride; kk < d; kk++) ka[base + kk * MR + r] = k[src + kk];
-                else for (int kk = 0; kk < d; kk++) ka[base + kk * MR + r] = 0f;
-            }
         }
     }
 
