@@ -19,4 +19,11 @@ public interface BlockHook {
     default void beforeBlock(int block, Tensor hidden) {}
 
     default void afterBlock(int block, Tensor hidden) {}
+
+    /**
+     * Once per forward, after the output head: the latents and timestep the forward was called with and the velocity
+     * it returns ({@code [out_channels, F, H, W]}), so a hook can form the denoised estimate x̂₀ = x_t − σ·v with
+     * σ = timestep/1000 (S²Q's C_diff on the denoised feature). Do not modify them.
+     */
+    default void afterForward(Tensor latents, float timestep, Tensor velocity) {}
 }

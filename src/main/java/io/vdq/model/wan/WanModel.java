@@ -357,7 +357,9 @@ public final class WanModel implements LinearRegistry, io.vdq.model.AttentionKer
         float[] out = new float[n * c.patchOut()];
         linears.get("proj_out").forward(ws.norm, 0, n, out, 0);
         Tensor y = unpatchify(out, frames, height, width, ppf, pph, ppw);
-        return c.predictsSample() ? velocityFromSample(latents, y, timestep, c.sampleMinSigma()) : y;
+        Tensor v = c.predictsSample() ? velocityFromSample(latents, y, timestep, c.sampleMinSigma()) : y;
+        hook.afterForward(latents, timestep, v);
+        return v;
     }
 
     /** v = (x_t − x̂) / max(σ, minSigma) with σ = timestep/1000 (see {@link WanConfig#predictsSample()}). */

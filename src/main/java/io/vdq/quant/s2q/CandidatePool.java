@@ -21,8 +21,9 @@ import java.util.List;
  * The S²Q candidate pool: the full-precision model is run by the calibration driver (prompts × all sampler steps ×
  * CFG branches, tagged by step); for every model call the pool keeps what replays a block forward — block 0's input,
  * the projected text and the timestep projection — and scores each (prompt, step) candidate with C_diff (against the
- * next step's latent of the same trajectory) and C_quant (‖XᵀX‖ of the tokenised latent or of block 0's input, first
- * branch; {@link SalientDataSelection.QuantInput}). A new
+ * next step of the same trajectory, of the latent or of the denoised estimate; {@link SalientDataSelection.DiffInput})
+ * and C_quant (‖XᵀX‖ of the tokenised latent or of block 0's input; {@link SalientDataSelection.QuantInput}); both
+ * are taken of the first CFG branch. A new
  * trajectory starts when the step index goes down; the last step of a trajectory has no successor and is dropped.
  * Replay data stays in memory up to {@code memoryBytes}, then goes to a temporary file deleted by {@link #close}.
  */
@@ -50,15 +51,18 @@ public final class CandidatePool implements AutoCloseable {
 
     /** Runs {@code calibration} on {@code model} with an observer installed and returns the scored pool. */
     public static CandidatePool collect(WanModel model, Calibration calibration, SalientDataSelection.Norm norm, long memoryBytes) {
-        return collect(model, calibration, norm, SalientDataSelection.QuantInput.LATENT, memoryBytes);
+        return collect(model, calibration, norm, SalientDataSelection.QuantInput.LATENT, SalientDataSelection.DiffInput.LATENT, memoryBytes);
     }
 
-    /** As {@link #collect(WanModel, Calibration, SalientDataSelection.Norm, long)}, C_quant taken of {@code input}. */
+    /**
+     * As {@link #collect(WanModel, Calibration, SalientDataSelection.Norm, long)}, C_quant taken of {@code quant} and
+     * C_diff along {@code diff}.
+     */
     public static CandidatePool collect(WanModel model, Calibration calibration, SalientDataSelection.Norm norm,
-                                        SalientDataSelection.QuantInput input, long memoryBytes) {
+                                        SalientDataSelection.QuantInput quant, SalientDataSelection.DiffInput diff, long memoryBytes) {
         CandidatePool pool = new CandidatePool(memoryBytes);
         StepTag tag = new StepTag();
-        Collector col = pool.new Collector(tag, norm, input);
+        Collector col = pool.new Collector(tag, norm, quant, diff);
         try (AutoCloseable h = model.observe(col)) {
             calibration.run(tag);
         } catch (VdqException e) {
@@ -151,20 +155,25 @@ public final class CandidatePool implements AutoCloseable {
         }
     }
 
-    /** Observes the model calls; candidates enter the pool when their successor step arrives. */
+    /**
+     * Observes the model calls. A step's scores and replay slots are taken at its first branch's {@code beforeBlocks};
+     * its C_diff feature (latent or x̂₀) is complete at that branch's {@code afterForward}, which is also when the
+     * previous step of the same trajectory gets its C_diff and enters the pool.
+     */
     private final class Collector implements BlockHook {
         private final StepTag tag;
         private final SalientDataSelection.Norm norm;
-        private final SalientDataSelection.QuantInput input;
+        private final SalientDataSelection.QuantInput quant;
+        private final SalientDataSelection.DiffInput diff;
         private int prompt = -1, lastStep = Integer.MAX_VALUE, calls;
-        private float[] pendingPatches;
-        private int pendingStep;
-        private float pendingTimestep;
-        private double pendingQuant;
-        private List<long[]> pendingSlots;
+        private Step pending, current; // the last step awaiting its successor; the step whose first branch is running
+        private boolean awaitingOutput;
 
-        Collector(StepTag tag, SalientDataSelection.Norm norm, SalientDataSelection.QuantInput input) {
-            this.tag = tag; this.norm = norm; this.input = input;
+        /** One (prompt, step) before it is scored: its feature for C_diff, C_quant and replay slots per branch. */
+        private record Step(int prompt, int step, float timestep, float[] patches, double quant, List<long[]> slots, float[][] feature) {}
+
+        Collector(StepTag tag, SalientDataSelection.Norm norm, SalientDataSelection.QuantInput quant, SalientDataSelection.DiffInput diff) {
+            this.tag = tag; this.norm = norm; this.quant = quant; this.diff = diff;
         }
 
         @Override
@@ -176,26 +185,40 @@ public final class CandidatePool implements AutoCloseable {
             if (grid == null) grid = g;
             else if (!grid.equals(g)) throw new ConfigException("S²Q calibration: latent grids differ (" + grid + " then " + g + ")");
             int n = g.tokens(), pin = patches.length / Math.max(1, n);
-            if (step == lastStep && pendingSlots != null) { // another CFG branch of the same step
-                pendingSlots.add(new long[]{store(hidden, text, tproj)});
+            if (step == lastStep && current != null) { // another CFG branch of the same step
+                current.slots().add(new long[]{store(hidden, text, tproj)});
                 return;
             }
-            if (step < lastStep) { prompt++; pendingPatches = null; pendingSlots = null; }
+            if (step < lastStep) { prompt++; pending = null; }
             float[] x = java.util.Arrays.copyOf(patches, n * pin);
-            if (pendingPatches != null && step > pendingStep) {
-                double cd = SalientDataSelection.diffusionSalience(pendingPatches, x);
-                candidates.add(new Candidate(prompt, pendingStep, pendingTimestep, cd, pendingQuant));
-                where.add(pendingSlots);
-            }
-            pendingPatches = x;
-            pendingStep = step;
-            pendingTimestep = tag.timestep();
-            pendingQuant = input == SalientDataSelection.QuantInput.HIDDEN
+            double cq = quant == SalientDataSelection.QuantInput.HIDDEN
                     ? SalientDataSelection.gramNorm(hidden, n, hidden.length / Math.max(1, n), norm)
                     : SalientDataSelection.gramNorm(x, n, pin, norm);
-            pendingSlots = new ArrayList<>();
-            pendingSlots.add(new long[]{store(hidden, text, tproj)});
+            List<long[]> slots = new ArrayList<>();
+            slots.add(new long[]{store(hidden, text, tproj)});
+            current = new Step(prompt, step, tag.timestep(), x, cq, slots, new float[1][]);
+            awaitingOutput = true;
             lastStep = step;
+        }
+
+        @Override
+        public void afterForward(io.vdq.tensor.Tensor latents, float timestep, io.vdq.tensor.Tensor velocity) {
+            if (!awaitingOutput) return; // a later CFG branch
+            awaitingOutput = false;
+            if (diff == SalientDataSelection.DiffInput.DENOISED) {
+                float[] x = latents.toArray(), v = velocity.toArray(), x0 = new float[x.length];
+                float sigma = timestep / 1000f;
+                for (int i = 0; i < x.length; i++) x0[i] = x[i] - sigma * v[i];
+                current.feature()[0] = x0;
+            } else {
+                current.feature()[0] = current.patches();
+            }
+            if (pending != null && pending.prompt() == current.prompt() && current.step() > pending.step()) {
+                double cd = SalientDataSelection.diffusionSalience(pending.feature()[0], current.feature()[0]);
+                candidates.add(new Candidate(pending.prompt(), pending.step(), pending.timestep(), cd, pending.quant()));
+                where.add(pending.slots());
+            }
+            pending = current;
         }
     }
 }

@@ -40,7 +40,9 @@ import java.util.Set;
  * | atop | atfp | rtfp; {@code samples} K = 40 candidates (a candidate = one step of one prompt; every CFG branch of it
  * is a training sequence, {@code cfg_branches} = all | first); {@code norm} = spectral (default) | frobenius for
  * C_quant on X = the tokenised model input latent (rows = patches, C·pt·ph·pw columns; {@code sds_input} = latent,
- * or hidden = block 0's input after the patch embedding, the doc's alternative); min–max normalisation over
+ * or hidden = block 0's input after the patch embedding, the doc's alternative); C_diff along {@code sds_diff} =
+ * latent (the sampler's latents) or denoised (the model's x̂₀ estimates; {@link SalientDataSelection.DiffInput});
+ * min–max normalisation over
  * the whole pool; {@code std} = true (λ from FP self-attention, {@code lambda_min} 0.5, {@code lambda_max} 1; false
  * = λ ≡ 1); {@code epochs} 15, {@code batch} 4 sequences, {@code lr} 5e-3 (scales, rotations),
  * {@code clip_lr} 5e-2; {@code alpha} 0.3 (SmoothQuant-style init of the balancing scale); {@code rotation} =
@@ -55,6 +57,14 @@ public final class S2qMethod implements QuantMethod {
     private static final System.Logger LOG = System.getLogger("io.vdq.quant.s2q");
 
     @Override public String name() { return "s2q"; }
+
+    @Override
+    public java.util.Set<String> options() {
+        return java.util.Set.of(
+            "act_clip", "alpha", "batch", "cfg_branches", "clip_lr", "damp", "epochs", "lambda_max", "lambda_min",
+            "learn_rotation", "lr", "norm", "pool_memory_mb", "rotation", "samples", "sds_diff", "sds_input", "seed",
+            "selector", "std");
+    }
 
     @Override
     public String description() {
@@ -77,6 +87,7 @@ public final class S2qMethod implements QuantMethod {
         SalientDataSelection.Selector selector = parse(SalientDataSelection.Selector.class, r.optString("selector", "sds"), "selector");
         SalientDataSelection.Norm norm = parse(SalientDataSelection.Norm.class, r.optString("norm", "spectral"), "norm");
         SalientDataSelection.QuantInput quantInput = parse(SalientDataSelection.QuantInput.class, r.optString("sds_input", "latent"), "sds_input");
+        SalientDataSelection.DiffInput diffInput = parse(SalientDataSelection.DiffInput.class, r.optString("sds_diff", "latent"), "sds_diff");
         String branches = r.optString("cfg_branches", "all");
         if (!branches.equals("all") && !branches.equals("first"))
             throw new ConfigException("recipe option 'cfg_branches' = '" + branches + "': expected all or first");
@@ -94,7 +105,7 @@ public final class S2qMethod implements QuantMethod {
         List<BlockCalibrator.Sample> samples = new ArrayList<>();
         CandidatePool.Grid grid;
         String selection;
-        try (CandidatePool pool = CandidatePool.collect(wm, calibration, norm, quantInput, memory)) {
+        try (CandidatePool pool = CandidatePool.collect(wm, calibration, norm, quantInput, diffInput, memory)) {
             List<Candidate> chosen = SalientDataSelection.select(pool.candidates(), selector, k, seed);
             grid = pool.grid();
             for (Candidate cand : chosen) {

@@ -93,7 +93,7 @@ class CandidatePoolTest {
         WanModel m = S2qMethodTest.model();
         int n = 2 * 4 * 4;
         try (CandidatePool pool = CandidatePool.collect(m, calibration(m), SalientDataSelection.Norm.FROBENIUS,
-                SalientDataSelection.QuantInput.HIDDEN, 1 << 30)) {
+                SalientDataSelection.QuantInput.HIDDEN, SalientDataSelection.DiffInput.LATENT, 1 << 30)) {
             for (int i = 0; i < pool.candidates().size(); i++) {
                 float[] h = pool.replay(i, 0).hidden(); // first CFG branch, as the score
                 int d = h.length / n;
@@ -108,6 +108,42 @@ class CandidatePoolTest {
                 double a = A[i / 3][i % 3];
                 assertEquals(false, // not the latent's score a²·n·d
                         Math.abs(pool.candidates().get(i).cQuant() - a * a * n * 16) < 1e-3 * a * a * n * 16);
+            }
+        }
+    }
+
+    @Test
+    void denoisedDiffComparesTheModelsCleanEstimatesOfConsecutiveSteps() {
+        WanModel m = S2qMethodTest.model();
+        double[][] want = new double[A.length][A[0].length - 1];
+        for (int p = 0; p < A.length; p++) {
+            float[][] x0 = new float[A[p].length][];
+            for (int k = 0; k < A[p].length; k++) { // x̂₀ = x_t − σ·v of the conditional branch, σ = t/1000
+                float t = 1000f - 250 * k;
+                float[] v = m.forward(constant(A[p][k]), t, TEXT).toArray();
+                x0[k] = new float[v.length];
+                for (int i = 0; i < v.length; i++) x0[k][i] = (float) A[p][k] - t / 1000f * v[i];
+            }
+            for (int k = 0; k + 1 < A[p].length; k++) {
+                double num = 0, den = 0;
+                for (int i = 0; i < x0[k].length; i++) {
+                    num += (double) (x0[k][i] - x0[k + 1][i]) * (x0[k][i] - x0[k + 1][i]);
+                    den += (double) x0[k][i] * x0[k][i];
+                }
+                want[p][k] = num / den;
+            }
+        }
+        try (CandidatePool latent = CandidatePool.collect(m, calibration(m), SalientDataSelection.Norm.SPECTRAL, 1 << 30);
+             CandidatePool denoised = CandidatePool.collect(m, calibration(m), SalientDataSelection.Norm.SPECTRAL,
+                     SalientDataSelection.QuantInput.LATENT, SalientDataSelection.DiffInput.DENOISED, 1 << 30)) {
+            List<Candidate> c = denoised.candidates();
+            assertEquals(6, c.size());
+            for (int i = 0; i < 6; i++) {
+                Candidate l = latent.candidates().get(i);
+                assertEquals(want[i / 3][i % 3], c.get(i).cDiff(), 1e-5 * want[i / 3][i % 3]);
+                assertEquals(l.cQuant(), c.get(i).cQuant(), "C_quant does not depend on sds_diff");
+                assertEquals(false, Math.abs(l.cDiff() - c.get(i).cDiff()) < 1e-3 * l.cDiff(), "differs from the latent's C_diff");
+                assertEquals(2, denoised.branches(i));
             }
         }
     }
