@@ -76,8 +76,8 @@ final class DemoCommand implements Runnable {
     @Option(names = "--steps", description = "UniPC steps (default 10; 6 with --quick).")
     Integer steps;
 
-    @Option(names = "--recipes", split = ",", description = "Presets or recipe JSON files to run, comma-separated (default: every preset "
-            + "whose method is registered, ablations only with --ablations).")
+    @Option(names = "--recipes", split = ",", description = "Presets or recipe JSON files to run, comma-separated, each optionally with overrides "
+            + "NAME+key=value (e.g. w4a6-s2q+seed=1) (default: every preset whose method is registered, ablations only with --ablations).")
     List<String> recipes;
 
     @Option(names = "--calib-prompts", description = "Calibration prompts, one per line ('#' comments), for the methods "
@@ -134,7 +134,11 @@ final class DemoCommand implements Runnable {
     List<Recipe> selectRecipes() {
         List<Recipe> list = new ArrayList<>();
         if (recipes != null) {
-            for (String name : recipes) list.add(Presets.resolve(name.trim()));
+            for (String name : recipes) {
+                Recipe r = Presets.resolve(name.trim());
+                QuantMethods.checkOptions(r); // a misspelt option fails now, not after the full-precision videos
+                list.add(r);
+            }
             return list;
         }
         Set<String> methods = new HashSet<>(QuantMethods.names());

@@ -9,6 +9,7 @@ import io.vdq.model.wan.WanConfig;
 import io.vdq.model.wan.WanModel;
 import io.vdq.pipeline.QuantizePipeline;
 import io.vdq.quant.Presets;
+import io.vdq.quant.QuantMethods;
 import io.vdq.quant.Recipe;
 import io.vdq.quant.ckpt.CheckpointSize;
 import io.vdq.quant.ckpt.QuantizedCheckpoint;
@@ -36,7 +37,7 @@ final class QuantizeCommand implements Runnable {
     @Option(names = "--model", required = true, description = "Float diffusers transformer folder, or random:tiny / random:1.3b.")
     String model;
 
-    @Option(names = "--recipe", required = true, description = "Preset name (vdq recipes) or recipe JSON file.")
+    @Option(names = "--recipe", required = true, description = "Preset name (vdq recipes) or recipe JSON file, optionally with overrides NAME+key=value (e.g. w4a6-s2q+seed=1).")
     String recipe;
 
     @Option(names = "--calib-prompts", description = "Calibration prompts, one per line ('#' comments); encoded with the "
@@ -84,6 +85,7 @@ final class QuantizeCommand implements Runnable {
     @Override
     public void run() {
         Recipe r = Presets.resolve(recipe);
+        QuantMethods.checkOptions(r);
         PrintStream err = System.err;
         if (sizeOnly) {
             WanConfig c = config();

@@ -80,11 +80,35 @@ public final class Presets {
         return p.recipe();
     }
 
-    /** A preset name, or else a path to a recipe JSON file. */
-    public static Recipe resolve(String nameOrFile) {
-        if (PRESETS.containsKey(nameOrFile)) return PRESETS.get(nameOrFile).recipe();
-        Path p = Path.of(nameOrFile);
+    /**
+     * A preset name, a path to a recipe JSON file, or either followed by option overrides
+     * {@code +key=value} (repeatable; e.g. {@code w4a6-s2q+seed=1+sds_diff=denoised}): values {@code true}/{@code false}
+     * become booleans, numbers become numbers, anything else a string. The overridden recipe is named by the whole
+     * spec, so reports tell runs apart.
+     */
+    public static Recipe resolve(String spec) {
+        if (PRESETS.containsKey(spec)) return PRESETS.get(spec).recipe();
+        Path p = Path.of(spec);
         if (Files.isRegularFile(p)) return RecipeJson.read(p);
-        throw new ConfigException("recipe '" + nameOrFile + "' is neither a preset " + PRESETS.keySet() + " nor a readable file");
+        int plus = spec.indexOf('+');
+        if (plus > 0 && spec.indexOf('=', plus) > 0) {
+            Recipe r = resolve(spec.substring(0, plus));
+            for (String kv : spec.substring(plus + 1).split("\\+", -1)) {
+                int eq = kv.indexOf('=');
+                if (eq <= 0 || eq == kv.length() - 1)
+                    throw new ConfigException("recipe '" + spec + "': override '" + kv + "' is not key=value");
+                r = r.withOption(kv.substring(0, eq), overrideValue(kv.substring(eq + 1)));
+            }
+            return r.withName(spec);
+        }
+        throw new ConfigException("recipe '" + spec + "' is neither a preset " + PRESETS.keySet() + " nor a readable file"
+                + " (options can be overridden as NAME+key=value)");
+    }
+
+    private static Object overrideValue(String v) {
+        if (v.equals("true") || v.equals("false")) return Boolean.parseBoolean(v);
+        if (v.matches("[-+]?\\d+")) return Long.parseLong(v);
+        if (v.matches("[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?")) return Double.parseDouble(v);
+        return v;
     }
 }

@@ -16,4 +16,11 @@ public interface QuantMethod {
     String description();
 
     QuantReport apply(LinearRegistry model, Recipe recipe, Calibration calibration);
+
+    /**
+     * The recipe option keys this method reads; {@link QuantMethods#apply} refuses a recipe with any other key (a
+     * misspelt option would otherwise be ignored without a word). {@code null}: the method does not declare them
+     * and nothing is checked (plug-ins written before this existed).
+     */
+    default java.util.Set<String> options() { return null; }
 }

@@ -45,8 +45,25 @@ public final class QuantMethods {
             throw new ConfigException("recipe '" + recipe.name() + "' option 'int8_attention': this model's attention cannot be replaced");
         // int8_attention is the framework's option, not the method's: methods that check their options would refuse it
         Recipe forMethod = recipe.withoutOption("int8_attention");
-        QuantReport r = get(recipe.method()).apply(model, forMethod, calibration);
+        QuantMethod m = get(recipe.method());
+        checkOptions(m, recipe);
+        QuantReport r = m.apply(model, forMethod, calibration);
         if (int8Attention) ((io.vdq.model.AttentionKernel.Configurable) model).setSelfAttention(IntExec.int8Attention());
         return r;
+    }
+
+    /**
+     * Refuses a recipe whose options include a key that its method does not declare ({@link QuantMethod#options()}),
+     * besides the framework's {@code int8_attention}.
+     */
+    public static void checkOptions(Recipe recipe) { checkOptions(get(recipe.method()), recipe); }
+
+    private static void checkOptions(QuantMethod m, Recipe recipe) {
+        java.util.Set<String> known = m.options();
+        if (known == null) return;
+        for (String key : recipe.options().keySet())
+            if (!key.equals("int8_attention") && !known.contains(key))
+                throw new ConfigException("recipe '" + recipe.name() + "': option '" + key + "' is not an option of method '"
+                        + m.name() + "'; its options are " + new java.util.TreeSet<>(known) + " (and int8_attention)");
     }
 }

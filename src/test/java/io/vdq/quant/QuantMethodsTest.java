@@ -48,6 +48,21 @@ class QuantMethodsTest {
     }
 
     @Test
+    void misspeltOptionsAreRefusedAndDeclaredOnesAccepted() throws Exception {
+        for (var p : Presets.all().values()) QuantMethods.checkOptions(p.recipe().withOption("int8_attention", true));
+        try (var files = java.nio.file.Files.list(java.nio.file.Path.of("bench/recipes"))) { // the shipped recipe files
+            for (var f : files.toList()) QuantMethods.checkOptions(RecipeJson.read(f));
+        }
+        var e = assertThrows(ConfigException.class, () -> QuantMethods.checkOptions(Presets.resolve("w4a6-s2q+lamda_min=0")));
+        assertTrue(e.getMessage().contains("'lamda_min'") && e.getMessage().contains("'s2q'") && e.getMessage().contains("lambda_min"), e.getMessage());
+        FakeRegistry m = FakeRegistry.wanLike(1, 1, 8, 8);
+        Recipe typo = Presets.get("w8a8-minmax").withOption("static_activation", true);
+        e = assertThrows(ConfigException.class, () -> QuantMethods.apply(m, typo, Calibration.none()));
+        assertTrue(e.getMessage().contains("'static_activation'") && e.getMessage().contains("[static_activations]"), e.getMessage());
+        assertTrue(m.linears().values().stream().allMatch(l -> l instanceof io.vdq.model.FloatLinear), "nothing replaced");
+    }
+
+    @Test
     void unknownMethodNamesTheKnownOnes() {
         var e = assertThrows(ConfigException.class, () -> QuantMethods.get("awq"));
         assertTrue(e.getMessage().contains("gptq") && e.getMessage().contains("minmax"), e.getMessage());

@@ -37,6 +37,27 @@ class RecipeTest {
     }
 
     @Test
+    void presetOverridesSetTypedOptionsAndNameTheRun() {
+        Recipe base = Presets.get("w4a6-s2q");
+        Recipe r = Presets.resolve("w4a6-s2q+seed=3+sds_diff=denoised+std=false+lr=1e-3+lambda_min=.25");
+        assertEquals("w4a6-s2q+seed=3+sds_diff=denoised+std=false+lr=1e-3+lambda_min=.25", r.name());
+        assertEquals(3, r.optInt("seed", 0));
+        assertEquals("denoised", r.optString("sds_diff", ""));
+        assertFalse(r.optBool("std", true));
+        assertEquals(1e-3, r.optDouble("lr", 0));
+        assertEquals(0.25, r.optDouble("lambda_min", 0));
+        assertEquals(base.withName(r.name()).withOption("seed", 3L).withOption("sds_diff", "denoised").withOption("std", false)
+                .withOption("lr", 1e-3).withOption("lambda_min", 0.25), r);
+        assertEquals(0.9, Presets.resolve("w4a4-dvd+bgr_alpha=0.9").optDouble("bgr_alpha", 0));
+        for (String bad : new String[]{"w4a6-s2q+seed", "w4a6-s2q+seed=", "w4a6-s2q+=1", "w4a6-s2q+seed=1+"}) {
+            var e = assertThrows(ConfigException.class, () -> Presets.resolve(bad), bad);
+            assertTrue(e.getMessage().contains("key=value") && e.getMessage().contains(bad), e.getMessage());
+        }
+        var e = assertThrows(ConfigException.class, () -> Presets.resolve("w4a7-s2q+seed=1"));
+        assertTrue(e.getMessage().contains("'w4a7-s2q'"), e.getMessage());
+    }
+
+    @Test
     void minimalJsonGetsDefaults() {
         Recipe r = RecipeJson.parse("{\"method\":\"minmax\",\"weight_bits\":4,\"activation_bits\":8}", "t.json");
         assertEquals(Granularity.PER_CHANNEL, r.weightGranularity());

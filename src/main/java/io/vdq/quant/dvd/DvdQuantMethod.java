@@ -52,6 +52,8 @@ public final class DvdQuantMethod implements QuantMethod {
 
     @Override public String name() { return "dvd"; }
 
+    @Override public java.util.Set<String> options() { return OPTIONS; }
+
     @Override public String description() {
         return "DVD-Quant: Hadamard + BGR weights, auto-scaled rotated activations, δ-guided bit switching; data-free";
     }

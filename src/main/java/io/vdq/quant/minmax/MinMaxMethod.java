@@ -26,6 +26,8 @@ import io.vdq.quant.calib.StatsRequest;
 public final class MinMaxMethod implements QuantMethod {
     @Override public String name() { return "minmax"; }
 
+    @Override public java.util.Set<String> options() { return java.util.Set.of("static_activations"); }
+
     @Override public String description() { return "round-to-nearest, min/max ranges, dynamic activations (data-free)"; }
 
     @Override

@@ -30,6 +30,8 @@ import java.util.SequencedMap;
 public final class SmoothQuantMethod implements QuantMethod {
     @Override public String name() { return "smoothquant"; }
 
+    @Override public java.util.Set<String> options() { return java.util.Set.of("alpha", "static_activations"); }
+
     @Override public String description() { return "per-channel smoothing from calibration maxima (α), folded into weights, RTN"; }
 
     @Override

@@ -30,6 +30,8 @@ import java.util.SequencedMap;
 public final class ViditMethod implements QuantMethod {
     @Override public String name() { return "vidit"; }
 
+    @Override public java.util.Set<String> options() { return java.util.Set.of("alphas"); }
+
     @Override public String description() { return "ViDiT-Q style: per-channel W, dynamic per-token A, channel balancing with α per timestep range"; }
 
     @Override
