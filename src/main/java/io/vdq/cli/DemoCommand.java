@@ -267,6 +267,9 @@ final class DemoCommand implements Runnable {
         return r;
     }
 
+    /** A recipe name as a file name: characters other than letters, digits and {@code . _ = + -} become '_'. */
+    static String gifName(String recipe) { return recipe.replaceAll("[^A-Za-z0-9._=+-]", "_"); }
+
     private void write(DemoRun run, DemoRun.Settings s, List<Tensor> fp, double fpSeconds, double[] fpScores,
                        List<DemoRun.RecipeResult> results) {
         List<HtmlReport.ImageRow> rows = new ArrayList<>();
@@ -281,7 +284,7 @@ final class DemoCommand implements Runnable {
             cells.add(new HtmlReport.Cell("full precision", name));
             for (var r : results) {
                 if (r.error() != null) continue;
-                name = "gifs/p" + i + "-" + r.recipe().name() + ".gif";
+                name = "gifs/p" + i + "-" + gifName(r.recipe().name()) + ".gif";
                 GifWriter.write(out.resolve(name), DemoRun.frames(r.samples().get(i), lo, hi), GIF_DELAY_MS, UPSCALE);
                 Fidelity.Metrics m = r.perPrompt().get(i);
                 cells.add(new HtmlReport.Cell(r.recipe().name() + " · " + HtmlReport.num(m.psnr(), 1) + " dB", name));

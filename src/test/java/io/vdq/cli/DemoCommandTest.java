@@ -131,6 +131,40 @@ class DemoCommandTest {
     }
 
     @Test
+    void overriddenRecipesRunUnderTheirSpecAndAMisspeltOptionStopsBeforeAnyWork() throws Exception {
+        Path out = dir.resolve("ov");
+        String spec = "bench/recipes/w4a6-minmax.json+static_activations=false";
+        String[] head = {"demo", "--quiet", "--out", out.toString(), "--recipes", "w8a8-minmax+static_activations=true," + spec};
+        String[] args = new String[head.length + TINY.length];
+        System.arraycopy(head, 0, args, 0, head.length);
+        System.arraycopy(TINY, 0, args, head.length, TINY.length);
+        assertEquals(0, Main.run(args));
+        JsonNode recipes = new ObjectMapper().readTree(out.resolve("results.json").toFile()).get("recipes");
+        assertEquals("w8a8-minmax+static_activations=true", recipes.get(0).get("name").asText());
+        assertEquals(spec, recipes.get(1).get("name").asText());
+        assertEquals(6, recipes.get(1).get("activation_bits").asInt(), "the file's bits");
+        String html = Files.readString(out.resolve("index.html"));
+        for (String gif : List.of("gifs/p0-w8a8-minmax+static_activations=true.gif", "gifs/p0-bench_recipes_w4a6-minmax.json+static_activations=false.gif")) {
+            assertTrue(Files.isRegularFile(out.resolve(gif)), gif);
+            assertTrue(html.contains("src=\"" + gif + "\""), gif + " on the page");
+        }
+
+        var err = new java.io.ByteArrayOutputStream();
+        var old = System.err;
+        System.setErr(new java.io.PrintStream(err, true));
+        Path typo = dir.resolve("typo");
+        try {
+            args[3] = typo.toString();
+            args[5] = "w4a6-s2q+lamda_min=0";
+            assertNotEquals(0, Main.run(args));
+        } finally {
+            System.setErr(old);
+        }
+        assertTrue(err.toString().contains("'lamda_min'") && err.toString().contains("lambda_min"), err.toString());
+        assertFalse(Files.exists(typo.resolve("index.html")), "stopped before writing a report");
+    }
+
+    @Test
     void aMissingModelFolderIsAClearError() {
         var err = new java.io.ByteArrayOutputStream();
         var old = System.err;
