@@ -90,8 +90,10 @@ public final class Presets {
         if (PRESETS.containsKey(spec)) return PRESETS.get(spec).recipe();
         Path p = Path.of(spec);
         if (Files.isRegularFile(p)) return RecipeJson.read(p);
-        int plus = spec.indexOf('+');
-        if (plus > 0 && spec.indexOf('=', plus) > 0) {
+        int plus = spec.indexOf('+'); // the first '+' after which overrides start: the prefix must be a preset or file
+        while (plus > 0 && !PRESETS.containsKey(spec.substring(0, plus)) && !Files.isRegularFile(Path.of(spec.substring(0, plus))))
+            plus = spec.indexOf('+', plus + 1);
+        if (plus > 0) {
             Recipe r = resolve(spec.substring(0, plus));
             for (String kv : spec.substring(plus + 1).split("\\+", -1)) {
                 int eq = kv.indexOf('=');

@@ -54,7 +54,17 @@ class RecipeTest {
             assertTrue(e.getMessage().contains("key=value") && e.getMessage().contains(bad), e.getMessage());
         }
         var e = assertThrows(ConfigException.class, () -> Presets.resolve("w4a7-s2q+seed=1"));
-        assertTrue(e.getMessage().contains("'w4a7-s2q'"), e.getMessage());
+        assertTrue(e.getMessage().contains("'w4a7-s2q+seed=1'") && e.getMessage().contains("NAME+key=value"), e.getMessage());
+    }
+
+    @Test
+    void overridesApplyToRecipeFilesWhoseNameHoldsAPlus(@TempDir Path dir) {
+        Path f = dir.resolve("a+b.json");
+        RecipeJson.write(Recipe.of("ab", "minmax", 4, 8, Map.of()), f);
+        assertEquals("ab", Presets.resolve(f.toString()).name());
+        Recipe r = Presets.resolve(f + "+static_activations=true");
+        assertTrue(r.optBool("static_activations", false));
+        assertEquals(8, r.activationBits());
     }
 
     @Test
