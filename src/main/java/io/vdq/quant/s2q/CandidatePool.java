@@ -169,8 +169,19 @@ public final class CandidatePool implements AutoCloseable {
         private Step pending, current; // the last step awaiting its successor; the step whose first branch is running
         private boolean awaitingOutput;
 
-        /** One (prompt, step) before it is scored: its feature for C_diff, C_quant and replay slots per branch. */
-        private record Step(int prompt, int step, float timestep, float[] patches, double quant, List<long[]> slots, float[][] feature) {}
+        /** One (prompt, step) before it is scored: C_quant, replay slots per branch, and (once its output is known) the C_diff feature. */
+        private static final class Step {
+            final int prompt, step;
+            final float timestep;
+            final float[] patches;
+            final double quant;
+            final List<long[]> slots = new ArrayList<>();
+            float[] feature;
+
+            Step(int prompt, int step, float timestep, float[] patches, double quant) {
+                this.prompt = prompt; this.step = step; this.timestep = timestep; this.patches = patches; this.quant = quant;
+            }
+        }
 
         Collector(StepTag tag, SalientDataSelection.Norm norm, SalientDataSelection.QuantInput quant, SalientDataSelection.DiffInput diff) {
             this.tag = tag; this.norm = norm; this.quant = quant; this.diff = diff;
@@ -186,7 +197,7 @@ public final class CandidatePool implements AutoCloseable {
             else if (!grid.equals(g)) throw new ConfigException("S²Q calibration: latent grids differ (" + grid + " then " + g + ")");
             int n = g.tokens(), pin = patches.length / Math.max(1, n);
             if (step == lastStep && current != null) { // another CFG branch of the same step
-                current.slots().add(new long[]{store(hidden, text, tproj)});
+                current.slots.add(new long[]{store(hidden, text, tproj)});
                 return;
             }
             if (step < lastStep) { prompt++; pending = null; }
@@ -194,9 +205,8 @@ public final class CandidatePool implements AutoCloseable {
             double cq = quant == SalientDataSelection.QuantInput.HIDDEN
                     ? SalientDataSelection.gramNorm(hidden, n, hidden.length / Math.max(1, n), norm)
                     : SalientDataSelection.gramNorm(x, n, pin, norm);
-            List<long[]> slots = new ArrayList<>();
-            slots.add(new long[]{store(hidden, text, tproj)});
-            current = new Step(prompt, step, tag.timestep(), x, cq, slots, new float[1][]);
+            current = new Step(prompt, step, tag.timestep(), x, cq);
+            current.slots.add(new long[]{store(hidden, text, tproj)});
             awaitingOutput = true;
             lastStep = step;
         }
@@ -209,14 +219,14 @@ public final class CandidatePool implements AutoCloseable {
                 float[] x = latents.toArray(), v = velocity.toArray(), x0 = new float[x.length];
                 float sigma = timestep / 1000f;
                 for (int i = 0; i < x.length; i++) x0[i] = x[i] - sigma * v[i];
-                current.feature()[0] = x0;
+                current.feature = x0;
             } else {
-                current.feature()[0] = current.patches();
+                current.feature = current.patches;
             }
-            if (pending != null && pending.prompt() == current.prompt() && current.step() > pending.step()) {
-                double cd = SalientDataSelection.diffusionSalience(pending.feature()[0], current.feature()[0]);
-                candidates.add(new Candidate(pending.prompt(), pending.step(), pending.timestep(), cd, pending.quant()));
-                where.add(pending.slots());
+            if (pending != null && pending.prompt == current.prompt && current.step > pending.step) {
+                double cd = SalientDataSelection.diffusionSalience(pending.feature, current.feature);
+                candidates.add(new Candidate(pending.prompt, pending.step, pending.timestep, cd, pending.quant));
+                where.add(pending.slots);
             }
             pending = current;
         }
