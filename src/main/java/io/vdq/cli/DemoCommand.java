@@ -352,7 +352,7 @@ final class DemoCommand implements Runnable {
                 : "This model is RANDOM-INIT (seeded, --random-init, seed " + s.modelSeed() + "), not trained. Its videos are structured "
                         + "noise; what this report shows is how far each quantization recipe moves the output away from full precision "
                         + "with the same prompts and seeds, not visual quality.";
-        List<String> notes = new java.util.ArrayList<>(List.of(what, model,
+        List<String> notes = new ArrayList<>(List.of(what, model,
                 "Text embeddings: the synthetic world's built-in text encoder, [16, 64] per prompt. PSNR uses each "
                         + "full-precision video's value range as the peak; GIFs show "
                         + (s.trained() ? "pixels [−1, 1] as black…white" : "that range as black…white") + ", ×" + UPSCALE + "."));

@@ -35,16 +35,19 @@ public final class QuantMethods {
 
     public static synchronized List<String> names() { return List.copyOf(all().keySet()); }
 
+    /** The framework's option, valid for every method. */
+    private static final String INT8_ATTENTION = "int8_attention";
+
     /**
      * Looks up the recipe's method and applies it. The recipe option {@code int8_attention} (default false), valid
      * for every method, also replaces the model's self-attention with int8 Q·Kᵀ attention ({@link IntExec#int8Attention}).
      */
     public static QuantReport apply(io.vdq.model.LinearRegistry model, Recipe recipe, Calibration calibration) {
-        boolean int8Attention = recipe.optBool("int8_attention", false);
+        boolean int8Attention = recipe.optBool(INT8_ATTENTION, false);
         if (int8Attention && !(model instanceof io.vdq.model.AttentionKernel.Configurable))
             throw new ConfigException("recipe '" + recipe.name() + "' option 'int8_attention': this model's attention cannot be replaced");
         // int8_attention is the framework's option, not the method's: methods that check their options would refuse it
-        Recipe forMethod = recipe.withoutOption("int8_attention");
+        Recipe forMethod = recipe.withoutOption(INT8_ATTENTION);
         QuantMethod m = get(recipe.method());
         checkOptions(m, recipe);
         QuantReport r = m.apply(model, forMethod, calibration);
@@ -59,11 +62,14 @@ public final class QuantMethods {
     public static void checkOptions(Recipe recipe) { checkOptions(get(recipe.method()), recipe); }
 
     private static void checkOptions(QuantMethod m, Recipe recipe) {
-        java.util.Set<String> known = m.options();
-        if (known == null) return;
+        if (m.options() != null) checkOptions(m.name(), m.options(), recipe);
+    }
+
+    /** The check itself, for a method's own entry points that do not pass through {@link #apply} (e.g. DVD's settings). */
+    public static void checkOptions(String method, java.util.Set<String> known, Recipe recipe) {
         for (String key : recipe.options().keySet())
-            if (!key.equals("int8_attention") && !known.contains(key))
+            if (!key.equals(INT8_ATTENTION) && !known.contains(key))
                 throw new ConfigException("recipe '" + recipe.name() + "': option '" + key + "' is not an option of method '"
-                        + m.name() + "'; its options are " + new java.util.TreeSet<>(known) + " (and int8_attention)");
+                        + method + "'; its options are " + new java.util.TreeSet<>(known) + " (and " + INT8_ATTENTION + ")");
     }
 }

@@ -69,10 +69,7 @@ public final class DvdQuantMethod implements QuantMethod {
             "gbs_delta", "gbs_target_bits", "gbs_tolerance", "gbs_force_first", "gbs_force_last");
 
     public static Settings settings(Recipe r) {
-        for (String key : r.options().keySet())
-            if (!OPTIONS.contains(key))
-                throw new ConfigException("recipe '" + r.name() + "' option '" + key + "' is not a DVD-Quant option; known: "
-                        + new java.util.TreeSet<>(OPTIONS));
+        io.vdq.quant.QuantMethods.checkOptions("dvd", OPTIONS, r);
         int group = switch (r.weightGranularity()) {
             case PER_CHANNEL -> 0;
             case PER_GROUP -> r.groupSize();

@@ -30,11 +30,7 @@ public final class GptqMethod implements QuantMethod {
 
     @Override public String name() { return "gptq"; }
 
-    @Override
-    public java.util.Set<String> options() {
-        return java.util.Set.of(
-            "act_order", "damp", "layers_per_pass", "token_stride");
-    }
+    @Override public java.util.Set<String> options() { return java.util.Set.of("act_order", "damp", "layers_per_pass", "token_stride"); }
 
     @Override public String description() { return "GPTQ: Hessian-based column-by-column error compensation (calibration XᵀX)"; }
 

@@ -24,11 +24,7 @@ import java.util.Map;
 public final class QuaRotMethod implements QuantMethod {
     @Override public String name() { return "quarot"; }
 
-    @Override
-    public java.util.Set<String> options() {
-        return java.util.Set.of(
-            "block", "max_block", "random_signs", "seed");
-    }
+    @Override public java.util.Set<String> options() { return java.util.Set.of("block", "max_block", "random_signs", "seed"); }
 
     @Override public String description() { return "block-Hadamard input rotation fused into weights, RTN, dynamic activations"; }
 

@@ -42,9 +42,7 @@ import java.util.Set;
  * C_quant on X = the tokenised model input latent (rows = patches, C·pt·ph·pw columns; {@code sds_input} = latent,
  * or hidden = block 0's input after the patch embedding, the doc's alternative); C_diff along {@code sds_diff} =
  * denoised (default: the model's x̂₀ estimates, +0.88 dB over latent in 9 of 9 paired W4A6 runs on vdq-tiny) or
- * latent (the sampler's latents; {@link SalientDataSelection.DiffInput});
- * min–max normalisation over
- * the whole pool; {@code std} = true (λ from FP self-attention, {@code lambda_min} 0.5, {@code lambda_max} 1; false
+ * latent (the sampler's latents; {@link SalientDataSelection.DiffInput}); min–max normalisation over the whole pool; {@code std} = true (λ from FP self-attention, {@code lambda_min} 0.5, {@code lambda_max} 1; false
  * = λ ≡ 1); {@code epochs} 15, {@code batch} 4 sequences, {@code lr} 5e-3 (scales, rotations),
  * {@code clip_lr} 5e-2; {@code alpha} 0.3 (SmoothQuant-style init of the balancing scale); {@code rotation} =
  * hadamard (default; random orthogonal when a Kronecker factor is not a power of two) | random | identity, then
@@ -61,10 +59,9 @@ public final class S2qMethod implements QuantMethod {
 
     @Override
     public java.util.Set<String> options() {
-        return java.util.Set.of(
-            "act_clip", "alpha", "batch", "cfg_branches", "clip_lr", "damp", "epochs", "lambda_max", "lambda_min",
-            "learn_rotation", "lr", "norm", "pool_memory_mb", "rotation", "samples", "sds_diff", "sds_input", "seed",
-            "selector", "std");
+        return java.util.Set.of("act_clip", "alpha", "batch", "cfg_branches", "clip_lr", "damp", "epochs", "lambda_max",
+                "lambda_min", "learn_rotation", "lr", "norm", "pool_memory_mb", "rotation", "samples", "sds_diff", "sds_input",
+                "seed", "selector", "std");
     }
 
     @Override
