@@ -116,6 +116,12 @@ final class DemoCommand implements Runnable {
     @Option(names = "--layers", defaultValue = "2", description = "Transformer blocks (default ${DEFAULT-VALUE}).")
     int layers;
 
+    @Option(names = "--teacher-forced", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Also score every step with the quantized model on the full-precision trajectory's latents: the "
+                    + "step SNR column, free of the sampler's amplification of small differences (on by default; "
+                    + "--no-teacher-forced saves about a third of each recipe's generation time).")
+    boolean teacherForced;
+
     @Option(names = "--quiet", description = "No progress output.")
     boolean quiet;
 
@@ -180,7 +186,7 @@ final class DemoCommand implements Runnable {
                     + cfg.patchT() + ", " + cfg.patchH() + ", " + cfg.patchW() + "]");
         List<Recipe> list = selectRecipes();
         var s = new DemoRun.Settings(cfg, dir, seed, frames, size, n, guidance, 3.0, evalList,
-                calibPrompts == null ? CALIBRATION_PROMPTS : QuantizeCommand.readPrompts(calibPrompts), 100);
+                calibPrompts == null ? CALIBRATION_PROMPTS : QuantizeCommand.readPrompts(calibPrompts), 100, teacherForced);
         DemoRun run = new DemoRun(s, quiet ? null : System.err);
         if (randomInit)
             run.progress("demo: RANDOM-INIT Wan (%d × %d heads, ffn %d, %d layers, %d params): videos are structured noise",
@@ -328,16 +334,17 @@ final class DemoCommand implements Runnable {
                     + "direction, smoothness, subject/background consistency, dynamic degree, imaging quality)", "vbench.png"));
         }
         List<List<String>> table = new ArrayList<>();
-        table.add(row(List.of("full precision", "float", "32", "32", "∞", "0", "1"), scoreCells(fpScores, fpScores),
+        table.add(row(List.of("full precision", "float", "32", "32", "∞", "0", "1", "∞"), scoreCells(fpScores, fpScores),
                 List.of("—", HtmlReport.num(fpSeconds, 1), "the reference")));
         for (var r : results) {
             Recipe q = r.recipe();
             String a = q.floatActivations() ? "16 (float)" : r.bitsVary() ? "≈" + q.activationBits() + " (switched)" : Integer.toString(q.activationBits());
             table.add(r.error() != null
-                    ? row(List.of(q.name(), q.method(), Integer.toString(q.weightBits()), a, "", "", ""), scoreCells(new double[0], fpScores),
+                    ? row(List.of(q.name(), q.method(), Integer.toString(q.weightBits()), a, "", "", "", ""), scoreCells(new double[0], fpScores),
                             List.of(HtmlReport.num(r.quantizeS(), 1), "", "failed: " + r.error()))
                     : row(List.of(q.name(), q.method(), Integer.toString(q.weightBits()), a, HtmlReport.num(r.psnr(), 2),
-                            HtmlReport.num(r.relL2(), 4), HtmlReport.num(r.cosine(), 5)), scoreCells(r.vbench(), fpScores),
+                            HtmlReport.num(r.relL2(), 4), HtmlReport.num(r.cosine(), 5),
+                            r.stepFidelity() == null ? "" : HtmlReport.num(r.stepFidelity().snrDb(), 2)), scoreCells(r.vbench(), fpScores),
                             List.of(HtmlReport.num(r.quantizeS(), 1), HtmlReport.num(r.generateS(), 1), r.description())));
         }
         WanConfig c = s.config();
@@ -356,13 +363,18 @@ final class DemoCommand implements Runnable {
                 "Text embeddings: the synthetic world's built-in text encoder, [16, 64] per prompt. PSNR uses each "
                         + "full-precision video's value range as the peak; GIFs show "
                         + (s.trained() ? "pixels [−1, 1] as black…white" : "that range as black…white") + ", ×" + UPSCALE + "."));
+        if (s.teacherForced())
+            notes.add("Step SNR (teacher-forced): at every step of every prompt the quantized model is given the full-precision "
+                    + "trajectory's latents and its guided prediction is compared with full precision's, 10·log10(Σ‖v_fp‖² / "
+                    + "Σ‖v_q − v_fp‖²) over all steps and prompts. Unlike the video PSNR it does not pass one step's error into the "
+                    + "next step's input, so it ranks recipes whose per-step errors are close with less noise.");
         if (s.prompts().size() < 16)
             notes.add(String.format(Locale.ROOT, "Only %d prompt%s: PSNR differences below about 1.5 dB between recipes that quantize "
                     + "activations are within run-to-run noise (a float-level change of the attention kernel alone moved them that much, "
                     + "BENCHMARKS.md); rank close recipes with --eval-prompts bench/eval-32.txt and several calibration sets.",
                     s.prompts().size(), s.prompts().size() == 1 ? "" : "s"));
         HtmlReport.Page page = new HtmlReport.Page("vdq demo — quantization recipes vs full precision", notes,
-                new HtmlReport.Table(List.of("recipe", "method", "W bits", "A bits", "PSNR dB", "rel L2", "cosine",
+                new HtmlReport.Table(List.of("recipe", "method", "W bits", "A bits", "PSNR dB", "rel L2", "cosine", "step SNR dB",
                         "colour %", "shape %", "direction %", "VBench-lite %", "VBench-lite Δ vs FP (pts)", "quantize s", "generate s", "description"), table), rows, figs, command(),
                 String.format(Locale.ROOT, "Finished %s in %.1f s on %d threads (%s kernels).", Instant.now(), run.elapsed(),
                         Parallel.threads(), Kernels.describe()));
@@ -395,6 +407,11 @@ final class DemoCommand implements Runnable {
             finite(o, "psnr_db", r.psnr());
             finite(o, "rel_l2", r.relL2());
             finite(o, "cosine", r.cosine());
+            if (r.stepFidelity() != null) {
+                finite(o, "teacher_forced_snr_db", r.stepFidelity().snrDb());
+                ArrayNode st = o.putArray("teacher_forced_snr_db_per_step");
+                for (double v : r.stepFidelity().perStepDb()) if (Double.isFinite(v)) st.add(v); else st.addNull();
+            }
             o.put("quantize_s", r.quantizeS()).put("generate_s", r.generateS());
             vbenchJson(o, "vbench", r.vbench());
             if (fpScores.length > 0) finite(o, "vbench_deviation_pts", vbenchDeviation(r.vbench(), fpScores));

@@ -1,9 +1,11 @@
 package io.vdq.cli;
 
+import io.vdq.diffusion.Denoiser;
 import io.vdq.diffusion.Sampler;
 import io.vdq.diffusion.Scheduler;
 import io.vdq.diffusion.StepHook;
 import io.vdq.eval.Fidelity;
+import io.vdq.eval.StepFidelity;
 import io.vdq.eval.vbench.Dimension;
 import io.vdq.eval.vbench.VBenchLite;
 import io.vdq.eval.vbench.VideoScore;
@@ -31,12 +33,19 @@ import java.util.Locale;
  * The demo pipeline without any output files: full-precision videos for the evaluation prompts, then per recipe a
  * fresh copy of the model, quantization (calibrated on separate prompts when the method records statistics), the
  * same prompts and seeds again with the report's sampler hook before every step, and fidelity against full
- * precision. Samples are pixel-space {@code [3, F, H, W]}.
+ * precision: of the final videos, and (with {@code teacherForced}) of every step's guided prediction when the
+ * quantized model is given the full-precision trajectory's latents ({@link StepFidelity}). Samples are pixel-space
+ * {@code [3, F, H, W]}.
  */
 final class DemoRun {
     /** What to run. */
     record Settings(WanConfig config, Path modelDir, long modelSeed, int frames, int size, int steps, float guidance, double shift,
-                    List<String> prompts, List<String> calibrationPrompts, long noiseSeed) {
+                    List<String> prompts, List<String> calibrationPrompts, long noiseSeed, boolean teacherForced) {
+        Settings(WanConfig config, Path modelDir, long modelSeed, int frames, int size, int steps, float guidance, double shift,
+                 List<String> prompts, List<String> calibrationPrompts, long noiseSeed) {
+            this(config, modelDir, modelSeed, frames, size, steps, guidance, shift, prompts, calibrationPrompts, noiseSeed, true);
+        }
+
         /** A trained model (loaded from {@code modelDir}) rather than a seeded random-init one. */
         boolean trained() { return modelDir != null; }
     }
@@ -44,12 +53,17 @@ final class DemoRun {
     /** One recipe's outcome; {@code error} is set (and the rest empty) when it failed. */
     record RecipeResult(Recipe recipe, String description, List<Tensor> samples, List<Fidelity.Metrics> perPrompt,
                         double psnr, double relL2, double cosine, double quantizeS, double generateS,
-                        int[] bitSchedule, boolean bitsVary, int layers, double[] layerWeightRelL2, double[] vbench, String error) {}
+                        int[] bitSchedule, boolean bitsVary, int layers, double[] layerWeightRelL2, double[] vbench,
+                        StepFidelity stepFidelity, String error) {}
+
+    /** One prompt's full-precision trajectory: the latents entering each step and the guided prediction there. */
+    record Trajectory(float[][] latents, float[][] guided) {}
 
     private final Settings s;
     private final TextEncoder encoder;
     private final PrintStream log; // null = quiet
     private final long t0 = System.nanoTime();
+    private final List<Trajectory> trajectories = new ArrayList<>(); // filled by generateFullPrecision when teacher-forced
 
     DemoRun(Settings s, PrintStream log) {
         this.s = s;
@@ -93,18 +107,54 @@ final class DemoRun {
 
     /** One video; {@code hook} runs before every step (a δ-GBS controller also sees every guided output). */
     Tensor sample(WanModel m, String prompt, long seed, SamplerHook hook, ActivationBits bits, int[] schedule) {
+        return sample(m::forward, prompt, seed, hook, bits, schedule, StepHook.NONE);
+    }
+
+    /** As above with any denoiser; {@code observer} sees every step after the recipe's hook. */
+    private Tensor sample(Denoiser d, String prompt, long seed, SamplerHook hook, ActivationBits bits, int[] schedule, StepHook observer) {
         Scheduler sched = Scheduler.create("unipc", s.steps(), s.shift());
-        return Sampler.sample(m::forward, sched, Sampler.noise(seed, sampleShape()), text(prompt), null, s.guidance(),
+        return Sampler.sample(d, sched, Sampler.noise(seed, sampleShape()), text(prompt), null, s.guidance(),
                 new StepHook() {
                     @Override public void beforeStep(Step st) {
                         hook.beforeStep(st.index(), st.steps(), st.timestep());
                         if (schedule != null && bits != null) schedule[st.index()] = bits.isFloat() ? 16 : bits.get();
+                        observer.beforeStep(st);
                     }
                     @Override public void afterStep(Step st) {
                         // δ-GBS picks the next step's bits from the guided outputs; SamplerHook has no after-step call
                         if (hook instanceof GbsController g) g.afterStep(st.guided().data(), st.guided().offset(), st.guided().size());
+                        observer.afterStep(st);
                     }
                 });
+    }
+
+    /** Records a prompt's full-precision trajectory. */
+    private static StepHook recorder(Trajectory t) {
+        return new StepHook() {
+            @Override public void beforeStep(Step st) { t.latents()[st.index()] = st.latents().toArray().clone(); }
+            @Override public void afterStep(Step st) { t.guided()[st.index()] = st.guided().toArray().clone(); }
+        };
+    }
+
+    /**
+     * Teacher-forced fidelity of {@code m} (with the recipe's hook and bits): every step of every evaluation prompt
+     * runs on the full-precision trajectory's latents, and the guided prediction is compared with full precision's.
+     * Null when the settings ask for none.
+     */
+    StepFidelity teacherForced(WanModel m, SamplerHook hook, ActivationBits bits) {
+        if (trajectories.isEmpty()) return null;
+        StepFidelity f = new StepFidelity(s.steps());
+        for (int i = 0; i < s.prompts().size(); i++) {
+            Trajectory tr = trajectories.get(i);
+            int[] at = {0};
+            // the sampler's own latents are ignored: each step sees full precision's latents of that step
+            Denoiser forced = (x, t, text) -> m.forward(Tensor.of(tr.latents()[at[0]], sampleShape()), t, text);
+            sample(forced, s.prompts().get(i), seed(i), hook, bits, null, new StepHook() {
+                @Override public void beforeStep(Step st) { at[0] = st.index(); }
+                @Override public void afterStep(Step st) { f.add(st.index(), tr.guided()[st.index()], st.guided().toArray()); }
+            });
+        }
+        return f;
     }
 
     /** Full-precision videos, one per evaluation prompt. */
@@ -114,7 +164,13 @@ final class DemoRun {
         long g0 = System.nanoTime();
         for (int i = 0; i < s.prompts().size(); i++) {
             progress("full precision: prompt %d/%d \"%s\"", i + 1, s.prompts().size(), s.prompts().get(i));
-            out.add(sample(m, s.prompts().get(i), seed(i), SamplerHook.NONE, null, null));
+            StepHook rec = StepHook.NONE;
+            if (s.teacherForced()) {
+                Trajectory t = new Trajectory(new float[s.steps()][], new float[s.steps()][]);
+                trajectories.add(t);
+                rec = recorder(t);
+            }
+            out.add(sample(m::forward, s.prompts().get(i), seed(i), SamplerHook.NONE, null, null, rec));
         }
         seconds[0] = (System.nanoTime() - g0) / 1e9;
         return out;
@@ -141,7 +197,7 @@ final class DemoRun {
         } catch (RuntimeException e) {
             progress("  %s failed: %s", r.name(), e.getMessage());
             return new RecipeResult(r, description, List.of(), List.of(), Double.NaN, Double.NaN, Double.NaN,
-                    (System.nanoTime() - q0) / 1e9, Double.NaN, null, false, 0, new double[0], new double[0], String.valueOf(e.getMessage()));
+                    (System.nanoTime() - q0) / 1e9, Double.NaN, null, false, 0, new double[0], new double[0], null, String.valueOf(e.getMessage()));
         }
         String delta = calibrateDelta(r, rep, m);
         if (delta != null) description = description + " [" + delta + "]";
@@ -168,9 +224,11 @@ final class DemoRun {
             for (int k = 0; k < schedule.length; k++) vary |= schedule[k] != schedule[0];
         }
         double genS = (System.nanoTime() - g0) / 1e9;
+        StepFidelity sf = teacherForced(m, rep.hook(), rep.activationBits());
+        if (sf != null) progress("  %s: teacher-forced step SNR %.2f dB", r.name(), sf.snrDb());
         int n = s.prompts().size();
         return new RecipeResult(r, description, samples, metrics, psnr / n, rel / n, cos / n, quantS, genS,
-                first, vary, rep.layers().size(), rep.layers().stream().mapToDouble(l -> l.weightRelL2()).toArray(), vbench(samples), null);
+                first, vary, rep.layers().size(), rep.layers().stream().mapToDouble(l -> l.weightRelL2()).toArray(), vbench(samples), sf, null);
     }
 
     /**

@@ -9,9 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vdq.diffusion.Sampler;
+import io.vdq.diffusion.Scheduler;
+import io.vdq.eval.StepFidelity;
 import io.vdq.model.wan.WanConfig;
 import io.vdq.model.wan.WanModel;
 import io.vdq.quant.Presets;
+import io.vdq.quant.QuantMethods;
+import io.vdq.quant.QuantReport;
 import io.vdq.quant.SamplerHook;
 import io.vdq.tensor.Tensor;
 import java.nio.file.Files;
@@ -70,6 +75,10 @@ class DemoCommandTest {
         double p8 = recipes.get(0).get("psnr_db").asDouble(), p4 = recipes.get(1).get("psnr_db").asDouble();
         assertTrue(p8 > p4 + 6, "W8A8 PSNR " + p8 + " dB should clearly beat W4A4 " + p4 + " dB");
         assertTrue(p4 > 0, "W4A4 is still correlated with full precision: " + p4);
+        double s8 = recipes.get(0).get("teacher_forced_snr_db").asDouble(), s4 = recipes.get(1).get("teacher_forced_snr_db").asDouble();
+        assertTrue(s8 > s4 + 6, "teacher-forced step SNR: W8A8 " + s8 + " dB should clearly beat W4A4 " + s4 + " dB");
+        assertEquals(3, recipes.get(1).get("teacher_forced_snr_db_per_step").size());
+        assertTrue(html.contains("<th>step SNR dB</th>"), "step SNR column");
         assertEquals(3, recipes.get(0).get("activation_bits_per_step").size());
         JsonNode l8 = recipes.get(0).get("layer_weight_rel_l2"), l4 = recipes.get(1).get("layer_weight_rel_l2");
         assertEquals(10, l8.size(), "one block: attn1 and attn2 q/k/v/out plus two FFN linears");
@@ -218,6 +227,38 @@ class DemoCommandTest {
         Tensor z = run.sample(run.freshModel(), "a red circle moving left", 101, SamplerHook.NONE, null, null);
         assertFalse(java.util.Arrays.equals(x.toArray(), z.toArray()), "another noise seed gives another video");
         assertArrayEquals(new int[]{3, 4, 16, 16}, x.shape().dims());
+    }
+
+    @Test
+    void teacherForcedStepSnrIsInfiniteForFullPrecisionAndMatchesAHandComputedFirstStep() {
+        var s = new DemoRun.Settings(tinyConfig(), null, 0, 4, 16, 3, 5f, 3.0, List.of(DemoCommand.PROMPTS.getFirst(), DemoCommand.PROMPTS.get(1)),
+                DemoCommand.CALIBRATION_PROMPTS, 100);
+        DemoRun run = new DemoRun(s, null);
+        run.generateFullPrecision(new double[1]);
+        StepFidelity self = run.teacherForced(run.freshModel(), SamplerHook.NONE, null);
+        for (int i = 0; i < 3; i++) assertEquals(Double.POSITIVE_INFINITY, self.snrDb(i), "full precision on its own trajectory, step " + i);
+
+        WanModel q = run.freshModel();
+        QuantReport rep = QuantMethods.apply(q, Presets.get("w4a4-minmax"), run.calibration(q));
+        StepFidelity f = run.teacherForced(q, rep.hook(), rep.activationBits());
+        assertEquals(2, f.count(2), "both prompts at the last step");
+        // Step 0 sees the noise itself, so it can be computed here without any trajectory.
+        WanModel fpModel = run.freshModel();
+        float t0 = Scheduler.create("unipc", 3, 3.0).timestep(0);
+        double err = 0, ref = 0;
+        for (int p = 0; p < 2; p++) {
+            Tensor x = Sampler.noise(run.seed(p), run.sampleShape()), text = run.text(s.prompts().get(p)), neg = Tensor.zeros(text.shape().dims());
+            float[] a = guided(fpModel.forward(x, t0, text), fpModel.forward(x, t0, neg)), b = guided(q.forward(x, t0, text), q.forward(x, t0, neg));
+            for (int j = 0; j < a.length; j++) { err += ((double) b[j] - a[j]) * ((double) b[j] - a[j]); ref += (double) a[j] * a[j]; }
+        }
+        assertEquals(10 * Math.log10(ref / err), f.snrDb(0), 1e-9);
+        assertTrue(f.snrDb() > 0 && f.snrDb() < 60, "W4A4 is close to but not equal to full precision: " + f.snrDb());
+    }
+
+    private static float[] guided(Tensor cond, Tensor uncond) {
+        float[] c = cond.toArray(), u = uncond.toArray(), g = new float[c.length];
+        for (int j = 0; j < g.length; j++) g[j] = u[j] + 5f * (c[j] - u[j]);
+        return g;
     }
 
     @Test
