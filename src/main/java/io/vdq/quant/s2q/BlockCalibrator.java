@@ -56,7 +56,7 @@ public final class BlockCalibrator {
      * [λ_min, λ_max] (both NaN without STD).
      */
     public record Result(LinkedHashMap<String, QuantizedLinear> layers, List<float[]> outputs, double lossBefore, double lossAfter,
-                         double[] epochLoss, double lambdaMean, double lambdaHighShare) {}
+                         double[] epochLoss, double lambdaMean, double lambdaHighShare, double topDecileShare) {}
 
     /** Group of each of {@link WanBlockLayer#linears()}: attn1 qkv, attn1 out, attn2 q, attn2 kv, attn2 out, ffn up, ffn down. */
     static final int[] GROUP = {0, 0, 0, 1, 2, 3, 3, 4, 5, 6};
@@ -74,6 +74,7 @@ public final class BlockCalibrator {
         if (S == 0) throw new ConfigException("S²Q: no calibration samples");
         // 1. FP pass: targets, λ, per-group input abs max and XᵀX
         List<float[]> target = new ArrayList<>(), lambda = new ArrayList<>();
+        double topShareSum = 0; // Σ over samples of the attention share of the top 10 % of tokens
         int[] width = new int[GROUPS];
         for (int i = 0; i < lin.length; i++) width[GROUP[i]] = lin[i].in();
         boolean[] active = new boolean[GROUPS];
@@ -93,6 +94,7 @@ public final class BlockCalibrator {
                     double[] col = TokenImportance.receivedAttention(q, k * n * inner, inner, kk, k * n * inner, inner, n, n, heads, headDim,
                             scale, TokenImportance.DEFAULT_CHUNK);
                     lambda.add(TokenImportance.lambdas(col, s.lambdaMin(), s.lambdaMax()));
+                    topShareSum += TokenImportance.topShare(col, 0.1);
                 }
             }
             LinearLayer.Cache[] in = groupInputs(c);
@@ -186,7 +188,8 @@ public final class BlockCalibrator {
         }
         double lsum = 0, high = 0, count = 0, mid = 0.5 * (s.lambdaMin() + s.lambdaMax());
         for (float[] l : lambda) for (float v : l) { lsum += v; if (v > mid) high++; count++; }
-        return new Result(out, target, before, after, epochLoss, count == 0 ? Double.NaN : lsum / count, count == 0 ? Double.NaN : high / count);
+        return new Result(out, target, before, after, epochLoss, count == 0 ? Double.NaN : lsum / count, count == 0 ? Double.NaN : high / count,
+                lambda.isEmpty() ? Double.NaN : topShareSum / lambda.size());
     }
 
     /** λ-weighted loss of the current (fake-quantized) block over all samples, without gradients. */

@@ -147,7 +147,8 @@ public final class S2qMethod implements QuantMethod {
             for (int i = 0; i < samples.size(); i++) next.add(new BlockCalibrator.Sample(outs.get(i), samples.get(i).text(), samples.get(i).tproj()));
             samples = next;
             String lambdas = Double.isNaN(res.lambdaMean()) ? "λ ≡ 1"
-                    : String.format(Locale.ROOT, "λ mean %.3f, %.1f %% of tokens above the middle", res.lambdaMean(), 100 * res.lambdaHighShare());
+                    : String.format(Locale.ROOT, "λ mean %.3f, %.1f %% of tokens above the middle; the top 10 %% of tokens receive %.1f %% of the attention",
+                            res.lambdaMean(), 100 * res.lambdaHighShare(), 100 * res.topDecileShare());
             LOG.log(System.Logger.Level.INFO, () -> String.format(Locale.ROOT, "s2q block %d/%d: loss %.4e -> %.4e (fake-quant, %s), %.1f s",
                     bi + 1, c.numLayers(), res.lossBefore(), res.lossAfter(), lambdas, (System.nanoTime() - b0) / 1e9));
         }

@@ -49,6 +49,20 @@ public final class TokenImportance {
     }
 
     /**
+     * How concentrated the received attention is: the share of Σ S that goes to the ceil(fraction·n) tokens that
+     * receive most (uniform attention gives about {@code fraction}; the paper's CogVideoX blocks give most of it).
+     */
+    public static double topShare(double[] s, double fraction) {
+        if (!(fraction > 0 && fraction <= 1)) throw new ConfigException("top share fraction must be in (0, 1], got " + fraction);
+        double[] sorted = s.clone();
+        java.util.Arrays.sort(sorted);
+        int top = (int) Math.ceil(fraction * sorted.length);
+        double all = 0, head = 0;
+        for (int j = 0; j < sorted.length; j++) { all += sorted[j]; if (j >= sorted.length - top) head += sorted[j]; }
+        return all == 0 ? Double.NaN : head / all;
+    }
+
+    /**
      * λ_j = (S_j − min S)/(max S − min S)·(λ_max − λ_min) + λ_min. When every S_j is equal, every token gets
      * λ_max (uniform weighting, as without STD).
      */

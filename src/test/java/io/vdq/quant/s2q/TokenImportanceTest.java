@@ -64,4 +64,17 @@ class TokenImportanceTest {
         assertArrayEquals(new float[]{0.5f, 0.625f, 0.5625f, 1f}, l, 1e-6f);
         assertArrayEquals(new float[]{1f, 1f}, TokenImportance.lambdas(new double[]{3, 3}, 0.5f, 1f));
     }
+
+    @Test
+    void topShareIsTheHeadOfTheSortedMass() {
+        // 20 tokens: two receive 8 each, the rest 1 each → top 10 % = 2 tokens = 16 of 34
+        double[] s = new double[20];
+        java.util.Arrays.fill(s, 1);
+        s[3] = 8;
+        s[17] = 8;
+        assertEquals(16.0 / 34, TokenImportance.topShare(s, 0.1), 1e-15);
+        assertEquals(0.1, TokenImportance.topShare(new double[]{2, 2, 2, 2, 2, 2, 2, 2, 2, 2}, 0.1), 1e-15, "uniform: the fraction itself");
+        assertEquals(1.0, TokenImportance.topShare(new double[]{0, 0, 5}, 0.1), 1e-15, "ceil: one of three tokens is the head");
+        assertThrows(io.vdq.VdqException.ConfigException.class, () -> TokenImportance.topShare(s, 0));
+    }
 }
