@@ -306,6 +306,18 @@ final class DemoCommand implements Runnable {
             Charts.bars(out.resolve("psnr.png"), "PSNR vs full precision (higher is better)", "PSNR (dB)", psnr, cap + 10);
             figs.add(new HtmlReport.Figure("PSNR of each recipe's videos against full precision (mean over prompts)", "psnr.png"));
         }
+        var stepSnr = new LinkedHashMap<String, double[]>();
+        for (var r : results) {
+            if (r.error() != null || r.stepFidelity() == null) continue;
+            double[] y = r.stepFidelity().perStepDb();
+            if (java.util.Arrays.stream(y).allMatch(Double::isFinite)) stepSnr.put(r.recipe().name(), y); // +∞ only if bit-identical
+        }
+        if (!stepSnr.isEmpty()) {
+            Charts.lines(out.resolve("step_snr.png"), "Teacher-forced SNR of the guided prediction per denoising step (higher is better)",
+                    "step", "SNR (dB)", stepSnr);
+            figs.add(new HtmlReport.Figure("Per-step teacher-forced SNR: each recipe's guided prediction on the full-precision latents of "
+                    + "that step, against full precision's (all prompts)", "step_snr.png"));
+        }
         var sched = new LinkedHashMap<String, double[]>();
         for (var r : results) {
             if (r.error() != null || !r.bitsVary()) continue;

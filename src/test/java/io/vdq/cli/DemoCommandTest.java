@@ -79,6 +79,8 @@ class DemoCommandTest {
         assertTrue(s8 > s4 + 6, "teacher-forced step SNR: W8A8 " + s8 + " dB should clearly beat W4A4 " + s4 + " dB");
         assertEquals(3, recipes.get(1).get("teacher_forced_snr_db_per_step").size());
         assertTrue(html.contains("<th>step SNR dB</th>"), "step SNR column");
+        assertTrue(html.contains("src=\"step_snr.png\""));
+        assertNotNull(ImageIO.read(out.resolve("step_snr.png").toFile()), "step SNR chart decodes");
         assertEquals(3, recipes.get(0).get("activation_bits_per_step").size());
         JsonNode l8 = recipes.get(0).get("layer_weight_rel_l2"), l4 = recipes.get(1).get("layer_weight_rel_l2");
         assertEquals(10, l8.size(), "one block: attn1 and attn2 q/k/v/out plus two FFN linears");
