@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Lists the hot loops of libvdqnative.so -- innermost loops that broadcast activations (vpbroadcastd) into
-# integer multiplies (vpmaddubsw / vpmaddwd) and do no float work -- with their size and any stack accesses
+# Lists the hot loops of libvdqnative.so -- innermost loops that broadcast activations (vpbroadcastd, or an
+# embedded {1to16} broadcast) into integer multiplies (vpmaddubsw / vpmaddwd in gemm_avx2.c, vpdpbusd in
+# gemm_avx512.c) and do no float work -- with their size and any stack accesses
 # (%rsp / %rbp): a register-tiled inner loop must have none (cpu-kernels.md §4.5). Exit status 1 if one has.
 # Usage: src/main/c/check-spills.sh [path/to/libvdqnative.so]   (needs objdump and perl)
 set -euo pipefail
@@ -18,10 +19,10 @@ objdump -d --no-show-raw-insn "$LIB" | perl -e '
     my ($s, $e) = @$l;
     next if grep { $_ != $l && $_->[0] >= $s && $_->[1] <= $e } @loops;   # not innermost
     my @body = grep { $_->[0] >= $s && $_->[0] <= $e } @ins;
-    my $madd = grep { $_->[1] =~ /vpmaddubsw|vpmaddwd/ } @body;
-    next unless $madd && grep({ $_->[1] =~ /vpbroadcastd/ } @body) && !grep({ $_->[1] =~ /ps\s/ } @body);
+    my $madd = grep { $_->[1] =~ /vpmaddubsw|vpmaddwd|vpdpbusd/ } @body;
+    next unless $madd && grep({ $_->[1] =~ /vpbroadcastd|\{1to16\}/ } @body) && !grep({ $_->[1] =~ /ps\s/ } @body);
     my @stack = grep { $_->[1] =~ /%rsp|%rbp/ } @body;
-    printf "%s loop %x-%x: %d instructions, %d vpmadd*, %d stack accesses\n",
+    printf "%s loop %x-%x: %d instructions, %d vpmadd*/vpdpbusd, %d stack accesses\n",
            $body[0][2], $s, $e, scalar @body, $madd, scalar @stack;
     print "    $_->[1]" for @stack;
     $bad++ if @stack;

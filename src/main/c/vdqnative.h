@@ -1,6 +1,7 @@
 /*
  * vdq native kernels (libvdqnative.so), called from Java through FFM (io.vdq.kernel.nat): the integer GEMMs
- * and quantizers, and one FP32 macro-kernel (sgemm_avx2.c, documented there).
+ * (AVX2: gemm_avx2.c; AVX-512 VNNI: gemm_avx512.c, same packed weights and bits) and quantizers, and one FP32
+ * macro-kernel (sgemm_avx2.c, documented there).
  *
  * Conventions shared by every integer function (the Java side, io.vdq.kernel.IntGemm, is the reference):
  *  - K is padded to kp = round_up(k, 4); padded activations and weights are zero.
@@ -19,7 +20,7 @@
 
 #define VDQ_API __attribute__((visibility("default")))
 #define VDQ_NR 16   /* output columns per packed panel */
-#define VDQ_MR 4    /* activation rows per register tile */
+#define VDQ_MR 4    /* activation rows per register tile (AVX2; gemm_avx512.c uses 8) */
 #define VDQ_KU 4    /* k step: kp is a multiple of it */
 
 #endif

@@ -103,8 +103,8 @@ final class GenerateCommand implements Runnable {
             + "(folder or random:*); refused unless its SHA-256 equals the checkpoint's base_sha256.")
     String base;
 
-    @Option(names = "--backend", description = "How quantized layers run: int (integer kernels: native AVX2 when the "
-            + "library loads, else the bit-identical Java integer reference; layers the kernels cannot express stay "
+    @Option(names = "--backend", description = "How quantized layers run: int (integer kernels: native AVX-512 VNNI or "
+            + "AVX2 as the CPU allows (-Dvdq.native), else the bit-identical Java integer reference; layers the kernels cannot express stay "
             + "fake-quant) or fakequant (float reference). Default: -Dvdq.quant.exec, else int.")
     String backend;
 

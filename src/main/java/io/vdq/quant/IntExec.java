@@ -15,7 +15,7 @@ import java.util.function.IntUnaryOperator;
 
 /**
  * How quantized layers execute: on the integer kernels ({@link Mode#INT}, the default: int8/int4 codes, int32
- * sums, the native AVX2 library when it loads, else the bit-identical Java integer reference, see
+ * sums, the native AVX-512 VNNI or AVX2 kernels when the library loads, else the bit-identical Java integer reference, see
  * {@link IntKernels}) or as the fake-quant float reference ({@link Mode#FAKEQUANT}: quantize-dequantize, then a
  * float GEMM with the dequantized weights). Chosen with {@code -Dvdq.quant.exec=int|fakequant} or
  * {@link #setMode}; read on every forward call. A layer whose configuration the kernels cannot express runs

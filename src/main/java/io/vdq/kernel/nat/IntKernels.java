@@ -3,12 +3,21 @@ package io.vdq.kernel.nat;
 import io.vdq.VdqException.ConfigException;
 import io.vdq.kernel.IntBackend;
 import io.vdq.kernel.JavaIntBackend;
+import io.vdq.kernel.nat.NativeIntBackend.Isa;
 import java.util.Locale;
 
 /**
- * Picks the integer GEMM backend once per process: {@code -Dvdq.native=auto} (default: native AVX2 when the
- * library and CPU allow, else the Java reference), {@code on} (native or a {@link ConfigException}) or
- * {@code off} (Java). Logs one INFO line naming the backend in use and why.
+ * Picks the integer GEMM backend once per process from {@code -Dvdq.native}:
+ * <ul>
+ * <li>{@code auto} (default): the native AVX-512 VNNI kernels when the library has them and /proc/cpuinfo reports
+ *     {@link NativeLibrary#AVX512_FLAGS}, else the native AVX2 kernels when the library loads, else the Java
+ *     reference;</li>
+ * <li>{@code on}: as auto, but a {@link ConfigException} instead of the Java reference;</li>
+ * <li>{@code avx2} / {@code avx512}: exactly those kernels, or a {@link ConfigException} that names what is
+ *     missing (a CPU flag, or the library);</li>
+ * <li>{@code off}: the Java reference.</li>
+ * </ul>
+ * Logs one INFO line naming the backend in use and why.
  */
 public final class IntKernels {
     private static final System.Logger LOG = System.getLogger("io.vdq.kernel.nat");
@@ -21,7 +30,7 @@ public final class IntKernels {
         if (b == null) {
             synchronized (IntKernels.class) {
                 if (current == null) {
-                    current = select(System.getProperty("vdq.native", "auto"));
+                    current = select(mode());
                     LOG.log(System.Logger.Level.INFO, "integer backend: " + describe(current));
                 }
                 b = current;
@@ -33,29 +42,56 @@ public final class IntKernels {
     /** Replaces the process-wide integer backend (tests, benchmarks, the CLI's --backend). */
     public static void set(IntBackend b) { current = b; }
 
-    /** The backend for mode off|on|auto, without caching or logging. */
+    private static String mode() { return System.getProperty("vdq.native", "auto"); }
+
+    /** The backend for mode off|auto|on|avx2|avx512, without caching or logging. */
     public static IntBackend select(String mode) {
-        return switch (mode.trim().toLowerCase(Locale.ROOT)) {
+        String m = mode.trim().toLowerCase(Locale.ROOT);
+        return switch (m) {
             case "off" -> JavaIntBackend.INSTANCE;
-            case "auto" -> NativeLibrary.available() ? new NativeIntBackend(NativeLibrary.get()) : JavaIntBackend.INSTANCE;
-            case "on" -> {
-                if (!NativeLibrary.available())
-                    throw new ConfigException("vdq.native=on but the native integer kernels are unavailable: "
-                            + NativeLibrary.unavailableReason());
-                yield new NativeIntBackend(NativeLibrary.get());
+            case "auto" -> NativeLibrary.available() ? best(NativeLibrary.get()) : JavaIntBackend.INSTANCE;
+            case "on" -> best(require(m));
+            case "avx2" -> new NativeIntBackend(require(m), Isa.AVX2);
+            case "avx512" -> {
+                NativeLibrary lib = require(m);
+                String why = lib.avx512Unavailable();
+                if (why != null) throw new ConfigException("vdq.native=avx512 but the AVX-512 VNNI integer kernels cannot run: " + why);
+                yield new NativeIntBackend(lib, Isa.AVX512_VNNI);
             }
-            default -> throw new ConfigException("vdq.native='" + mode + "': expected off, on or auto");
+            default -> throw new ConfigException("vdq.native='" + mode + "': expected off, auto, on, avx2 or avx512");
         };
+    }
+
+    private static NativeLibrary require(String mode) {
+        if (!NativeLibrary.available())
+            throw new ConfigException("vdq.native=" + mode + " but the native integer kernels are unavailable: "
+                    + NativeLibrary.unavailableReason());
+        return NativeLibrary.get();
+    }
+
+    private static NativeIntBackend best(NativeLibrary lib) {
+        return new NativeIntBackend(lib, lib.avx512Unavailable() == null ? Isa.AVX512_VNNI : Isa.AVX2);
     }
 
     /** True unless {@code -Dvdq.native=off}: tests of the native path skip when this is false. */
     public static boolean nativeAllowed() {
-        return !"off".equalsIgnoreCase(System.getProperty("vdq.native", "auto").trim());
+        return !"off".equalsIgnoreCase(mode().trim());
     }
 
-    /** One line: the backend and, for the Java one, why native is not used. */
+    /**
+     * One line: the backend and why it was chosen, e.g. "native AVX-512 VNNI (/path/libvdqnative.so)", "native AVX2
+     * (/path/libvdqnative.so; AVX-512 VNNI unavailable: CPU lacks avx512_vnni (per /proc/cpuinfo))", "java reference
+     * (vdq.native=off)".
+     */
     public static String describe(IntBackend b) {
-        if (b instanceof NativeIntBackend nb) return "native AVX2 (" + nb.library().path() + ")";
+        if (b instanceof NativeIntBackend nb) {
+            String d = nb.isa().label() + " (" + nb.library().path();
+            if (nb.isa() == Isa.AVX2) {
+                String why = nb.library().avx512Unavailable();
+                d += why == null ? "; AVX-512 VNNI available but not selected" : "; AVX-512 VNNI unavailable: " + why;
+            }
+            return d + ")";
+        }
         if (!nativeAllowed()) return "java reference (vdq.native=off)";
         String why = NativeLibrary.unavailableReason();
         return "java reference" + (why == null ? "" : " (native unavailable: " + why + ")");

@@ -5,26 +5,56 @@ import io.vdq.kernel.IntBackend;
 import io.vdq.kernel.IntWeights;
 import io.vdq.kernel.PackedInt;
 import io.vdq.kernel.RotQuant;
+import io.vdq.VdqException.ConfigException;
 import io.vdq.VdqException.ShapeException;
 import io.vdq.tensor.Parallel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.util.ArrayList;
+import java.util.List;
 
 import static java.lang.foreign.MemorySegment.ofArray;
 
 /**
- * The native AVX2 integer kernels behind {@link IntBackend}. Weights are prepacked off-heap (64-byte
- * aligned, freed with the {@link PackedInt}); activations and outputs stay in Java arrays and are passed to
- * critical downcalls without copying. Work is split over rows (or over 16-column panels when there are too
- * few rows), and every output is computed the same way whatever the split, so results do not depend on the
- * thread count and equal {@link io.vdq.kernel.IntGemm} bit for bit.
+ * The native integer kernels behind {@link IntBackend}, for one instruction set ({@link Isa}): the AVX2 GEMMs
+ * ({@code gemm_avx2.c}) or the AVX-512 VNNI ones ({@code gemm_avx512.c}). Both read the same packed weights
+ * (packed bytes, scales, zero points and bias are identical; only the {@link PackedInt#backend()} tag differs) and
+ * share the quantizers. Weights are prepacked off-heap (64-byte aligned, freed with the {@link PackedInt});
+ * activations and outputs stay in Java arrays and are passed to critical downcalls without copying. Work is split
+ * over rows (or over column panels when there are too few rows), and every output is computed the same way
+ * whatever the split, so results do not depend on the thread count and equal {@link io.vdq.kernel.IntGemm} bit
+ * for bit, on either instruction set.
  */
 public final class NativeIntBackend implements IntBackend {
-    static final String NAME = "native-avx2";
+    /** The GEMM kernels' instruction set: backend name, log label, register tile rows and columns. */
+    public enum Isa {
+        AVX2("native-avx2", "native AVX2", 4, 16),
+        AVX512_VNNI("native-avx512vnni", "native AVX-512 VNNI", 8, 32);
+
+        final String backendName, label;
+        final int rowTile, colTile;
+
+        Isa(String backendName, String label, int rowTile, int colTile) {
+            this.backendName = backendName;
+            this.label = label;
+            this.rowTile = rowTile;
+            this.colTile = colTile;
+        }
+
+        /** "native AVX2" or "native AVX-512 VNNI". */
+        public String label() { return label; }
+
+        /** Null when this library and CPU can run these kernels, else why not. */
+        public String unavailable(NativeLibrary lib) { return this == AVX2 ? null : lib.avx512Unavailable(); }
+    }
+
     /** Rows per downcall: bounds how long one critical call runs (and blocks GC). */
     private static final int ROWS_PER_CALL = 64;
 
     private final NativeLibrary lib;
+    private final Isa isa;
+    private final MethodHandle gemmW8A8, gemmW4;
 
     /** Weights in the kernels' layout: scales / zero points (+8 for the unsigned nibbles) [panel][group][16]. */
     record Packed(MemorySegment w, float[] scales, int[] zeros, float[] bias, int kp, int groups, int gunits) {
@@ -38,9 +68,31 @@ public final class NativeIntBackend implements IntBackend {
         return s;
     }
 
-    public NativeIntBackend(NativeLibrary lib) { this.lib = lib; }
+    /** The AVX2 kernels (every CPU that loads the library runs them). */
+    public NativeIntBackend(NativeLibrary lib) { this(lib, Isa.AVX2); }
 
-    @Override public String name() { return NAME; }
+    /** The kernels of {@code isa}; throws {@link ConfigException} naming the reason when they cannot run here. */
+    public NativeIntBackend(NativeLibrary lib, Isa isa) {
+        String why = isa.unavailable(lib);
+        if (why != null) throw new ConfigException(isa.label + " integer kernels unavailable: " + why);
+        this.lib = lib;
+        this.isa = isa;
+        this.gemmW8A8 = isa == Isa.AVX2 ? lib.gemmW8A8 : lib.gemmW8A8Avx512;
+        this.gemmW4 = isa == Isa.AVX2 ? lib.gemmW4 : lib.gemmW4Avx512;
+    }
+
+    /** A backend for every instruction set the loaded library and this CPU support (AVX2 first); empty without the library. */
+    public static List<NativeIntBackend> everyUsable() {
+        NativeLibrary lib = NativeLibrary.get();
+        List<NativeIntBackend> out = new ArrayList<>();
+        if (lib != null)
+            for (Isa isa : Isa.values()) if (isa.unavailable(lib) == null) out.add(new NativeIntBackend(lib, isa));
+        return out;
+    }
+
+    @Override public String name() { return isa.backendName; }
+
+    public Isa isa() { return isa; }
 
     public NativeLibrary library() { return lib; }
 
@@ -68,7 +120,7 @@ public final class NativeIntBackend implements IntBackend {
             if (bias != null) bias[o] = w.bias()[o];
         }
         int gunits = (w.groupSize() == 0 ? kp : w.groupSize()) / 4;
-        return new PackedInt(NAME, w, new Packed(packed, scales, zeros, bias, kp, groups, gunits));
+        return new PackedInt(name(), w, new Packed(packed, scales, zeros, bias, kp, groups, gunits));
     }
 
     /** The off-heap packed codes plus the packed scale, zero-point and bias arrays. */
@@ -98,8 +150,8 @@ public final class NativeIntBackend implements IntBackend {
 
     @Override
     public void gemm(ActQuant a, PackedInt pw, float[] groupScale, float[] y, int yOff) {
-        if (!NAME.equals(pw.backend()))
-            throw new IllegalArgumentException("weights packed by '" + pw.backend() + "' given to integer backend " + NAME);
+        if (!name().equals(pw.backend()))
+            throw new IllegalArgumentException("weights packed by '" + pw.backend() + "' given to integer backend " + name());
         a.requireFits(pw.weights(), y, yOff);
         Packed p0 = (Packed) pw.data();
         if (groupScale != null && groupScale.length != p0.groups())
@@ -111,23 +163,24 @@ public final class NativeIntBackend implements IntBackend {
         int m = a.m, n = pw.n();
         boolean w8 = pw.bits() == 8;
         MemorySegment ys = ofArray(y).asSlice(4L * yOff);
-        if (m >= 8 * Parallel.threads() || n <= 16) {
-            Parallel.range(m, 4, (from, to) -> {
+        // splits in whole register tiles (any split gives the same bits; this one avoids needless edge tiles)
+        if (m >= 2 * isa.rowTile * Parallel.threads() || n <= isa.colTile) {
+            Parallel.range(m, isa.rowTile, (from, to) -> {
                 for (int r = from; r < to; r += ROWS_PER_CALL) call(w8, a, p, ys, n, r, Math.min(to, r + ROWS_PER_CALL), 0, n);
             });
         } else {
-            Parallel.range(n, 16, (from, to) -> call(w8, a, p, ys, n, 0, m, from, to));
+            Parallel.range(n, isa.colTile, (from, to) -> call(w8, a, p, ys, n, 0, m, from, to));
         }
     }
 
     private void call(boolean w8, ActQuant a, Packed p, MemorySegment y, int n, int m0, int m1, int n0, int n1) {
         MemorySegment bias = p.bias() == null ? MemorySegment.NULL : ofArray(p.bias());
-        // the 4-bit kernel sums nibble pairs (|pair| <= 2*15*qmax) in int16 for this many k4 steps
+        // the AVX2 4-bit kernel sums nibble pairs (|pair| <= 2*15*qmax) in int16 for this many k4 steps (AVX-512: unused)
         int chunk = Math.min(1 << 16, 32767 / (30 * a.qmax()));
         try {
-            if (w8) lib.gemmW8A8.invokeExact(ofArray(a.q), ofArray(a.scale), ofArray(a.xsum), p.w(), ofArray(p.scales()),
+            if (w8) gemmW8A8.invokeExact(ofArray(a.q), ofArray(a.scale), ofArray(a.xsum), p.w(), ofArray(p.scales()),
                     ofArray(p.zeros()), bias, y, n, p.kp(), p.groups(), p.gunits(), chunk, m0, m1, n0, n1);
-            else lib.gemmW4.invokeExact(ofArray(a.q), ofArray(a.scale), ofArray(a.xsum), p.w(), ofArray(p.scales()),
+            else gemmW4.invokeExact(ofArray(a.q), ofArray(a.scale), ofArray(a.xsum), p.w(), ofArray(p.scales()),
                     ofArray(p.zeros()), bias, y, n, p.kp(), p.groups(), p.gunits(), chunk, m0, m1, n0, n1);
         } catch (Throwable e) {
             throw rethrow(e);

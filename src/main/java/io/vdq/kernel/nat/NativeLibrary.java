@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -26,20 +27,32 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * Finds, checks and binds {@code libvdqnative.so}: the path in {@code -Dvdq.native.lib}, else the copy the
  * build put on the class path at {@code native/libvdqnative.so} (used in place from a classes directory,
  * extracted to a temporary file from a jar). The CPU must report avx2 and fma in /proc/cpuinfo (checked
- * before the library is opened: it is compiled with -mavx2). Downcalls are {@code critical}, so Java heap
- * arrays are passed without copying; keep each call short (the GEMM driver calls per row block).
+ * before the library is opened: it is compiled with -mavx2). The AVX-512 VNNI GEMMs ({@code gemm_avx512.c}) are
+ * optional: bound when the library has them (the build leaves them out when gcc lacks the flags) and usable only
+ * when the CPU also reports {@link #AVX512_FLAGS} ({@link #avx512Unavailable()}). {@code -Dvdq.cpuinfo=FILE} reads
+ * the flags from another file (a testing aid: a copy of /proc/cpuinfo without the avx512 flags makes an AVX-512
+ * host behave as an AVX2-only one; it can only take features away safely). Downcalls are {@code critical},
+ * so Java heap arrays are passed without copying; keep each call short (the GEMM driver calls per row block).
  */
 public final class NativeLibrary {
     static final String RESOURCE = "/native/libvdqnative.so";
     static final int ABI_VERSION = 4;
+    /** The /proc/cpuinfo flags the AVX-512 kernels need (gemm_avx512.c is compiled with exactly these). */
+    public static final List<String> AVX512_FLAGS = List.of("avx512f", "avx512bw", "avx512vl", "avx512_vnni");
 
     final Path path;
     final MethodHandle quantizeRows, packW8, packW4, gemmW8A8, gemmW4, gemmRef, rotBlockMax, rotQuantizeRows, sgemmMacro;
+    /** The AVX-512 VNNI GEMMs (same signature as the AVX2 ones), or null when the library was built without them. */
+    final MethodHandle gemmW8A8Avx512, gemmW4Avx512;
+    private final Set<String> cpuFlags;
+    private final Path cpuinfo;
 
     private static volatile Object loaded; // NativeLibrary or the String reason it is unavailable
 
-    private NativeLibrary(Path path) {
+    private NativeLibrary(Path path, Set<String> cpuFlags, Path cpuinfo) {
         this.path = path;
+        this.cpuFlags = Set.copyOf(cpuFlags);
+        this.cpuinfo = cpuinfo;
         Linker linker = Linker.nativeLinker();
         SymbolLookup lib = SymbolLookup.libraryLookup(path, Arena.global());
         Linker.Option critical = Linker.Option.critical(true);
@@ -58,6 +71,8 @@ public final class NativeLibrary {
                 ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
         gemmW8A8 = linker.downcallHandle(find(lib, "vdq_gemm_w8a8_avx2"), gemm, critical);
         gemmW4 = linker.downcallHandle(find(lib, "vdq_gemm_w4_avx2"), gemm, critical);
+        gemmW8A8Avx512 = lib.find("vdq_gemm_w8a8_avx512").map(a -> linker.downcallHandle(a, gemm, critical)).orElse(null);
+        gemmW4Avx512 = lib.find("vdq_gemm_w4_avx512").map(a -> linker.downcallHandle(a, gemm, critical)).orElse(null);
         gemmRef = linker.downcallHandle(find(lib, "vdq_gemm_ref"), FunctionDescriptor.ofVoid(
                 ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
                 JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), critical);
@@ -93,13 +108,32 @@ public final class NativeLibrary {
 
     public Path path() { return path; }
 
+    /**
+     * Null when the AVX-512 VNNI kernels can run here; else why not: the first of {@link #AVX512_FLAGS} missing
+     * from /proc/cpuinfo, or a library built without them.
+     */
+    public String avx512Unavailable() {
+        String missing = missingFlag(cpuFlags, AVX512_FLAGS);
+        if (missing != null) return "CPU lacks " + missing + " (per " + cpuinfo + ")";
+        if (gemmW8A8Avx512 == null || gemmW4Avx512 == null)
+            return path + " was built without the AVX-512 kernels (the C compiler lacked -mavx512vnni?)";
+        return null;
+    }
+
+    /** The first of {@code needed} not in {@code flags}, or null when all are there. */
+    static String missingFlag(Set<String> flags, List<String> needed) {
+        for (String f : needed) if (!flags.contains(f)) return f;
+        return null;
+    }
+
     private static Object tryLoad() {
         String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
         if (!arch.equals("amd64") && !arch.equals("x86_64")) return "CPU architecture " + arch + " is not x86-64";
-        Set<String> flags = cpuFlags(Path.of("/proc/cpuinfo"));
-        if (flags.isEmpty()) return "could not read CPU flags from /proc/cpuinfo";
-        for (String need : new String[]{"avx2", "fma"})
-            if (!flags.contains(need)) return "CPU lacks " + need + " (per /proc/cpuinfo)";
+        Path cpuinfo = Path.of(System.getProperty("vdq.cpuinfo", "/proc/cpuinfo"));
+        Set<String> flags = cpuFlags(cpuinfo);
+        if (flags.isEmpty()) return "could not read CPU flags from " + cpuinfo;
+        String missing = missingFlag(flags, List.of("avx2", "fma"));
+        if (missing != null) return "CPU lacks " + missing + " (per " + cpuinfo + ")";
         Path p;
         try {
             p = locate();
@@ -109,7 +143,7 @@ public final class NativeLibrary {
         if (p == null) return "libvdqnative.so not found (set -Dvdq.native.lib=PATH; the build skips it when gcc is missing)";
         if (!Files.isRegularFile(p)) return "library " + p + " does not exist";
         try {
-            return new NativeLibrary(p);
+            return new NativeLibrary(p, flags, cpuinfo);
         } catch (RuntimeException e) {
             return "could not bind " + p + ": " + e.getMessage();
         }

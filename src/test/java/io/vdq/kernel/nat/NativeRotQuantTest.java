@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The native fused rotate + Λ⁻¹ + per-token quantizer, the Λ pass and the GEMM with per-call group scales against
  * the Java reference, bit for bit, on vector and scalar paths (Hadamard blocks 1..256, Λ blocks that are and are
- * not multiples of 8, with and without signs). Skipped without the library.
+ * not multiples of 8, with and without signs; the GEMM on every instruction set the host runs). Skipped without the
+ * library.
  */
 class NativeRotQuantTest {
     static NativeIntBackend nat;
@@ -82,27 +83,28 @@ class NativeRotQuantTest {
     @Test
     void gemmWithGroupScalesMatchesJava() {
         Random r = new Random(33);
-        for (int bits : new int[]{8, 4})
-            for (int[] s : new int[][]{{5, 37, 128, 32}, {70, 20, 96, 16}, {3, 48, 64, 0}}) {
-                int m = s[0], n = s[1], k = s[2], gs = s[3];
-                IntWeights w = IntTestData.weights(r, n, k, bits, gs, true, true);
-                ActQuant a = new ActQuant(m, k, 8, gs);
-                IntGemm.quantizeRows(IntTestData.activations(r, m, k), 0, a, 0, m);
-                float[] mul = new float[a.groups];
-                for (int g = 0; g < mul.length; g++) mul[g] = 0.1f + 10 * r.nextFloat();
-                float[] yj = new float[m * n], yn = new float[m * n];
-                JavaIntBackend.INSTANCE.gemm(a, JavaIntBackend.INSTANCE.pack(w), mul, yj, 0);
-                nat.gemm(a, nat.pack(w), mul, yn, 0);
-                assertArrayEquals(yj, yn, 0f, "W" + bits + " m=" + m + " n=" + n + " k=" + k + " gs=" + gs);
-                // the multipliers really scale the groups: with one group, y − bias scales by mul[0]
-                if (a.groups == 1) {
-                    float[] y1 = new float[m * n];
-                    nat.gemm(a, nat.pack(w), null, y1, 0);
-                    for (int i = 0; i < y1.length; i++) {
-                        float b = w.bias()[i % n];
-                        assertEquals((y1[i] - b) * mul[0], yn[i] - b, 1e-5 * (Math.abs(yn[i]) + Math.abs(b) + 1));
+        for (NativeIntBackend nb : NativeIntBackend.everyUsable()) // AVX2, and AVX-512 VNNI where the CPU has it
+            for (int bits : new int[]{8, 4})
+                for (int[] s : new int[][]{{5, 37, 128, 32}, {70, 20, 96, 16}, {3, 48, 64, 0}}) {
+                    int m = s[0], n = s[1], k = s[2], gs = s[3];
+                    IntWeights w = IntTestData.weights(r, n, k, bits, gs, true, true);
+                    ActQuant a = new ActQuant(m, k, 8, gs);
+                    IntGemm.quantizeRows(IntTestData.activations(r, m, k), 0, a, 0, m);
+                    float[] mul = new float[a.groups];
+                    for (int g = 0; g < mul.length; g++) mul[g] = 0.1f + 10 * r.nextFloat();
+                    float[] yj = new float[m * n], yn = new float[m * n];
+                    JavaIntBackend.INSTANCE.gemm(a, JavaIntBackend.INSTANCE.pack(w), mul, yj, 0);
+                    nb.gemm(a, nb.pack(w), mul, yn, 0);
+                    assertArrayEquals(yj, yn, 0f, nb.name() + " W" + bits + " m=" + m + " n=" + n + " k=" + k + " gs=" + gs);
+                    // the multipliers really scale the groups: with one group, y − bias scales by mul[0]
+                    if (a.groups == 1) {
+                        float[] y1 = new float[m * n];
+                        nb.gemm(a, nb.pack(w), null, y1, 0);
+                        for (int i = 0; i < y1.length; i++) {
+                            float b = w.bias()[i % n];
+                            assertEquals((y1[i] - b) * mul[0], yn[i] - b, 1e-5 * (Math.abs(yn[i]) + Math.abs(b) + 1));
+                        }
                     }
                 }
-            }
     }
 }

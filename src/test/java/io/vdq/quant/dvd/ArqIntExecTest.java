@@ -8,7 +8,6 @@ import io.vdq.kernel.JavaIntBackend;
 import io.vdq.kernel.RotQuant;
 import io.vdq.kernel.nat.IntKernels;
 import io.vdq.kernel.nat.NativeIntBackend;
-import io.vdq.kernel.nat.NativeLibrary;
 import io.vdq.quant.ActivationBits;
 import io.vdq.quant.Hadamard;
 import io.vdq.quant.IntExec;
@@ -32,7 +31,7 @@ class ArqIntExecTest {
 
     static List<IntBackend> backends() {
         List<IntBackend> b = new ArrayList<>(List.of(JavaIntBackend.INSTANCE));
-        if (IntKernels.nativeAllowed() && NativeLibrary.available()) b.add(new NativeIntBackend(NativeLibrary.get()));
+        if (IntKernels.nativeAllowed()) b.addAll(NativeIntBackend.everyUsable());
         return b;
     }
 
