@@ -1,7 +1,7 @@
 /*
  * vdq native kernels (libvdqnative.so), called from Java through FFM (io.vdq.kernel.nat): the integer GEMMs
- * (AVX2: gemm_avx2.c; AVX-512 VNNI: gemm_avx512.c, same packed weights and bits) and quantizers, and one FP32
- * macro-kernel (sgemm_avx2.c, documented there).
+ * (AVX2: gemm_avx2.c; AVX-512 VNNI: gemm_avx512.c, same packed weights and bits) and quantizers, and two FP32
+ * macro-kernels (sgemm_avx2.c for 16-column panels, sgemm_avx512.c for 32-column panels; documented there).
  *
  * Conventions shared by every integer function (the Java side, io.vdq.kernel.IntGemm, is the reference):
  *  - K is padded to kp = round_up(k, 4); padded activations and weights are zero.

@@ -28,7 +28,7 @@ public final class Kernels {
 
     /**
      * The backend's name plus, for the Vector API backend, the FP32 GEMM macro-kernel in use: "vector" or
-     * "vector+native-avx2 gemm" (same bits either way, see {@link FloatMacroKernel}).
+     * "vector+native-avx2 gemm" or "vector+native-avx512 gemm" (same bits either way, see {@link FloatMacroKernel}).
      */
     public static String describe(KernelBackend b) {
         if (b instanceof VectorBackend) {

@@ -8,7 +8,8 @@ import jdk.incubator.vector.VectorSpecies;
  * FP32 GEMM on the Vector API, GotoBLAS-style: B (the weights, or op(B) for sgemm) is packed into panels of
  * {@link #NR} columns, blocked by {@link #KC} along K; blocks of A ({@link #MC} rows × KC) are packed per
  * thread into row panels of {@link #MR}; one register micro-tile of MR × NR (4 × 2 vectors = 8 accumulators,
- * sized for 16 ymm registers, see {@link #kernel}) does the work.
+ * sized for 16 ymm registers, see {@link #kernel}) does the work, or a native macro-kernel with the same bits
+ * ({@link FloatMacroKernel}; one for NR = 16 and one for NR = 32, i.e. 256- and 512-bit vectors).
  *
  * <p>Determinism: every output element is one FMA chain over k in increasing order (the accumulator is stored
  * and reloaded as float between K blocks, which is lossless), whatever the thread split or the element's
@@ -34,14 +35,17 @@ final class VectorGemm {
     static final int NCP = Math.max(1, Integer.getInteger("vdq.gemm.nc", 3072) / NR);
 
     /**
-     * The native macro-kernel (same bits, faster) when available, else null; {@code -Dvdq.native=off} keeps the
-     * Vector API kernel. Resolved once; {@link #setMacroKernel} replaces it (tests, benchmarks).
+     * The native macro-kernel for NR-column panels (same bits) when available, else null: {@code native-avx2}
+     * for NR = 16, {@code native-avx512} for NR = 32 (see {@link io.vdq.kernel.nat.NativeFloatMacro});
+     * {@code -Dvdq.native=off} keeps the Vector API kernel. Resolved once; {@link #setMacroKernel} replaces it
+     * (tests, benchmarks).
      */
     private static FloatMacroKernel macro = io.vdq.kernel.nat.NativeFloatMacro.loadOrNull(NR);
 
     /** Replaces the macro-kernel (null: the Vector API micro-kernel). */
     static void setMacroKernel(FloatMacroKernel k) {
-        if (k != null && NR != 16) throw new IllegalStateException("a macro-kernel needs 16-column panels, this JVM packs " + NR);
+        if (k != null && k.panelWidth() != NR)
+            throw new IllegalStateException(k.name() + " needs " + k.panelWidth() + "-column panels, this JVM packs " + NR);
         macro = k;
     }
 

@@ -31,7 +31,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * optional: bound when the library has them (the build leaves them out when gcc lacks the flags) and usable only
  * when the CPU also reports {@link #AVX512_FLAGS} ({@link #avx512Unavailable()}). {@code -Dvdq.cpuinfo=FILE} reads
  * the flags from another file (a testing aid: a copy of /proc/cpuinfo without the avx512 flags makes an AVX-512
- * host behave as an AVX2-only one; it can only take features away safely). Downcalls are {@code critical},
+ * host behave as an AVX2-only one; it can only take features away safely). The AVX-512 FP32 macro-kernel
+ * ({@code sgemm_avx512.c}) is optional in the same way: bound when the library has it, usable when the CPU reports
+ * {@link #AVX512F_FLAGS} ({@link #sgemmAvx512Unavailable()}). Downcalls are {@code critical},
  * so Java heap arrays are passed without copying; keep each call short (the GEMM driver calls per row block).
  */
 public final class NativeLibrary {
@@ -39,11 +41,15 @@ public final class NativeLibrary {
     static final int ABI_VERSION = 4;
     /** The /proc/cpuinfo flags the AVX-512 kernels need (gemm_avx512.c is compiled with exactly these). */
     public static final List<String> AVX512_FLAGS = List.of("avx512f", "avx512bw", "avx512vl", "avx512_vnni");
+    /** The /proc/cpuinfo flags the AVX-512 FP32 macro-kernel needs (sgemm_avx512.c is compiled with -mavx512f only). */
+    public static final List<String> AVX512F_FLAGS = List.of("avx512f");
 
     final Path path;
     final MethodHandle quantizeRows, packW8, packW4, gemmW8A8, gemmW4, gemmRef, rotBlockMax, rotQuantizeRows, sgemmMacro;
     /** The AVX-512 VNNI GEMMs (same signature as the AVX2 ones), or null when the library was built without them. */
     final MethodHandle gemmW8A8Avx512, gemmW4Avx512;
+    /** The AVX-512 FP32 macro-kernel for 32-column panels (same signature as sgemmMacro), or null when left out. */
+    final MethodHandle sgemmMacroAvx512;
     private final Set<String> cpuFlags;
     private final Path cpuinfo;
 
@@ -78,8 +84,10 @@ public final class NativeLibrary {
                 JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), critical);
         rotBlockMax = linker.downcallHandle(find(lib, "vdq_rot_block_max"), FunctionDescriptor.of(JAVA_INT,
                 ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_FLOAT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), critical);
-        sgemmMacro = linker.downcallHandle(find(lib, "vdq_sgemm_macro"), FunctionDescriptor.ofVoid(
-                ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), critical);
+        FunctionDescriptor macro = FunctionDescriptor.ofVoid(
+                ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+        sgemmMacro = linker.downcallHandle(find(lib, "vdq_sgemm_macro"), macro, critical);
+        sgemmMacroAvx512 = lib.find("vdq_sgemm_macro_avx512").map(a -> linker.downcallHandle(a, macro, critical)).orElse(null);
         rotQuantizeRows = linker.downcallHandle(find(lib, "vdq_rot_quantize_rows"), FunctionDescriptor.of(JAVA_INT,
                 ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT, JAVA_FLOAT,
                 JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT), critical);
@@ -117,6 +125,18 @@ public final class NativeLibrary {
         if (missing != null) return "CPU lacks " + missing + " (per " + cpuinfo + ")";
         if (gemmW8A8Avx512 == null || gemmW4Avx512 == null)
             return path + " was built without the AVX-512 kernels (the C compiler lacked -mavx512vnni?)";
+        return null;
+    }
+
+    /**
+     * Null when the AVX-512 FP32 macro-kernel can run here; else why not: avx512f missing from /proc/cpuinfo, or a
+     * library built without it.
+     */
+    public String sgemmAvx512Unavailable() {
+        String missing = missingFlag(cpuFlags, AVX512F_FLAGS);
+        if (missing != null) return "CPU lacks " + missing + " (per " + cpuinfo + ")";
+        if (sgemmMacroAvx512 == null)
+            return path + " was built without the AVX-512 FP32 macro-kernel (the C compiler lacked -mavx512f?)";
         return null;
     }
 

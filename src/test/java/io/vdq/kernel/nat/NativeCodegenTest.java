@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Runs src/main/c/check-spills.sh on the built library: the register-tiled inner loops of the AVX2 and (when the
- * library has them) AVX-512 VNNI kernels must not touch the stack (a spill there halves the kernel's speed,
+ * library has them) AVX-512 VNNI integer kernels, and of the AVX2 and (when built) AVX-512 FP32 macro-kernels, must
+ * not touch the stack (a spill there halves the kernel's speed,
  * cpu-kernels.md §4.5). Only disassembles, so the AVX-512 loops are checked on any CPU. Skipped without the
  * library, a file-system copy of it, objdump or perl.
  */
@@ -34,6 +35,14 @@ class NativeCodegenTest {
         if (NativeLibrary.get().gemmW8A8Avx512 != null)
             assertTrue(hotLoops(out, "vdq_gemm_w8a8_avx512") >= 8 && hotLoops(out, "vdq_gemm_w4_avx512") >= 8,
                     "expected the 8 row variants of both AVX-512 kernels, got:\n" + out);
+        // FP32 macro-kernels: the 4-row tile inlined twice (full tiles and the scratch edge tile), 8 FMAs per k step
+        assertTrue(fmaLoops(out, "vdq_sgemm_macro") >= 2, "expected the AVX2 FP32 tile loops, got:\n" + out);
+        if (NativeLibrary.get().sgemmMacroAvx512 != null)
+            assertTrue(fmaLoops(out, "vdq_sgemm_macro_avx512") >= 2, "expected the AVX-512 FP32 tile loops, got:\n" + out);
+    }
+
+    private static long fmaLoops(String report, String function) {
+        return report.lines().filter(l -> l.startsWith(function + " loop ") && l.contains(" 8 vfmadd*ps,")).count();
     }
 
     private static long hotLoops(String report, String function) {
