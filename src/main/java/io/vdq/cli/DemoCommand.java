@@ -119,7 +119,7 @@ final class DemoCommand implements Runnable {
     @Option(names = "--teacher-forced", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Also score every step with the quantized model on the full-precision trajectory's latents: the "
                     + "step SNR column, free of the sampler's amplification of small differences (on by default; "
-                    + "--no-teacher-forced saves about a third of each recipe's generation time).")
+                    + "--no-teacher-forced saves it: 12 s of the default demo's 131 s).")
     boolean teacherForced;
 
     @Option(names = "--quiet", description = "No progress output.")
