@@ -161,6 +161,7 @@ final class DemoRun {
     List<Tensor> generateFullPrecision(double[] seconds) {
         WanModel m = freshModel();
         List<Tensor> out = new ArrayList<>();
+        trajectories.clear(); // a second call records afresh instead of appending
         long g0 = System.nanoTime();
         for (int i = 0; i < s.prompts().size(); i++) {
             progress("full precision: prompt %d/%d \"%s\"", i + 1, s.prompts().size(), s.prompts().get(i));

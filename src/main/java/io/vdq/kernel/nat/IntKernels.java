@@ -42,7 +42,8 @@ public final class IntKernels {
     /** Replaces the process-wide integer backend (tests, benchmarks, the CLI's --backend). */
     public static void set(IntBackend b) { current = b; }
 
-    private static String mode() { return System.getProperty("vdq.native", "auto"); }
+    /** The {@code -Dvdq.native} mode (default auto); the FP32 macro-kernel's choice reads it too. */
+    static String mode() { return System.getProperty("vdq.native", "auto"); }
 
     /** The backend for mode off|auto|on|avx2|avx512, without caching or logging. */
     public static IntBackend select(String mode) {
