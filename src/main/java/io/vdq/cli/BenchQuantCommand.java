@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
  * linears and of the whole forward over FP32, and the bytes of the block linears' weights: FP32 as loaded, BF16
  * (2 bytes per weight, computed: vdq stores no BF16 weights) and the quantized layers' packed kernel weights as
  * allocated (codes, scales, zero points, bias). Data-free recipes only (minmax, quarot, dvd); {@code NAME:wWaA}
- * overrides a preset's bits, e.g. {@code w4a4-dvd:w8a8}; a {@code +attn8} suffix adds int8 self-attention.
+ * overrides a preset's bits, e.g. {@code w4a4-dvd:w8a8}; a {@code +attn8} suffix adds int8 self-attention (int8 Q·Kᵀ),
+ * {@code +attn8pv} int8 self-attention with an int8 P·V as well.
  */
 @Command(name = "quant", mixinStandardHelpOptions = true,
         description = "One forward per quantization recipe of a Wan-shaped model: seconds, linear share, speed-up over FP32, weight bytes.")
@@ -148,21 +149,27 @@ final class BenchQuantCommand implements Runnable {
         var ib = IntKernels.get();
         out.printf("self-attention, %d heads × %d, %d thread(s), float backend %s, integer backend %s; load %s%n",
                 heads, headDim, threads, kb.name(), ib.name(), loadAverage());
-        out.printf("%7s %10s %10s %8s %12s %10s%n", "tokens", "float s", "int8 s", "speed-up", "rel L2 err", "float GF/s");
+        out.printf("%7s %10s %10s %8s %12s %12s %8s %12s %10s%n", "tokens", "float s", "int8 QK s", "speed-up", "rel L2 err",
+                "int8 QK+PV s", "speed-up", "rel L2 err", "float GF/s");
         for (int n : tokens) {
             float[] q = Tensor.randn(11, n, d).data(), k = Tensor.randn(12, n, d).data(), v = Tensor.randn(13, n, d).data();
             for (int i = 0; i < k.length; i++) k[i] += (i % d) % 7 == 0 ? 4f : 0f; // channel means, as post-RoPE keys have
-            float[] of = new float[n * d], oi = new float[n * d];
+            float[] of = new float[n * d], oi = new float[n * d], op = new float[n * d];
             Runnable fl = () -> kb.attention(q, 0, d, k, 0, d, v, 0, d, of, 0, d, n, n, heads, headDim, scale);
-            Runnable i8 = () -> io.vdq.kernel.Int8Attention.attention(ib, kb, q, 0, d, k, 0, d, v, 0, d, oi, 0, d, n, n, heads, headDim, scale, true);
-            double tf = median(fl), ti = median(i8);
-            double e = 0, nn = 0;
-            for (int i = 0; i < of.length; i++) { e += (double) (of[i] - oi[i]) * (of[i] - oi[i]); nn += (double) of[i] * of[i]; }
-            out.printf(Locale.ROOT, "%7d %10.3f %10.3f %8.2f %12.2e %10.1f%n", n, tf, ti, tf / ti, Math.sqrt(e / nn),
-                    4.0 * n * n * d / tf / 1e9);
+            Runnable i8 = () -> io.vdq.kernel.Int8Attention.attention(ib, kb, q, 0, d, k, 0, d, v, 0, d, oi, 0, d, n, n, heads, headDim, scale, true, false);
+            Runnable pv = () -> io.vdq.kernel.Int8Attention.attention(ib, kb, q, 0, d, k, 0, d, v, 0, d, op, 0, d, n, n, heads, headDim, scale, true, true);
+            double tf = median(fl), ti = median(i8), tp = median(pv);
+            out.printf(Locale.ROOT, "%7d %10.3f %10.3f %8.2f %12.2e %12.3f %8.2f %12.2e %10.1f%n", n, tf, ti, tf / ti,
+                    relL2(of, oi), tp, tf / tp, relL2(of, op), 4.0 * n * n * d / tf / 1e9);
             out.flush();
         }
         out.printf("load at the end: %s%n", loadAverage());
+    }
+
+    private static double relL2(float[] ref, float[] got) {
+        double e = 0, nn = 0;
+        for (int i = 0; i < ref.length; i++) { e += (double) (ref[i] - got[i]) * (ref[i] - got[i]); nn += (double) ref[i] * ref[i]; }
+        return Math.sqrt(e / nn);
     }
 
     private double median(Runnable r) {
@@ -173,8 +180,11 @@ final class BenchQuantCommand implements Runnable {
         return s[reps / 2];
     }
 
-    /** A preset, NAME:wWaA for the preset with other bits, either with +attn8 for int8 self-attention. */
+    /** A preset, NAME:wWaA for the preset with other bits, either with +attn8 (+attn8pv) for int8 self-attention. */
     static Recipe recipe(String spec) {
+        if (spec.endsWith("+attn8pv"))
+            return recipe(spec.substring(0, spec.length() - 8)).withOption("int8_attention", true)
+                    .withOption("int8_attention_pv", true).withName(spec);
         if (spec.endsWith("+attn8")) return recipe(spec.substring(0, spec.length() - 6)).withOption("int8_attention", true).withName(spec);
         int colon = spec.indexOf(':');
         if (colon < 0) return Presets.resolve(spec);

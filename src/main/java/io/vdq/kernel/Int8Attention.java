@@ -10,6 +10,11 @@ import io.vdq.VdqException.ShapeException;
  * ({@code S = sq_t · sk_j · Σ q·k}, the softmax scale folded into sq_t), and the softmax and P·V run in float32.
  * Queries are processed in blocks of {@link #Q_BLOCK} rows with the full row of scores materialised (Q_BLOCK × nk
  * floats), not with an online softmax.
+ *
+ * <p>Optionally P·V is integer too ({@code intPV}): V is quantized per channel (symmetric int8 over the keys, one
+ * scale per head-dimension column, as SageAttention2 does for its FP8 V), the softmax probabilities P per query row
+ * (symmetric int8 with the row's largest probability at 127; P ≥ 0, so 7 of the 8 bits carry information), and
+ * P·V runs on the same integer GEMM as Q·Kᵀ. This makes both O(n²·d) products integer; the float softmax remains.
  */
 public final class Int8Attention {
     /** Query rows per block: the score buffer is Q_BLOCK × nk floats (33 MB at 32 760 keys). */
@@ -26,6 +31,17 @@ public final class Int8Attention {
     public static void attention(IntBackend ib, KernelBackend fb, float[] q, int qOff, int qStride, float[] k, int kOff, int kStride,
                                  float[] v, int vOff, int vStride, float[] out, int outOff, int outStride,
                                  int nq, int nk, int heads, int headDim, float scale, boolean smoothK) {
+        attention(ib, fb, q, qOff, qStride, k, kOff, kStride, v, vOff, vStride, out, outOff, outStride, nq, nk, heads,
+                headDim, scale, smoothK, false);
+    }
+
+    /**
+     * As {@link #attention(IntBackend, KernelBackend, float[], int, int, float[], int, int, float[], int, int, float[], int, int, int, int, int, int, float, boolean)},
+     * with {@code intPV} choosing an int8 P·V (per-channel V, per-row P) instead of a float one.
+     */
+    public static void attention(IntBackend ib, KernelBackend fb, float[] q, int qOff, int qStride, float[] k, int kOff, int kStride,
+                                 float[] v, int vOff, int vStride, float[] out, int outOff, int outStride,
+                                 int nq, int nk, int heads, int headDim, float scale, boolean smoothK, boolean intPV) {
         if (nq < 1 || nk < 1 || heads < 1 || headDim < 1)
             throw new ShapeException("int8 attention: nq, nk, heads and headDim must be positive, got " + nq + ", " + nk + ", " + heads + ", " + headDim);
         int hd = headDim;
@@ -41,15 +57,12 @@ public final class Int8Attention {
                 for (int c = 0; c < hd; c++) mean[c] /= nk;
                 for (int j = 0; j < nk; j++) for (int c = 0; c < hd; c++) kh[j * hd + c] -= (float) mean[c];
             }
-            ActQuant kq = new ActQuant(nk, hd, 8, 0);
-            ib.quantize(kh, 0, kq);
-            byte[] codes = new byte[nk * hd];
-            for (int j = 0; j < nk; j++) System.arraycopy(kq.q, j * kq.kp, codes, j * hd, hd);
-            PackedInt kp = ib.pack(new IntWeights(nk, hd, 8, 0, codes, kq.scale, null, null));
+            PackedInt kp = packRows(ib, kh, nk, hd);
             // Vᵀ (hd × nk) packed once per head for the float GEMM P·V (instead of repacking V for every query block)
             for (int j = 0; j < nk; j++) for (int c = 0; c < hd; c++) vt[c * nk + j] = v[vOff + j * vStride + h * hd + c];
-            PackedWeights vp = fb.pack(vt, 0, hd, nk);
-            ActQuant a = null;
+            PackedWeights vp = intPV ? null : fb.pack(vt, 0, hd, nk);
+            PackedInt vi = intPV ? packRows(ib, vt, hd, nk) : null;
+            ActQuant a = null, pa = null;
             for (int r0 = 0; r0 < nq; r0 += Q_BLOCK) {
                 int m = Math.min(Q_BLOCK, nq - r0);
                 for (int t = 0; t < m; t++) System.arraycopy(q, qOff + (r0 + t) * qStride + h * hd, qh, t * hd, hd);
@@ -58,9 +71,24 @@ public final class Int8Attention {
                 for (int t = 0; t < m; t++) a.scale[t] *= scale;
                 ib.gemm(a, kp, s, 0);
                 fb.softmax(s, 0, m, nk);
-                fb.gemm(s, 0, m, vp, null, o, 0);
+                if (intPV) {
+                    if (pa == null || pa.m != m) pa = new ActQuant(m, nk, 8, 0);
+                    ib.quantize(s, 0, pa);
+                    ib.gemm(pa, vi, o, 0);
+                } else {
+                    fb.gemm(s, 0, m, vp, null, o, 0);
+                }
                 for (int t = 0; t < m; t++) System.arraycopy(o, t * hd, out, outOff + (r0 + t) * outStride + h * hd, hd);
             }
         }
+    }
+
+    /** The rows of x (rows × cols) as int8 GEMM weights, symmetric per row (one scale per row). */
+    private static PackedInt packRows(IntBackend ib, float[] x, int rows, int cols) {
+        ActQuant xq = new ActQuant(rows, cols, 8, 0);
+        ib.quantize(x, 0, xq);
+        byte[] codes = new byte[rows * cols];
+        for (int j = 0; j < rows; j++) System.arraycopy(xq.q, j * xq.kp, codes, j * cols, cols);
+        return ib.pack(new IntWeights(rows, cols, 8, 0, codes, xq.scale, null, null));
     }
 }

@@ -161,13 +161,14 @@ public final class IntExec {
 
     /**
      * Self-attention with int8 Q·Kᵀ, K smoothed by its channel means ({@link io.vdq.kernel.Int8Attention}) on the
-     * current integer backend, softmax and P·V in float32. It ignores the int/fakequant mode (there is no fake-quant
-     * twin); the Java and native integer backends give identical results.
+     * current integer backend, softmax in float32, P·V in float32 or, with {@code intPV}, int8 (per-row P, per-channel
+     * V). It ignores the int/fakequant mode (there is no fake-quant twin); the Java and native integer backends give
+     * identical results.
      */
-    public static io.vdq.model.AttentionKernel int8Attention() {
+    public static io.vdq.model.AttentionKernel int8Attention(boolean intPV) {
         return (q, qOff, qs, k, kOff, ks, v, vOff, vs, out, oOff, os, nq, nk, heads, hd, scale) ->
                 io.vdq.kernel.Int8Attention.attention(IntKernels.get(), io.vdq.kernel.Kernels.get(), q, qOff, qs, k, kOff, ks,
-                        v, vOff, vs, out, oOff, os, nq, nk, heads, hd, scale, true);
+                        v, vOff, vs, out, oOff, os, nq, nk, heads, hd, scale, true, intPV);
     }
 
     /** Bytes of quantized activations per chunk of a long call (bounds the int8 copy of a video-length call). */

@@ -35,29 +35,51 @@ public final class QuantMethods {
 
     public static synchronized List<String> names() { return List.copyOf(all().keySet()); }
 
-    /** The framework's option, valid for every method. */
-    private static final String INT8_ATTENTION = "int8_attention";
+    /** The framework's options, valid for every method. */
+    private static final String INT8_ATTENTION = "int8_attention", INT8_ATTENTION_PV = "int8_attention_pv";
+    private static final java.util.Set<String> FRAMEWORK_OPTIONS = java.util.Set.of(INT8_ATTENTION, INT8_ATTENTION_PV);
 
     /**
      * Looks up the recipe's method and applies it. The recipe option {@code int8_attention} (default false), valid
-     * for every method, also replaces the model's self-attention with int8 Q·Kᵀ attention ({@link IntExec#int8Attention}).
+     * for every method, also replaces the model's self-attention with int8 Q·Kᵀ attention ({@link IntExec#int8Attention});
+     * {@code int8_attention_pv} (default false, needs {@code int8_attention}) makes its P·V product int8 as well.
      */
     public static QuantReport apply(io.vdq.model.LinearRegistry model, Recipe recipe, Calibration calibration) {
-        boolean int8Attention = recipe.optBool(INT8_ATTENTION, false);
-        if (int8Attention && !(model instanceof io.vdq.model.AttentionKernel.Configurable))
-            throw new ConfigException("recipe '" + recipe.name() + "' option 'int8_attention': this model's attention cannot be replaced");
-        // int8_attention is the framework's option, not the method's: methods that check their options would refuse it
-        Recipe forMethod = recipe.withoutOption(INT8_ATTENTION);
+        checkAttentionOptions(model, recipe);
+        // these are the framework's options, not the method's: methods that check their options would refuse them
+        Recipe forMethod = recipe.withoutOption(INT8_ATTENTION).withoutOption(INT8_ATTENTION_PV);
         QuantMethod m = get(recipe.method());
         checkOptions(m, recipe);
         QuantReport r = m.apply(model, forMethod, calibration);
-        if (int8Attention) ((io.vdq.model.AttentionKernel.Configurable) model).setSelfAttention(IntExec.int8Attention());
-        return r;
+        applyAttention(model, recipe);
+        // the report (and so a saved checkpoint) carries the framework's options too, so loading restores the attention
+        Recipe reported = r.recipe();
+        for (String key : FRAMEWORK_OPTIONS)
+            if (recipe.hasOption(key)) reported = reported.withOption(key, recipe.options().get(key));
+        return reported == r.recipe() ? r : new QuantReport(r.method(), reported, r.layers(), r.hook(), r.activationBits());
+    }
+
+    /**
+     * Sets the self-attention kernel the recipe's {@code int8_attention} / {@code int8_attention_pv} options ask for
+     * (nothing when int8_attention is false). Called after a method has run and when a quantized checkpoint is loaded.
+     */
+    public static void applyAttention(io.vdq.model.LinearRegistry model, Recipe recipe) {
+        checkAttentionOptions(model, recipe);
+        if (recipe.optBool(INT8_ATTENTION, false))
+            ((io.vdq.model.AttentionKernel.Configurable) model).setSelfAttention(IntExec.int8Attention(recipe.optBool(INT8_ATTENTION_PV, false)));
+    }
+
+    private static void checkAttentionOptions(io.vdq.model.LinearRegistry model, Recipe recipe) {
+        boolean int8Attention = recipe.optBool(INT8_ATTENTION, false);
+        if (recipe.optBool(INT8_ATTENTION_PV, false) && !int8Attention)
+            throw new ConfigException("recipe '" + recipe.name() + "' option 'int8_attention_pv' needs 'int8_attention: true'");
+        if (int8Attention && !(model instanceof io.vdq.model.AttentionKernel.Configurable))
+            throw new ConfigException("recipe '" + recipe.name() + "' option 'int8_attention': this model's attention cannot be replaced");
     }
 
     /**
      * Refuses a recipe whose options include a key that its method does not declare ({@link QuantMethod#options()}),
-     * besides the framework's {@code int8_attention}.
+     * besides the framework's {@code int8_attention} and {@code int8_attention_pv}.
      */
     public static void checkOptions(Recipe recipe) { checkOptions(get(recipe.method()), recipe); }
 
@@ -68,8 +90,9 @@ public final class QuantMethods {
     /** The check itself, for a method's own entry points that do not pass through {@link #apply} (e.g. DVD's settings). */
     public static void checkOptions(String method, java.util.Set<String> known, Recipe recipe) {
         for (String key : recipe.options().keySet())
-            if (!key.equals(INT8_ATTENTION) && !known.contains(key))
+            if (!FRAMEWORK_OPTIONS.contains(key) && !known.contains(key))
                 throw new ConfigException("recipe '" + recipe.name() + "': option '" + key + "' is not an option of method '"
-                        + method + "'; its options are " + new java.util.TreeSet<>(known) + " (and " + INT8_ATTENTION + ")");
+                        + method + "'; its options are " + new java.util.TreeSet<>(known) + " (and " + INT8_ATTENTION + ", "
+                        + INT8_ATTENTION_PV + ")");
     }
 }

@@ -43,10 +43,12 @@ class Int8AttentionTest {
         return out;
     }
 
-    static float[] int8(float[][] d, boolean smooth, IntBackend ib) {
+    static float[] int8(float[][] d, boolean smooth, IntBackend ib) { return int8(d, smooth, ib, false); }
+
+    static float[] int8(float[][] d, boolean smooth, IntBackend ib, boolean intPV) {
         float[] out = new float[NQ * D];
         Int8Attention.attention(ib, Kernels.get(), d[0], 0, D, d[1], 0, D, d[2], 0, D, out, 0, D, NQ, NK, HEADS, HD,
-                (float) (1 / Math.sqrt(HD)), smooth);
+                (float) (1 / Math.sqrt(HD)), smooth, intPV);
         return out;
     }
 
@@ -86,5 +88,36 @@ class Int8AttentionTest {
         IntBackend nat = IntKernels.select("auto");
         float[][] d = data(3, 4f);
         assertArrayEquals(int8(d, true, JavaIntBackend.INSTANCE), int8(d, true, nat), 0f, "backend " + nat.name());
+        assertArrayEquals(int8(d, true, JavaIntBackend.INSTANCE, true), int8(d, true, nat, true), 0f, "int8 P·V, backend " + nat.name());
+    }
+
+    /**
+     * int8 P·V against double attention. Error budget: P's codes step by p_max/127 per row, V's by max|v|/127 per
+     * channel; each product adds a rounding error of the order of 1 %. The P error grows with how diffuse a row is
+     * (the step is set by the row's largest probability), so here, with 64 keys, the total stays a few percent and
+     * above the float-P·V path's.
+     */
+    @Test
+    void int8PVStaysWithinAFewPercentAndAddsToTheScoresError() {
+        float scale = (float) (1 / Math.sqrt(HD));
+        float[][] d = data(4, 8f);
+        double[] ref = reference(d[0], d[1], d[2], scale);
+        double eQK = relErr(ref, int8(d, true, IntKernels.get(), false)), ePV = relErr(ref, int8(d, true, IntKernels.get(), true));
+        assertTrue(ePV < 4e-2, "int8 Q·Kᵀ and P·V: rel L2 " + ePV);
+        assertTrue(ePV > eQK, "quantizing P and V adds error: " + ePV + " vs " + eQK);
+        // a hand-checkable case: one key per query gets all the weight (scores far apart), so P is one-hot,
+        // quantizes exactly (127 at the max, 0 elsewhere) and the output is that key's V up to V's int8 rounding
+        int nq = 4, nk = 8, hd = 4;
+        float[] q = new float[nq * hd], k = new float[nk * hd], v = new float[nk * hd], out = new float[nq * hd];
+        for (int t = 0; t < nq; t++) q[t * hd + t] = 1;                 // query t looks along axis t
+        for (int j = 0; j < nk; j++) k[j * hd + j % hd] = j < hd ? 100 : -100; // key j < 4 is the only match for query j
+        for (int i = 0; i < v.length; i++) v[i] = (i % 5) - 2 + 0.25f * (i % 3);
+        Int8Attention.attention(IntKernels.get(), Kernels.get(), q, 0, hd, k, 0, hd, v, 0, hd, out, 0, hd, nq, nk, 1, hd, 1f, false, true);
+        for (int t = 0; t < nq; t++)
+            for (int c = 0; c < hd; c++) {
+                float maxAbs = 0;
+                for (int j = 0; j < nk; j++) maxAbs = Math.max(maxAbs, Math.abs(v[j * hd + c]));
+                assertEquals(v[t * hd + c], out[t * hd + c], maxAbs / 127 / 2 * 1.001f, "query " + t + " channel " + c);
+            }
     }
 }

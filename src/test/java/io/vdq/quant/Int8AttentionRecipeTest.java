@@ -33,6 +33,22 @@ class Int8AttentionRecipeTest {
     }
 
     @Test
+    void int8PVIsAFurtherStepAndNeedsInt8Attention() {
+        Recipe base = Presets.resolve("w4a4-dvd").withBits(8, 8).withOption("bgr_max_iterations", 0);
+        WanModel qk = WanModel.random(WanConfig.tiny(), 3), pv = WanModel.random(WanConfig.tiny(), 3);
+        QuantMethods.apply(qk, base.withOption("int8_attention", true), Calibration.none());
+        QuantMethods.apply(pv, base.withOption("int8_attention", true).withOption("int8_attention_pv", true), Calibration.none());
+        float[] a = forward(qk), b = forward(pv);
+        double e = 0, n = 0;
+        for (int i = 0; i < a.length; i++) { e += (double) (a[i] - b[i]) * (a[i] - b[i]); n += (double) a[i] * a[i]; }
+        double rel = Math.sqrt(e / n);
+        assertTrue(rel > 0 && rel < 5e-2, "int8 P·V changes the output by rel L2 " + rel);
+        var m = WanModel.random(WanConfig.tiny(), 3);
+        var x = assertThrows(ConfigException.class, () -> QuantMethods.apply(m, base.withOption("int8_attention_pv", true), Calibration.none()));
+        assertTrue(x.getMessage().contains("needs 'int8_attention: true'"), x.getMessage());
+    }
+
+    @Test
     void modelsWithoutReplaceableAttentionAreRefused() {
         FakeRegistry r = new FakeRegistry();
         assertThrows(ConfigException.class, () -> QuantMethods.apply(r,

@@ -223,6 +223,11 @@ public final class QuantizedCheckpoint {
             GbsController ctl = new GbsController(o, bits);
             hook = hook == SamplerHook.NONE ? ctl : hook.andThen(ctl);
         }
+        try {
+            io.vdq.quant.QuantMethods.applyAttention(model, recipe); // int8 self-attention, when the recipe asked for it
+        } catch (VdqException x) {
+            throw new CheckpointException(file + ": __metadata__ recipe: " + x.getMessage(), x);
+        }
         String method = meta.getOrDefault(KEY_METHOD, recipe.method());
         return new Loaded(model, new QuantReport(method, recipe, List.of(), hook, bits), Map.copyOf(meta));
     }

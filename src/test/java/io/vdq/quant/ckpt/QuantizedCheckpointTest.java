@@ -133,6 +133,22 @@ class QuantizedCheckpointTest {
         assertArrayEquals(y1, y2);
     }
 
+    @Test
+    void int8AttentionOfTheRecipeIsRestoredOnLoad() {
+        WanModel m = WanModel.random(WanConfig.tiny(), 0);
+        io.vdq.quant.Recipe r = io.vdq.quant.Presets.resolve("w8a8-minmax").withOption("int8_attention", true)
+                .withOption("int8_attention_pv", true);
+        QuantReport rep = io.vdq.quant.QuantMethods.apply(m, r, io.vdq.quant.Calibration.none());
+        QuantizedCheckpoint.save(dir, m, rep, "abc", DType.F32, Map.of());
+        WanModel loaded = QuantizedCheckpoint.load(dir).model();
+        var lat = io.vdq.tensor.Tensor.randn(5, m.config().inChannels(), 2, 8, 8);
+        var txt = io.vdq.tensor.Tensor.randn(6, 7, m.config().textDim());
+        float[] want = m.forward(lat, 500f, txt).toArray();
+        assertArrayEquals(want, loaded.forward(lat, 500f, txt).toArray(), 0f);
+        loaded.setSelfAttention(null); // float attention gives other numbers: the loaded model did run the int8 kernel
+        assertFalse(java.util.Arrays.equals(want, loaded.forward(lat, 500f, txt).toArray()));
+    }
+
     // ---- refusals ----
 
     /** Rewrites the weights file through {@code edit}(writer, source) which re-adds what it wants. */
