@@ -42,7 +42,9 @@ import java.util.Set;
  * C_quant on X = the tokenised model input latent (rows = patches, C·pt·ph·pw columns; {@code sds_input} = latent,
  * or hidden = block 0's input after the patch embedding, the doc's alternative); C_diff along {@code sds_diff} =
  * denoised (default: the model's x̂₀ estimates, +0.88 dB over latent in 9 of 9 paired W4A6 runs on vdq-tiny) or
- * latent (the sampler's latents; {@link SalientDataSelection.DiffInput}); min–max normalisation over the whole pool; {@code std} = true (λ from FP self-attention, {@code lambda_min} 0.5, {@code lambda_max} 1; false
+ * latent (the sampler's latents; {@link SalientDataSelection.DiffInput}); min–max normalisation over the whole pool;
+ * {@code sds_max_per_step} 0 (the paper's plain top-K; n caps the picks per sampling step,
+ * {@link SalientDataSelection#select(List, SalientDataSelection.Selector, int, long, int)}); {@code std} = true (λ from FP self-attention, {@code lambda_min} 0.5, {@code lambda_max} 1; false
  * = λ ≡ 1); {@code epochs} 15, {@code batch} 4 sequences, {@code lr} 5e-3 (scales, rotations),
  * {@code clip_lr} 5e-2; {@code alpha} 0.3 (SmoothQuant-style init of the balancing scale); {@code rotation} =
  * hadamard (default; random orthogonal when a Kronecker factor is not a power of two) | random | identity, then
@@ -60,7 +62,7 @@ public final class S2qMethod implements QuantMethod {
     @Override
     public java.util.Set<String> options() {
         return java.util.Set.of("act_clip", "alpha", "batch", "cfg_branches", "clip_lr", "damp", "epochs", "lambda_max",
-                "lambda_min", "learn_rotation", "lr", "norm", "pool_memory_mb", "rotation", "samples", "sds_diff", "sds_input",
+                "lambda_min", "learn_rotation", "lr", "norm", "pool_memory_mb", "rotation", "samples", "sds_diff", "sds_input", "sds_max_per_step",
                 "seed", "selector", "std");
     }
 
@@ -89,7 +91,7 @@ public final class S2qMethod implements QuantMethod {
         String branches = r.optString("cfg_branches", "all");
         if (!branches.equals("all") && !branches.equals("first"))
             throw new ConfigException("recipe option 'cfg_branches' = '" + branches + "': expected all or first");
-        int k = r.optInt("samples", 40);
+        int k = r.optInt("samples", 40), maxPerStep = r.optInt("sds_max_per_step", 0);
         BlockCalibrator.Settings s = new BlockCalibrator.Settings(r.weightBits(), r.activationBits(), r.optInt("epochs", 15),
                 r.optInt("batch", 4), r.optDouble("lr", 5e-3), r.optDouble("clip_lr", 5e-2), r.optBool("act_clip", false),
                 r.optBool("learn_rotation", true),
@@ -104,7 +106,7 @@ public final class S2qMethod implements QuantMethod {
         CandidatePool.Grid grid;
         String selection;
         try (CandidatePool pool = CandidatePool.collect(wm, calibration, norm, quantInput, diffInput, memory)) {
-            List<Candidate> chosen = SalientDataSelection.select(pool.candidates(), selector, k, seed);
+            List<Candidate> chosen = SalientDataSelection.select(pool.candidates(), selector, k, seed, maxPerStep);
             grid = pool.grid();
             for (Candidate cand : chosen) {
                 int idx = pool.indexOf(cand);

@@ -136,6 +136,18 @@ public final class SalientDataSelection {
 
     /** Picks {@code k} candidates of the pool with the given strategy; the result is in pool order. */
     public static List<Candidate> select(List<Candidate> pool, Selector selector, int k, long seed) {
+        return select(pool, selector, k, seed, 0);
+    }
+
+    /**
+     * As {@link #select(List, Selector, int, long)}, with at most {@code maxPerStep} SDS picks per sampling step
+     * (0: no cap, the paper's plain top-K). The paper has no diversity constraint; on vdq-tiny its top-K collapses
+     * onto the first and last steps (at 50 steps: 40 picks on 5 of 49 steps), which this option prevents: the
+     * candidates are taken in score order, skipping those whose step is full. When the cap leaves fewer than K
+     * (cap × steps &lt; K), the best skipped candidates fill the rest. Only SDS reads the cap.
+     */
+    public static List<Candidate> select(List<Candidate> pool, Selector selector, int k, long seed, int maxPerStep) {
+        if (maxPerStep < 0) throw new ConfigException("SDS step cap must be 0 (none) or positive, got " + maxPerStep);
         if (k <= 0) throw new ConfigException("calibration sample count must be positive, got " + k);
         if (pool.isEmpty()) throw new ConfigException("calibration candidate pool is empty");
         k = Math.min(k, pool.size());
@@ -147,7 +159,14 @@ public final class SalientDataSelection {
                 for (int i = 0; i < pool.size(); i++) idx.add(i);
                 idx.sort(Comparator.<Integer>comparingDouble(i -> -s[i])
                         .thenComparingInt(i -> pool.get(i).step()).thenComparingInt(i -> pool.get(i).prompt()));
-                chosen.addAll(idx.subList(0, k));
+                if (maxPerStep == 0) {
+                    chosen.addAll(idx.subList(0, k));
+                } else {
+                    java.util.Map<Integer, Integer> perStep = new java.util.HashMap<>();
+                    for (int i : idx)
+                        if (chosen.size() < k && perStep.merge(pool.get(i).step(), 1, Integer::sum) <= maxPerStep) chosen.add(i);
+                    for (int i : idx) if (chosen.size() < k) chosen.add(i); // the cap left too few: best of the rest
+                }
             }
             case RANDOM -> chosen.addAll(randomSubset(indices(pool, Integer.MAX_VALUE), k, seed));
             case RTFP -> chosen.addAll(randomSubset(indices(pool, 5), k, seed));

@@ -53,6 +53,24 @@ class SalientDataSelectionTest {
         for (Candidate c : top) assertEquals(0, c.step(), "high-noise first steps win here: " + c);
     }
 
+    /**
+     * Same pool as above. Normalised: C̄_diff = (1/(1+s) + 0.01·p − 0.2)/0.82, C̄_quant = (10 − s + p − 6)/6. Prompt 2
+     * is best at every step (2, 1): 0.390·0.833 = 0.325, (2, 2): 0.187·0.667 = 0.125), and the best others are
+     * (1, 0): 0.988·0.833 = 0.823 and (0, 0): 0.976·0.667 = 0.650, ahead of any step-1 candidate of prompts 0–1.
+     */
+    @Test
+    void stepCapSpreadsSdsOverStepsAndFillsWithTheBestOfTheRest() {
+        List<Candidate> pool = pool(3, 5);
+        List<Candidate> capped = SalientDataSelection.select(pool, Selector.SDS, 3, 0, 1);
+        assertEquals(List.of(pool.get(10), pool.get(11), pool.get(12)), capped, "prompt 2 at steps 0, 1, 2");
+        List<Candidate> filled = SalientDataSelection.select(pool, Selector.SDS, 7, 0, 1);
+        assertEquals(7, filled.size());
+        // pool order: (0,0), (1,0), then prompt 2's five steps
+        assertEquals(List.of(pool.get(0), pool.get(5), pool.get(10), pool.get(11), pool.get(12), pool.get(13), pool.get(14)), filled);
+        assertEquals(SalientDataSelection.select(pool, Selector.SDS, 3, 0), SalientDataSelection.select(pool, Selector.SDS, 3, 0, 0), "0 = no cap");
+        assertThrows(io.vdq.VdqException.ConfigException.class, () -> SalientDataSelection.select(pool, Selector.SDS, 3, 0, -1));
+    }
+
     @Test
     void ablationSelectorsRespectTheirPromptSets() {
         List<Candidate> pool = pool(10, 20);
