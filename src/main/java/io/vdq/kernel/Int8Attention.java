@@ -13,8 +13,9 @@ import io.vdq.VdqException.ShapeException;
  *
  * <p>Optionally P·V is integer too ({@code intPV}): V is quantized per channel (symmetric int8 over the keys, one
  * scale per head-dimension column, as SageAttention2 does for its FP8 V), the softmax probabilities P per query row
- * (symmetric int8 with the row's largest probability at 127; P ≥ 0, so 7 of the 8 bits carry information), and
- * P·V runs on the same integer GEMM as Q·Kᵀ. This makes both O(n²·d) products integer; the float softmax remains.
+ * (the row's largest probability at code 127, {@link KernelBackend#softmaxInt8}: the softmax writes the codes
+ * directly; P ≥ 0, so 7 of the 8 bits carry information), and P·V runs on the same integer GEMM as Q·Kᵀ. This makes
+ * both O(n²·d) products integer; the softmax's exponentials remain float.
  */
 public final class Int8Attention {
     /** Query rows per block: the score buffer is Q_BLOCK × nk floats (33 MB at 32 760 keys). */
@@ -70,12 +71,12 @@ public final class Int8Attention {
                 ib.quantize(qh, 0, a);
                 for (int t = 0; t < m; t++) a.scale[t] *= scale;
                 ib.gemm(a, kp, s, 0);
-                fb.softmax(s, 0, m, nk);
-                if (intPV) {
+                if (intPV) { // softmax straight to P's codes (one pass after the max), then the integer P·V
                     if (pa == null || pa.m != m) pa = new ActQuant(m, nk, 8, 0);
-                    ib.quantize(s, 0, pa);
+                    fb.softmaxInt8(s, 0, m, nk, pa.q, pa.kp, pa.scale, pa.xsum);
                     ib.gemm(pa, vi, o, 0);
                 } else {
+                    fb.softmax(s, 0, m, nk);
                     fb.gemm(s, 0, m, vp, null, o, 0);
                 }
                 for (int t = 0; t < m; t++) System.arraycopy(o, t * hd, out, outOff + (r0 + t) * outStride + h * hd, hd);

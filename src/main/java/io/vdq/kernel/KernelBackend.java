@@ -30,6 +30,14 @@ public sealed interface KernelBackend permits ScalarBackend, VectorBackend {
     /** Row-wise softmax in place over {@code rows × cols}. */
     void softmax(float[] x, int off, int rows, int cols);
 
+    /**
+     * Row-wise softmax straight to int8 codes, the int8 P·V operand: per row r, with m the row's max and
+     * e_i = exp(x_i − m) (so the largest e is 1), {@code q[r·qStride + i] = (byte) (int) (127·e_i + 0.5)},
+     * {@code codeSum[r]} = Σ_i of those codes and {@code scale[r] = 1 / (127·Σ_i e_i)}, so that softmax(x)_i ≈
+     * scale[r]·q_i. Codes past cols up to qStride are set to 0. x is only read.
+     */
+    void softmaxInt8(float[] x, int off, int rows, int cols, byte[] q, int qStride, float[] scale, int[] codeSum);
+
     /** LayerNorm over the last dimension; gamma/beta may be null (no affine). {@code y} may alias x. */
     void layerNorm(float[] x, int xOff, float[] y, int yOff, int rows, int dim, float[] gamma, float[] beta, float eps);
 

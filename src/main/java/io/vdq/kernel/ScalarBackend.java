@@ -60,6 +60,29 @@ public final class ScalarBackend implements KernelBackend {
     }
 
     @Override
+    public void softmaxInt8(float[] x, int off, int rows, int cols, byte[] q, int qStride, float[] scale, int[] codeSum) {
+        Parallel.range(rows, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int o = off + r * cols, qo = r * qStride;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int i = 0; i < cols; i++) max = Math.max(max, x[o + i]);
+                float sum = 0f;
+                int cs = 0;
+                for (int i = 0; i < cols; i++) {
+                    float e = (float) Math.exp(x[o + i] - max);
+                    sum += e;
+                    int c = (int) (127f * e + 0.5f);
+                    q[qo + i] = (byte) c;
+                    cs += c;
+                }
+                java.util.Arrays.fill(q, qo + cols, qo + qStride, (byte) 0);
+                scale[r] = 1f / (127f * sum);
+                codeSum[r] = cs;
+            }
+        });
+    }
+
+    @Override
     public void softmax(float[] x, int off, int rows, int cols) {
         Parallel.range(rows, (from, to) -> {
             for (int r = from; r < to; r++) {

@@ -48,6 +48,11 @@ public final class VectorBackend implements KernelBackend {
     @Override public void softmax(float[] x, int off, int rows, int cols) { VectorOps.softmax(x, off, rows, cols); }
 
     @Override
+    public void softmaxInt8(float[] x, int off, int rows, int cols, byte[] q, int qStride, float[] scale, int[] codeSum) {
+        VectorOps.softmaxInt8(x, off, rows, cols, q, qStride, scale, codeSum);
+    }
+
+    @Override
     public void layerNorm(float[] x, int xOff, float[] y, int yOff, int rows, int dim, float[] gamma, float[] beta, float eps) {
         VectorOps.layerNorm(x, xOff, y, yOff, rows, dim, gamma, beta, eps);
     }

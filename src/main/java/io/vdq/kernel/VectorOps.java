@@ -2,8 +2,10 @@ package io.vdq.kernel;
 
 import io.vdq.tensor.Parallel;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -100,6 +102,60 @@ final class VectorOps {
         }
         for (; i < cols; i++) { float e = exp(x[o + i] - max); x[o + i] = e; sum += e; }
         scale(x, o, cols, 1f / sum);
+    }
+
+    /**
+     * Ints and bytes with one lane per float lane (16 lanes: 512 and 128 bits; 8 lanes: 256 and 64 bits). With 4
+     * lanes (128-bit vectors) there is no 32-bit byte vector: BS is null and the codes are stored lane by lane.
+     */
+    private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, S.vectorShape());
+    private static final VectorSpecies<Byte> BS = L >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
+
+    /** Softmax rows straight to int8 codes, as {@link KernelBackend#softmaxInt8}. */
+    static void softmaxInt8(float[] x, int off, int rows, int cols, byte[] q, int qStride, float[] scale, int[] codeSum) {
+        Parallel.range(rows, (from, to) -> {
+            for (int r = from; r < to; r++) softmaxInt8Row(x, off + r * cols, cols, q, r * qStride, qStride, scale, codeSum, r);
+        });
+    }
+
+    /** One row: a max pass, then one pass computing e = exp(x − max), its sum, the codes and their sum. */
+    static void softmaxInt8Row(float[] x, int o, int cols, byte[] q, int qo, int qStride, float[] scale, int[] codeSum, int r) {
+        int vb = S.loopBound(cols);
+        float max = Float.NEGATIVE_INFINITY;
+        int i = 0;
+        if (vb > 0) {
+            FloatVector mv = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (; i < vb; i += L) mv = mv.max(FloatVector.fromArray(S, x, o + i));
+            max = mv.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < cols; i++) max = Math.max(max, x[o + i]);
+        float sum = 0f;
+        int cs = 0;
+        i = 0;
+        if (vb > 0) {
+            FloatVector mx = FloatVector.broadcast(S, max), sv = FloatVector.zero(S);
+            IntVector cv = IntVector.zero(IS);
+            for (; i < vb; i += L) {
+                FloatVector e = exp(FloatVector.fromArray(S, x, o + i).sub(mx));
+                sv = sv.add(e);
+                IntVector c = (IntVector) e.fma(127f, 0.5f).convert(VectorOperators.F2I, 0);
+                cv = cv.add(c);
+                if (BS != null) ((ByteVector) c.convertShape(VectorOperators.I2B, BS, 0)).intoArray(q, qo + i);
+                else for (int l = 0; l < L; l++) q[qo + i + l] = (byte) c.lane(l);
+            }
+            sum = sumLanes(sv);
+            cs = cv.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < cols; i++) {
+            float e = exp(x[o + i] - max);
+            sum += e;
+            int c = (int) Math.fma(e, 127f, 0.5f);
+            q[qo + i] = (byte) c;
+            cs += c;
+        }
+        java.util.Arrays.fill(q, qo + cols, qo + qStride, (byte) 0);
+        scale[r] = 1f / (127f * sum);
+        codeSum[r] = cs;
     }
 
     /**

@@ -58,6 +58,14 @@ class OtherVectorWidthTest {
             float[] x = VectorOpsTest.spread(r, rows * dim, 5), g = VectorGemmTest.rand(r, dim), bb = VectorGemmTest.rand(r, dim);
             float[] a1 = x.clone(), a2 = x.clone();
             v.softmax(a1, 0, rows, dim); s.softmax(a2, 0, rows, dim); close(a2, a1, 1e-5f, "softmax");
+            byte[] q1 = new byte[rows * 32], q2 = new byte[rows * 32];
+            float[] sc1 = new float[rows], sc2 = new float[rows];
+            int[] cs1 = new int[rows], cs2 = new int[rows];
+            v.softmaxInt8(x, 0, rows, dim, q1, 32, sc1, cs1); s.softmaxInt8(x, 0, rows, dim, q2, 32, sc2, cs2);
+            for (int i = 0; i < rows; i++) { sc1[i] = 1 / sc1[i]; sc2[i] = 1 / sc2[i]; } // 127·Σe, relative check
+            close(sc2, sc1, 1e-5f, "softmaxInt8 scales");
+            for (int i = 0; i < q1.length; i++)
+                if (Math.abs(q1[i] - q2[i]) > 1) throw new AssertionError("softmaxInt8 code " + i + ": " + q1[i] + " vs " + q2[i]);
             a1 = new float[x.length]; a2 = new float[x.length];
             v.layerNorm(x, 0, a1, 0, rows, dim, g, bb, 1e-5f); s.layerNorm(x, 0, a2, 0, rows, dim, g, bb, 1e-5f); close(a2, a1, 1e-4f, "layerNorm");
             v.rmsNorm(x, 0, a1, 0, rows, dim, g, 1e-5f); s.rmsNorm(x, 0, a2, 0, rows, dim, g, 1e-5f); close(a2, a1, 1e-4f, "rmsNorm");

@@ -52,6 +52,40 @@ class VectorOpsTest {
         for (int i = 0; i < off; i++) assertEquals(x0[i], x[i], "before the offset untouched");
     }
 
+    @Property(tries = 50, seed = "2026112402")
+    void softmaxInt8CodesMatchDoubleFormulaOnBothBackends(@ForAll @IntRange(min = 1, max = 5) int rows,
+                                                         @ForAll @IntRange(min = 1, max = 300) int cols, @ForAll long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int off = r.nextInt(4), stride = (cols + 3) & ~3;
+        float[] x = spread(r, off + rows * cols, 8), x0 = x.clone();
+        for (KernelBackend b : new KernelBackend[]{V, SC}) {
+            byte[] q = new byte[rows * stride];
+            java.util.Arrays.fill(q, (byte) 99); // padding must come back as 0
+            float[] scale = new float[rows];
+            int[] sums = new int[rows];
+            b.softmaxInt8(x, off, rows, cols, q, stride, scale, sums);
+            assertArrayEquals(x0, x, b.name() + " leaves x alone");
+            for (int row = 0; row < rows; row++) {
+                int o = off + row * cols;
+                double max = Double.NEGATIVE_INFINITY, sum = 0;
+                for (int i = 0; i < cols; i++) max = Math.max(max, x0[o + i]);
+                for (int i = 0; i < cols; i++) sum += Math.exp(x0[o + i] - max);
+                int codeSum = 0;
+                for (int i = 0; i < cols; i++) {
+                    double want = 127 * Math.exp(x0[o + i] - max);
+                    int got = q[row * stride + i];
+                    codeSum += got;
+                    // exact rounding except within float error of a .5 tie
+                    assertTrue(got == Math.round(want) || Math.abs(want - Math.floor(want) - 0.5) < 1e-4,
+                            b.name() + " code[" + row + "," + i + "] " + got + " for " + want);
+                }
+                for (int i = cols; i < stride; i++) assertEquals(0, q[row * stride + i], "padding");
+                assertEquals(codeSum, sums[row], b.name() + " code sum");
+                assertEquals(1 / (127 * sum), scale[row], 3e-6 / (127 * sum), b.name() + " scale");
+            }
+        }
+    }
+
     @Property(tries = 50, seed = "-2328744953248323422")
     void layerNormMatchesDoubleFormula(@ForAll @IntRange(min = 1, max = 4) int rows, @ForAll @IntRange(min = 1, max = 200) int dim,
                                        @ForAll boolean affine, @ForAll boolean inPlace, @ForAll long seed) {
