@@ -66,14 +66,16 @@ public final class QuantMethods {
     public static void applyAttention(io.vdq.model.LinearRegistry model, Recipe recipe) {
         checkAttentionOptions(model, recipe);
         if (recipe.optBool(INT8_ATTENTION, false))
-            ((io.vdq.model.AttentionKernel.Configurable) model).setSelfAttention(IntExec.int8Attention(recipe.optBool(INT8_ATTENTION_PV, false)));
+            ((io.vdq.model.AttentionKernel.Configurable) model.underlying())
+                    .setSelfAttention(IntExec.int8Attention(recipe.optBool(INT8_ATTENTION_PV, false)));
     }
 
+    /** Refuses int8_attention_pv without int8_attention, and int8_attention on a model (behind any observing registry) without a replaceable attention. */
     private static void checkAttentionOptions(io.vdq.model.LinearRegistry model, Recipe recipe) {
         boolean int8Attention = recipe.optBool(INT8_ATTENTION, false);
         if (recipe.optBool(INT8_ATTENTION_PV, false) && !int8Attention)
             throw new ConfigException("recipe '" + recipe.name() + "' option 'int8_attention_pv' needs 'int8_attention: true'");
-        if (int8Attention && !(model instanceof io.vdq.model.AttentionKernel.Configurable))
+        if (int8Attention && !(model.underlying() instanceof io.vdq.model.AttentionKernel.Configurable))
             throw new ConfigException("recipe '" + recipe.name() + "' option 'int8_attention': this model's attention cannot be replaced");
     }
 

@@ -82,6 +82,22 @@ class QuantizeCommandTest {
     }
 
     @Test
+    void int8AttentionGoesThroughQuantizeIntoTheCheckpoint() throws Exception {
+        Path q = dir.resolve("q-attn8");
+        assertEquals(0, Main.run("quantize", "--model", "random:tiny", "--recipe",
+                "w8a8-minmax+int8_attention=true+int8_attention_pv=true", "--quiet", "--out", q.toString()));
+        var loaded = io.vdq.quant.ckpt.QuantizedCheckpoint.load(q);
+        assertTrue(loaded.recipe().optBool("int8_attention", false) && loaded.recipe().optBool("int8_attention_pv", false));
+        var m = loaded.model();
+        var lat = io.vdq.tensor.Tensor.randn(5, m.config().inChannels(), 2, 8, 8);
+        var txt = io.vdq.tensor.Tensor.randn(6, 7, m.config().textDim());
+        float[] int8 = m.forward(lat, 500f, txt).toArray();
+        m.setSelfAttention(null);
+        double rel = Fidelity.relL2(m.forward(lat, 500f, txt).toArray(), int8);
+        assertTrue(rel > 0 && rel < 5e-2, "the loaded model runs int8 attention: rel L2 to float attention " + rel);
+    }
+
+    @Test
     void sizeOnlyPrintsTheWan13BRatio() {
         String s = stdout("quantize", "--model", "random:1.3b", "--recipe", "w4a8-minmax", "--size-only", "--float-dtype", "bf16");
         assertTrue(s.contains("300 quantized layers"), s);
