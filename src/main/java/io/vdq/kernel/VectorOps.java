@@ -79,16 +79,22 @@ final class VectorOps {
         });
     }
 
-    static void softmaxRow(float[] x, int o, int cols) {
-        int vb = S.loopBound(cols);
+    /** max of x[o..o+cols). */
+    static float rowMax(float[] x, int o, int cols) {
+        int vb = S.loopBound(cols), i = 0;
         float max = Float.NEGATIVE_INFINITY;
-        int i = 0;
         if (vb > 0) {
             FloatVector mv = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
             for (; i < vb; i += L) mv = mv.max(FloatVector.fromArray(S, x, o + i));
             max = mv.reduceLanes(VectorOperators.MAX);
         }
         for (; i < cols; i++) max = Math.max(max, x[o + i]);
+        return max;
+    }
+
+    static void softmaxRow(float[] x, int o, int cols) {
+        int vb = S.loopBound(cols), i;
+        float max = rowMax(x, o, cols);
         float sum = 0f;
         i = 0;
         if (vb > 0) {
@@ -120,15 +126,8 @@ final class VectorOps {
 
     /** One row: a max pass, then one pass computing e = exp(x − max), its sum, the codes and their sum. */
     static void softmaxInt8Row(float[] x, int o, int cols, byte[] q, int qo, int qStride, float[] scale, int[] codeSum, int r) {
-        int vb = S.loopBound(cols);
-        float max = Float.NEGATIVE_INFINITY;
-        int i = 0;
-        if (vb > 0) {
-            FloatVector mv = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-            for (; i < vb; i += L) mv = mv.max(FloatVector.fromArray(S, x, o + i));
-            max = mv.reduceLanes(VectorOperators.MAX);
-        }
-        for (; i < cols; i++) max = Math.max(max, x[o + i]);
+        int vb = S.loopBound(cols), i;
+        float max = rowMax(x, o, cols);
         float sum = 0f;
         int cs = 0;
         i = 0;
