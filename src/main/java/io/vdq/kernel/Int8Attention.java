@@ -1,6 +1,7 @@
 package io.vdq.kernel;
 
 import io.vdq.VdqException.ShapeException;
+import io.vdq.tensor.Parallel;
 
 /**
  * Attention with an int8 Q·Kᵀ (SageAttention-style, beyond both papers, which keep attention in 16 bits):
@@ -45,42 +46,50 @@ public final class Int8Attention {
                                  int nq, int nk, int heads, int headDim, float scale, boolean smoothK, boolean intPV) {
         if (nq < 1 || nk < 1 || heads < 1 || headDim < 1)
             throw new ShapeException("int8 attention: nq, nk, heads and headDim must be positive, got " + nq + ", " + nk + ", " + heads + ", " + headDim);
-        int hd = headDim;
+        // heads in parallel (each head's GEMMs and softmax then run inline on its worker): the per-head packing of K
+        // and V is serial work that an inner split would leave to one thread; with fewer heads than threads the
+        // head loop runs on the caller and the inner calls split instead. Same bits either way.
+        Parallel.forEachDynamic(heads, h -> head(ib, fb, q, qOff, qStride, k, kOff, kStride, v, vOff, vStride, out, outOff,
+                outStride, nq, nk, h, headDim, scale, smoothK, intPV));
+    }
+
+    /** One head h: columns [h·hd, (h+1)·hd) of Q, K, V and out. */
+    private static void head(IntBackend ib, KernelBackend fb, float[] q, int qOff, int qStride, float[] k, int kOff, int kStride,
+                             float[] v, int vOff, int vStride, float[] out, int outOff, int outStride,
+                             int nq, int nk, int h, int hd, float scale, boolean smoothK, boolean intPV) {
         float[] kh = new float[nk * hd];
         float[] qh = new float[Math.min(nq, Q_BLOCK) * hd];
         float[] s = new float[Math.min(nq, Q_BLOCK) * nk];
         float[] vt = new float[hd * nk], o = new float[Math.min(nq, Q_BLOCK) * hd];
-        for (int h = 0; h < heads; h++) {
-            for (int j = 0; j < nk; j++) System.arraycopy(k, kOff + j * kStride + h * hd, kh, j * hd, hd);
-            if (smoothK) {
-                double[] mean = new double[hd];
-                for (int j = 0; j < nk; j++) for (int c = 0; c < hd; c++) mean[c] += kh[j * hd + c];
-                for (int c = 0; c < hd; c++) mean[c] /= nk;
-                for (int j = 0; j < nk; j++) for (int c = 0; c < hd; c++) kh[j * hd + c] -= (float) mean[c];
+        for (int j = 0; j < nk; j++) System.arraycopy(k, kOff + j * kStride + h * hd, kh, j * hd, hd);
+        if (smoothK) {
+            double[] mean = new double[hd];
+            for (int j = 0; j < nk; j++) for (int c = 0; c < hd; c++) mean[c] += kh[j * hd + c];
+            for (int c = 0; c < hd; c++) mean[c] /= nk;
+            for (int j = 0; j < nk; j++) for (int c = 0; c < hd; c++) kh[j * hd + c] -= (float) mean[c];
+        }
+        PackedInt kp = packRows(ib, kh, nk, hd);
+        // Vᵀ (hd × nk) packed once per head for P·V (instead of repacking V for every query block)
+        for (int j = 0; j < nk; j++) for (int c = 0; c < hd; c++) vt[c * nk + j] = v[vOff + j * vStride + h * hd + c];
+        PackedWeights vp = intPV ? null : fb.pack(vt, 0, hd, nk);
+        PackedInt vi = intPV ? packRows(ib, vt, hd, nk) : null;
+        ActQuant a = null, pa = null;
+        for (int r0 = 0; r0 < nq; r0 += Q_BLOCK) {
+            int m = Math.min(Q_BLOCK, nq - r0);
+            for (int t = 0; t < m; t++) System.arraycopy(q, qOff + (r0 + t) * qStride + h * hd, qh, t * hd, hd);
+            if (a == null || a.m != m) a = new ActQuant(m, hd, 8, 0);
+            ib.quantize(qh, 0, a);
+            for (int t = 0; t < m; t++) a.scale[t] *= scale;
+            ib.gemm(a, kp, s, 0);
+            if (intPV) { // softmax straight to P's codes (one pass after the max), then the integer P·V
+                if (pa == null || pa.m != m) pa = new ActQuant(m, nk, 8, 0);
+                fb.softmaxInt8(s, 0, m, nk, pa.q, pa.kp, pa.scale, pa.xsum);
+                ib.gemm(pa, vi, o, 0);
+            } else {
+                fb.softmax(s, 0, m, nk);
+                fb.gemm(s, 0, m, vp, null, o, 0);
             }
-            PackedInt kp = packRows(ib, kh, nk, hd);
-            // Vᵀ (hd × nk) packed once per head for the float GEMM P·V (instead of repacking V for every query block)
-            for (int j = 0; j < nk; j++) for (int c = 0; c < hd; c++) vt[c * nk + j] = v[vOff + j * vStride + h * hd + c];
-            PackedWeights vp = intPV ? null : fb.pack(vt, 0, hd, nk);
-            PackedInt vi = intPV ? packRows(ib, vt, hd, nk) : null;
-            ActQuant a = null, pa = null;
-            for (int r0 = 0; r0 < nq; r0 += Q_BLOCK) {
-                int m = Math.min(Q_BLOCK, nq - r0);
-                for (int t = 0; t < m; t++) System.arraycopy(q, qOff + (r0 + t) * qStride + h * hd, qh, t * hd, hd);
-                if (a == null || a.m != m) a = new ActQuant(m, hd, 8, 0);
-                ib.quantize(qh, 0, a);
-                for (int t = 0; t < m; t++) a.scale[t] *= scale;
-                ib.gemm(a, kp, s, 0);
-                if (intPV) { // softmax straight to P's codes (one pass after the max), then the integer P·V
-                    if (pa == null || pa.m != m) pa = new ActQuant(m, nk, 8, 0);
-                    fb.softmaxInt8(s, 0, m, nk, pa.q, pa.kp, pa.scale, pa.xsum);
-                    ib.gemm(pa, vi, o, 0);
-                } else {
-                    fb.softmax(s, 0, m, nk);
-                    fb.gemm(s, 0, m, vp, null, o, 0);
-                }
-                for (int t = 0; t < m; t++) System.arraycopy(o, t * hd, out, outOff + (r0 + t) * outStride + h * hd, hd);
-            }
+            for (int t = 0; t < m; t++) System.arraycopy(o, t * hd, out, outOff + (r0 + t) * outStride + h * hd, hd);
         }
     }
 

@@ -91,6 +91,22 @@ class Int8AttentionTest {
         assertArrayEquals(int8(d, true, JavaIntBackend.INSTANCE, true), int8(d, true, nat, true), 0f, "int8 P·V, backend " + nat.name());
     }
 
+    /** Heads run in parallel and each head's products inline: the output must not depend on the thread count. */
+    @Test
+    void sameBitsForOneAndTwoThreads() {
+        int saved = io.vdq.tensor.Parallel.threads();
+        float[][] d = data(5, 4f);
+        try {
+            io.vdq.tensor.Parallel.setThreads(1);
+            float[] one = int8(d, true, IntKernels.get(), false), onePV = int8(d, true, IntKernels.get(), true);
+            io.vdq.tensor.Parallel.setThreads(2);
+            assertArrayEquals(one, int8(d, true, IntKernels.get(), false));
+            assertArrayEquals(onePV, int8(d, true, IntKernels.get(), true));
+        } finally {
+            io.vdq.tensor.Parallel.setThreads(saved);
+        }
+    }
+
     /**
      * int8 P·V against double attention. Error budget: P's codes step by p_max/127 per row, V's by max|v|/127 per
      * channel; each product adds a rounding error of the order of 1 %. The P error grows with how diffuse a row is
