@@ -41,8 +41,9 @@ final class BenchQuantCommand implements Runnable {
     @Option(names = "--tokens", split = ",", description = "Token counts (4096 → grid 4×32×32, 32760 → 21×30×52, else 1×1×N). Default: 4096.")
     int[] tokens = {4096};
 
-    @Option(names = "--recipes", split = ",", description = "fp32 and data-free presets (NAME or NAME:wWaA). Default: ${DEFAULT-VALUE}.")
-    String[] recipes = {"fp32", "w4a4-dvd:w8a8", "w8a8-minmax", "w4a8-minmax", "w4a4-minmax", "w4a8-dvd", "w4a4-dvd"};
+    @Option(names = "--recipes", split = ",", description = "fp32 and data-free presets (NAME or NAME:wWaA, +attn8 / +attn8pv for int8 self-attention). Default: ${DEFAULT-VALUE}.")
+    String[] recipes = {"fp32", "w4a4-dvd:w8a8", "w8a8-minmax", "w4a8-minmax", "w4a4-minmax", "w4a8-dvd", "w4a4-dvd",
+            "w4a8-minmax+attn8pv"};
 
     @Option(names = "--backend", description = "int or fakequant (how quantized layers run). Default: ${DEFAULT-VALUE}.")
     String backend = "int";

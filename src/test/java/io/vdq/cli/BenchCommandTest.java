@@ -26,6 +26,28 @@ class BenchCommandTest {
     }
 
     @Test
+    void benchQuantRecipeSuffixesSetTheAttentionOptions() {
+        var pv = BenchQuantCommand.recipe("w4a4-minmax:w8a8+attn8pv");
+        assertEquals(8, pv.weightBits());
+        assertTrue(pv.optBool("int8_attention", false) && pv.optBool("int8_attention_pv", false));
+        var qk = BenchQuantCommand.recipe("w4a4-minmax+attn8");
+        assertTrue(qk.optBool("int8_attention", false));
+        assertFalse(qk.optBool("int8_attention_pv", false));
+        assertFalse(BenchQuantCommand.recipe("w4a4-minmax").optBool("int8_attention", false));
+    }
+
+    @Test
+    void attentionBenchPrintsTheThreeKernelsWithTheirErrors() {
+        String[] r = runCapturing("bench", "quant", "--attention", "--tokens", "64", "--heads", "2", "--head-dim", "32", "--reps", "1");
+        assertEquals("0", r[0], r[2]);
+        String row = r[1].lines().filter(l -> l.trim().startsWith("64 ")).findFirst().orElseThrow(() -> new AssertionError(r[1]));
+        String[] f = row.trim().split("\\s+");
+        assertEquals(9, f.length, row);
+        double eQK = Double.parseDouble(f[4]), ePV = Double.parseDouble(f[7]);
+        assertTrue(eQK > 0 && eQK < 3e-2 && ePV > eQK && ePV < 6e-2, row);
+    }
+
+    @Test
     void gemmPrintsOneCheckedLinePerBackendAndThreadCount() {
         String[] r = runCapturing("bench", "gemm", "--m", "7", "--n", "9", "--k", "13", "--reps", "3",
                 "--warmup", "1", "--warmup-seconds", "0", "--threads", "1,2", "--backend", "all");
