@@ -147,7 +147,7 @@ public final class SalientDataSelection {
      * (cap × steps &lt; K), the best skipped candidates fill the rest. Only SDS reads the cap.
      */
     public static List<Candidate> select(List<Candidate> pool, Selector selector, int k, long seed, int maxPerStep) {
-        if (maxPerStep < 0) throw new ConfigException("SDS step cap must be 0 (none) or positive, got " + maxPerStep);
+        if (maxPerStep < 0) throw new ConfigException("SDS step cap (recipe option sds_max_per_step) must be 0 (none) or positive, got " + maxPerStep);
         if (k <= 0) throw new ConfigException("calibration sample count must be positive, got " + k);
         if (pool.isEmpty()) throw new ConfigException("calibration candidate pool is empty");
         k = Math.min(k, pool.size());
