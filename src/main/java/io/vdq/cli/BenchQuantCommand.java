@@ -161,16 +161,10 @@ final class BenchQuantCommand implements Runnable {
             Runnable pv = () -> io.vdq.kernel.Int8Attention.attention(ib, kb, q, 0, d, k, 0, d, v, 0, d, op, 0, d, n, n, heads, headDim, scale, true, true);
             double tf = median(fl), ti = median(i8), tp = median(pv);
             out.printf(Locale.ROOT, "%7d %10.3f %10.3f %8.2f %12.2e %12.3f %8.2f %12.2e %10.1f%n", n, tf, ti, tf / ti,
-                    relL2(of, oi), tp, tf / tp, relL2(of, op), 4.0 * n * n * d / tf / 1e9);
+                    io.vdq.eval.Fidelity.relL2(of, oi), tp, tf / tp, io.vdq.eval.Fidelity.relL2(of, op), 4.0 * n * n * d / tf / 1e9);
             out.flush();
         }
         out.printf("load at the end: %s%n", loadAverage());
-    }
-
-    private static double relL2(float[] ref, float[] got) {
-        double e = 0, nn = 0;
-        for (int i = 0; i < ref.length; i++) { e += (double) (ref[i] - got[i]) * (ref[i] - got[i]); nn += (double) ref[i] * ref[i]; }
-        return Math.sqrt(e / nn);
     }
 
     private double median(Runnable r) {

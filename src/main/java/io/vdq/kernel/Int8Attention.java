@@ -29,17 +29,7 @@ public final class Int8Attention {
      * columns [h·headDim, (h+1)·headDim) of each row.
      *
      * @param smoothK subtract K's per-channel mean over the keys before quantizing (the SageAttention smoothing)
-     */
-    public static void attention(IntBackend ib, KernelBackend fb, float[] q, int qOff, int qStride, float[] k, int kOff, int kStride,
-                                 float[] v, int vOff, int vStride, float[] out, int outOff, int outStride,
-                                 int nq, int nk, int heads, int headDim, float scale, boolean smoothK) {
-        attention(ib, fb, q, qOff, qStride, k, kOff, kStride, v, vOff, vStride, out, outOff, outStride, nq, nk, heads,
-                headDim, scale, smoothK, false);
-    }
-
-    /**
-     * As {@link #attention(IntBackend, KernelBackend, float[], int, int, float[], int, int, float[], int, int, float[], int, int, int, int, int, int, float, boolean)},
-     * with {@code intPV} choosing an int8 P·V (per-channel V, per-row P) instead of a float one.
+     * @param intPV   int8 P·V (per-channel V, per-row P) instead of a float one
      */
     public static void attention(IntBackend ib, KernelBackend fb, float[] q, int qOff, int qStride, float[] k, int kOff, int kStride,
                                  float[] v, int vOff, int vStride, float[] out, int outOff, int outStride,

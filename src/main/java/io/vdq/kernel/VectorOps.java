@@ -93,10 +93,9 @@ final class VectorOps {
     }
 
     static void softmaxRow(float[] x, int o, int cols) {
-        int vb = S.loopBound(cols), i;
+        int vb = S.loopBound(cols), i = 0;
         float max = rowMax(x, o, cols);
         float sum = 0f;
-        i = 0;
         if (vb > 0) {
             FloatVector mx = FloatVector.broadcast(S, max), sv = FloatVector.zero(S);
             for (; i < vb; i += L) {
@@ -126,11 +125,10 @@ final class VectorOps {
 
     /** One row: a max pass, then one pass computing e = exp(x − max), its sum, the codes and their sum. */
     static void softmaxInt8Row(float[] x, int o, int cols, byte[] q, int qo, int qStride, float[] scale, int[] codeSum, int r) {
-        int vb = S.loopBound(cols), i;
+        int vb = S.loopBound(cols), i = 0;
         float max = rowMax(x, o, cols);
         float sum = 0f;
         int cs = 0;
-        i = 0;
         if (vb > 0) {
             FloatVector mx = FloatVector.broadcast(S, max), sv = FloatVector.zero(S);
             IntVector cv = IntVector.zero(IS);
