@@ -151,6 +151,18 @@ class QuantizedCheckpointTest {
 
     // ---- refusals ----
 
+    @Test
+    void refusesARecipeWithInt8PVButNoInt8Attention() {
+        WanModel m = WanModel.random(WanConfig.tiny(), 0);
+        QuantReport rep = io.vdq.quant.QuantMethods.apply(m, io.vdq.quant.Presets.resolve("w8a8-minmax"), io.vdq.quant.Calibration.none());
+        QuantReport bad = new QuantReport(rep.method(), rep.recipe().withOption("int8_attention_pv", true), rep.layers(), rep.hook(),
+                rep.activationBits());
+        QuantizedCheckpoint.save(dir, m, bad, "abc", DType.F32, Map.of());
+        String msg = refusal();
+        assertTrue(msg.contains(QuantizedCheckpoint.WEIGHTS) && msg.contains("__metadata__ recipe")
+                && msg.contains("needs 'int8_attention: true'"), msg);
+    }
+
     /** Rewrites the weights file through {@code edit}(writer, source) which re-adds what it wants. */
     void rewrite(BiConsumer<SafetensorsWriter, SafetensorsFile> edit) throws Exception {
         Path f = dir.resolve(QuantizedCheckpoint.WEIGHTS), copy = dir.resolve("orig.safetensors");
