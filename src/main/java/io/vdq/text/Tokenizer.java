@@ -10,7 +10,8 @@ import java.nio.file.Path;
 /**
  * A text tokenizer for a pipeline's text encoder. The one implementation is SentencePiece Unigram (T5, UMT5
  * as in Wan2.1), read from {@code tokenizer.json} or {@code spiece.model} and encoding exactly as the
- * SentencePiece library does (docs/TEXT-tokenizer.md).
+ * SentencePiece library does (docs/TEXT-tokenizer.md). Instances are immutable and safe to share between
+ * threads.
  */
 public interface Tokenizer {
     /** File names looked for in a tokenizer folder, in order of preference. */

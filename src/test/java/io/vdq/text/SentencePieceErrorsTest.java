@@ -125,6 +125,47 @@ class SentencePieceErrorsTest {
         assertTrue(loaded > 0, "no mutant loaded: the fuzzing only exercised the error path");
     }
 
+    /** Corrupted tokenizer.json text, and random precompiled charsmaps, fail cleanly or encode in range. */
+    @Test void mutatedTokenizerJsonFailsCleanly() throws IOException {
+        String good = unkJson();
+        Random rnd = new Random(23);
+        Path p = tmp.resolve("tokenizer.json");
+        int loaded = 0;
+        for (int trial = 0; trial < 120; trial++) {
+            String bad;
+            if (trial % 3 == 0) {
+                byte[] map = new byte[4 + rnd.nextInt(400)];
+                rnd.nextBytes(map);
+                int trie = 4 * rnd.nextInt((map.length - 4) / 4 + 1);
+                map[0] = (byte) trie;
+                map[1] = (byte) (trie >> 8);
+                map[2] = map[3] = 0;
+                bad = good.replaceFirst("\"precompiled_charsmap\":\"[^\"]*\"",
+                        "\"precompiled_charsmap\":\"" + java.util.Base64.getEncoder().encodeToString(map) + "\"");
+            } else {
+                StringBuilder sb = new StringBuilder(good);
+                for (int f = 0; f < 1 + rnd.nextInt(3); f++) {
+                    int at = rnd.nextInt(sb.length());
+                    String alphabet = "{}[]\",:0-9aZ▁ ";
+                    sb.setCharAt(at, alphabet.charAt(rnd.nextInt(alphabet.length())));
+                }
+                bad = sb.toString();
+            }
+            Files.writeString(p, bad);
+            Tokenizer tok;
+            try {
+                tok = Tokenizer.load(p);
+            } catch (ConfigException e) {
+                assertFalse(e.getMessage().contains("\n"));
+                continue;
+            }
+            loaded++;
+            for (String s : new String[] {"", "hello world", "ｶﾞ ﬁ ① é", "漢字😀 [CAM]x", "\t a  b \n", "\u0000\u00ff"})
+                for (int id : tok.encode(s)) assertTrue(id >= 0 && id < tok.vocabSize());
+        }
+        assertTrue(loaded > 0, "no mutant loaded");
+    }
+
     @Test void paddingWithoutPadIdIsRefused() {
         ConfigException e = assertThrows(ConfigException.class, () -> Tokenizer.truncateAndPad(new int[] {5, 1}, 4, -1, true));
         assertEquals(-1, e.getMessage().indexOf('\n'));
