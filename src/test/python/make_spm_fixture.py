@@ -198,16 +198,18 @@ CUSTOM_RULES = [
 
 def train(name, lines, out_dir, vocab, byte_fallback, rule, user_symbols=(), coverage=0.9995):
     tmp = tempfile.mkdtemp()
+    cwd = os.getcwd()
+    os.chdir(tmp)  # relative paths: the model records its input path, which must not vary between runs
     try:
-        inp = os.path.join(tmp, "train.txt")
+        inp = "train.txt"
         with open(inp, "w", encoding="utf-8") as f:
             f.write("\n".join(lines) + "\n")
-        kwargs = dict(input=inp, model_prefix=os.path.join(tmp, "m"), model_type="unigram", vocab_size=vocab,
+        kwargs = dict(input=inp, model_prefix="m", model_type="unigram", vocab_size=vocab,
                       character_coverage=coverage, byte_fallback=byte_fallback, pad_id=0, eos_id=1, unk_id=2,
                       bos_id=-1, num_threads=1, seed_sentencepiece_size=200000, shuffle_input_sentence=False,
                       input_sentence_size=0)
         if rule == "custom":
-            tsv = os.path.join(tmp, "rules.tsv")
+            tsv = "rules.tsv"
             with open(tsv, "w") as f:
                 f.write("".join(f"{a}\t{b}\n" for a, b in CUSTOM_RULES))
             kwargs["normalization_rule_tsv"] = tsv
@@ -217,8 +219,9 @@ def train(name, lines, out_dir, vocab, byte_fallback, rule, user_symbols=(), cov
             kwargs["user_defined_symbols"] = list(user_symbols)
         spm.SentencePieceTrainer.train(**kwargs, minloglevel=2)
         os.makedirs(out_dir, exist_ok=True)
-        shutil.copy(os.path.join(tmp, "m.model"), os.path.join(out_dir, "spiece.model"))
+        shutil.copy("m.model", os.path.join(out_dir, "spiece.model"))
     finally:
+        os.chdir(cwd)
         shutil.rmtree(tmp)
     return spm.SentencePieceProcessor(model_file=os.path.join(out_dir, "spiece.model"))
 
