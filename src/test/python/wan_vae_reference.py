@@ -7,7 +7,8 @@ two agree, and writes the fixtures the JUnit tests read:
 
   src/test/resources/vae/f32/{config.json, diffusion_pytorch_model.safetensors}   weights as F32
   src/test/resources/vae/bf16/{config.json, diffusion_pytorch_model.safetensors}  the same weights rounded to BF16
-  src/test/resources/vae/cases.safetensors  latents, decoded (f32 and bf16 weights), video, mu
+  src/test/resources/vae/cases.safetensors  latents, decoded (f32 and bf16 weights), video, mu, and a tiled decode
+                                            (tile_latents, decoded_tiled: 32-pixel tiles, stride 16)
 
 Run from the repository root:  /usr/bin/python3 src/test/python/wan_vae_reference.py
 """
@@ -232,6 +233,44 @@ def encode(P, cfg, v, chunked):
     return torch.cat([encoder(P, cfg, c, state) for c in chunks], dim=1)[:zd]
 
 
+def tiled_decode(P, cfg, z, tile, stride):
+    """Spatial tiles of `tile` pixels every `stride` pixels (square), each decoded on its own; a tile is blended
+    with the (already blended) tile above over min(tile heights, tile - stride) rows and then with the tile to its
+    left over as many columns, by linear ramps weighting the new tile y/extent; each tile keeps its first
+    `stride` rows and columns; clamped at the end."""
+    s = 8
+    _, _, lh, lw = z.shape
+    tl, sl, blend = tile // s, stride // s, tile - stride
+    rows = []
+    for i in range(0, lh, sl):
+        row = []
+        for j in range(0, lw, sl):
+            row.append(decode_unclamped(P, cfg, z[:, :, i:i + tl, j:j + tl]))
+        rows.append(row)
+    out_rows = []
+    for i, row in enumerate(rows):
+        parts = []
+        for j, t in enumerate(row):
+            if i > 0:
+                a = rows[i - 1][j]
+                e = min(a.shape[2], t.shape[2], blend)
+                for y in range(e):
+                    t[:, :, y, :] = a[:, :, a.shape[2] - e + y, :] * (1 - y / e) + t[:, :, y, :] * (y / e)
+            if j > 0:
+                a = row[j - 1]
+                e = min(a.shape[3], t.shape[3], blend)
+                for x in range(e):
+                    t[:, :, :, x] = a[:, :, :, a.shape[3] - e + x] * (1 - x / e) + t[:, :, :, x] * (x / e)
+            parts.append(t[:, :, :stride, :stride])
+        out_rows.append(torch.cat(parts, dim=3))
+    return torch.cat(out_rows, dim=2)[:, :, :lh * s, :lw * s].clamp(-1, 1)
+
+
+def decode_unclamped(P, cfg, z):
+    state = {}
+    return torch.cat([decoder(P, cfg, z[:, f:f + 1], state) for f in range(z.shape[1])], dim=1)
+
+
 # ----------------------------------------------------------------------------------------------- safetensors
 def to_bytes(t, dtype):
     if dtype == "F32":
@@ -289,6 +328,11 @@ def main():
     dec_bf16 = decode(Pb, cfg, z, chunked=True)
     print(f"bf16 weights: rel L2 of the decode vs f32 weights {rel_l2(dec_bf16, dec):.3e}")
 
+    # tiled decode: latents 2x5x7 in 32-pixel tiles every 16 pixels (3 x 4 tiles, the last ones partial)
+    zt = torch.randn(cfg["z_dim"], 2, 5, 7, generator=gen)
+    dec_tiled = tiled_decode(P, cfg, zt, 32, 16)
+    print(f"tiled decode {tuple(dec_tiled.shape)}: rel L2 vs untiled {rel_l2(dec_tiled, decode(P, cfg, zt, True)):.3f}")
+
     for sub, dtype in (("f32", "F32"), ("bf16", "BF16")):
         d = os.path.join(root, sub)
         os.makedirs(d, exist_ok=True)
@@ -297,7 +341,8 @@ def main():
             json.dump(cfg, f, indent=2)
             f.write("\n")
     write_safetensors(os.path.join(root, "cases.safetensors"),
-                      {"latents": z, "decoded": dec, "decoded_bf16": dec_bf16, "video": video, "mu": mu}, "F32")
+                      {"latents": z, "decoded": dec, "decoded_bf16": dec_bf16, "video": video, "mu": mu,
+                       "tile_latents": zt, "decoded_tiled": dec_tiled}, "F32")
     n = sum(v.numel() for v in P.t.values())
     print(f"{len(P.t)} tensors, {n} parameters written under {root}")
 
