@@ -12,6 +12,8 @@ import io.vdq.io.AtomicFiles;
 import io.vdq.io.video.GifWriter;
 import io.vdq.kernel.Kernels;
 import io.vdq.model.wan.WanConfig;
+import io.vdq.pipeline.ModelDefaults;
+import io.vdq.pipeline.PipelineFolder;
 import io.vdq.quant.Presets;
 import io.vdq.quant.QuantMethods;
 import io.vdq.quant.Recipe;
@@ -226,9 +228,17 @@ final class DemoCommand implements Runnable {
     private Path modelDir() {
         Path dir = model != null ? model
                 : Path.of(System.getProperty("vdq.home", ".")).resolve("models").resolve("vdq-tiny");
+        if (PipelineFolder.isPipeline(dir))
+            throw new ConfigException("--model " + dir + ": the demo runs pixel-space models of the synthetic world (vdq-tiny); for a "
+                    + "Wan pipeline use vdq quantize, vdq generate --prompt and vdq eval (README, \"Using a real Wan2.1 checkpoint\")");
         if (!Files.isRegularFile(dir.resolve("config.json")))
             throw new ConfigException(dir + ": no config.json here; pass --model DIR (a pixel-space Wan model folder, e.g. "
                     + "models/vdq-tiny of the repository) or --random-init");
+        // the demo prompts (and calibrates) through the synthetic world's encoder: refuse a model trained on another
+        String enc = ModelDefaults.read(dir, ModelDefaults.random(true)).textEncoder();
+        if (!enc.equals(ModelDefaults.SYNTH) && !enc.equals(ModelDefaults.RANDOM))
+            throw new ConfigException("--model " + dir + ": its " + ModelDefaults.FILE + " names the text encoder '" + enc
+                    + "', but the demo encodes prompts with the synthetic world's encoder; it would calibrate and compare on meaningless embeddings");
         return dir;
     }
 

@@ -21,6 +21,7 @@ import io.vdq.quant.SamplerHook;
 import io.vdq.quant.dvd.DvdQuantMethod;
 import io.vdq.quant.dvd.GbsController;
 import io.vdq.synth.Prompt;
+import io.vdq.io.video.Frames;
 import io.vdq.synth.TextEncoder;
 import io.vdq.tensor.Tensor;
 import java.io.PrintStream;
@@ -263,14 +264,5 @@ final class DemoRun {
      * A sample {@code [3, F, H, W]} as frames {@code [F, H, W, 3]} in [0, 1], mapped linearly so that
      * [lo, hi] (the full-precision video's range, shared by every recipe of a prompt) spans [0, 1].
      */
-    static Tensor frames(Tensor sample, float lo, float hi) {
-        int c = sample.dim(0), f = sample.dim(1), h = sample.dim(2), w = sample.dim(3);
-        float[] src = sample.toArray();
-        Tensor out = Tensor.zeros(f, h, w, 3);
-        float[] o = out.data();
-        float scale = hi > lo ? 1f / (hi - lo) : 1f;
-        for (int ch = 0; ch < Math.min(c, 3); ch++)
-            for (int i = 0; i < f * h * w; i++) o[i * 3 + ch] = (src[ch * f * h * w + i] - lo) * scale;
-        return out;
-    }
+    static Tensor frames(Tensor sample, float lo, float hi) { return Frames.fromSample(sample, lo, hi); }
 }

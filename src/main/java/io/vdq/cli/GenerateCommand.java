@@ -10,6 +10,10 @@ import io.vdq.diffusion.Scheduler;
 import io.vdq.diffusion.StepHook;
 import io.vdq.io.Checkpoints;
 import io.vdq.io.SafetensorsWriter;
+import io.vdq.io.video.Frames;
+import io.vdq.io.video.GifWriter;
+import io.vdq.io.video.Mp4Writer;
+import io.vdq.io.video.PngWriter;
 import io.vdq.io.TensorSource;
 import io.vdq.kernel.Kernels;
 import io.vdq.quant.Calibration;
@@ -19,7 +23,14 @@ import io.vdq.quant.QuantMethods;
 import io.vdq.quant.QuantReport;
 import io.vdq.quant.SamplerHook;
 import io.vdq.quant.ckpt.QuantizedCheckpoint;
+import io.vdq.quant.dvd.BitSwitcher;
 import io.vdq.quant.dvd.DvdQuantMethod;
+import io.vdq.model.FloatLinear;
+import io.vdq.model.vae.WanVae;
+import io.vdq.pipeline.LoadedModel;
+import io.vdq.pipeline.ModelDefaults;
+import io.vdq.pipeline.ModelLoader;
+import io.vdq.pipeline.PromptEncoder;
 import io.vdq.model.wan.WanConfig;
 import io.vdq.model.wan.WanModel;
 import io.vdq.tensor.Parallel;
@@ -31,7 +42,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,45 +66,66 @@ final class GenerateCommand implements Runnable {
     static final int VAE_T = 4, VAE_S = 8;
 
     @Option(names = "--model", required = true,
-            description = "Diffusers transformer folder (config.json + diffusion_pytorch_model.safetensors), a quantized "
-                    + "checkpoint folder written by vdq quantize, or random:tiny / random:1.3b.")
+            description = "A diffusers Wan pipeline folder (model_index.json: transformer, text_encoder, tokenizer, vae, "
+                    + "scheduler), a transformer folder (config.json + diffusion_pytorch_model.safetensors), a quantized "
+                    + "checkpoint folder written by vdq quantize, models/vdq-tiny, or random:tiny / random:1.3b.")
     String model;
 
-    @Option(names = {"--prompt-embeds", "--text-emb"}, description = "Text encoder output as safetensors, [L, text_dim] or [1, L, text_dim].")
+    @Option(names = "--transformer", description = "With a pipeline --model: use this transformer folder instead of the "
+            + "pipeline's (e.g. a quantized checkpoint written by vdq quantize); text encoder, VAE and scheduler stay the pipeline's.")
+    Path transformer;
+
+    @Option(names = {"-p", "--prompt"}, description = "The prompt, encoded by the model's own text encoder (UMT5 for a Wan "
+            + "pipeline, the synthetic world's encoder for vdq-tiny).")
+    String prompt;
+
+    @Option(names = "--negative-prompt", description = "Negative prompt for classifier-free guidance (default: the empty "
+            + "string through the model's encoder, as WanPipeline does).")
+    String negativePrompt;
+
+    @Option(names = {"--prompt-embeds", "--text-emb"}, description = "Precomputed text embeddings instead of --prompt, as safetensors, [L, text_dim] or [1, L, text_dim] (e.g. from vdq encode-prompt).")
     Path promptEmbeds;
 
-    @Option(names = {"--negative-embeds", "--negative-text-emb"}, description = "Negative prompt embeddings (default: zeros shaped like the prompt's).")
+    @Option(names = {"--negative-embeds", "--negative-text-emb"}, description = "Precomputed negative embeddings (default: "
+            + "--negative-prompt or the empty prompt through the model's encoder; zeros for a model without one).")
     Path negativeEmbeds;
 
-    @Option(names = "--steps", defaultValue = "50", description = "Sampling steps (default ${DEFAULT-VALUE}).")
-    int steps;
+    @Option(names = "--steps", description = "Sampling steps (default: the model's; 50 for Wan, 10 for vdq-tiny).")
+    Integer steps;
 
-    @Option(names = {"--guidance", "--cfg"}, defaultValue = "5.0", description = "Classifier-free guidance scale; <= 1 disables CFG (default ${DEFAULT-VALUE}).")
-    float guidance;
+    @Option(names = {"--guidance", "--cfg"}, description = "Classifier-free guidance scale; <= 1 disables CFG (default: the model's; 5.0 for Wan).")
+    Float guidance;
 
-    @Option(names = "--shift", defaultValue = "3.0", description = "Flow shift (default ${DEFAULT-VALUE}; Wan recommends 5 at 720p).")
-    double shift;
+    @Option(names = "--shift", description = "Flow shift (default: the pipeline's scheduler_config.json flow_shift, else the model's; 3.0 for Wan; Wan recommends 5 at 720p).")
+    Double shift;
 
-    @Option(names = "--sampler", defaultValue = "unipc", description = "unipc or euler (default ${DEFAULT-VALUE}).")
+    @Option(names = "--sampler", description = "unipc or euler (default: the pipeline's scheduler, else unipc).")
     String sampler;
 
     @Option(names = "--seed", defaultValue = "0", description = "Noise seed (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--frames", description = "Video frames, 4k+1 (default 81; 5 for random:tiny).")
+    @Option(names = "--frames", description = "Video frames, 4k+1 for a latent model (default: the model's; 81 for Wan, 5 for random:tiny, 8 for vdq-tiny).")
     Integer frames;
 
-    @Option(names = "--height", description = "Video height in pixels, multiple of 16 (default 480; 64 for random:tiny).")
+    @Option(names = "--height", description = "Video height in pixels, a multiple of 16 for Wan (default: the model's; 480 for Wan).")
     Integer height;
 
-    @Option(names = "--width", description = "Video width in pixels, multiple of 16 (default 832; 64 for random:tiny).")
+    @Option(names = "--width", description = "Video width in pixels, a multiple of 16 for Wan (default: the model's; 832 for Wan).")
     Integer width;
 
-    @Option(names = "--max-sequence-length", defaultValue = "512",
-            description = "Text embeddings are zero-padded to this many tokens, as diffusers' WanPipeline does (default ${DEFAULT-VALUE}; 0 = no padding).")
-    int maxSequenceLength;
+    @Option(names = "--fps", description = "Frame rate of video.mp4 and video.gif (default: the model's; 16 for Wan).")
+    Integer fps;
 
-    @Option(names = "--out", required = true, description = "Output folder (created if missing).")
+    @Option(names = "--png-frames", description = "Also write every frame as frames/NNNN.png (full resolution).")
+    boolean pngFrames;
+
+    @Option(names = "--max-sequence-length", description = "Text embeddings are zero-padded to this many tokens and prompts "
+            + "truncated to it, as diffusers' WanPipeline does (default 512; vdq-tiny's synthetic encoder has its own 16 rows; 0 = no padding of --prompt-embeds).")
+    Integer maxSequenceLength;
+
+    @Option(names = "--out", required = true, description = "Output folder (created if missing): video.mp4, video.gif, "
+            + "latents.safetensors, run.json (a model without a VAE: latents and a latent preview only).")
     Path out;
 
     @Option(names = "--save-model", description = "Also save the model used as a diffusers folder (config.json + "
@@ -112,25 +149,39 @@ final class GenerateCommand implements Runnable {
     boolean quiet;
 
     /** Metadata key of a quantized checkpoint naming the --model it was quantized from. */
-    static final String BASE_MODEL_KEY = "base_model";
+    static final String BASE_MODEL_KEY = ModelLoader.BASE_MODEL_KEY;
 
-    /** Set when --model is a quantized checkpoint (vdq quantize's output). */
+    /** Set when the transformer is a quantized checkpoint (vdq quantize's output). */
     private QuantizedCheckpoint.Loaded loaded;
 
     @Override
     public void run() {
         long t0 = System.nanoTime();
-        if (frames != null && (frames < 1 || (frames - 1) % VAE_T != 0))
-            throw new ConfigException("--frames " + frames + ": expected 4k+1 (1, 5, …, 81)");
-        Scheduler sched = Scheduler.create(sampler, steps, shift); // checks --sampler/--steps/--shift before loading
+        if (prompt != null && promptEmbeds != null)
+            throw new ConfigException("--prompt and --prompt-embeds: give one of them, not both");
+        if (prompt != null && prompt.isBlank()) throw new ConfigException("--prompt is empty: give the text to generate");
+        if (guidance != null && !Float.isFinite(guidance)) throw new ConfigException("--guidance " + guidance + ": expected a finite number");
+        if (fps != null && (fps < 1 || fps > 240)) throw new ConfigException("--fps " + fps + ": expected 1..240");
+        if (maxSequenceLength != null && maxSequenceLength < 0)
+            throw new ConfigException("--max-sequence-length " + maxSequenceLength + ": expected >= 0");
+        if (Files.exists(out) && !Files.isDirectory(out)) throw new ConfigException("--out " + out + ": exists and is not a folder");
         IntExec.Mode execMode = backend == null ? null : IntExec.parseMode(backend);
-        WanModel wan = loadModel();
-        // a quantized checkpoint of random:tiny keeps random:tiny's defaults (sizes, random text from the seed)
-        boolean random = model.startsWith("random:")
-                || (loaded != null && loaded.metadata().getOrDefault(BASE_MODEL_KEY, "").startsWith("random:"));
-        int f = frames != null ? frames : random ? 5 : 81;
-        int h = height != null ? height : random ? 64 : 480;
-        int w = width != null ? width : random ? 64 : 832;
+        LoadedModel lm = ModelLoader.load(model, transformer);
+        WanModel wan = lm.model();
+        loaded = lm.quantized();
+        ModelDefaults d = lm.defaults();
+        int nSteps = steps != null ? steps : d.steps();
+        double fShift = shift != null ? shift : d.shift();
+        String solver = sampler != null ? sampler : d.sampler();
+        float cfg = guidance != null ? guidance : d.guidance();
+        int videoFps = fps != null ? fps : d.fps();
+        Scheduler sched = Scheduler.create(solver, nSteps, fShift); // checks --sampler/--steps/--shift
+        int f = frames != null ? frames : d.frames();
+        int h = height != null ? height : d.height();
+        int w = width != null ? width : d.width();
+        WanConfig c = wan.config();
+        int[] sampleShape = d.pixelSpace() ? pixelShape(c, f, h, w) : latentShape(c, f, h, w);
+        Optional<WanVae> vae = lm.vae(); // a VAE that does not fit the transformer is refused before sampling
         if (saveModel != null) {
             wan.save(saveModel);
             LOG.log(System.Logger.Level.INFO, "saved model to " + saveModel);
@@ -141,62 +192,91 @@ final class GenerateCommand implements Runnable {
         if (loaded != null && quant != null)
             throw new ConfigException("--quant " + quant + ": --model " + model + " is already quantized (recipe "
                     + loaded.recipe().name() + ")");
+        if (lm.twoExperts() && quant != null)
+            throw new ConfigException("--quant " + quant + ": " + model + " has two experts (Wan2.2); quantizing both on the fly is not supported yet");
         QuantReport rep = loaded != null ? loaded.report()
                 : quant == null ? null : QuantMethods.apply(wan, Presets.resolve(quant), Calibration.none());
         if (loaded != null && !quiet)
-            System.err.printf("generate: loaded quantized checkpoint %s: recipe %s (method %s, %d quantized layers)%n", model,
-                    loaded.recipe().name(), loaded.report().method(), wan.linears().values().stream()
-                            .filter(l -> !(l instanceof io.vdq.model.FloatLinear)).count());
+            System.err.printf("generate: loaded quantized checkpoint %s: recipe %s (method %s, %d quantized layers)%n",
+                    transformer != null ? transformer : model, loaded.recipe().name(), loaded.report().method(),
+                    wan.linears().values().stream().filter(l -> !(l instanceof FloatLinear)).count());
         SamplerHook quantHook = rep == null ? SamplerHook.NONE : rep.hook();
         if (execMode != null) IntExec.setMode(execMode);
         String execution = rep == null ? null : IntExec.summary(wan);
         if (execution != null) System.err.println("generate: " + execution);
-        WanConfig c = wan.config();
-        int spatial = VAE_S * Math.max(c.patchH(), c.patchW());
-        if (h <= 0 || w <= 0 || h % spatial != 0 || w % spatial != 0)
-            throw new ConfigException("--height/--width " + h + "×" + w + ": expected positive multiples of " + spatial);
-        int[] latentShape = {c.inChannels(), (f - 1) / VAE_T + 1, h / VAE_S, w / VAE_S};
-        if (latentShape[1] % c.patchT() != 0)
-            throw new ConfigException("--frames " + f + " gives " + latentShape[1] + " latent frames, not a multiple of patch " + c.patchT());
 
-        String textSource;
+        // text: the model's own encoder for --prompt (and for the negative prompt), else precomputed embeddings
+        int padTo = maxSequenceLength != null ? maxSequenceLength : d.textEncoder().equals(ModelDefaults.SYNTH) ? 0 : 512;
+        String textSource, negativeSource;
         Tensor text, negative = null;
-        if (promptEmbeds != null) {
-            text = readEmbeds(promptEmbeds, c);
+        PromptEncoder enc = null;
+        if (prompt != null || (negativePrompt != null && promptEmbeds != null)
+                || (promptEmbeds != null && negativeEmbeds == null && cfg > 1 && hasEncoder(d))) {
+            enc = lm.promptEncoder(padTo == 0 ? 512 : padTo, prompt != null ? "--prompt" : "--negative-prompt");
+            if (!quiet) System.err.println("generate: text encoder: " + enc.describe());
+        }
+        if (prompt != null) {
+            text = enc.encode(prompt);
+            textSource = "prompt";
+        } else if (promptEmbeds != null) {
+            text = padText(readEmbeds(promptEmbeds, c), padTo, "--prompt-embeds");
             textSource = promptEmbeds.toString();
-        } else if (random) {
-            text = Tensor.randn(seed ^ 0x7e57L, 16, c.textDim());
+        } else if (lm.random()) {
+            text = padText(Tensor.randn(seed ^ 0x7e57L, 16, c.textDim()), padTo, "--prompt-embeds");
             textSource = "random [16, " + c.textDim() + "] from the seed";
         } else {
-            throw new ConfigException("--prompt-embeds is required for a trained model (vdq has no text encoder for Wan yet)");
+            throw new ConfigException("--prompt is required (or --prompt-embeds with precomputed embeddings)");
         }
-        if (negativeEmbeds != null) negative = readEmbeds(negativeEmbeds, c);
-        text = padText(text, maxSequenceLength, "--prompt-embeds");
-        if (negative != null) negative = padText(negative, maxSequenceLength, "--negative-embeds");
+        if (text.dim(1) != c.textDim())
+            throw new VdqException.ShapeException("text encoder output is " + text.dim(1) + " wide but the transformer's text_dim is " + c.textDim());
+        if (negativeEmbeds != null) {
+            negative = padText(readEmbeds(negativeEmbeds, c), padTo, "--negative-embeds");
+            negativeSource = negativeEmbeds.toString();
+        } else if (cfg > 1 && enc != null) {
+            negative = enc.encode(negativePrompt == null ? "" : negativePrompt);
+            negativeSource = negativePrompt == null ? "empty prompt" : "negative prompt";
+        } else {
+            negativeSource = cfg > 1 ? "zeros" : "none";
+        }
+        checkFinite(text, "--prompt / --prompt-embeds");
+        if (negative != null) checkFinite(negative, "the negative prompt's embeddings");
         double loadS = (System.nanoTime() - t0) / 1e9;
 
         String deltaNote = rep == null ? null : loaded != null
                 ? DvdQuantMethod.controller(rep).map(g -> g.delta() + " (stored in the quantized checkpoint)").orElse(null)
-                : chooseDelta(wan, rep, latentShape, text, negative);
+                : chooseDelta(wan, rep, sampleShape, text, negative, solver, nSteps, fShift, cfg);
 
-        Tensor noise = Sampler.noise(seed, latentShape);
+        Tensor noise = Sampler.noise(seed, sampleShape);
         PrintStream err = System.err;
         long[] stepStart = new long[1];
-        double[] stepSeconds = new double[steps];
+        double[] stepSeconds = new double[nSteps];
         long s0 = System.nanoTime();
-        Tensor latents = Sampler.sample(wan::forward, sched, noise, text, negative, guidance, SamplerHooks.adapt(quantHook, new StepHook() {
+        Progress progress = new Progress(err, quiet);
+        Tensor latents = Sampler.sample(lm.denoiser(), sched, noise, text, negative, cfg, SamplerHooks.adapt(quantHook, new StepHook() {
             @Override public void beforeStep(Step s) { stepStart[0] = System.nanoTime(); }
             @Override public void afterStep(Step s) {
                 stepSeconds[s.index()] = (System.nanoTime() - stepStart[0]) / 1e9;
-                if (!quiet) {
-                    double done = (System.nanoTime() - s0) / 1e9, per = done / (s.index() + 1);
-                    err.printf("\rgenerate: step %d/%d  %.2f s/step  ETA %.0f s   ", s.index() + 1, s.steps(), per,
-                            per * (s.steps() - s.index() - 1));
-                    if (s.index() + 1 == s.steps()) err.println();
-                }
+                double done = (System.nanoTime() - s0) / 1e9, per = done / (s.index() + 1);
+                progress.update(String.format(Locale.ROOT, "generate: step %d/%d  %.2f s/step  ETA %.0f s", s.index() + 1, s.steps(), per,
+                        per * (s.steps() - s.index() - 1)), s.index() + 1 == s.steps());
             }
         }));
         double sampleS = (System.nanoTime() - s0) / 1e9;
+        checkFinite(latents, "the sampled latents");
+
+        // the video: pixel-space models sample it directly, pipelines decode it with their VAE
+        Tensor video = null;
+        double decodeS = 0;
+        if (d.pixelSpace()) {
+            video = latents;
+        } else if (vae.isPresent()) {
+            long v0 = System.nanoTime();
+            if (!quiet) err.println("generate: decoding " + sampleShape[1] + " latent frames with the VAE");
+            try (WanVae v = vae.get()) {
+                video = v.decodeNormalized(latents);
+            }
+            decodeS = (System.nanoTime() - v0) / 1e9;
+        }
 
         try {
             Files.createDirectories(out);
@@ -206,74 +286,114 @@ final class GenerateCommand implements Runnable {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "vdq-latents");
         meta.put("model", model);
+        if (transformer != null) meta.put("transformer", transformer.toString());
         meta.put("model_sha256", modelHash);
         if (rep != null) {
             meta.put("quant", rep.recipe().name());
             if (loaded != null) meta.put("quant_checkpoint", "true");
-            DvdQuantMethod.controller(rep).ifPresent(g -> meta.put("activation_bits_per_step",
-                    io.vdq.quant.dvd.BitSwitcher.format(g.schedule())));
+            DvdQuantMethod.controller(rep).ifPresent(g -> meta.put("activation_bits_per_step", BitSwitcher.format(g.schedule())));
             if (deltaNote != null) meta.put("gbs_delta", deltaNote);
             meta.put("quant_execution", execution);
         }
         meta.put("sampler", sched.name());
-        meta.put("steps", Integer.toString(steps));
-        meta.put("shift", Double.toString(shift));
-        meta.put("cfg", Float.toString(guidance));
+        meta.put("steps", Integer.toString(nSteps));
+        meta.put("shift", Double.toString(fShift));
+        meta.put("cfg", Float.toString(cfg));
         meta.put("seed", Long.toString(seed));
+        if (prompt != null) meta.put("prompt", prompt);
+        if (negativePrompt != null) meta.put("negative_prompt", negativePrompt);
         meta.put("prompt_embeds", textSource);
-        meta.put("negative_embeds", negativeEmbeds == null ? (guidance > 1 ? "zeros" : "none") : negativeEmbeds.toString());
+        meta.put("negative_embeds", negativeSource);
+        if (enc != null) meta.put("text_encoder", enc.describe());
         meta.put("video", f + "x" + h + "x" + w);
-        meta.put("max_sequence_length", Integer.toString(maxSequenceLength));
-        Tensor batched = latents.reshape(1, latentShape[0], latentShape[1], latentShape[2], latentShape[3]);
+        meta.put("max_sequence_length", Integer.toString(padTo));
+        int[] ls = sampleShape;
+        Tensor batched = latents.reshape(1, ls[0], ls[1], ls[2], ls[3]);
         new SafetensorsWriter().metadata(meta).add("latents", batched).write(out.resolve("latents.safetensors"));
-        Tensor preview = LatentPreview.video(latents);
-        LatentPreview.writeGif(out.resolve("preview.gif"), preview, 250, VAE_S);
-        LatentPreview.writeContactSheet(out.resolve("contact_sheet.png"), preview, VAE_S);
-        writeRunJson(c, sched, latentShape, f, h, w, textSource, loadS, sampleS, stepSeconds, meta);
-        LOG.log(System.Logger.Level.DEBUG, "wrote " + out.resolve("latents.safetensors"));
-        if (!quiet) System.out.printf("latents %s → %s (%.2f s sampling, %s)%n", java.util.Arrays.toString(latentShape),
-                out.resolve("latents.safetensors"), sampleS, sched.name());
+        List<String> files = new ArrayList<>(List.of("latents.safetensors"));
+        if (video != null) {
+            Tensor fr = Frames.fromSample(video, -1f, 1f);
+            int up = Mp4Writer.upscaleFor(fr.dim(1), fr.dim(2), 256);
+            Mp4Writer.write(out.resolve("video.mp4"), fr, videoFps, up);
+            GifWriter.write(out.resolve("video.gif"), fr, Math.round(1000f / videoFps), up);
+            files.add("video.mp4");
+            files.add("video.gif");
+            if (pngFrames) {
+                for (int i = 0; i < fr.dim(0); i++)
+                    PngWriter.writeImage(out.resolve("frames").resolve(String.format(Locale.ROOT, "%04d.png", i)), fr.row(i), 1);
+                files.add("frames/");
+            }
+        } else {
+            Tensor preview = LatentPreview.video(latents);
+            LatentPreview.writeGif(out.resolve("preview.gif"), preview, 250, VAE_S);
+            LatentPreview.writeContactSheet(out.resolve("contact_sheet.png"), preview, VAE_S);
+            files.add("preview.gif");
+            files.add("contact_sheet.png");
+            if (pngFrames && !quiet) err.println("generate: --png-frames: this model has no VAE, so there are no video frames to write");
+        }
+        writeRunJson(c, sched, sampleShape, f, h, w, videoFps, textSource, loadS, sampleS, decodeS, stepSeconds, meta, lm);
+        files.add("run.json");
+        if (!quiet) {
+            if (video == null)
+                System.out.printf("latents %s → %s (%.2f s sampling, %s; no VAE: --model a pipeline folder for a video)%n",
+                        Arrays.toString(sampleShape), out.resolve("latents.safetensors"), sampleS, sched.name());
+            else
+                System.out.printf(Locale.ROOT, "video %d×%d×%d → %s (%.2f s sampling, %s%s)%n", f, h, w, out.resolve("video.mp4"),
+                        sampleS, sched.name(), decodeS > 0 ? String.format(Locale.ROOT, ", %.2f s VAE decode", decodeS) : "");
+        }
+    }
+
+    private static boolean hasEncoder(ModelDefaults d) {
+        return !d.textEncoder().equals(ModelDefaults.NONE) && !d.textEncoder().equals(ModelDefaults.RANDOM);
+    }
+
+    /** Pixel-space sample [3, F, H, W]; F, H, W multiples of the model's patch. */
+    static int[] pixelShape(WanConfig c, int f, int h, int w) {
+        if (f < 1 || f % c.patchT() != 0) throw new ConfigException("--frames " + f + ": expected a positive multiple of the model's patch " + c.patchT());
+        if (h < 1 || w < 1 || h % c.patchH() != 0 || w % c.patchW() != 0)
+            throw new ConfigException("--height/--width " + h + "×" + w + ": expected positive multiples of the model's patch " + c.patchH() + "×" + c.patchW());
+        checkSize(f, h, w);
+        return new int[]{c.inChannels(), f, h, w};
+    }
+
+    /** Wan-VAE latents of an F×H×W video: F = 4k+1, H and W multiples of 8·patch (16 for Wan). */
+    static int[] latentShape(WanConfig c, int f, int h, int w) {
+        if (f < 1 || (f - 1) % VAE_T != 0) throw new ConfigException("--frames " + f + ": expected 4k+1 (1, 5, …, 81)");
+        int spatial = VAE_S * Math.max(c.patchH(), c.patchW());
+        if (h <= 0 || w <= 0 || h % spatial != 0 || w % spatial != 0)
+            throw new ConfigException("--height/--width " + h + "×" + w + ": expected positive multiples of " + spatial);
+        checkSize(f, h, w);
+        int[] ls = {c.inChannels(), (f - 1) / VAE_T + 1, h / VAE_S, w / VAE_S};
+        if (ls[1] % c.patchT() != 0)
+            throw new ConfigException("--frames " + f + " gives " + ls[1] + " latent frames, not a multiple of patch " + c.patchT());
+        return ls;
+    }
+
+    /** Video sizes beyond what any supported model samples are refused before anything is allocated. */
+    private static void checkSize(int f, int h, int w) {
+        if (f > 1025 || h > 4096 || w > 4096)
+            throw new ConfigException("--frames/--height/--width " + f + "×" + h + "×" + w + ": at most 1025 frames of 4096×4096");
+    }
+
+    private static void checkFinite(Tensor t, String what) {
+        float[] a = t.data();
+        for (int i = t.offset(), n = t.offset() + t.size(); i < n; i++)
+            if (!Float.isFinite(a[i])) throw new VdqException(what + " hold a non-finite value (NaN or Inf) at element " + (i - t.offset()));
     }
 
     /** --base: loads that float model and refuses a quantized --model made from other weights. */
     private void checkBase() {
         if (loaded == null) throw new ConfigException("--base " + base + ": only for a quantized --model (" + model + " is float)");
-        GenerateCommand b = new GenerateCommand();
-        b.model = base;
-        WanModel bm = b.loadModel();
-        if (b.loaded != null) throw new ConfigException("--base " + base + " is itself a quantized checkpoint; expected its float base");
-        QuantizedCheckpoint.requireBase(loaded, bm, "--base " + base);
+        LoadedModel b = ModelLoader.load(base, null);
+        if (b.quantized() != null) throw new ConfigException("--base " + base + " is itself a quantized checkpoint; expected its float base");
+        QuantizedCheckpoint.requireBase(loaded, b.model(), "--base " + base);
     }
 
+    /** The transformer of --model (for commands that need only it, e.g. vdq forward). */
     WanModel loadModel() {
-        switch (model) {
-            case "random:tiny": return WanModel.random(WanConfig.tiny(), 0);
-            case "random:1.3b": return WanModel.random(WanConfig.wan21T2V1_3B(), 0);
-            default: break;
-        }
-        if (model.startsWith("random:"))
-            throw new ConfigException("--model " + model + ": expected random:tiny or random:1.3b");
-        Path dir = Path.of(model);
-        if (Files.isDirectory(dir.resolve("transformer"))) dir = dir.resolve("transformer");
-        if (QuantizedCheckpoint.isQuantized(dir)) {
-            loaded = QuantizedCheckpoint.load(dir);
-            return loaded.model();
-        }
-        Path cfg = dir.resolve("config.json");
-        if (!Files.isRegularFile(cfg)) throw new ConfigException(dir + ": no config.json (expected a diffusers transformer folder)");
-        WanConfig c = WanConfig.read(cfg);
-        Path single = dir.resolve("diffusion_pytorch_model.safetensors");
-        if (!Files.isRegularFile(single)) single = dir.resolve("diffusion_pytorch_model.safetensors.index.json");
-        if (!Files.isRegularFile(single))
-            throw new VdqException.CheckpointException(dir + ": no diffusion_pytorch_model.safetensors or "
-                    + "diffusion_pytorch_model.safetensors.index.json");
-        // WanModel.load copies every tensor out of the mapping (readFloat), so the file can be closed afterwards
-        try (TensorSource src = Checkpoints.open(single)) {
-            return WanModel.load(c, src);
-        } catch (VdqException.CheckpointException e) {
-            if (e.getMessage() != null && e.getMessage().contains(single.getFileName().toString())) throw e;
-            throw new VdqException.CheckpointException(single + ": " + e.getMessage(), e);
-        }
+        LoadedModel lm = ModelLoader.load(model, null);
+        loaded = lm.quantized();
+        return lm.model();
     }
 
     /**
@@ -281,7 +401,8 @@ final class GenerateCommand implements Runnable {
      * embeddings with other noise seeds (seed + 1 000 003 + i, two runs) until the mean activation width hits the
      * recipe's target. Returns the chosen δ and its mean bits for the metadata, or null without auto δ.
      */
-    private String chooseDelta(WanModel wan, QuantReport rep, int[] latentShape, Tensor text, Tensor negative) {
+    private String chooseDelta(WanModel wan, QuantReport rep, int[] latentShape, Tensor text, Tensor negative, String sampler,
+                               int steps, double shift, float guidance) {
         var g = DvdQuantMethod.controller(rep);
         if (g.isEmpty()) return null;
         DvdQuantMethod.Settings ds = DvdQuantMethod.settings(rep.recipe());
@@ -323,8 +444,8 @@ final class GenerateCommand implements Runnable {
         return p;
     }
 
-    private void writeRunJson(WanConfig c, Scheduler sched, int[] latentShape, int f, int h, int w, String textSource,
-                              double loadS, double sampleS, double[] stepSeconds, Map<String, String> meta) {
+    private void writeRunJson(WanConfig c, Scheduler sched, int[] latentShape, int f, int h, int w, int videoFps, String textSource,
+                              double loadS, double sampleS, double decodeS, double[] stepSeconds, Map<String, String> meta, LoadedModel lm) {
         ObjectMapper json = new ObjectMapper();
         ObjectNode root = json.createObjectNode();
         root.put("command", "generate");
@@ -336,18 +457,25 @@ final class GenerateCommand implements Runnable {
         if (meta.containsKey("quant_execution")) root.put("quant_execution", meta.get("quant_execution"));
         root.set("config", c.toJsonNode());
         root.put("seed", seed);
-        root.put("steps", steps);
+        root.put("steps", sched.steps());
+        if (prompt != null) root.put("prompt", prompt);
+        if (negativePrompt != null) root.put("negative_prompt", negativePrompt);
+        if (meta.containsKey("text_encoder")) root.put("text_encoder", meta.get("text_encoder"));
+        if (transformer != null) root.put("transformer", transformer.toString());
+        if (lm.pipeline() != null) root.put("pipeline", lm.pipeline().root().toString());
+        if (lm.twoExperts()) root.put("boundary_ratio", lm.boundaryRatio());
         ObjectNode s = root.putObject("scheduler");
         s.put("name", sched.name());
-        s.put("shift", shift);
+        s.put("shift", Double.parseDouble(meta.get("shift")));
         s.put("num_train_timesteps", Scheduler.TRAIN_TIMESTEPS);
         ArrayNode sig = s.putArray("sigmas"), ts = s.putArray("timesteps");
         for (int i = 0; i <= sched.steps(); i++) sig.add(sched.sigma(i));
         for (int i = 0; i < sched.steps(); i++) ts.add(sched.timestep(i));
-        root.put("guidance", guidance);
-        root.put("max_sequence_length", maxSequenceLength);
+        root.put("guidance", Float.parseFloat(meta.get("cfg")));
+        root.put("max_sequence_length", Integer.parseInt(meta.get("max_sequence_length")));
         root.put("prompt_embeds", textSource);
-        root.put("negative_embeds", negativeEmbeds == null ? null : negativeEmbeds.toString());
+        root.put("negative_embeds", meta.get("negative_embeds"));
+        root.put("fps", videoFps);
         ArrayNode video = root.putArray("video_frames_height_width");
         video.add(f).add(h).add(w);
         ArrayNode ls = root.putArray("latent_shape");
@@ -355,7 +483,8 @@ final class GenerateCommand implements Runnable {
         ObjectNode t = root.putObject("timings_s");
         t.put("load", loadS);
         t.put("sampling", sampleS);
-        t.put("per_step_mean", sampleS / steps);
+        t.put("per_step_mean", sampleS / sched.steps());
+        t.put("vae_decode", decodeS);
         ArrayNode per = t.putArray("per_step");
         for (double x : stepSeconds) per.add(x);
         root.put("threads", Parallel.threads());

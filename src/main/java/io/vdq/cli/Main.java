@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
                 InspectCommand.class,
                 BenchCommand.class,
                 GenerateCommand.class,
+                EncodePromptCommand.class,
                 ForwardCommand.class,
                 RecipesCommand.class,
                 DemoCommand.class,

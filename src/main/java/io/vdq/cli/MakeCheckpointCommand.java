@@ -2,11 +2,17 @@ package io.vdq.cli;
 
 import io.vdq.VdqException.ConfigException;
 import io.vdq.io.DType;
+import io.vdq.model.t5.SyntheticT5;
+import io.vdq.model.t5.T5Config;
+import io.vdq.model.vae.WanVaeConfig;
 import io.vdq.model.wan.WanConfig;
 import io.vdq.scale.HeavyTailed;
 import io.vdq.scale.SyntheticCheckpoint;
+import io.vdq.scale.SyntheticPipeline;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.function.IntFunction;
+import java.util.function.LongConsumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -61,11 +67,49 @@ final class MakeCheckpointCommand implements Runnable {
     @Option(names = "--prompt-tokens", defaultValue = "16", description = "Tokens per prompt embedding (default ${DEFAULT-VALUE}).")
     int promptTokens;
 
-    @Option(names = "--out", required = true, description = "Output folder (config.json + diffusion_pytorch_model.safetensors).")
+    @Option(names = "--pipeline", description = "Write a whole diffusers pipeline folder instead of a transformer: "
+            + "model_index.json, transformer/, text_encoder/ (UMT5), tokenizer/, vae/ (Wan VAE), scheduler/.")
+    boolean pipeline;
+
+    @Option(names = "--text-encoder", description = "With --pipeline: small (2 UMT5 layers, d_model = the transformer's "
+            + "text_dim; the default) or umt5-xxl (24 layers, d_model 4096, d_ff 10240, 64 heads, vocabulary 256 384: ~11 GB in BF16).")
+    String textEncoder;
+
+    @Option(names = "--experts", defaultValue = "1", description = "With --pipeline: 1 (Wan2.1) or 2 (the Wan2.2-A14B layout: "
+            + "transformer_2/ and boundary_ratio 0.875) (default ${DEFAULT-VALUE}).")
+    int experts;
+
+    @Option(names = "--out", required = true, description = "Output folder (config.json + diffusion_pytorch_model.safetensors; with --pipeline the pipeline root).")
     Path out;
 
     @Option(names = "--quiet", description = "No progress output.")
     boolean quiet;
+
+    /** The text encoder and VAE of --pipeline, sized to the transformer (d_model = text_dim, z_dim = in_channels). */
+    private SyntheticPipeline.Parts pipelineParts(WanConfig c, DType dt) {
+        String te = textEncoder == null ? "small" : textEncoder.toLowerCase(Locale.ROOT);
+        IntFunction<T5Config> t5 = switch (te) {
+            case "small" -> vocab -> {
+                int heads = Math.max(1, c.textDim() / 64), dKv = c.textDim() / heads;
+                return new T5Config(true, vocab, c.textDim(), dKv, heads, Math.max(2 * c.textDim(), c.textDim() * 5 / 2), 2, 32, 128, 1e-6, "gated-gelu");
+            };
+            case "umt5-xxl" -> {
+                if (c.textDim() != 4096)
+                    throw new ConfigException("--text-encoder umt5-xxl has d_model 4096, but the transformer's text_dim is " + c.textDim());
+                yield vocab -> SyntheticT5.umt5Xxl();
+            }
+            default -> throw new ConfigException("--text-encoder " + textEncoder + ": expected small or umt5-xxl");
+        };
+        WanVaeConfig base = shape.equals("tiny") ? WanVaeConfig.tiny() : WanVaeConfig.wan21();
+        int z = c.inChannels();
+        float[] mean = new float[z], std = new float[z];
+        for (int i = 0; i < z; i++) {
+            mean[i] = base.latentsMean()[i % base.zDim()];
+            std[i] = base.latentsStd()[i % base.zDim()];
+        }
+        WanVaeConfig vae = new WanVaeConfig(z, base.baseDim(), base.dimMult(), base.numResBlocks(), base.temperalDownsample(), mean, std);
+        return new SyntheticPipeline.Parts(t5, vae, dt, seed, experts);
+    }
 
     @Override
     public void run() {
@@ -87,13 +131,20 @@ final class MakeCheckpointCommand implements Runnable {
         }
         long all = total, t0 = System.nanoTime();
         long[] last = {0};
-        SyntheticCheckpoint.write(c, out, o, done -> {
+        LongConsumer progress = done -> {
             if (quiet || (System.nanoTime() - last[0] < 1_000_000_000L && done < all)) return;
             last[0] = System.nanoTime();
             double s = (System.nanoTime() - t0) / 1e9, rate = done / Math.max(s, 1e-9);
             System.err.printf(Locale.ROOT, "\rmake-checkpoint: %.0f/%.0f MB  %.0f MB/s  ETA %.0f s   ", done / 1e6, all / 1e6,
                     rate / 1e6, (all - done) / Math.max(rate, 1));
-        });
+        };
+        if (pipeline) {
+            SyntheticPipeline.write(c, out, o, pipelineParts(c, dt), progress);
+        } else {
+            if (textEncoder != null) throw new ConfigException("--text-encoder: only with --pipeline");
+            if (experts != 1) throw new ConfigException("--experts: only with --pipeline");
+            SyntheticCheckpoint.write(c, out, o, progress);
+        }
         if (prompts > 0) SyntheticCheckpoint.writePrompts(c, out, prompts, promptTokens, seed);
         if (!quiet) {
             System.err.println();

@@ -7,6 +7,8 @@ import io.vdq.io.DType;
 import io.vdq.io.TensorSource;
 import io.vdq.model.wan.WanConfig;
 import io.vdq.model.wan.WanModel;
+import io.vdq.pipeline.CalibrationTexts;
+import io.vdq.pipeline.PipelineFolder;
 import io.vdq.pipeline.QuantizePipeline;
 import io.vdq.quant.Presets;
 import io.vdq.quant.QuantMethods;
@@ -34,16 +36,25 @@ import picocli.CommandLine.Option;
 @Command(name = "quantize", mixinStandardHelpOptions = true,
         description = "Quantize a Wan model with a recipe and save a self-contained quantized checkpoint.")
 final class QuantizeCommand implements Runnable {
-    @Option(names = "--model", required = true, description = "Float diffusers transformer folder, or random:tiny / random:1.3b.")
+    @Option(names = "--model", required = true, description = "Float Wan model: a diffusers pipeline folder (its transformer "
+            + "is quantized; prompts go through its UMT5 encoder), a transformer folder, models/vdq-tiny, or random:tiny / random:1.3b.")
     String model;
 
     @Option(names = "--recipe", required = true, description = "Preset name (vdq recipes) or recipe JSON file, optionally with overrides NAME+key=value (e.g. w4a6-s2q+seed=1).")
     String recipe;
 
     @Option(names = "--calib-prompts", description = "Calibration prompts, one per line ('#' comments); encoded with the "
-            + "synthetic world's text encoder; given prompts also supply each layer's inputs for the output error. Default: "
-            + "2 built-in prompts, run only by methods that need data and by δ-GBS's automatic δ (outputs then use Gaussian probes).")
+            + "model's own text encoder (UMT5 for a pipeline, the synthetic world's for vdq-tiny and random models; a bare "
+            + "transformer folder has none: use --calib-embeds); given prompts also supply each layer's inputs for the output "
+            + "error. Default: 2 built-in prompts, run only by methods that need data and by δ-GBS's automatic δ (outputs then "
+            + "use Gaussian probes).")
     Path calibPrompts;
+
+    @Option(names = "--calib-embeds", description = "Precomputed calibration embeddings instead of prompts: a folder of "
+            + "safetensors files, one tensor [L, text_dim] (or [1, L, text_dim]) each, taken in name order "
+            + "(vdq encode-prompt --prompts FILE --out DIR writes one); negative.safetensors in it, if present, is every "
+            + "prompt's negative (else zeros).")
+    Path calibEmbeds;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of calibration noise, token reservoir and probes (default ${DEFAULT-VALUE}).")
     long seed;
@@ -95,14 +106,17 @@ final class QuantizeCommand implements Runnable {
         }
         if (out == null) throw new ConfigException("--out is required (or --size-only)");
         if (quiet) java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING); // methods log at INFO
+        if (calibPrompts != null && calibEmbeds != null) throw new ConfigException("--calib-prompts and --calib-embeds: give one of them");
         List<String> prompts = calibPrompts == null ? null : readPrompts(calibPrompts);
+        if (Files.exists(out) && !Files.isDirectory(out)) throw new ConfigException("--out " + out + ": exists and is not a folder");
         long t0 = System.nanoTime();
         DType[] baseType = {DType.F32};
         WanModel wan = load(baseType);
         DType ft = floatDtype != null ? parseDtype(floatDtype) : baseType[0];
         WanConfig c = wan.config();
         int[] latent = calibrationShape(c, model.startsWith("random:"));
-        var settings = new QuantizePipeline.Settings(r, prompts, seed, calibSteps, latent, guidance, shift, probeRows);
+        var settings = new QuantizePipeline.Settings(r, prompts, seed, calibSteps, latent, guidance, shift, probeRows,
+                CalibrationTexts.supplier(model, prompts, calibEmbeds, c, err, quiet));
         if (!quiet) err.printf(Locale.ROOT, "quantize: %s (method %s, W%d A%d) on %s, %d threads%n", r.name(), r.method(),
                 r.weightBits(), r.activationBits(), model, io.vdq.tensor.Parallel.threads());
         QuantizePipeline.Progress progress = quiet ? QuantizePipeline.Progress.NONE : new QuantizePipeline.Progress() {
@@ -167,6 +181,7 @@ final class QuantizeCommand implements Runnable {
 
     private Path folder() {
         Path dir = Path.of(model);
+        if (PipelineFolder.isPipeline(dir)) return PipelineFolder.read(dir).transformer();
         return Files.isDirectory(dir.resolve("transformer")) ? dir.resolve("transformer") : dir;
     }
 

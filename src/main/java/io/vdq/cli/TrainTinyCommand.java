@@ -12,6 +12,7 @@ import io.vdq.io.SafetensorsWriter;
 import io.vdq.kernel.Kernels;
 import io.vdq.model.wan.WanConfig;
 import io.vdq.model.wan.WanModel;
+import io.vdq.pipeline.ModelDefaults;
 import io.vdq.synth.SpecSampler;
 import io.vdq.synth.TextEncoder;
 import io.vdq.tensor.Parallel;
@@ -234,6 +235,12 @@ final class TrainTinyCommand implements Runnable {
             new SafetensorsWriter().metadata("format", "pt").metadata("vdq_train_step", String.valueOf(step))
                     .addAll(weights, dtype).write(out.resolve("diffusion_pytorch_model.safetensors"));
             AtomicFiles.writeBytes(out.resolve("config.json"), configJson.getBytes(StandardCharsets.UTF_8));
+            // how vdq generate samples this model with no other flag: its encoder, pixel space, the training video size
+            ObjectNode vdq = JSON.createObjectNode();
+            vdq.put("text_encoder", ModelDefaults.SYNTH).put("pixel_space", true);
+            vdq.putObject("defaults").put("frames", frames).put("height", size).put("width", size).put("steps", 10)
+                    .put("shift", 3.0).put("guidance", 5.0).put("fps", 8).put("sampler", "unipc");
+            AtomicFiles.writeBytes(out.resolve(ModelDefaults.FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(vdq));
         } catch (IOException e) {
             throw new UncheckedIOException("train-tiny: writing " + out, e);
         }

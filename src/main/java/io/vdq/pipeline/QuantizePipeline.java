@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.SequencedMap;
 import java.util.SequencedSet;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * {@code vdq quantize} as a reusable pipeline: quantize a float Wan model with a recipe (calibrating on prompts when
@@ -63,7 +64,13 @@ public final class QuantizePipeline {
      * @param probeRows  rows per layer for the output error (reservoir size or Gaussian rows)
      */
     public record Settings(Recipe recipe, List<String> prompts, long seed, int steps, int[] latentShape, float guidance,
-                           double shift, int probeRows) {
+                           double shift, int probeRows, Supplier<List<CalibrationText>> texts) {
+        /** Prompts encoded by the synthetic world's encoder (vdq-tiny, random models), zero negatives. */
+        public Settings(Recipe recipe, List<String> prompts, long seed, int steps, int[] latentShape, float guidance,
+                        double shift, int probeRows) {
+            this(recipe, prompts, seed, steps, latentShape, guidance, shift, probeRows, null);
+        }
+
         public Settings {
             if (steps < 1) throw new ConfigException("calibration steps = " + steps + ": expected >= 1");
             if (probeRows < 1) throw new ConfigException("probe rows = " + probeRows + ": expected >= 1");
@@ -72,6 +79,24 @@ public final class QuantizePipeline {
         }
 
         public List<String> calibrationPrompts() { return prompts == null ? DEFAULT_CALIBRATION_PROMPTS : prompts; }
+
+        /** Whether calibration data was given (prompts or precomputed embeddings) rather than the default prompts. */
+        boolean givenData() { return prompts != null || texts != null; }
+    }
+
+    /**
+     * One calibration prompt as the model sees it: its embeddings and the negative embeddings of its CFG branch
+     * (null = zeros). {@code label} names it in progress lines and the checkpoint's metadata.
+     */
+    public record CalibrationText(String label, Tensor text, Tensor negative) {}
+
+    /** The calibration texts of {@code s}: its own, else its prompts through the synthetic world's encoder. */
+    private static List<CalibrationText> texts(WanModel model, Settings s) {
+        if (s.texts() != null) return s.texts().get();
+        TextEncoder enc = new TextEncoder(model.config().textDim(), TextEncoder.DEFAULT_LENGTH, TextEncoder.DEFAULT_SEED);
+        List<CalibrationText> out = new ArrayList<>();
+        for (String p : s.calibrationPrompts()) out.add(new CalibrationText(p, enc.encode(p), null));
+        return out;
     }
 
     /** One row of the closing table; {@code extra} are the method's extra columns ({@link LayerReport#extra}). */
@@ -103,20 +128,25 @@ public final class QuantizePipeline {
         Recipe r = s.recipe();
         String baseSha = model.fingerprint();
         SequencedSet<String> targets = new LinkedHashSet<>(QuantTargets.select(model, r).keySet());
-        TextEncoder enc = new TextEncoder(model.config().textDim(), TextEncoder.DEFAULT_LENGTH, TextEncoder.DEFAULT_SEED);
-        List<String> prompts = s.calibrationPrompts();
+        // encoded on first use: data-free methods never ask, so they never need a text encoder
+        List<List<CalibrationText>> cache = new ArrayList<>();
+        Supplier<List<CalibrationText>> texts = () -> {
+            if (cache.isEmpty()) cache.add(texts(model, s));
+            return cache.getFirst();
+        };
         Calibration calib = Calibration.of(s.steps(), tag -> {
-            for (int i = 0; i < prompts.size(); i++) {
-                progress.stage(String.format(Locale.ROOT, "calibration prompt %d/%d \"%s\"", i + 1, prompts.size(), prompts.get(i)));
+            List<CalibrationText> ts = texts.get();
+            for (int i = 0; i < ts.size(); i++) {
+                progress.stage(String.format(Locale.ROOT, "calibration prompt %d/%d \"%s\"", i + 1, ts.size(), ts.get(i).label()));
                 Sampling.sample(model, "unipc", s.steps(), s.shift(), s.guidance(), s.seed() + i, s.latentShape(),
-                        enc.encode(prompts.get(i)), SamplerHook.tagging(tag));
+                        ts.get(i).text(), ts.get(i).negative(), SamplerHook.tagging(tag));
             }
             tag.clear();
         });
 
         Map<String, float[]> probes = new LinkedHashMap<>();
         String probe;
-        if (s.prompts() != null) {
+        if (s.givenData()) {
             progress.stage("recording " + s.probeRows() + " calibration input tokens per layer for the output error");
             SequencedMap<String, LayerStats> st = Recorder.record(model, targets, calib,
                     new StatsRequest(false, false, false, s.probeRows(), s.seed()));
@@ -130,11 +160,14 @@ public final class QuantizePipeline {
         Counting counting = new Counting(model, targets, progress, t0, probes, s);
         QuantReport rep = QuantMethods.apply(counting, r, calib);
         int startBits = rep.activationBits().get();
-        String deltaNote = tuneDelta(model, s, rep, enc, progress);
+        String deltaNote = tuneDelta(model, s, rep, texts, progress);
         rep.activationBits().set(startBits);
         List<LayerRow> rows = rows(rep, counting.outErr());
         Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("calibration_prompts", String.join("\n", prompts) + (s.prompts() == null ? "\n(default prompts)" : ""));
+        meta.put("calibration_prompts", s.texts() == null
+                ? String.join("\n", s.calibrationPrompts()) + (s.prompts() == null ? "\n(default prompts)" : "")
+                : cache.isEmpty() ? "(not used: no calibration sampling)"
+                : String.join("\n", cache.getFirst().stream().map(CalibrationText::label).toList()));
         meta.put("calibration", String.format(Locale.ROOT, "unipc, %d steps, shift %s, cfg %s, latent %s, noise seed %d + i",
                 s.steps(), s.shift(), s.guidance(), java.util.Arrays.toString(s.latentShape()), s.seed()));
         meta.put("output_error_probe", probe);
@@ -154,12 +187,12 @@ public final class QuantizePipeline {
     }
 
     /** δ-GBS with {@code gbs_delta: auto}: bisect δ by sampling the calibration prompts with the controller. */
-    private static String tuneDelta(WanModel m, Settings s, QuantReport rep, TextEncoder enc, Progress progress) {
+    private static String tuneDelta(WanModel m, Settings s, QuantReport rep, Supplier<List<CalibrationText>> texts, Progress progress) {
         var g = DvdQuantMethod.controller(rep);
         if (g.isEmpty()) return null;
         DvdQuantMethod.Settings ds = DvdQuantMethod.settings(rep.recipe());
         if (!ds.autoDelta()) return String.format(Locale.ROOT, "%s (from the recipe)", g.get().delta());
-        List<String> prompts = s.calibrationPrompts();
+        List<CalibrationText> prompts = texts.get();
         progress.stage(String.format(Locale.ROOT, "δ-GBS: choosing δ for %.1f mean activation bits on %d calibration prompts",
                 ds.targetBits(), prompts.size()));
         io.vdq.quant.dvd.AutoDelta.Result res;
@@ -167,7 +200,7 @@ public final class QuantizePipeline {
             res = g.get().calibrate(ds.targetBits(), ds.tolerance(), () -> {
                 for (int i = 0; i < prompts.size(); i++)
                     Sampling.sample(m, "unipc", s.steps(), s.shift(), s.guidance(), s.seed() + i, s.latentShape(),
-                            enc.encode(prompts.get(i)), g.get());
+                            prompts.get(i).text(), prompts.get(i).negative(), g.get());
             });
         } catch (ConfigException e) {
             throw new ConfigException("recipe '" + rep.recipe().name() + "': choosing δ-GBS's δ over " + s.steps()

@@ -35,7 +35,13 @@ public final class Sampling {
     /** One video latent: UniPC or Euler with the given flow shift and CFG (text null-negative = zeros), hook before each step. */
     public static Tensor sample(WanModel m, String sampler, int steps, double shift, float guidance, long noiseSeed,
                                 int[] latentShape, Tensor text, SamplerHook hook) {
+        return sample(m, sampler, steps, shift, guidance, noiseSeed, latentShape, text, null, hook);
+    }
+
+    /** As above with negative embeddings (null = zeros shaped like {@code text}). */
+    public static Tensor sample(WanModel m, String sampler, int steps, double shift, float guidance, long noiseSeed,
+                                int[] latentShape, Tensor text, Tensor negative, SamplerHook hook) {
         return Sampler.sample(m::forward, Scheduler.create(sampler, steps, shift), Sampler.noise(noiseSeed, latentShape), text,
-                null, guidance, adapt(hook, StepHook.NONE));
+                negative, guidance, adapt(hook, StepHook.NONE));
     }
 }

@@ -1,7 +1,10 @@
 /**
- * Pipelines that tie quantization to sampling outside the CLI: {@link io.vdq.pipeline.QuantizePipeline} (calibrate
- * on prompts, quantize, tune δ-GBS, measure per-layer errors, save a quantized checkpoint) and the sampler glue it
- * needs. Sits at the CLI's level: may depend on {@code quant}, {@code quant.ckpt}, {@code diffusion}, {@code eval},
- * {@code synth}, {@code model} and {@code io}.
+ * What ties models, text and sampling together outside the CLI: {@link io.vdq.pipeline.ModelLoader} (the one place
+ * a {@code --model} becomes a runnable model: random, transformer folder, quantized checkpoint, diffusers pipeline
+ * folder, Wan2.2's two experts), {@link io.vdq.pipeline.PromptEncoder}s (UMT5 + tokenizer as WanPipeline encodes,
+ * or the synthetic world's), and {@link io.vdq.pipeline.QuantizePipeline} (calibrate on the model's own prompts or
+ * given embeddings, quantize, tune δ-GBS, measure per-layer errors, save a quantized checkpoint). Sits at the
+ * CLI's level: may depend on {@code quant}, {@code quant.ckpt}, {@code diffusion}, {@code eval}, {@code synth},
+ * {@code text}, {@code model} and {@code io}.
  */
 package io.vdq.pipeline;

@@ -1,7 +1,9 @@
 /**
  * Model-scale tools for data-free quantization: synthetic Wan checkpoints with heavy-tailed weights and outlier
- * channels written tensor by tensor ({@link io.vdq.scale.SyntheticCheckpoint}), and DVD-Quant of a mapped
+ * channels written tensor by tensor ({@link io.vdq.scale.SyntheticCheckpoint}), whole random pipeline folders
+ * ({@link io.vdq.scale.SyntheticPipeline}: transformer, UMT5 encoder, tokenizer, VAE, scheduler), and DVD-Quant of a mapped
  * checkpoint streamed tensor by tensor to a quantized safetensors file ({@link io.vdq.scale.StreamingDvd}).
- * Depends on {@code io}, {@code model.wan} (names and shapes only), {@code quant} and {@code quant.dvd}.
+ * Depends on {@code io}, {@code text}, {@code model.wan} (names and shapes only), {@code model.t5} and
+ * {@code model.vae} (their synthetic writers), {@code quant} and {@code quant.dvd}.
  */
 package io.vdq.scale;

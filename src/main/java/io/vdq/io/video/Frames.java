@@ -19,6 +19,24 @@ public final class Frames {
             throw new ShapeException(what + ": expected frames [F, H, W, 3] with F, H, W >= 1, got " + t.shape());
     }
 
+    /**
+     * A sample {@code [C, F, H, W]} (channels first, as models and VAEs produce videos) as frames
+     * {@code [F, H, W, 3]} in [0, 1], mapped linearly so that [lo, hi] spans [0, 1] (for a video in [−1, 1]:
+     * lo = −1, hi = 1). Only the first three channels are used; fewer leave the rest at 0.
+     */
+    public static Tensor fromSample(Tensor sample, float lo, float hi) {
+        if (sample.rank() != 4) throw new ShapeException("video sample: expected [C, F, H, W], got " + sample.shape());
+        int c = sample.dim(0), f = sample.dim(1), h = sample.dim(2), w = sample.dim(3);
+        float[] src = sample.toArray();
+        Tensor out = Tensor.zeros(f, h, w, 3);
+        float[] o = out.data();
+        float scale = hi > lo ? 1f / (hi - lo) : 1f;
+        int n = f * h * w;
+        for (int ch = 0; ch < Math.min(c, 3); ch++)
+            for (int i = 0; i < n; i++) o[i * 3 + ch] = (src[ch * n + i] - lo) * scale;
+        return out;
+    }
+
     /** One channel value in [0, 1] to 0..255 (clamped; NaN to 0). */
     public static int toByte(float v) {
         if (!(v > 0f)) return 0;

@@ -1,0 +1,47 @@
+package io.vdq.pipeline;
+
+import io.vdq.VdqException.ConfigException;
+import io.vdq.model.wan.WanConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The prompt encoder a model's embeddings come from (see {@link ModelDefaults#textEncoder()}). */
+public final class PromptEncoders {
+    private PromptEncoders() {}
+
+    /** For a --model spec, without loading its transformer (only config.json is read for text_dim). */
+    public static PromptEncoder forModel(String spec, int maxSequenceLength, String flag) {
+        switch (spec) {
+            case "random:tiny": return new SyntheticPromptEncoder(WanConfig.tiny().textDim());
+            case "random:1.3b": return new SyntheticPromptEncoder(WanConfig.wan21T2V1_3B().textDim());
+            default: break;
+        }
+        if (spec.startsWith("random:")) throw new ConfigException("--model " + spec + ": expected random:tiny or random:1.3b");
+        Path dir = Path.of(spec);
+        if (!Files.exists(dir)) throw new ConfigException("--model " + spec + ": no such file or folder");
+        if (PipelineFolder.isPipeline(dir)) {
+            PipelineFolder p = PipelineFolder.read(dir);
+            return of(ModelDefaults.UMT5, -1, p, p.transformer(), spec, maxSequenceLength, flag);
+        }
+        Path t = Files.isDirectory(dir.resolve("transformer")) ? dir.resolve("transformer") : dir;
+        Path cfg = t.resolve("config.json");
+        if (!Files.isRegularFile(cfg)) throw new ConfigException(t + ": no config.json (expected a pipeline or model folder)");
+        ModelDefaults d = ModelDefaults.read(t, ModelDefaults.wan(ModelDefaults.NONE));
+        return of(d.textEncoder(), WanConfig.read(cfg).textDim(), null, t, spec, maxSequenceLength, flag);
+    }
+
+    static PromptEncoder of(String kind, int textDim, PipelineFolder pipeline, Path folder, String spec, int maxSequenceLength, String flag) {
+        return switch (kind) {
+            case ModelDefaults.UMT5 -> {
+                if (pipeline == null)
+                    throw new ConfigException(flag + ": " + folder.resolve(ModelDefaults.FILE) + " names the UMT5 encoder, which only a "
+                            + "pipeline folder (with text_encoder/ and tokenizer/) provides; point --model at the pipeline root");
+                yield T5PromptEncoder.load(pipeline.textEncoder(), pipeline.tokenizer(), maxSequenceLength);
+            }
+            case ModelDefaults.SYNTH, ModelDefaults.RANDOM -> new SyntheticPromptEncoder(textDim);
+            default -> throw new ConfigException(flag + ": --model " + spec + " has no text encoder (a bare transformer folder); "
+                    + "point --model at the diffusers pipeline root (with text_encoder/ and tokenizer/), or pass precomputed "
+                    + "embeddings (--prompt-embeds for generate, --calib-embeds for quantize)");
+        };
+    }
+}
