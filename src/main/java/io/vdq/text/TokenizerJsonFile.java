@@ -101,7 +101,10 @@ final class TokenizerJsonFile {
             String t = s.path("type").asText("");
             switch (t) {
                 case "Precompiled" -> {
-                    String b64 = s.path("precompiled_charsmap").asText("");
+                    JsonNode map = s.path("precompiled_charsmap");  // null in some files: no rules
+                    String b64 = map.isTextual() ? map.asText() : "";
+                    if (!map.isTextual() && !map.isNull() && !map.isMissingNode())
+                        throw new ConfigException(src + ": normalizer Precompiled.precompiled_charsmap is not a string");
                     try {
                         charsMap = Base64.getDecoder().decode(b64);
                     } catch (IllegalArgumentException e) {

@@ -71,6 +71,15 @@ class SentencePieceErrorsTest {
                 "normalizer type 'Lowercase'");
     }
 
+    @Test void nullPrecompiledCharsmapMeansNoRules() throws IOException {
+        String json = unkJson().replaceFirst("\"precompiled_charsmap\":\"[^\"]*\"", "\"precompiled_charsmap\":null");
+        Tokenizer tok = Tokenizer.load(write("tokenizer.json", json));
+        Tokenizer withRules = Tokenizer.load(write("spiece.model.json", unkJson()));
+        assertEquals(java.util.Arrays.toString(withRules.encode("a red cube")), java.util.Arrays.toString(tok.encode("a red cube")));
+        // the custom rule table maps U+FB01 to "fi"; without it the ligature is unknown
+        assertFalse(java.util.Arrays.equals(withRules.encode("\uFB01"), tok.encode("\uFB01")));
+    }
+
     @Test void bpeSpieceModelIsRefused() throws IOException {
         ByteArrayOutputStream piece = new ByteArrayOutputStream(), trainer = new ByteArrayOutputStream(),
                 model = new ByteArrayOutputStream();
