@@ -75,6 +75,10 @@ final class GenerateCommand implements Runnable {
             + "pipeline's (e.g. a quantized checkpoint written by vdq quantize); text encoder, VAE and scheduler stay the pipeline's.")
     Path transformer;
 
+    @Option(names = "--transformer-2", description = "With a two-expert pipeline --model (Wan2.2-A14B): use this folder "
+            + "instead of transformer_2/ (the low-noise expert), e.g. its quantized checkpoint.")
+    Path transformer2;
+
     @Option(names = {"-p", "--prompt"}, description = "The prompt, encoded by the model's own text encoder (UMT5 for a Wan "
             + "pipeline, the synthetic world's encoder for vdq-tiny).")
     String prompt;
@@ -166,7 +170,7 @@ final class GenerateCommand implements Runnable {
             throw new ConfigException("--max-sequence-length " + maxSequenceLength + ": expected >= 0");
         if (Files.exists(out) && !Files.isDirectory(out)) throw new ConfigException("--out " + out + ": exists and is not a folder");
         IntExec.Mode execMode = backend == null ? null : IntExec.parseMode(backend);
-        LoadedModel lm = ModelLoader.load(model, transformer);
+        LoadedModel lm = ModelLoader.load(model, transformer, transformer2);
         WanModel wan = lm.model();
         loaded = lm.quantized();
         ModelDefaults d = lm.defaults();
@@ -201,6 +205,13 @@ final class GenerateCommand implements Runnable {
                     transformer != null ? transformer : model, loaded.recipe().name(), loaded.report().method(),
                     wan.linears().values().stream().filter(l -> !(l instanceof FloatLinear)).count());
         SamplerHook quantHook = rep == null ? SamplerHook.NONE : rep.hook();
+        QuantReport rep2 = lm.quantized2() == null ? null : lm.quantized2().report();
+        if (rep2 != null) {
+            // both experts' hooks see every step; each expert's layers only run on its own steps
+            quantHook = quantHook.andThen(rep2.hook());
+            if (!quiet) System.err.printf("generate: loaded quantized low-noise expert %s: recipe %s%n",
+                    transformer2 != null ? transformer2 : model, rep2.recipe().name());
+        }
         if (execMode != null) IntExec.setMode(execMode);
         String execution = rep == null ? null : IntExec.summary(wan);
         if (execution != null) System.err.println("generate: " + execution);
@@ -295,6 +306,7 @@ final class GenerateCommand implements Runnable {
             if (deltaNote != null) meta.put("gbs_delta", deltaNote);
             meta.put("quant_execution", execution);
         }
+        if (rep2 != null) meta.put("quant_transformer_2", rep2.recipe().name());
         meta.put("sampler", sched.name());
         meta.put("steps", Integer.toString(nSteps));
         meta.put("shift", Double.toString(fShift));
@@ -452,6 +464,7 @@ final class GenerateCommand implements Runnable {
         root.put("model", model);
         root.put("model_sha256", meta.get("model_sha256"));
         root.put("quant", meta.get("quant"));
+        if (meta.containsKey("quant_transformer_2")) root.put("quant_transformer_2", meta.get("quant_transformer_2"));
         if (meta.containsKey("quant_checkpoint")) root.put("quant_checkpoint", true);
         if (meta.containsKey("activation_bits_per_step")) root.put("activation_bits_per_step", meta.get("activation_bits_per_step"));
         if (meta.containsKey("quant_execution")) root.put("quant_execution", meta.get("quant_execution"));

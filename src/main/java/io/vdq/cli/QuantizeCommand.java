@@ -116,7 +116,7 @@ final class QuantizeCommand implements Runnable {
         WanConfig c = wan.config();
         int[] latent = calibrationShape(c, model.startsWith("random:"));
         var settings = new QuantizePipeline.Settings(r, prompts, seed, calibSteps, latent, guidance, shift, probeRows,
-                CalibrationTexts.supplier(model, prompts, calibEmbeds, c, err, quiet));
+                CalibrationTexts.supplier(model, prompts, calibEmbeds, c, err, quiet), calibEmbeds != null);
         if (!quiet) err.printf(Locale.ROOT, "quantize: %s (method %s, W%d A%d) on %s, %d threads%n", r.name(), r.method(),
                 r.weightBits(), r.activationBits(), model, io.vdq.tensor.Parallel.threads());
         QuantizePipeline.Progress progress = quiet ? QuantizePipeline.Progress.NONE : new QuantizePipeline.Progress() {
@@ -181,7 +181,14 @@ final class QuantizeCommand implements Runnable {
 
     private Path folder() {
         Path dir = Path.of(model);
-        if (PipelineFolder.isPipeline(dir)) return PipelineFolder.read(dir).transformer();
+        if (PipelineFolder.isPipeline(dir)) {
+            PipelineFolder p = PipelineFolder.read(dir);
+            if (p.twoExperts())
+                throw new ConfigException("--model " + model + " has two experts (Wan2.2): quantize each folder on its own (--model "
+                        + p.transformer() + " and " + p.transformer2() + ", with --calib-embeds from vdq encode-prompt for calibrated "
+                        + "recipes) and pass them to vdq generate as --transformer and --transformer-2");
+            return p.transformer();
+        }
         return Files.isDirectory(dir.resolve("transformer")) ? dir.resolve("transformer") : dir;
     }
 

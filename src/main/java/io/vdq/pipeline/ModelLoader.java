@@ -23,7 +23,13 @@ public final class ModelLoader {
     private ModelLoader() {}
 
     /** Where the model came from and how to sample it; see {@link LoadedModel}. */
-    public static LoadedModel load(String spec, Path transformerOverride) {
+    public static LoadedModel load(String spec, Path transformerOverride) { return load(spec, transformerOverride, null); }
+
+    /**
+     * As {@link #load(String, Path)}; {@code transformer2Override} replaces a two-expert pipeline's low-noise expert
+     * ({@code transformer_2/}) the way {@code transformerOverride} replaces the high-noise one.
+     */
+    public static LoadedModel load(String spec, Path transformerOverride, Path transformer2Override) {
         switch (spec) {
             case "random:tiny": return LoadedModel.of(spec, WanModel.random(WanConfig.tiny(), 0), null, ModelDefaults.random(true), null);
             case "random:1.3b": return LoadedModel.of(spec, WanModel.random(WanConfig.wan21T2V1_3B(), 0), null, ModelDefaults.random(false), null);
@@ -39,14 +45,16 @@ public final class ModelLoader {
             ModelDefaults d = ModelDefaults.wan(ModelDefaults.UMT5).withScheduler(p.scheduler());
             LoadedModel m = LoadedModel.of(spec, t.model(), t.quantized(), d, p);
             if (p.twoExperts()) {
-                if (transformerOverride != null)
-                    throw new ConfigException("--transformer: " + dir + " has two experts (transformer, transformer_2); a single "
-                            + "quantized transformer cannot replace both");
-                Transformer t2 = transformer(p.transformer2(), "--model");
+                Transformer t2 = transformer(transformer2Override != null ? transformer2Override : p.transformer2(),
+                        transformer2Override != null ? "--transformer-2" : "--model");
                 m = m.withSecondExpert(t2.model(), t2.quantized(), p.boundaryRatio());
             }
+            else if (transformer2Override != null)
+                throw new ConfigException("--transformer-2 " + transformer2Override + ": " + dir + " has one transformer (no transformer_2/ in model_index.json)");
             return m;
         }
+        if (transformer2Override != null)
+            throw new ConfigException("--transformer-2 " + transformer2Override + ": only with a two-expert pipeline --model (Wan2.2)");
         if (transformerOverride != null)
             throw new ConfigException("--transformer " + transformerOverride + ": only with a pipeline --model (a folder with model_index.json)");
         Path tdir = Files.isDirectory(dir.resolve("transformer")) ? dir.resolve("transformer") : dir;

@@ -62,13 +62,16 @@ public final class QuantizePipeline {
      * @param seed       seeds the calibration noise ({@code seed + i}), the token reservoir and the Gaussian probes
      * @param latentShape calibration latent {@code [C, F, H, W]}
      * @param probeRows  rows per layer for the output error (reservoir size or Gaussian rows)
+     * @param texts      the calibration texts as the model sees them (its own encoder's output, or precomputed
+     *                   embeddings), encoded on first use; null = {@code prompts} through the synthetic world's encoder
+     * @param embedsGiven the texts are embeddings the user gave (they then also supply the output-error probes)
      */
     public record Settings(Recipe recipe, List<String> prompts, long seed, int steps, int[] latentShape, float guidance,
-                           double shift, int probeRows, Supplier<List<CalibrationText>> texts) {
+                           double shift, int probeRows, Supplier<List<CalibrationText>> texts, boolean embedsGiven) {
         /** Prompts encoded by the synthetic world's encoder (vdq-tiny, random models), zero negatives. */
         public Settings(Recipe recipe, List<String> prompts, long seed, int steps, int[] latentShape, float guidance,
                         double shift, int probeRows) {
-            this(recipe, prompts, seed, steps, latentShape, guidance, shift, probeRows, null);
+            this(recipe, prompts, seed, steps, latentShape, guidance, shift, probeRows, null, false);
         }
 
         public Settings {
@@ -81,7 +84,7 @@ public final class QuantizePipeline {
         public List<String> calibrationPrompts() { return prompts == null ? DEFAULT_CALIBRATION_PROMPTS : prompts; }
 
         /** Whether calibration data was given (prompts or precomputed embeddings) rather than the default prompts. */
-        boolean givenData() { return prompts != null || texts != null; }
+        boolean givenData() { return prompts != null || embedsGiven; }
     }
 
     /**

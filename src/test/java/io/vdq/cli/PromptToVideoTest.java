@@ -173,6 +173,34 @@ class PromptToVideoTest {
         assertEquals("0", r[0], r[1]);
     }
 
+    @Test
+    void wan22TwoExpertsLoadAndEachCanBeReplacedByItsQuantizedCheckpoint(@TempDir Path dir) throws Exception {
+        Path p2 = dir.resolve("pipe2");
+        assertEquals(0, Main.run("make-checkpoint", "--pipeline", "--experts", "2", "--shape", "tiny", "--dtype", "F32", "--quiet", "--out", p2.toString()));
+        assertTrue(Files.readString(p2.resolve("model_index.json")).contains("boundary_ratio"));
+        String[] size = {"--frames", "5", "--height", "32", "--width", "32", "--steps", "3", "--seed", "1", "--quiet"};
+        assertEquals("0", cli(concat(new String[]{"generate", "--model", p2.toString(), "--prompt", "a fox", "--out", dir.resolve("f").toString()}, size))[0]);
+        String[] r = cli("quantize", "--model", p2.toString(), "--recipe", "w4a8-dvd", "--out", dir.resolve("q").toString());
+        assertNotEquals("0", r[0]);
+        assertTrue(r[1].contains("two experts") && r[1].contains("--transformer-2"), r[1]);
+        for (String e : new String[]{"transformer", "transformer_2"})
+            assertEquals("0", cli("quantize", "--model", p2.resolve(e).toString(), "--recipe", "w4a8-dvd", "--frames", "5", "--height", "32",
+                    "--width", "32", "--quiet", "--out", dir.resolve("q-" + e).toString())[0]);
+        r = cli(concat(new String[]{"generate", "--model", p2.toString(), "--transformer", dir.resolve("q-transformer").toString(),
+                "--transformer-2", dir.resolve("q-transformer_2").toString(), "--prompt", "a fox", "--out", dir.resolve("q").toString()}, size));
+        assertEquals("0", r[0], r[1]);
+        JsonNode run = new ObjectMapper().readTree(dir.resolve("q/run.json").toFile());
+        assertEquals("w4a8-dvd", run.get("quant_transformer_2").asText());
+        assertEquals(0.875, run.get("boundary_ratio").asDouble());
+        assertEquals(5, mp4FramesAndSize(dir.resolve("q/video.mp4"))[0]);
+        float[] fp = read(dir.resolve("f/latents.safetensors")).readFloat("latents").toArray();
+        float[] q = read(dir.resolve("q/latents.safetensors")).readFloat("latents").toArray();
+        assertFalse(java.util.Arrays.equals(fp, q), "the quantized experts ran");
+        r = cli("generate", "--model", pipe.toString(), "--transformer-2", dir.resolve("q-transformer_2").toString(), "--prompt", "a fox",
+                "--out", dir.resolve("x").toString());
+        assertTrue(r[1].contains("--transformer-2") && r[1].contains("one transformer"), r[1]);
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, r, a.length, b.length);
