@@ -48,7 +48,17 @@ public final class T5Bench {
         Path cfg = dir.resolve("config.json");
         if (!Files.isRegularFile(cfg)) {
             long t0 = System.nanoTime();
-            SyntheticT5.write(dir, c, seed, DType.BF16, (long) (shardGb * (1L << 30)));
+            long total = 0, step = 1L << 30;
+            for (long[] sh : T5Parameters.allShapes(c).values()) total += 2 * java.util.Arrays.stream(sh).reduce(1, Math::multiplyExact);
+            long all = total;
+            long[] next = {step};
+            SyntheticT5.write(dir, c, seed, DType.BF16, (long) (shardGb * (1L << 30)), done -> {
+                if (done >= next[0] || done == all) {
+                    System.out.printf(Locale.ROOT, "writing %s: %.1f of %.1f GB, %.0f s%n", dir, done / 1e9, all / 1e9,
+                            (System.nanoTime() - t0) / 1e9);
+                    next[0] = (done / step + 1) * step;
+                }
+            });
             System.out.printf(Locale.ROOT, "wrote %s (%d layers, BF16) in %.1f s%n", dir, layers, (System.nanoTime() - t0) / 1e9);
         } else if (!T5Config.read(cfg).equals(c)) {
             throw new ConfigException(cfg + ": holds a different config than the one asked for; delete the folder or pick another");
