@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SequencedMap;
 import java.util.SplittableRandom;
+import java.util.function.LongConsumer;
 
 /**
  * A random-weight {@code text_encoder/} folder in the transformers layout: {@code config.json} and the weights as
@@ -50,6 +51,11 @@ public final class SyntheticT5 {
      * @param shardBytes largest shard before another starts (a tensor larger than this gets a shard of its own)
      */
     public static void write(Path dir, T5Config c, long seed, DType dtype, long shardBytes) {
+        write(dir, c, seed, dtype, shardBytes, null);
+    }
+
+    /** As {@link #write(Path, T5Config, long, DType, long)}; {@code progress} (may be null) gets the bytes written so far after each tensor. */
+    public static void write(Path dir, T5Config c, long seed, DType dtype, long shardBytes, LongConsumer progress) {
         if (dtype != DType.BF16 && dtype != DType.F16 && dtype != DType.F32)
             throw new ConfigException("synthetic T5 dtype " + dtype + ": expected BF16, F16 or F32");
         if (shardBytes <= 0) throw new ConfigException("synthetic T5 shard size must be positive, got " + shardBytes);
@@ -73,6 +79,7 @@ public final class SyntheticT5 {
         ObjectNode weightMap = index.putObject("weight_map");
         Map<String, String> meta = Map.of("format", "pt", "vdq_synthetic", "random " + (c.umt5() ? "umt5" : "t5")
                 + " encoder, seed " + seed);
+        long done = 0;
         for (int i = 0; i < shards.size(); i++) {
             String file = shards.size() == 1 ? "model.safetensors"
                     : String.format(Locale.ROOT, "model-%05d-of-%05d.safetensors", i + 1, shards.size());
@@ -80,6 +87,8 @@ public final class SyntheticT5 {
                 for (SafetensorsStreamWriter.Spec s : shards.get(i)) {
                     writeTensor(w, c, s, seed);
                     weightMap.put(s.name(), file);
+                    done += s.bytes();
+                    if (progress != null) progress.accept(done);
                 }
                 w.commit();
             }

@@ -17,8 +17,8 @@ import java.util.Locale;
  * java … io.vdq.model.t5.T5Bench DIR [--layers 24] [--tokens 512] [--threads 2] [--shard-gb 4] [--seed 1]
  * </pre>
  * Prints the write time (when it wrote), the load and encode wall times, and this process's memory from
- * /proc/self/status: the kernel's peak resident set (VmHWM) and the sampled peaks of its anonymous part
- * (RssAnon: heap, stacks, native) and its file-mapped part (RssFile: weight pages).
+ * /proc/self/status over load + encode: the kernel's peak resident set (VmHWM, reset after the write) and the
+ * sampled peaks of its anonymous part (RssAnon: heap, stacks, native) and its file-mapped part (RssFile: weight pages).
  */
 public final class T5Bench {
     private T5Bench() {}
@@ -48,7 +48,17 @@ public final class T5Bench {
         Path cfg = dir.resolve("config.json");
         if (!Files.isRegularFile(cfg)) {
             long t0 = System.nanoTime();
-            SyntheticT5.write(dir, c, seed, DType.BF16, (long) (shardGb * (1L << 30)));
+            long total = 0, step = 1L << 30;
+            for (long[] sh : T5Parameters.allShapes(c).values()) total += 2 * java.util.Arrays.stream(sh).reduce(1, Math::multiplyExact);
+            long all = total;
+            long[] next = {step};
+            SyntheticT5.write(dir, c, seed, DType.BF16, (long) (shardGb * (1L << 30)), done -> {
+                if (done >= next[0] || done == all) {
+                    System.out.printf(Locale.ROOT, "writing %s: %.1f of %.1f GB, %.0f s%n", dir, done / 1e9, all / 1e9,
+                            (System.nanoTime() - t0) / 1e9);
+                    next[0] = (done / step + 1) * step;
+                }
+            });
             System.out.printf(Locale.ROOT, "wrote %s (%d layers, BF16) in %.1f s%n", dir, layers, (System.nanoTime() - t0) / 1e9);
         } else if (!T5Config.read(cfg).equals(c)) {
             throw new ConfigException(cfg + ": holds a different config than the one asked for; delete the folder or pick another");
@@ -59,6 +69,7 @@ public final class T5Bench {
         }
         int[] ids = new int[tokens];
         for (int i = 0; i < tokens; i++) ids[i] = (int) ((i * 2654435761L + 12345) % c.vocabSize());
+        resetPeak();
         Memory mem = new Memory();
         long t0 = System.nanoTime();
         try (T5Encoder enc = T5Encoder.load(dir)) {
@@ -76,6 +87,15 @@ public final class T5Bench {
                     (t2 - t1) / 1e9, (t2 - t1) / 1e9 / layers, Math.sqrt(ss / y.size()));
             System.out.printf(Locale.ROOT, "memory: VmHWM %.0f MB; peaks sampled every 20 ms: RSS %.0f MB = RssAnon %.0f MB + RssFile %.0f MB (at most)%n",
                     mem.hwm / 1e6, mem.rss / 1e6, mem.anon / 1e6, mem.file / 1e6);
+        }
+    }
+
+    /** Resets the kernel's VmHWM to the current RSS (Linux ≥ 4.0), so the peak covers the encode, not the write. */
+    private static void resetPeak() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+        } catch (IOException | RuntimeException e) {
+            System.out.println("note: could not reset VmHWM (" + e.getMessage() + "); it covers the whole process");
         }
     }
 

@@ -93,4 +93,31 @@ class T5SyntheticTest {
             assertEquals(64, e.config().dModel());
         }
     }
+
+    @Test void fromSourceOverInMemoryTensorsMatchesTheMappedFolder() {
+        Path d = T5GoldenTest.resource("umt5");
+        T5Config c = T5Config.read(d.resolve("config.json"));
+        int[] ids = ids(23, c.vocabSize());
+        float[] mapped;
+        try (T5Encoder e = T5Encoder.load(d)) {
+            mapped = e.encode(ids).toArray();
+        }
+        java.util.Map<String, io.vdq.tensor.Tensor> m = new java.util.HashMap<>();
+        try (TensorSource s = Checkpoints.open(d)) {
+            for (String n : s.names()) m.put(n, s.readFloat(n).copy());
+        }
+        try (T5Encoder e = T5Encoder.fromSource(c, new io.vdq.io.InMemoryTensorSource(m))) {
+            assertArrayEquals(mapped, e.encode(ids).toArray(), 0f);   // BF16 widens exactly: same floats, same bits
+        }
+    }
+
+    @Test void progressReportsEveryTensorUpToTheTotal() {
+        T5Config c = SyntheticT5.tiny();
+        java.util.List<Long> seen = new java.util.ArrayList<>();
+        SyntheticT5.write(tmp.resolve("p"), c, 1, DType.BF16, 100_000, seen::add);
+        long total = 0;
+        for (long[] s : T5Parameters.allShapes(c).values()) total += 2 * s[0] * (s.length > 1 ? s[1] : 1);
+        assertEquals(T5Parameters.allShapes(c).size(), seen.size());
+        assertEquals(total, seen.getLast());
+    }
 }
