@@ -30,12 +30,10 @@ public final class ModelLoader {
      * ({@code transformer_2/}) the way {@code transformerOverride} replaces the high-noise one.
      */
     public static LoadedModel load(String spec, Path transformerOverride, Path transformer2Override) {
-        switch (spec) {
-            case "random:tiny": return LoadedModel.of(spec, WanModel.random(WanConfig.tiny(), 0), null, ModelDefaults.random(true), null);
-            case "random:1.3b": return LoadedModel.of(spec, WanModel.random(WanConfig.wan21T2V1_3B(), 0), null, ModelDefaults.random(false), null);
-            default: break;
+        if (spec.startsWith("random:")) {
+            WanConfig c = randomConfig(spec);
+            return LoadedModel.of(spec, WanModel.random(c, 0), null, ModelDefaults.random(spec.equals("random:tiny")), null);
         }
-        if (spec.startsWith("random:")) throw new ConfigException("--model " + spec + ": expected random:tiny or random:1.3b");
         Path dir = Path.of(spec);
         if (!Files.exists(dir)) throw new ConfigException("--model " + spec + ": no such file or folder");
         if (PipelineFolder.isPipeline(dir)) {
@@ -65,6 +63,15 @@ public final class ModelLoader {
                 : ModelDefaults.wan(ModelDefaults.NONE);
         ModelDefaults d = ModelDefaults.read(tdir, fallback);
         return LoadedModel.of(spec, t.model(), t.quantized(), d, null).withFolder(tdir);
+    }
+
+    /** The architecture of a {@code random:*} spec: random:tiny or random:1.3b. */
+    static WanConfig randomConfig(String spec) {
+        return switch (spec) {
+            case "random:tiny" -> WanConfig.tiny();
+            case "random:1.3b" -> WanConfig.wan21T2V1_3B();
+            default -> throw new ConfigException("--model " + spec + ": expected random:tiny or random:1.3b");
+        };
     }
 
     /** Metadata key of a quantized checkpoint naming the --model it was quantized from. */

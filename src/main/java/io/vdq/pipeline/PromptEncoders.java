@@ -11,12 +11,7 @@ public final class PromptEncoders {
 
     /** For a --model spec, without loading its transformer (only config.json is read for text_dim). */
     public static PromptEncoder forModel(String spec, int maxSequenceLength, String flag) {
-        switch (spec) {
-            case "random:tiny": return new SyntheticPromptEncoder(WanConfig.tiny().textDim());
-            case "random:1.3b": return new SyntheticPromptEncoder(WanConfig.wan21T2V1_3B().textDim());
-            default: break;
-        }
-        if (spec.startsWith("random:")) throw new ConfigException("--model " + spec + ": expected random:tiny or random:1.3b");
+        if (spec.startsWith("random:")) return new SyntheticPromptEncoder(ModelLoader.randomConfig(spec).textDim());
         Path dir = Path.of(spec);
         if (!Files.exists(dir)) throw new ConfigException("--model " + spec + ": no such file or folder");
         if (PipelineFolder.isPipeline(dir)) {
