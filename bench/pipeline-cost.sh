@@ -8,13 +8,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 P=${1:-/tmp/vdq-pipe-1.3b}
 STEPS=${2:-2}
+VDQ=${VDQ:-./vdq}   # a copy of the launcher+jar keeps a long run safe from rebuilds of target/
 OUT=${OUT:-/tmp/vdq-pipeline-cost}
-[[ -f "$P/model_index.json" ]] || ./vdq make-checkpoint --pipeline --shape wan2.1-1.3b --quiet --out "$P"
+[[ -f "$P/model_index.json" ]] || "$VDQ" make-checkpoint --pipeline --shape wan2.1-1.3b --quiet --out "$P"
 mkdir -p "$OUT"
 grep -m1 'model name' /proc/cpuinfo; grep -o -w 'avx512_vnni\|avx2' /proc/cpuinfo | sort -u | tr '\n' ' '; echo; date -u
 run() { # name, extra generate flags…
   local name=$1; shift
-  /usr/bin/time -v ./vdq generate --model "$P" --prompt "a red fox running through snow" --frames 17 --height 240 --width 416 \
+  /usr/bin/time -v "$VDQ" generate --model "$P" --prompt "a red fox running through snow" --frames 17 --height 240 --width 416 \
       --steps "$STEPS" --seed 1 --quiet --out "$OUT/$name" "$@" 2> "$OUT/$name.time" > /dev/null
   python3 - "$OUT/$name" <<'PY'
 import json, re, sys
