@@ -179,7 +179,7 @@ final class DemoCommand implements Runnable {
         if (frames < 1 || patch < 1 || size < patch || size % patch != 0)
             throw new ConfigException("--frames " + frames + " --size " + size + " --patch " + patch
                     + ": expected frames >= 1 and a size that is a positive multiple of the patch");
-        Path dir = randomInit ? null : modelDir();
+        Path dir = randomInit ? null : modelDir(model);
         WanConfig cfg = randomInit ? config() : WanConfig.read(dir.resolve("config.json"));
         if (cfg.inChannels() != 3 || cfg.outChannels() != 3)
             throw new ConfigException(dir + "/config.json: the demo needs a pixel-space model (in_channels = out_channels = 3), got "
@@ -226,7 +226,7 @@ final class DemoCommand implements Runnable {
     }
 
     /** --model, else models/vdq-tiny under the checkout the launcher runs from (vdq.home), else under the working directory. */
-    private Path modelDir() {
+    static Path modelDir(Path model) {
         Path dir = model != null ? model
                 : Path.of(System.getProperty("vdq.home", ".")).resolve("models").resolve("vdq-tiny");
         if (PipelineFolder.isPipeline(dir))

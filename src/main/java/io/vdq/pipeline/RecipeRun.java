@@ -73,10 +73,14 @@ public final class RecipeRun {
     private final Settings s;
     private final TextEncoder encoder;
     private final PrintStream log; // null = quiet
-    private final long t0 = System.nanoTime();
+    private final long t0;
     private final List<Trajectory> trajectories = new ArrayList<>(); // filled by generateFullPrecision when teacher-forced
 
-    public RecipeRun(Settings s, PrintStream log) {
+    public RecipeRun(Settings s, PrintStream log) { this(s, log, System.nanoTime()); }
+
+    /** As above, progress times counted from {@code t0} ({@link System#nanoTime()}; a sweep's start). */
+    public RecipeRun(Settings s, PrintStream log, long t0) {
+        this.t0 = t0;
         this.s = s;
         this.log = log;
         this.encoder = new TextEncoder(s.config().textDim(), TextEncoder.DEFAULT_LENGTH, TextEncoder.DEFAULT_SEED);
