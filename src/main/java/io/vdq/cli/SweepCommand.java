@@ -186,10 +186,14 @@ final class SweepCommand implements Runnable {
         Path cellsFile = out.resolve("cells.jsonl");
         Map<String, SweepCells.Cell> done = SweepCells.read(cellsFile, json);
         int total = list.size() * seeds * sets.size();
-        progress("sweep: %s, %d recipes × %d seeds × %d calibration sets × %d prompts = %d cells, %d steps, %d frames of %d×%d, %d threads, %s",
+        progress("sweep: %s, %d recipes × %d seeds × %d calibration set(s) × %d prompts = %d cells, %d steps, %d frames of %d×%d, %d threads, %s",
                 randomInit ? "RANDOM-INIT model" : dir, list.size(), seeds, sets.size(), evalList.size(), total, steps, frames, size, size,
                 Parallel.threads(), Kernels.describe());
 
+        int toCompute = 0; // for the ETA: cells not already in the cells file
+        for (int s = 0; s < seeds; s++)
+            for (List<String> set : sets)
+                for (String n : names) if (!done.containsKey(SweepCells.id(fingerprint, n, s, set))) toCompute++;
         List<SweepCells.Cell> cells = new ArrayList<>();
         List<String> pairs = new ArrayList<>();
         int computed = 0, resumed = 0, index = 0;
@@ -214,7 +218,7 @@ final class SweepCommand implements Runnable {
                     }
                     if (computed == 0) work0 = System.nanoTime();
                     progress("cell %d/%d %s seed %d calib set %d (%s)", index, total, names.get(ri), s, c,
-                            eta(work0, computed, total - index + 1));
+                            eta(work0, computed, toCompute - computed));
                     if (fp == null) {
                         run = new RecipeRun(st, log, t0);
                         fp = run.generateFullPrecision(new double[1]);
@@ -238,7 +242,7 @@ final class SweepCommand implements Runnable {
         SweepTable table = new SweepTable(names, base, metrics, pairs, cells);
         String text = table.text();
         progress("sweep: %d cells computed, %d resumed from %s", computed, resumed, cellsFile);
-        System.out.printf(Locale.ROOT, "sweep: %d recipes × %d seeds × %d calibration sets × %d prompts (%s), %d steps: %d cells (%d computed, %d resumed)%n",
+        System.out.printf(Locale.ROOT, "sweep: %d recipes × %d seeds × %d calibration set(s) × %d prompts (%s), %d steps: %d cells (%d computed, %d resumed)%n",
                 list.size(), seeds, sets.size(), evalList.size(), randomInit ? "random-init" : dir, steps, total, computed, resumed);
         System.out.print(text);
         write(json, tmpl, names, base, sets, cells, table, computed, resumed);
