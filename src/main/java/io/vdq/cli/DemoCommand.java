@@ -8,6 +8,7 @@ import io.vdq.eval.Fidelity;
 import io.vdq.eval.vbench.Dimension;
 import io.vdq.eval.report.Charts;
 import io.vdq.eval.report.HtmlReport;
+import io.vdq.pipeline.RecipeRun;
 import io.vdq.io.AtomicFiles;
 import io.vdq.io.video.GifWriter;
 import io.vdq.kernel.Kernels;
@@ -178,7 +179,7 @@ final class DemoCommand implements Runnable {
         if (frames < 1 || patch < 1 || size < patch || size % patch != 0)
             throw new ConfigException("--frames " + frames + " --size " + size + " --patch " + patch
                     + ": expected frames >= 1 and a size that is a positive multiple of the patch");
-        Path dir = randomInit ? null : modelDir();
+        Path dir = randomInit ? null : modelDir(model);
         WanConfig cfg = randomInit ? config() : WanConfig.read(dir.resolve("config.json"));
         if (cfg.inChannels() != 3 || cfg.outChannels() != 3)
             throw new ConfigException(dir + "/config.json: the demo needs a pixel-space model (in_channels = out_channels = 3), got "
@@ -187,9 +188,9 @@ final class DemoCommand implements Runnable {
             throw new ConfigException("--frames " + frames + " --size " + size + ": must be multiples of the model's patch ["
                     + cfg.patchT() + ", " + cfg.patchH() + ", " + cfg.patchW() + "]");
         List<Recipe> list = selectRecipes();
-        var s = new DemoRun.Settings(cfg, dir, seed, frames, size, n, guidance, 3.0, evalList,
+        var s = new RecipeRun.Settings(cfg, dir, seed, frames, size, n, guidance, 3.0, evalList,
                 calibPrompts == null ? CALIBRATION_PROMPTS : QuantizeCommand.readPrompts(calibPrompts), 100, teacherForced);
-        DemoRun run = new DemoRun(s, quiet ? null : System.err);
+        RecipeRun run = new RecipeRun(s, quiet ? null : System.err);
         if (randomInit)
             run.progress("demo: RANDOM-INIT Wan (%d × %d heads, ffn %d, %d layers, %d params): videos are structured noise",
                     heads, headDim, ffn, layers, run.freshModel().parameterCount());
@@ -204,7 +205,7 @@ final class DemoCommand implements Runnable {
         if (fpScores.length > 0)
             run.progress("full precision: VBench-lite colour %.0f%%, direction %.0f%%, mean of 8 dimensions %.1f%%",
                     100 * fpScores[Dimension.COLOR.ordinal()], 100 * fpScores[Dimension.DIRECTION.ordinal()], 100 * mean(fpScores));
-        List<DemoRun.RecipeResult> results = new ArrayList<>();
+        List<RecipeRun.RecipeResult> results = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
             Recipe r = list.get(i);
             run.progress("recipe %d/%d %s (%s W%d A%d)", i + 1, list.size(), r.name(), r.method(), r.weightBits(), r.activationBits());
@@ -225,7 +226,7 @@ final class DemoCommand implements Runnable {
     }
 
     /** --model, else models/vdq-tiny under the checkout the launcher runs from (vdq.home), else under the working directory. */
-    private Path modelDir() {
+    static Path modelDir(Path model) {
         Path dir = model != null ? model
                 : Path.of(System.getProperty("vdq.home", ".")).resolve("models").resolve("vdq-tiny");
         if (PipelineFolder.isPipeline(dir))
@@ -286,8 +287,8 @@ final class DemoCommand implements Runnable {
     /** A recipe name as a file name: characters other than letters, digits and {@code . _ = + -} become '_'. */
     static String gifName(String recipe) { return recipe.replaceAll("[^A-Za-z0-9._=+-]", "_"); }
 
-    private void write(DemoRun run, DemoRun.Settings s, List<Tensor> fp, double fpSeconds, double[] fpScores,
-                       List<DemoRun.RecipeResult> results) {
+    private void write(RecipeRun run, RecipeRun.Settings s, List<Tensor> fp, double fpSeconds, double[] fpScores,
+                       List<RecipeRun.RecipeResult> results) {
         List<HtmlReport.ImageRow> rows = new ArrayList<>();
         for (int i = 0; i < fp.size(); i++) {
             float[] ref = fp.get(i).toArray();
@@ -296,12 +297,12 @@ final class DemoCommand implements Runnable {
             if (s.trained()) { lo = -1; hi = 1; } // a trained pixel-space model's range: show its colours as they are
             List<HtmlReport.Cell> cells = new ArrayList<>();
             String name = "gifs/p" + i + "-fp.gif";
-            GifWriter.write(out.resolve(name), DemoRun.frames(fp.get(i), lo, hi), GIF_DELAY_MS, UPSCALE);
+            GifWriter.write(out.resolve(name), RecipeRun.frames(fp.get(i), lo, hi), GIF_DELAY_MS, UPSCALE);
             cells.add(new HtmlReport.Cell("full precision", name));
             for (var r : results) {
                 if (r.error() != null) continue;
                 name = "gifs/p" + i + "-" + gifName(r.recipe().name()) + ".gif";
-                GifWriter.write(out.resolve(name), DemoRun.frames(r.samples().get(i), lo, hi), GIF_DELAY_MS, UPSCALE);
+                GifWriter.write(out.resolve(name), RecipeRun.frames(r.samples().get(i), lo, hi), GIF_DELAY_MS, UPSCALE);
                 Fidelity.Metrics m = r.perPrompt().get(i);
                 cells.add(new HtmlReport.Cell(r.recipe().name() + " · " + HtmlReport.num(m.psnr(), 1) + " dB", name));
             }
@@ -404,7 +405,7 @@ final class DemoCommand implements Runnable {
         HtmlReport.write(out.resolve("index.html"), page);
     }
 
-    private void writeJson(DemoRun run, DemoRun.Settings s, double fpSeconds, double[] fpScores, List<DemoRun.RecipeResult> results) {
+    private void writeJson(RecipeRun run, RecipeRun.Settings s, double fpSeconds, double[] fpScores, List<RecipeRun.RecipeResult> results) {
         ObjectMapper json = new ObjectMapper();
         ObjectNode root = json.createObjectNode();
         root.put("command", command());

@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
                 EncodePromptCommand.class,
                 ForwardCommand.class,
                 RecipesCommand.class,
-                DemoCommand.class,
+                DemoCommand.class, SweepCommand.class,
                 BenchIntCommand.class,
                 TrainTinyCommand.class,
                 ScoreCommand.class,

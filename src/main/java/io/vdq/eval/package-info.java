@@ -1,6 +1,7 @@
 /**
- * Fidelity evaluation: MSE, relative L2, PSNR and cosine similarity between float arrays (latents, frames), and
- * per-layer error reports that probe layers only through {@link io.vdq.model.Linear}. Depends on {@code model}
- * and {@code tensor}; knows nothing of quantization methods.
+ * Fidelity evaluation: MSE, relative L2, PSNR and cosine similarity between float arrays (latents, frames),
+ * per-layer error reports that probe layers only through {@link io.vdq.model.Linear}, and the paired statistics of
+ * recipe sweeps ({@link io.vdq.eval.PairedStats}). Depends on {@code model} and {@code tensor}; knows nothing of
+ * quantization methods.
  */
 package io.vdq.eval;

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vdq.diffusion.Sampler;
 import io.vdq.diffusion.Scheduler;
 import io.vdq.eval.StepFidelity;
+import io.vdq.pipeline.RecipeRun;
 import io.vdq.model.wan.WanConfig;
 import io.vdq.model.wan.WanModel;
 import io.vdq.quant.Presets;
@@ -92,11 +93,11 @@ class DemoCommandTest {
         assertTrue(html.contains("src=\"layer_error.png\""));
 
         // The reported PSNR equals 10·log10(range² / MSE) computed here from the same videos, generated again.
-        var s = new DemoRun.Settings(tinyConfig(), null, 0, 4, 16, 3, 5f, 3.0, List.of(DemoCommand.PROMPTS.getFirst()),
+        var s = new RecipeRun.Settings(tinyConfig(), null, 0, 4, 16, 3, 5f, 3.0, List.of(DemoCommand.PROMPTS.getFirst()),
                 DemoCommand.CALIBRATION_PROMPTS, 100);
-        DemoRun run = new DemoRun(s, null);
+        RecipeRun run = new RecipeRun(s, null);
         List<Tensor> fp = run.generateFullPrecision(new double[1]);
-        DemoRun.RecipeResult r = run.runRecipe(Presets.get("w8a8-minmax"), "", fp);
+        RecipeRun.RecipeResult r = run.runRecipe(Presets.get("w8a8-minmax"), "", fp);
         float[] a = fp.getFirst().toArray(), b = r.samples().getFirst().toArray();
         double lo = Double.MAX_VALUE, hi = -Double.MAX_VALUE, se = 0;
         for (int i = 0; i < a.length; i++) {
@@ -121,9 +122,9 @@ class DemoCommandTest {
         assertFalse(html.contains("RANDOM-INIT"), "a loaded model is not called random-init");
 
         // The full-precision scores are VBench-lite's scores of the same video, regenerated from the saved folder.
-        var s = new DemoRun.Settings(WanConfig.read(model.resolve("config.json")), model, 0, 4, 16, 3, 5f, 3.0,
+        var s = new RecipeRun.Settings(WanConfig.read(model.resolve("config.json")), model, 0, 4, 16, 3, 5f, 3.0,
                 List.of(DemoCommand.PROMPTS.getFirst()), DemoCommand.CALIBRATION_PROMPTS, 100);
-        DemoRun run = new DemoRun(s, null);
+        RecipeRun run = new RecipeRun(s, null);
         Tensor v = run.generateFullPrecision(new double[1]).getFirst();
         var score = io.vdq.eval.vbench.VBenchLite.score(LatentPreview.video(v), io.vdq.synth.Prompt.parse(DemoCommand.PROMPTS.getFirst()));
         JsonNode fpv = json.get("full_precision_vbench");
@@ -220,9 +221,9 @@ class DemoCommandTest {
 
     @Test
     void fullPrecisionRegenerationWithTheSameSeedIsIdentical() {
-        var s = new DemoRun.Settings(tinyConfig(), null, 7, 4, 16, 3, 5f, 3.0, List.of("a red circle moving left"),
+        var s = new RecipeRun.Settings(tinyConfig(), null, 7, 4, 16, 3, 5f, 3.0, List.of("a red circle moving left"),
                 DemoCommand.CALIBRATION_PROMPTS, 100);
-        DemoRun run = new DemoRun(s, null);
+        RecipeRun run = new RecipeRun(s, null);
         Tensor x = run.sample(run.freshModel(), "a red circle moving left", 100, SamplerHook.NONE, null, null);
         Tensor y = run.sample(run.freshModel(), "a red circle moving left", 100, SamplerHook.NONE, null, null);
         assertArrayEquals(x.toArray(), y.toArray(), "same model seed, prompt and noise seed: bit-identical video");
@@ -233,9 +234,9 @@ class DemoCommandTest {
 
     @Test
     void teacherForcedStepSnrIsInfiniteForFullPrecisionAndMatchesAHandComputedFirstStep() {
-        var s = new DemoRun.Settings(tinyConfig(), null, 0, 4, 16, 3, 5f, 3.0, List.of(DemoCommand.PROMPTS.getFirst(), DemoCommand.PROMPTS.get(1)),
+        var s = new RecipeRun.Settings(tinyConfig(), null, 0, 4, 16, 3, 5f, 3.0, List.of(DemoCommand.PROMPTS.getFirst(), DemoCommand.PROMPTS.get(1)),
                 DemoCommand.CALIBRATION_PROMPTS, 100);
-        DemoRun run = new DemoRun(s, null);
+        RecipeRun run = new RecipeRun(s, null);
         run.generateFullPrecision(new double[1]);
         StepFidelity self = run.teacherForced(run.freshModel(), SamplerHook.NONE, null);
         for (int i = 0; i < 3; i++) assertEquals(Double.POSITIVE_INFINITY, self.snrDb(i), "full precision on its own trajectory, step " + i);
@@ -265,11 +266,11 @@ class DemoCommandTest {
 
     @Test
     void deltaGbsRecipeSwitchesBitsPerStepAfterAutoDelta() {
-        var s = new DemoRun.Settings(tinyConfig(), null, 0, 4, 16, 6, 5f, 3.0, List.of(DemoCommand.PROMPTS.getFirst()),
+        var s = new RecipeRun.Settings(tinyConfig(), null, 0, 4, 16, 6, 5f, 3.0, List.of(DemoCommand.PROMPTS.getFirst()),
                 DemoCommand.CALIBRATION_PROMPTS, 100);
-        DemoRun run = new DemoRun(s, null);
+        RecipeRun run = new RecipeRun(s, null);
         List<Tensor> fp = run.generateFullPrecision(new double[1]);
-        DemoRun.RecipeResult r = run.runRecipe(Presets.get("w4a6-dvd"), "", fp);
+        RecipeRun.RecipeResult r = run.runRecipe(Presets.get("w4a6-dvd"), "", fp);
         int[] bits = r.bitSchedule();
         assertEquals(6, bits.length);
         assertEquals(8, bits[0], "δ-GBS forces the first two steps high");
@@ -283,7 +284,7 @@ class DemoCommandTest {
     void framesMapTheReferenceRangeToZeroOne() {
         // [3, 1, 1, 2]: channel c, pixel p value = c + p; range [0, 3] → (v − 0) / 3.
         Tensor t = Tensor.of(new float[]{0, 1, 1, 2, 2, 3}, 3, 1, 1, 2);
-        Tensor f = DemoRun.frames(t, 0f, 3f);
+        Tensor f = RecipeRun.frames(t, 0f, 3f);
         assertArrayEquals(new int[]{1, 1, 2, 3}, f.shape().dims());
         assertArrayEquals(new float[]{0f, 1f / 3, 2f / 3, 1f / 3, 2f / 3, 1f}, f.toArray(), 1e-7f);
     }

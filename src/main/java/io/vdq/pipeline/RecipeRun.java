@@ -1,4 +1,4 @@
-package io.vdq.cli;
+package io.vdq.pipeline;
 
 import io.vdq.diffusion.Denoiser;
 import io.vdq.diffusion.Sampler;
@@ -31,55 +31,69 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The demo pipeline without any output files: full-precision videos for the evaluation prompts, then per recipe a
+ * One evaluation of quantization recipes against full precision, without any output files (used by {@code vdq demo}
+ * and {@code vdq sweep}): full-precision videos for the evaluation prompts, then per recipe a
  * fresh copy of the model, quantization (calibrated on separate prompts when the method records statistics), the
  * same prompts and seeds again with the report's sampler hook before every step, and fidelity against full
  * precision: of the final videos, and (with {@code teacherForced}) of every step's guided prediction when the
  * quantized model is given the full-precision trajectory's latents ({@link StepFidelity}). Samples are pixel-space
  * {@code [3, F, H, W]}.
  */
-final class DemoRun {
+public final class RecipeRun {
     /** What to run. */
-    record Settings(WanConfig config, Path modelDir, long modelSeed, int frames, int size, int steps, float guidance, double shift,
-                    List<String> prompts, List<String> calibrationPrompts, long noiseSeed, boolean teacherForced) {
-        Settings(WanConfig config, Path modelDir, long modelSeed, int frames, int size, int steps, float guidance, double shift,
+    public record Settings(WanConfig config, Path modelDir, long modelSeed, int frames, int size, int steps, float guidance, double shift,
+                    List<String> prompts, List<String> calibrationPrompts, long noiseSeed, boolean teacherForced, long calibrationSeed) {
+        /** The demo's calibration noise: calibration prompt i gets seed {@value #DEFAULT_CALIBRATION_SEED} + i. */
+        public static final long DEFAULT_CALIBRATION_SEED = 1_000_003L;
+
+        public Settings(WanConfig config, Path modelDir, long modelSeed, int frames, int size, int steps, float guidance, double shift,
+                 List<String> prompts, List<String> calibrationPrompts, long noiseSeed, boolean teacherForced) {
+            this(config, modelDir, modelSeed, frames, size, steps, guidance, shift, prompts, calibrationPrompts, noiseSeed, teacherForced,
+                    DEFAULT_CALIBRATION_SEED);
+        }
+
+        public Settings(WanConfig config, Path modelDir, long modelSeed, int frames, int size, int steps, float guidance, double shift,
                  List<String> prompts, List<String> calibrationPrompts, long noiseSeed) {
             this(config, modelDir, modelSeed, frames, size, steps, guidance, shift, prompts, calibrationPrompts, noiseSeed, true);
         }
 
         /** A trained model (loaded from {@code modelDir}) rather than a seeded random-init one. */
-        boolean trained() { return modelDir != null; }
+        public boolean trained() { return modelDir != null; }
     }
 
     /** One recipe's outcome; {@code error} is set (and the rest empty) when it failed. */
-    record RecipeResult(Recipe recipe, String description, List<Tensor> samples, List<Fidelity.Metrics> perPrompt,
+    public record RecipeResult(Recipe recipe, String description, List<Tensor> samples, List<Fidelity.Metrics> perPrompt,
                         double psnr, double relL2, double cosine, double quantizeS, double generateS,
                         int[] bitSchedule, boolean bitsVary, int layers, double[] layerWeightRelL2, double[] vbench,
                         StepFidelity stepFidelity, String error) {}
 
     /** One prompt's full-precision trajectory: the latents entering each step and the guided prediction there. */
-    record Trajectory(float[][] latents, float[][] guided) {}
+    public record Trajectory(float[][] latents, float[][] guided) {}
 
     private final Settings s;
     private final TextEncoder encoder;
     private final PrintStream log; // null = quiet
-    private final long t0 = System.nanoTime();
+    private final long t0;
     private final List<Trajectory> trajectories = new ArrayList<>(); // filled by generateFullPrecision when teacher-forced
 
-    DemoRun(Settings s, PrintStream log) {
+    public RecipeRun(Settings s, PrintStream log) { this(s, log, System.nanoTime()); }
+
+    /** As above, progress times counted from {@code t0} ({@link System#nanoTime()}; a sweep's start). */
+    public RecipeRun(Settings s, PrintStream log, long t0) {
+        this.t0 = t0;
         this.s = s;
         this.log = log;
         this.encoder = new TextEncoder(s.config().textDim(), TextEncoder.DEFAULT_LENGTH, TextEncoder.DEFAULT_SEED);
     }
 
-    double elapsed() { return (System.nanoTime() - t0) / 1e9; }
+    public double elapsed() { return (System.nanoTime() - t0) / 1e9; }
 
-    void progress(String fmt, Object... args) {
+    public void progress(String fmt, Object... args) {
         if (log != null) log.printf(Locale.ROOT, "[%6.1f s] %s%n", elapsed(), String.format(Locale.ROOT, fmt, args));
     }
 
     /** A fresh copy of the model: loaded from the model folder (weights converted to float32), or random-init. */
-    WanModel freshModel() {
+    public WanModel freshModel() {
         return s.trained() ? WanModel.load(s.config(), Checkpoints.open(s.modelDir())) : WanModel.random(s.config(), s.modelSeed());
     }
 
@@ -87,11 +101,11 @@ final class DemoRun {
      * VBench-lite means per {@link Dimension} over the videos (prompt i with video i), or an empty array for a
      * random-init model, whose videos have no object to score.
      */
-    double[] vbench(List<Tensor> videos) {
+    public double[] vbench(List<Tensor> videos) {
         if (!s.trained() || videos.isEmpty()) return new double[0];
         double[] sum = new double[Dimension.values().length];
         for (int i = 0; i < videos.size(); i++) {
-            VideoScore sc = VBenchLite.score(LatentPreview.video(videos.get(i)), Prompt.parse(s.prompts().get(i)));
+            VideoScore sc = VBenchLite.score(pixelVideo(videos.get(i)), Prompt.parse(s.prompts().get(i)));
             for (Dimension d : Dimension.values()) sum[d.ordinal()] += sc.get(d);
         }
         for (int k = 0; k < sum.length; k++) sum[k] /= videos.size();
@@ -99,15 +113,15 @@ final class DemoRun {
     }
 
     /** Text embeddings {@code [16, 64]} of a prompt from the built-in text encoder of the synthetic world. */
-    Tensor text(String prompt) { return encoder.encode(prompt); }
+    public Tensor text(String prompt) { return encoder.encode(prompt); }
 
     /** The noise seed of evaluation prompt {@code i} (the same for FP and every recipe). */
-    long seed(int i) { return s.noiseSeed() + i; }
+    public long seed(int i) { return s.noiseSeed() + i; }
 
-    int[] sampleShape() { return new int[]{s.config().inChannels(), s.frames(), s.size(), s.size()}; }
+    public int[] sampleShape() { return new int[]{s.config().inChannels(), s.frames(), s.size(), s.size()}; }
 
     /** One video; {@code hook} runs before every step (a δ-GBS controller also sees every guided output). */
-    Tensor sample(WanModel m, String prompt, long seed, SamplerHook hook, ActivationBits bits, int[] schedule) {
+    public Tensor sample(WanModel m, String prompt, long seed, SamplerHook hook, ActivationBits bits, int[] schedule) {
         return sample(m::forward, prompt, seed, hook, bits, schedule, StepHook.NONE);
     }
 
@@ -142,7 +156,7 @@ final class DemoRun {
      * runs on the full-precision trajectory's latents, and the guided prediction is compared with full precision's.
      * Null when the settings ask for none.
      */
-    StepFidelity teacherForced(WanModel m, SamplerHook hook, ActivationBits bits) {
+    public StepFidelity teacherForced(WanModel m, SamplerHook hook, ActivationBits bits) {
         if (trajectories.isEmpty()) return null;
         StepFidelity f = new StepFidelity(s.steps());
         for (int i = 0; i < s.prompts().size(); i++) {
@@ -159,7 +173,7 @@ final class DemoRun {
     }
 
     /** Full-precision videos, one per evaluation prompt. */
-    List<Tensor> generateFullPrecision(double[] seconds) {
+    public List<Tensor> generateFullPrecision(double[] seconds) {
         WanModel m = freshModel();
         List<Tensor> out = new ArrayList<>();
         trajectories.clear(); // a second call records afresh instead of appending
@@ -179,29 +193,40 @@ final class DemoRun {
     }
 
     /** Calibration: the sampler over the calibration prompts, the tag set before each step's model calls. */
-    Calibration calibration(WanModel m) {
+    public Calibration calibration(WanModel m) { return calibration(m, s.calibrationPrompts()); }
+
+    /** As above on other calibration prompts (a sweep's calibration set). */
+    public Calibration calibration(WanModel m, List<String> prompts) {
         return Calibration.of(s.steps(), tag -> {
-            for (int i = 0; i < s.calibrationPrompts().size(); i++) {
-                String p = s.calibrationPrompts().get(i);
-                progress("  calibration prompt %d/%d \"%s\"", i + 1, s.calibrationPrompts().size(), p);
-                sample(m, p, 1_000_003L + i, SamplerHook.tagging(tag), null, null);
+            for (int i = 0; i < prompts.size(); i++) {
+                String p = prompts.get(i);
+                progress("  calibration prompt %d/%d \"%s\"", i + 1, prompts.size(), p);
+                sample(m, p, s.calibrationSeed() + i, SamplerHook.tagging(tag), null, null);
             }
             tag.clear();
         });
     }
 
-    RecipeResult runRecipe(Recipe r, String description, List<Tensor> reference) {
+    public RecipeResult runRecipe(Recipe r, String description, List<Tensor> reference) {
+        return runRecipe(r, description, reference, s.calibrationPrompts());
+    }
+
+    /**
+     * One recipe on a fresh copy of the model, calibrated (when the method records statistics, and for δ-GBS's
+     * automatic δ) on {@code calibrationPrompts}; the evaluation prompts and their noise seeds are the settings'.
+     */
+    public RecipeResult runRecipe(Recipe r, String description, List<Tensor> reference, List<String> calibrationPrompts) {
         WanModel m = freshModel();
         long q0 = System.nanoTime();
         QuantReport rep;
         try {
-            rep = QuantMethods.apply(m, r, calibration(m));
+            rep = QuantMethods.apply(m, r, calibration(m, calibrationPrompts));
         } catch (RuntimeException e) {
             progress("  %s failed: %s", r.name(), e.getMessage());
             return new RecipeResult(r, description, List.of(), List.of(), Double.NaN, Double.NaN, Double.NaN,
                     (System.nanoTime() - q0) / 1e9, Double.NaN, null, false, 0, new double[0], new double[0], null, String.valueOf(e.getMessage()));
         }
-        String delta = calibrateDelta(r, rep, m);
+        String delta = calibrateDelta(r, rep, m, calibrationPrompts);
         if (delta != null) description = description + " [" + delta + "]";
         double quantS = (System.nanoTime() - q0) / 1e9;
         progress("  quantized %d layers in %.1f s", rep.layers().size(), quantS);
@@ -238,23 +263,34 @@ final class DemoRun {
      * controller (the method itself is data-free and starts at δ = 0.1, which can leave every step at high bits).
      * Returns a note on the chosen δ, or null when the recipe has no auto δ.
      */
-    private String calibrateDelta(Recipe r, QuantReport rep, WanModel m) {
+    private String calibrateDelta(Recipe r, QuantReport rep, WanModel m, List<String> calib) {
         var g = DvdQuantMethod.controller(rep);
         if (g.isEmpty()) return null;
         DvdQuantMethod.Settings ds = DvdQuantMethod.settings(r);
         if (!ds.autoDelta()) return null;
         progress("  δ-GBS: choosing δ for a mean of %.1f activation bits on the calibration prompts", ds.targetBits());
         var res = g.get().calibrate(ds.targetBits(), ds.tolerance(), () -> {
-            for (int i = 0; i < s.calibrationPrompts().size(); i++)
-                sample(m, s.calibrationPrompts().get(i), 1_000_003L + i, g.get(), rep.activationBits(), null);
+            for (int i = 0; i < calib.size(); i++)
+                sample(m, calib.get(i), s.calibrationSeed() + i, g.get(), rep.activationBits(), null);
         });
         progress("  δ-GBS: δ = %.4f gives %.2f mean bits (%d probes)", res.delta(), res.meanBits(), res.probes().size());
         return String.format(Locale.ROOT, "δ = %.4f auto-tuned: %.2f mean bits on calibration prompts%s", res.delta(),
                 res.meanBits(), res.withinTolerance() ? "" : ", outside tolerance");
     }
 
+    /** A pixel-space sample {@code [3, F, H, W]} (values in [−1, 1]) as a video {@code [F, H, W, 3]} in [0, 1], for VBench-lite. */
+    static Tensor pixelVideo(Tensor sample) {
+        int f = sample.dim(1), h = sample.dim(2), w = sample.dim(3), plane = f * h * w;
+        float[] a = sample.toArray();
+        Tensor out = Tensor.zeros(f, h, w, 3);
+        float[] o = out.data();
+        for (int ch = 0; ch < 3; ch++)
+            for (int i = 0; i < plane; i++) o[i * 3 + ch] = (float) (0.5 * (a[ch * plane + i] + 1.0)); // as LatentPreview shows pixel space
+        return out;
+    }
+
     /** max − min of a sample (the PSNR peak: the full-precision video's data range). */
-    static double range(float[] a) {
+    public static double range(float[] a) {
         float lo = Float.POSITIVE_INFINITY, hi = Float.NEGATIVE_INFINITY;
         for (float x : a) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
         return a.length == 0 ? 0 : (double) hi - lo;
@@ -264,5 +300,5 @@ final class DemoRun {
      * A sample {@code [3, F, H, W]} as frames {@code [F, H, W, 3]} in [0, 1], mapped linearly so that
      * [lo, hi] (the full-precision video's range, shared by every recipe of a prompt) spans [0, 1].
      */
-    static Tensor frames(Tensor sample, float lo, float hi) { return Frames.fromSample(sample, lo, hi); }
+    public static Tensor frames(Tensor sample, float lo, float hi) { return Frames.fromSample(sample, lo, hi); }
 }
