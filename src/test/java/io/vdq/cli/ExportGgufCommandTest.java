@@ -135,4 +135,39 @@ class ExportGgufCommandTest {
         assertTrue(method.err().contains("--method"), method.err());
         assertFalse(Files.exists(dir.resolve("x.gguf")));
     }
+
+    @Test void inspectOfABrokenGgufIsOneLineNamingTheFile() throws Exception {
+        Path m = model(WanModel.random(CONFIG, 5));
+        Path good = dir.resolve("q8.gguf");
+        assertEquals(0, run("export-gguf", "--model", m.toString(), "--type", "q8_0", "--out", good.toString(), "--quiet").code());
+        byte[] b = Files.readAllBytes(good);
+        Path cut = dir.resolve("cut.gguf");
+        Files.write(cut, java.util.Arrays.copyOf(b, b.length / 2));
+        Result r = run("inspect", cut.toString());
+        assertEquals(2, r.code());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains(cut.toString()) && r.err().contains("runs past the end"), r.err());
+        // an unknown type id in the first tensor info
+        try (GgufFile f = GgufFile.open(good)) {
+            GgufTensor first = f.tensors().getFirst();
+            byte[] name = first.name().getBytes(StandardCharsets.UTF_8);
+            int at = indexOf(b, name) + name.length + 4 + 8 * first.ne().length;
+            byte[] c = b.clone();
+            c[at] = 77;
+            Path unknown = dir.resolve("unknown.gguf");
+            Files.write(unknown, c);
+            Result u = run("inspect", unknown.toString());
+            assertEquals(2, u.code());
+            assertTrue(u.err().contains("type id 77") && u.err().contains(first.name()), u.err());
+        }
+    }
+
+    static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) if (hay[i + j] != needle[j]) continue outer;
+            return i;
+        }
+        return -1;
+    }
 }

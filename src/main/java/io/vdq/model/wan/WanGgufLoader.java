@@ -47,26 +47,27 @@ public final class WanGgufLoader {
         int layers = 0;
         while (d.contains("blocks." + layers + ".scale_shift_table")) layers++;
         boolean crossNorm = d.contains("blocks.0.norm2.weight");
-        int headDim = (int) num(k, "attention_head_dim", WAN_HEAD_DIM);
-        int heads = (int) num(k, "num_attention_heads", dim % headDim == 0 ? dim / headDim : 0);
+        int headDim = (int) num(src, k, "attention_head_dim", WAN_HEAD_DIM);
+        if (headDim <= 0) throw new CheckpointException(src + ": vdq.wan.attention_head_dim " + headDim + " must be > 0");
+        int heads = (int) num(src, k, "num_attention_heads", dim % headDim == 0 ? dim / headDim : 0);
         if (heads * headDim != dim)
             throw new CheckpointException(src + ": hidden size " + dim + " is not heads × head dim (" + heads + " × " + headDim
                     + "); write vdq.wan.num_attention_heads and vdq.wan.attention_head_dim");
         float eps = k.containsKey("eps") && k.get("eps").type() == GgufValue.Type.FLOAT32 ? (Float) k.get("eps").value() : 1e-6f;
         WanConfig c = new WanConfig(pt, ph, pw, heads, headDim, in, out, text, freq, ffn, layers, crossNorm,
-                WanConfig.QK_NORM_ACROSS_HEADS, eps, (int) num(k, "rope_max_seq_len", 1024));
+                WanConfig.QK_NORM_ACROSS_HEADS, eps, (int) num(src, k, "rope_max_seq_len", 1024));
         if (k.containsKey("sample_min_sigma") && k.get("sample_min_sigma").type() == GgufValue.Type.FLOAT32)
             c = c.withSamplePrediction((Float) k.get("sample_min_sigma").value());
         return c;
     }
 
-    private static long num(Map<String, GgufValue> k, String key, long fallback) {
+    private static long num(String src, Map<String, GgufValue> k, String key, long fallback) {
         GgufValue v = k.get(key);
         if (v == null) return fallback;
         try {
             return v.asLong();
         } catch (IllegalStateException e) {
-            throw new CheckpointException("vdq.wan." + key + " is " + v.type() + ", expected an integer");
+            throw new CheckpointException(src + ": vdq.wan." + key + " is " + v.type() + ", expected an integer");
         }
     }
 
