@@ -9,6 +9,7 @@ import io.vdq.io.gguf.GgufWriter;
 import io.vdq.io.gguf.WanGguf;
 import io.vdq.io.gguf.WanNames;
 import io.vdq.model.wan.WanConfig;
+import io.vdq.quant.gguf.ColumnImportance;
 import io.vdq.quant.gguf.GgufEncoding;
 import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
@@ -18,6 +19,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -49,6 +51,10 @@ final class ExportGgufCommand implements Callable<Integer> {
             description = "Block encoder: ref (ggml's reference, as llama-quantize without imatrix) or bgr (vdq's refinement, never worse per block). Default: ${DEFAULT-VALUE}.")
     String method;
 
+    @Option(names = "--importance", paramLabel = "FILE",
+            description = "With --method bgr: per-column importance of each linear (safetensors of mean squares keyed by diffusers layer name, see quant.gguf.ColumnImportance); the weighted error is minimised.")
+    Path importance;
+
     @Option(names = "--out", required = true, paramLabel = "FILE.gguf", description = "Output file.")
     Path out;
 
@@ -63,6 +69,9 @@ final class ExportGgufCommand implements Callable<Integer> {
             throw new ConfigException("--type: '" + type + "' is not one of " + Arrays.toString(GgmlType.values()).toLowerCase(Locale.ROOT));
         GgufEncoding.Method m = GgufEncoding.Method.parse(method);
         PrintWriter log = spec.commandLine().getErr();
+        if (importance != null && m != GgufEncoding.Method.BGR)
+            throw new ConfigException("--importance needs --method bgr (ggml's reference encoder takes no weights here)");
+        Map<String, float[]> imp = importance == null ? Map.of() : ColumnImportance.load(importance);
         WanConfig config = Checkpoints.configFile(model).map(WanConfig::read).orElse(null);
         long t0 = System.nanoTime();
         try (TensorSource src = Checkpoints.open(model)) {
@@ -81,13 +90,14 @@ final class ExportGgufCommand implements Callable<Integer> {
             w.put("vdq.type", GgufValue.string(t.name().toLowerCase(Locale.ROOT)));
             w.put("vdq.method", GgufValue.string(m.name().toLowerCase(Locale.ROOT)));
             if (config != null) putConfig(w, config);
+            if (importance != null) w.put("vdq.importance", GgufValue.string(importance.getFileName().toString()));
             int[] done = {0};
             int total = items.size();
             for (Item it : items) {
                 long[] shape = src.info(it.source()).shape();
                 GgmlType st = WanNames.storageType(it.wan(), shape, t);
                 w.tensor(it.wan(), st, shape, () -> {
-                    MemorySegment s = MemorySegment.ofArray(encode(src, it.source(), shape, st, m));
+                    MemorySegment s = MemorySegment.ofArray(encode(src, it.source(), shape, st, m, importanceOf(imp, it.source(), shape, original)));
                     done[0]++;
                     if (!quiet && (st.quantized() || done[0] == total)) {
                         double sec = (System.nanoTime() - t0) / 1e9;
@@ -105,11 +115,23 @@ final class ExportGgufCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static byte[] encode(TensorSource src, String name, long[] shape, GgmlType t, GgufEncoding.Method m) {
+    /** The weights for a tensor, or null: only quantized 2-D linear weights whose layer has an importance vector. */
+    private static float[] importanceOf(Map<String, float[]> imp, String name, long[] shape, boolean original) {
+        if (imp.isEmpty() || shape.length != 2 || !name.endsWith(".weight")) return null;
+        String layer = (original ? WanNames.toDiffusers(name, "importance") : name);
+        layer = layer.substring(0, layer.length() - ".weight".length());
+        float[] v = imp.get(layer);
+        if (v == null) return null;
+        if (v.length != shape[1])
+            throw new ConfigException("--importance: layer '" + layer + "' has " + v.length + " weights, its input width is " + shape[1]);
+        return ColumnImportance.weights(v);
+    }
+
+    private static byte[] encode(TensorSource src, String name, long[] shape, GgmlType t, GgufEncoding.Method m, float[] imp) {
         float[] x = src.readFloat(name).toArray();
         int cols = shape.length == 0 ? 1 : Math.toIntExact(shape[shape.length - 1]);
         int rows = cols == 0 ? 0 : x.length / cols;
-        return GgufEncoding.encode(t, m, x, rows, cols, null);
+        return GgufEncoding.encode(t, m, x, rows, cols, t.quantized() ? imp : null);
     }
 
     /** Globals first, then blocks by number, then the head; the patch embedding bias before its 5-D weight (city96's order). */

@@ -170,4 +170,42 @@ class ExportGgufCommandTest {
         }
         return -1;
     }
+
+    @Test void importanceFromCalibrationInputsLowersTheWeightedErrorBelowTheReference() throws Exception {
+        WanModel fp = WanModel.random(CONFIG, 6);
+        io.vdq.quant.gguf.ColumnImportance imp = new io.vdq.quant.gguf.ColumnImportance();
+        try (AutoCloseable h = imp.install(fp)) {
+            for (int s = 0; s < 2; s++) fp.forward(Tensor.randn(10 + s, 4, 1, 4, 4), 300f + 200 * s, Tensor.randn(20 + s, 5, 64));
+        }
+        Path impFile = dir.resolve("imp.safetensors");
+        imp.save(impFile);
+        Path m = model(fp);
+        Path ref = dir.resolve("ref.gguf"), bgr = dir.resolve("imp.gguf");
+        assertEquals(0, run("export-gguf", "--model", m.toString(), "--type", "q4_0", "--out", ref.toString(), "--quiet").code());
+        Result r = run("export-gguf", "--model", m.toString(), "--type", "q4_0", "--method", "bgr", "--importance", impFile.toString(),
+                "--out", bgr.toString(), "--quiet");
+        assertEquals(0, r.code(), r.err());
+        Result bad = run("export-gguf", "--model", m.toString(), "--type", "q4_0", "--importance", impFile.toString(),
+                "--out", dir.resolve("no.gguf").toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--importance needs --method bgr"), bad.err());
+        Map<String, float[]> ms = io.vdq.quant.gguf.ColumnImportance.load(impFile);
+        Map<String, Tensor> base = fp.toTensors();
+        try (GgufFile a = GgufFile.open(ref); GgufFile b = GgufFile.open(bgr)) {
+            assertEquals("imp.safetensors", b.kv().get("vdq.importance").value());
+            for (String layer : new String[]{"blocks.0.attn1.to_q", "blocks.1.ffn.net.2", "blocks.0.attn2.to_out.0"}) {
+                float[] w = io.vdq.quant.gguf.ColumnImportance.weights(ms.get(layer));
+                float[] x = base.get(layer + ".weight").toArray();
+                String wan = io.vdq.io.gguf.WanNames.toWan(layer + ".weight", "t");
+                float[] ya = a.readFloat(wan).toArray(), yb = b.readFloat(wan).toArray();
+                double ea = 0, eb = 0;
+                for (int i = 0; i < x.length; i++) {
+                    double wi = w[i % w.length];
+                    ea += wi * (x[i] - ya[i]) * (double) (x[i] - ya[i]);
+                    eb += wi * (x[i] - yb[i]) * (double) (x[i] - yb[i]);
+                }
+                assertTrue(eb < ea, layer + ": importance-weighted error " + eb + " not below the reference's " + ea);
+            }
+        }
+    }
 }
