@@ -48,6 +48,8 @@ public final class GgufFile implements TensorSource {
     public static final long MAX_STRING_BYTES = 1L << 30;
     public static final int MAX_NAME_BYTES = 1024;
     public static final int MAX_DIMS = 8;
+    /** Bound on the elements of all array keys together (an LLM tokenizer has a few hundred thousand). */
+    public static final long MAX_ARRAY_ELEMENTS = 1L << 24;
     public static final int DEFAULT_ALIGNMENT = 32;
     static final int MAGIC = 0x46554747;   // "GGUF" read as little-endian u32
 
@@ -207,6 +209,7 @@ public final class GgufFile implements TensorSource {
         long dataStart;
         final Map<String, GgufValue> kv = new LinkedHashMap<>();
         final Map<String, GgufTensor> tensors = new LinkedHashMap<>();
+        long arrayElements;
 
         Parser(String source, MemorySegment f) {
             this.source = source;
@@ -353,6 +356,9 @@ public final class GgufFile implements TensorSource {
                 long min = e == GgufValue.Type.STRING ? 8 : e.size;
                 if (n < 0 || n > (size - pos) / min)
                     throw fail("key " + q(key) + ": array of " + Long.toUnsignedString(n) + " " + e + " cannot fit in the file");
+                arrayElements += n;
+                if (arrayElements > MAX_ARRAY_ELEMENTS)
+                    throw fail("key " + q(key) + ": arrays hold more than " + MAX_ARRAY_ELEMENTS + " elements in all");
                 List<Object> l = new ArrayList<>((int) Math.min(n, 1 << 16));
                 for (long i = 0; i < n; i++) l.add(scalar(e, key + "[" + i + "]"));
                 return GgufValue.array(e, l);

@@ -36,7 +36,10 @@ public final class WanGgufLoader {
         int dim = (int) patch[0];
         int in = (int) patch[1];
         int pt = (int) patch[2], ph = (int) patch[3], pw = (int) patch[4];
-        int volume = pt * ph * pw;
+        long vol = (long) pt * ph * pw;
+        if (vol > Integer.MAX_VALUE)
+            throw new CheckpointException(src + ": patch_embedding.weight patch " + pt + "×" + ph + "×" + pw + " is too large");
+        int volume = (int) vol;
         long[] proj = shape(d, "proj_out.weight", 2);
         if (proj[0] % volume != 0)
             throw new CheckpointException(src + ": head.head.weight has " + proj[0] + " rows, not a multiple of the patch volume " + volume);

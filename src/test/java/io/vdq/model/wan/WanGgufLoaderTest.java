@@ -65,4 +65,29 @@ class WanGgufLoaderTest {
         assertEquals("head.modulation", WanNames.toWan("scale_shift_table", "t"));
         assertThrows(CheckpointException.class, () -> WanNames.toWan("model.layers.0.mlp.weight", "t"));
     }
+
+    /** Mutated Wan GGUFs through the whole loader (reader, renaming, config inference, WanModel.load): only VdqExceptions. */
+    @Test void mutatedWanFilesFailCleanlyInTheLoader() throws Exception {
+        WanConfig c = new WanConfig(1, 2, 2, 1, 128, 4, 4, 16, 256, 256, 1, true, WanConfig.QK_NORM_ACROSS_HEADS, 1e-6f, 1024);
+        byte[] ok = java.nio.file.Files.readAllBytes(cityStyle(dir, WanModel.random(c, 3), "wan"));
+        java.util.SplittableRandom r = new java.util.SplittableRandom(99);
+        int headerEnd;
+        try (GgufFile f = GgufFile.open(dir.resolve("wan.gguf"))) { headerEnd = (int) f.dataStart(); }
+        Path p = dir.resolve("m.gguf");
+        for (int i = 0; i < 300; i++) {
+            byte[] b = ok.clone();
+            for (int k = 1 + r.nextInt(3); k > 0; k--) {
+                int at = r.nextInt(headerEnd);
+                b[at] = (byte) (r.nextBoolean() ? b[at] ^ (1 << r.nextInt(8)) : r.nextInt(256));
+            }
+            java.nio.file.Files.write(p, b);
+            try {
+                WanGgufLoader.loadWan(p);
+            } catch (io.vdq.VdqException e) {
+                assertTrue(!e.getMessage().contains("\n"), e.getMessage());
+            } catch (RuntimeException e) {
+                throw new AssertionError("case " + i + ": " + e, e);
+            }
+        }
+    }
 }
