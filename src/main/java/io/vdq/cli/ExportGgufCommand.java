@@ -8,6 +8,7 @@ import io.vdq.io.gguf.GgufValue;
 import io.vdq.io.gguf.GgufWriter;
 import io.vdq.io.gguf.WanGguf;
 import io.vdq.io.gguf.WanNames;
+import io.vdq.io.gguf.WanQuantMix;
 import io.vdq.model.wan.WanConfig;
 import io.vdq.quant.gguf.ColumnImportance;
 import io.vdq.quant.gguf.GgufEncoding;
@@ -44,7 +45,7 @@ final class ExportGgufCommand implements Callable<Integer> {
     Path model;
 
     @Option(names = "--type", required = true, paramLabel = "TYPE",
-            description = "ggml type of the blocks' linear weights: q8_0, q6_k, q5_k, q5_1, q5_0, q4_k, q4_1, q4_0, q3_k, q2_k, f16, bf16, f32.")
+            description = "ggml type of the blocks' linear weights: q8_0, q6_k, q5_k, q5_1, q5_0, q4_k, q4_1, q4_0, q3_k, q2_k, f16, bf16, f32, or a llama.cpp mix: q3_k_s/m/l, q4_k_s/m, q5_k_s/m (more bits for the v and ffn.2 projections).")
     String type;
 
     @Option(names = "--method", defaultValue = "ref", paramLabel = "ref|bgr",
@@ -64,9 +65,11 @@ final class ExportGgufCommand implements Callable<Integer> {
     private static final Pattern BLOCK = Pattern.compile("blocks\\.(\\d+)\\.(.+)");
 
     @Override public Integer call() {
-        GgmlType t = GgmlType.parse(type);
-        if (t == null)
-            throw new ConfigException("--type: '" + type + "' is not one of " + Arrays.toString(GgmlType.values()).toLowerCase(Locale.ROOT));
+        WanQuantMix mix = WanQuantMix.parse(type);
+        if (mix == null)
+            throw new ConfigException("--type: '" + type + "' is not one of " + Arrays.toString(GgmlType.values()).toLowerCase(Locale.ROOT)
+                    + " or q3_k_s, q3_k_m, q3_k_l, q4_k_s, q4_k_m, q5_k_s, q5_k_m");
+        GgmlType t = mix.base();
         GgufEncoding.Method m = GgufEncoding.Method.parse(method);
         PrintWriter log = spec.commandLine().getErr();
         if (importance != null && m != GgufEncoding.Method.BGR)
@@ -84,10 +87,10 @@ final class ExportGgufCommand implements Callable<Integer> {
             w.put("general.architecture", GgufValue.string("wan"));
             String name = Checkpoints.resolve(model).toAbsolutePath().getParent().getFileName().toString();
             w.put("general.name", GgufValue.string(name));
-            w.put("general.file_type", GgufValue.u32(t.fileType));
+            w.put("general.file_type", GgufValue.u32(mix.fileType()));
             w.put("general.quantized_by", GgufValue.string("vdq"));
             w.put("vdq.version", GgufValue.string(version()));
-            w.put("vdq.type", GgufValue.string(t.name().toLowerCase(Locale.ROOT)));
+            w.put("vdq.type", GgufValue.string(mix.name()));
             w.put("vdq.method", GgufValue.string(m.name().toLowerCase(Locale.ROOT)));
             if (config != null) putConfig(w, config);
             if (importance != null) w.put("vdq.importance", GgufValue.string(importance.getFileName().toString()));
@@ -95,7 +98,7 @@ final class ExportGgufCommand implements Callable<Integer> {
             int total = items.size();
             for (Item it : items) {
                 long[] shape = src.info(it.source()).shape();
-                GgmlType st = WanNames.storageType(it.wan(), shape, t);
+                GgmlType st = WanNames.storageType(it.wan(), shape, mix.typeFor(it.wan()));
                 w.tensor(it.wan(), st, shape, () -> {
                     MemorySegment s = MemorySegment.ofArray(encode(src, it.source(), shape, st, m, importanceOf(imp, it.source(), shape, original)));
                     done[0]++;
@@ -110,7 +113,7 @@ final class ExportGgufCommand implements Callable<Integer> {
             }
             w.write(out);
         }
-        spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s (%s, method %s) in %.1f s%n", out, t, m.name().toLowerCase(Locale.ROOT),
+        spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s (%s, method %s) in %.1f s%n", out, mix.name(), m.name().toLowerCase(Locale.ROOT),
                 (System.nanoTime() - t0) / 1e9);
         return 0;
     }

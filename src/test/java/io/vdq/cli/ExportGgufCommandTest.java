@@ -208,4 +208,36 @@ class ExportGgufCommandTest {
             }
         }
     }
+
+    @Test void llamaCppMixesGiveTheValueAndFfnDownProjectionsMoreBits() {
+        WanModel fp = WanModel.random(new WanConfig(1, 2, 2, 2, 128, 4, 4, 64, 256, 512, 3, true,
+                WanConfig.QK_NORM_ACROSS_HEADS, 1e-6f, 1024), 8);
+        Path m = model(fp);
+        Path km = dir.resolve("km.gguf"), ks = dir.resolve("ks.gguf"), k3 = dir.resolve("k3m.gguf");
+        assertEquals(0, run("export-gguf", "--model", m.toString(), "--type", "Q4_K_M", "--out", km.toString(), "--quiet").code());
+        assertEquals(0, run("export-gguf", "--model", m.toString(), "--type", "q4_k_s", "--out", ks.toString(), "--quiet").code());
+        assertEquals(0, run("export-gguf", "--model", m.toString(), "--type", "q3_k_m", "--out", k3.toString(), "--quiet").code());
+        try (GgufFile f = GgufFile.open(km)) {
+            assertEquals(15L, f.kv().get("general.file_type").asLong());
+            assertEquals("q4_k_m", f.kv().get("vdq.type").value());
+            assertEquals(GgmlType.Q6_K, f.tensor("blocks.2.self_attn.v.weight").type());
+            assertEquals(GgmlType.Q6_K, f.tensor("blocks.0.cross_attn.v.weight").type());
+            assertEquals(GgmlType.Q6_K, f.tensor("blocks.1.ffn.2.weight").type());
+            assertEquals(GgmlType.Q4_K, f.tensor("blocks.1.ffn.0.weight").type());
+            assertEquals(GgmlType.Q4_K, f.tensor("blocks.1.self_attn.k.weight").type());
+        }
+        try (GgufFile f = GgufFile.open(ks)) {
+            assertEquals(14L, f.kv().get("general.file_type").asLong());
+            assertEquals(GgmlType.Q5_K, f.tensor("blocks.1.self_attn.v.weight").type());
+            assertEquals(GgmlType.Q4_K, f.tensor("blocks.2.self_attn.v.weight").type());
+            assertEquals(GgmlType.Q5_K, f.tensor("blocks.2.ffn.2.weight").type());
+        }
+        try (GgufFile f = GgufFile.open(k3)) {
+            assertEquals(GgmlType.Q5_K, f.tensor("blocks.0.cross_attn.v.weight").type());
+            assertEquals(GgmlType.Q4_K, f.tensor("blocks.1.cross_attn.v.weight").type());
+            assertEquals(GgmlType.Q4_K, f.tensor("blocks.0.ffn.2.weight").type());
+            assertEquals(GgmlType.Q3_K, f.tensor("blocks.0.ffn.0.weight").type());
+        }
+        assertEquals(fp.config(), WanGgufLoader.loadWan(km).config());
+    }
 }
