@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
  * beside the weights. A malformed checkpoint ends in one error line naming the file and the tensor.
  */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = "List the tensors of a safetensors file, sharded checkpoint or diffusers folder.")
+        description = "List the tensors of a safetensors or GGUF file, sharded checkpoint or diffusers folder.")
 final class InspectCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -100,8 +100,13 @@ final class InspectCommand implements Callable<Integer> {
 
     private static Map<String, Total> byDtype(TensorSource src, List<String> names) {
         Map<String, Total> by = new TreeMap<>();
-        for (String n : names) by.merge(src.info(n).dtype().name(), Total.of(src.info(n)), Total::plus);
+        for (String n : names) by.merge(dtypeOf(src, n), Total.of(src.info(n)), Total::plus);
         return by;
+    }
+
+    /** The stored type: the ggml type for a GGUF (Q4_K, …), else the safetensors dtype. */
+    private static String dtypeOf(TensorSource src, String n) {
+        return src instanceof io.vdq.io.gguf.GgufFile g ? g.tensor(n).type().name() : src.info(n).dtype().name();
     }
 
     private void printTable(PrintWriter out, Path file, TensorSource src, List<String> names, JsonConfig config) {
@@ -119,7 +124,7 @@ final class InspectCommand implements Callable<Integer> {
             out.println(sharded ? "  FILE" : "");
             for (String n : names) {
                 TensorInfo i = src.info(n);
-                out.printf("%-" + nw + "s  %-5s  %-" + sw + "s  %,15d", n, i.dtype(), Arrays.toString(i.shape()), i.bytes());
+                out.printf("%-" + nw + "s  %-5s  %-" + sw + "s  %,15d", n, dtypeOf(src, n), Arrays.toString(i.shape()), i.bytes());
                 if (stats) {
                     Stats s = statsOf(src, n);
                     if (s == null) out.printf("  %12s %12s %12s %12s %9s", "-", "-", "-", "-", "-");
@@ -155,7 +160,7 @@ final class InspectCommand implements Callable<Integer> {
                 TensorInfo i = src.info(n);
                 ObjectNode t = arr.addObject();
                 t.put("name", n);
-                t.put("dtype", i.dtype().name());
+                t.put("dtype", dtypeOf(src, n));
                 var shape = t.putArray("shape");
                 for (long d : i.shape()) shape.add(d);
                 t.put("bytes", i.bytes());

@@ -23,6 +23,7 @@ import picocli.CommandLine.Option;
                 EvalCommand.class,
                 QuantizeCommand.class,
                 MakeCheckpointCommand.class, StreamQuantizeCommand.class,
+                ExportGgufCommand.class,
         })
 public final class Main implements Runnable {
     @Option(names = "--verbose", description = "Print stack traces on errors.", scope = CommandLine.ScopeType.INHERIT)

@@ -1,6 +1,7 @@
 package io.vdq.io;
 
 import io.vdq.VdqException.CheckpointException;
+import io.vdq.io.gguf.GgufFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,7 +10,7 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * One entry point for weights on disk: a {@code .safetensors} file, a {@code *.safetensors.index.json}, a folder
+ * One entry point for weights on disk: a {@code .safetensors} or {@code .gguf} file, a {@code *.safetensors.index.json}, a folder
  * holding either (a sharded checkpoint or a diffusers model folder), or a diffusers pipeline folder whose
  * {@code transformer/} subfolder holds them.
  */
@@ -21,11 +22,15 @@ public final class Checkpoints {
 
     private Checkpoints() {}
 
-    /** Opens {@code path} as a {@link TensorSource}; the caller closes it. */
+    /** Opens {@code path} as a {@link TensorSource} (a {@code .gguf} file as {@link GgufFile}); the caller closes it. */
     public static TensorSource open(Path path) {
         Path f = resolve(path);
+        if (isGguf(f)) return GgufFile.open(f);
         return isIndex(f) ? ShardedCheckpoint.open(f) : SafetensorsFile.open(f);
     }
+
+    /** Whether {@code f} is read as a GGUF file (by its {@code .gguf} extension). */
+    public static boolean isGguf(Path f) { return f.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".gguf"); }
 
     /** Whether {@code f} is read as a sharded-checkpoint index (any {@code .json} file) rather than a safetensors file. */
     public static boolean isIndex(Path f) { return f.getFileName().toString().endsWith(".json"); }

@@ -1,0 +1,172 @@
+package io.vdq.cli;
+
+import io.vdq.VdqException.ConfigException;
+import io.vdq.io.Checkpoints;
+import io.vdq.io.TensorSource;
+import io.vdq.io.gguf.GgmlType;
+import io.vdq.io.gguf.GgufValue;
+import io.vdq.io.gguf.GgufWriter;
+import io.vdq.io.gguf.WanGguf;
+import io.vdq.io.gguf.WanNames;
+import io.vdq.io.gguf.WanQuantMix;
+import io.vdq.model.wan.WanConfig;
+import io.vdq.quant.gguf.ColumnImportance;
+import io.vdq.quant.gguf.GgufEncoding;
+import java.io.PrintWriter;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vdq export-gguf}: a diffusers Wan transformer (or one in the original naming) to a GGUF that
+ * ComfyUI-GGUF and stable-diffusion.cpp load: original Wan names, {@code general.architecture = wan}, the blocks'
+ * linear weights in the chosen ggml type and the rest F16/F32 as those loaders expect ({@link WanNames#storageType}),
+ * the 5-D patch embedding as F32 with no array keys, and {@code vdq.*} scalar keys (method, type, version, the
+ * diffusers config). Tensors are read from the mapped input and encoded one at a time; the file is written atomically.
+ */
+@Command(name = "export-gguf", mixinStandardHelpOptions = true,
+        description = "Write a Wan transformer as a GGUF file for ComfyUI-GGUF / stable-diffusion.cpp.")
+final class ExportGgufCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Diffusers Wan transformer folder (or safetensors file).")
+    Path model;
+
+    @Option(names = "--type", required = true, paramLabel = "TYPE",
+            description = "ggml type of the blocks' linear weights: q8_0, q6_k, q5_k, q5_1, q5_0, q4_k, q4_1, q4_0, q3_k, q2_k, f16, bf16, f32, or a llama.cpp mix: q3_k_s/m/l, q4_k_s/m, q5_k_s/m (more bits for the v and ffn.2 projections).")
+    String type;
+
+    @Option(names = "--method", defaultValue = "ref", paramLabel = "ref|bgr",
+            description = "Block encoder: ref (ggml's reference, as llama-quantize without imatrix) or bgr (vdq's refinement, never worse per block). Default: ${DEFAULT-VALUE}.")
+    String method;
+
+    @Option(names = "--importance", paramLabel = "FILE",
+            description = "With --method bgr: per-column importance of each linear (safetensors of mean squares keyed by diffusers layer name, see quant.gguf.ColumnImportance); the weighted error is minimised.")
+    Path importance;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE.gguf", description = "Output file.")
+    Path out;
+
+    @Option(names = "--quiet", description = "No progress output.")
+    boolean quiet;
+
+    private static final Pattern BLOCK = Pattern.compile("blocks\\.(\\d+)\\.(.+)");
+
+    @Override public Integer call() {
+        WanQuantMix mix = WanQuantMix.parse(type);
+        if (mix == null)
+            throw new ConfigException("--type: '" + type + "' is not one of " + Arrays.toString(GgmlType.values()).toLowerCase(Locale.ROOT)
+                    + " or q3_k_s, q3_k_m, q3_k_l, q4_k_s, q4_k_m, q5_k_s, q5_k_m");
+        GgmlType t = mix.base();
+        GgufEncoding.Method m = GgufEncoding.Method.parse(method);
+        PrintWriter log = spec.commandLine().getErr();
+        if (importance != null && m != GgufEncoding.Method.BGR)
+            throw new ConfigException("--importance needs --method bgr (ggml's reference encoder takes no weights here)");
+        Map<String, float[]> imp = importance == null ? Map.of() : ColumnImportance.load(importance);
+        WanConfig config = Checkpoints.configFile(model).map(WanConfig::read).orElse(null);
+        long t0 = System.nanoTime();
+        try (TensorSource src = Checkpoints.open(model)) {
+            boolean original = WanNames.isOriginal(src.names());
+            record Item(String source, String wan) {}
+            List<Item> items = new ArrayList<>();
+            for (String n : src.names()) items.add(new Item(n, original ? n : WanNames.toWan(n, src.describe())));
+            items.sort(Comparator.comparing((Item i) -> order(i.wan())));
+            GgufWriter w = new GgufWriter();
+            w.put("general.architecture", GgufValue.string("wan"));
+            String name = Checkpoints.resolve(model).toAbsolutePath().getParent().getFileName().toString();
+            w.put("general.name", GgufValue.string(name));
+            w.put("general.file_type", GgufValue.u32(mix.fileType()));
+            w.put("general.quantized_by", GgufValue.string("vdq"));
+            w.put("vdq.version", GgufValue.string(version()));
+            w.put("vdq.type", GgufValue.string(mix.name()));
+            w.put("vdq.method", GgufValue.string(m.name().toLowerCase(Locale.ROOT)));
+            if (config != null) putConfig(w, config);
+            if (importance != null) w.put("vdq.importance", GgufValue.string(importance.getFileName().toString()));
+            int[] done = {0};
+            int total = items.size();
+            for (Item it : items) {
+                long[] shape = src.info(it.source()).shape();
+                GgmlType st = WanNames.storageType(it.wan(), shape, mix.typeFor(it.wan()));
+                w.tensor(it.wan(), st, shape, () -> {
+                    MemorySegment s = MemorySegment.ofArray(encode(src, it.source(), shape, st, m, importanceOf(imp, it.source(), shape, original)));
+                    done[0]++;
+                    if (!quiet && (st.quantized() || done[0] == total)) {
+                        double sec = (System.nanoTime() - t0) / 1e9;
+                        log.printf(Locale.ROOT, "export-gguf: %d/%d %s %s %s (%.1f s)%n", done[0], total, it.wan(), st,
+                                Arrays.toString(shape), sec);
+                        log.flush();
+                    }
+                    return s;
+                });
+            }
+            w.write(out);
+        }
+        spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s (%s, method %s) in %.1f s%n", out, mix.name(), m.name().toLowerCase(Locale.ROOT),
+                (System.nanoTime() - t0) / 1e9);
+        return 0;
+    }
+
+    /** The weights for a tensor, or null: only quantized 2-D linear weights whose layer has an importance vector. */
+    private static float[] importanceOf(Map<String, float[]> imp, String name, long[] shape, boolean original) {
+        if (imp.isEmpty() || shape.length != 2 || !name.endsWith(".weight")) return null;
+        String layer = (original ? WanNames.toDiffusers(name, "importance") : name);
+        layer = layer.substring(0, layer.length() - ".weight".length());
+        float[] v = imp.get(layer);
+        if (v == null) return null;
+        if (v.length != shape[1])
+            throw new ConfigException("--importance: layer '" + layer + "' has " + v.length + " weights, its input width is " + shape[1]);
+        return ColumnImportance.weights(v);
+    }
+
+    private static byte[] encode(TensorSource src, String name, long[] shape, GgmlType t, GgufEncoding.Method m, float[] imp) {
+        float[] x = src.readFloat(name).toArray();
+        int cols = shape.length == 0 ? 1 : Math.toIntExact(shape[shape.length - 1]);
+        int rows = cols == 0 ? 0 : x.length / cols;
+        return GgufEncoding.encode(t, m, x, rows, cols, t.quantized() ? imp : null);
+    }
+
+    /** Globals first, then blocks by number, then the head; the patch embedding bias before its 5-D weight (city96's order). */
+    static String order(String wan) {
+        Matcher b = BLOCK.matcher(wan);
+        if (b.matches()) return String.format(Locale.ROOT, "1 %08d %s", Integer.parseInt(b.group(1)), b.group(2));
+        if (wan.startsWith("head.")) return "2 " + wan;
+        if (wan.equals("patch_embedding.weight")) return "0 patch_embedding.zz";
+        return "0 " + wan;
+    }
+
+    private static void putConfig(GgufWriter w, WanConfig c) {
+        String p = WanGguf.KEY_PREFIX;
+        w.put(p + "patch_t", GgufValue.u32(c.patchT()));
+        w.put(p + "patch_h", GgufValue.u32(c.patchH()));
+        w.put(p + "patch_w", GgufValue.u32(c.patchW()));
+        w.put(p + "num_attention_heads", GgufValue.u32(c.numAttentionHeads()));
+        w.put(p + "attention_head_dim", GgufValue.u32(c.attentionHeadDim()));
+        w.put(p + "in_channels", GgufValue.u32(c.inChannels()));
+        w.put(p + "out_channels", GgufValue.u32(c.outChannels()));
+        w.put(p + "text_dim", GgufValue.u32(c.textDim()));
+        w.put(p + "freq_dim", GgufValue.u32(c.freqDim()));
+        w.put(p + "ffn_dim", GgufValue.u32(c.ffnDim()));
+        w.put(p + "num_layers", GgufValue.u32(c.numLayers()));
+        w.put(p + "cross_attn_norm", GgufValue.bool(c.crossAttnNorm()));
+        w.put(p + "eps", GgufValue.f32(c.eps()));
+        w.put(p + "rope_max_seq_len", GgufValue.u32(c.ropeMaxSeqLen()));
+        if (c.predictsSample()) w.put(p + "sample_min_sigma", GgufValue.f32(c.sampleMinSigma()));
+    }
+
+    private static String version() {
+        String v = ExportGgufCommand.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+}
