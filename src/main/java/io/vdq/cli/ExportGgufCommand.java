@@ -10,10 +10,12 @@ import io.vdq.io.gguf.WanGguf;
 import io.vdq.io.gguf.WanNames;
 import io.vdq.io.gguf.WanQuantMix;
 import io.vdq.model.wan.WanConfig;
+import io.vdq.pipeline.ModelDefaults;
 import io.vdq.quant.gguf.ColumnImportance;
 import io.vdq.quant.gguf.GgufEncoding;
 import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -94,6 +96,15 @@ final class ExportGgufCommand implements Callable<Integer> {
             w.put("vdq.method", GgufValue.string(m.name().toLowerCase(Locale.ROOT)));
             if (config != null) putConfig(w, config);
             if (importance != null) w.put("vdq.importance", GgufValue.string(importance.getFileName().toString()));
+            // how vdq generate samples the model (its text encoder, pixel space, video size): the folder's vdq.json
+            Path defaults = Checkpoints.resolve(model).toAbsolutePath().getParent().resolve(ModelDefaults.FILE);
+            if (Files.isRegularFile(defaults)) {
+                try {
+                    w.put(ModelDefaults.GGUF_KEY, GgufValue.string(Files.readString(defaults)));
+                } catch (java.io.IOException e) {
+                    throw new ConfigException(defaults + ": cannot read: " + e.getMessage());
+                }
+            }
             int[] done = {0};
             int total = items.size();
             for (Item it : items) {

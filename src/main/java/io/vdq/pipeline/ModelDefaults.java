@@ -44,8 +44,19 @@ public record ModelDefaults(int frames, int height, int width, int steps, double
     public static ModelDefaults read(Path dir, ModelDefaults fallback) {
         Path file = dir.resolve(FILE);
         if (!Files.isRegularFile(file)) return fallback;
-        JsonConfig root = JsonConfig.read(file);
-        String src = file.toString();
+        return from(JsonConfig.read(file), fallback);
+    }
+
+    /** The same from JSON text (e.g. the {@link #GGUF_KEY} string of a GGUF file); {@code source} names it in errors. */
+    public static ModelDefaults parse(String source, String json, ModelDefaults fallback) {
+        return from(JsonConfig.parse(source, json), fallback);
+    }
+
+    /** GGUF metadata key under which {@code vdq export-gguf} stores the model folder's {@link #FILE}. */
+    public static final String GGUF_KEY = "vdq.model_defaults";
+
+    private static ModelDefaults from(JsonConfig root, ModelDefaults fallback) {
+        String src = root.source();
         if (!root.has("text_encoder"))
             throw new ConfigException(src + ": field 'text_encoder' is required (" + UMT5 + ", " + SYNTH + ", " + RANDOM + " or " + NONE + ")");
         String enc = root.getString("text_encoder");

@@ -4,7 +4,10 @@ import io.vdq.VdqException;
 import io.vdq.VdqException.ConfigException;
 import io.vdq.io.Checkpoints;
 import io.vdq.io.TensorSource;
+import io.vdq.io.gguf.GgufFile;
+import io.vdq.io.gguf.GgufValue;
 import io.vdq.model.wan.WanConfig;
+import io.vdq.model.wan.WanGgufLoader;
 import io.vdq.model.wan.WanModel;
 import io.vdq.quant.ckpt.QuantizedCheckpoint;
 import java.nio.file.Files;
@@ -14,7 +17,8 @@ import java.nio.file.Path;
  * The one place that turns a {@code --model} argument into a runnable model, for every command: {@code random:tiny}
  * and {@code random:1.3b} (seeded random Wan transformers), a diffusers transformer folder ({@code config.json} +
  * {@code diffusion_pytorch_model.safetensors[.index.json]}), a folder holding {@code transformer/}, a quantized
- * checkpoint written by {@code vdq quantize}, or a whole diffusers pipeline ({@code model_index.json}; see
+ * checkpoint written by {@code vdq quantize}, a Wan GGUF file (dequantized at load; also as a pipeline's
+ * {@code --transformer}), or a whole diffusers pipeline ({@code model_index.json}; see
  * {@link PipelineFolder}), whose transformer may be replaced by a quantized one ({@code transformerOverride}).
  * Nothing heavy beyond the transformer is read here: the text encoder and VAE of a pipeline are opened on demand
  * by {@link LoadedModel}.
@@ -36,6 +40,11 @@ public final class ModelLoader {
         }
         Path dir = Path.of(spec);
         if (!Files.exists(dir)) throw new ConfigException("--model " + spec + ": no such file or folder");
+        if (isGguf(dir)) {
+            if (transformerOverride != null || transformer2Override != null)
+                throw new ConfigException("--transformer: only with a pipeline --model (a folder with model_index.json)");
+            return LoadedModel.of(spec, WanGgufLoader.loadWan(dir), null, ggufDefaults(dir), null);
+        }
         if (PipelineFolder.isPipeline(dir)) {
             PipelineFolder p = PipelineFolder.read(dir);
             Path tdir = transformerOverride != null ? transformerOverride : p.transformer();
@@ -79,9 +88,21 @@ public final class ModelLoader {
 
     record Transformer(WanModel model, QuantizedCheckpoint.Loaded quantized) {}
 
-    /** A float transformer folder or a quantized checkpoint folder. */
+    static boolean isGguf(Path p) { return Files.isRegularFile(p) && p.getFileName().toString().endsWith(".gguf"); }
+
+    /** The sampling defaults a vdq-written GGUF carries ({@link ModelDefaults#GGUF_KEY}), else Wan's without an encoder. */
+    static ModelDefaults ggufDefaults(Path gguf) {
+        try (GgufFile f = GgufFile.open(gguf)) {
+            GgufValue v = f.kv().get(ModelDefaults.GGUF_KEY);
+            if (v == null || !(v.value() instanceof String json)) return ModelDefaults.wan(ModelDefaults.NONE);
+            return ModelDefaults.parse(gguf + ": " + ModelDefaults.GGUF_KEY, json, ModelDefaults.wan(ModelDefaults.NONE));
+        }
+    }
+
+    /** A float transformer folder, a quantized checkpoint folder, or a Wan GGUF file (dequantized at load). */
     static Transformer transformer(Path dir, String flag) {
-        if (!Files.isDirectory(dir)) throw new ConfigException(flag + " " + dir + ": not a folder");
+        if (isGguf(dir)) return new Transformer(WanGgufLoader.loadWan(dir), null);
+        if (!Files.isDirectory(dir)) throw new ConfigException(flag + " " + dir + ": not a folder (or a .gguf file)");
         if (QuantizedCheckpoint.isQuantized(dir)) {
             QuantizedCheckpoint.Loaded q = QuantizedCheckpoint.load(dir);
             return new Transformer(q.model(), q);

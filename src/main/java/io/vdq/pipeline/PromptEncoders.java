@@ -14,6 +14,12 @@ public final class PromptEncoders {
         if (spec.startsWith("random:")) return new SyntheticPromptEncoder(ModelLoader.randomConfig(spec).textDim());
         Path dir = Path.of(spec);
         if (!Files.exists(dir)) throw new ConfigException("--model " + spec + ": no such file or folder");
+        if (ModelLoader.isGguf(dir)) {
+            try (var f = io.vdq.io.gguf.GgufFile.open(dir)) {
+                int textDim = io.vdq.model.wan.WanGgufLoader.config(f, io.vdq.io.gguf.WanGguf.toDiffusers(f)).textDim();
+                return of(ModelLoader.ggufDefaults(dir).textEncoder(), textDim, null, dir, spec, maxSequenceLength, flag);
+            }
+        }
         if (PipelineFolder.isPipeline(dir)) {
             PipelineFolder p = PipelineFolder.read(dir);
             return of(ModelDefaults.UMT5, -1, p, p.transformer(), spec, maxSequenceLength, flag);

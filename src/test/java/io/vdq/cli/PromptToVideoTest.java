@@ -201,6 +201,25 @@ class PromptToVideoTest {
         assertTrue(r[1].contains("--transformer-2") && r[1].contains("one transformer"), r[1]);
     }
 
+    @Test
+    void aGgufExportOfVdqTinyTakesAPromptAndAPipelineTakesAGgufTransformer(@TempDir Path dir) throws Exception {
+        Path g = dir.resolve("t.gguf");
+        String[] r = cli("export-gguf", "--model", Path.of("models", "vdq-tiny").toString(), "--type", "q4_k", "--method", "bgr", "--quiet",
+                "--out", g.toString());
+        assertEquals("0", r[0], r[1]);
+        r = cli("generate", "--model", g.toString(), "--prompt", "a blue square moving right", "--steps", "3", "--quiet", "--out",
+                dir.resolve("r").toString());
+        assertEquals("0", r[0], r[1]);
+        assertArrayEquals(new int[]{8, 256, 256}, mp4FramesAndSize(dir.resolve("r/video.mp4")), "vdq-tiny's defaults travel in the GGUF");
+        Path pg = dir.resolve("pipe-t.gguf");
+        assertEquals("0", cli("export-gguf", "--model", pipe.resolve("transformer").toString(), "--type", "q8_0", "--quiet",
+                "--out", pg.toString())[0]);
+        r = cli("generate", "--model", pipe.toString(), "--transformer", pg.toString(), "--prompt", "a fox", "--frames", "5",
+                "--height", "32", "--width", "32", "--steps", "2", "--quiet", "--out", dir.resolve("p").toString());
+        assertEquals("0", r[0], r[1]);
+        assertEquals(5, mp4FramesAndSize(dir.resolve("p/video.mp4"))[0]);
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, r, a.length, b.length);
