@@ -40,7 +40,6 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -490,10 +489,9 @@ final class GenerateCommand implements Runnable {
         root.put("threads", Parallel.threads());
         root.put("kernel_backend", Kernels.describe());
         root.put("finished", Instant.now().toString());
-        Path file = out.resolve("run.json"), tmp = out.resolve("run.json.tmp");
-        try {
-            json.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), root);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Path file = out.resolve("run.json");
+        try {   // a random temporary name created exclusively: a planted run.json.tmp link cannot redirect the write
+            io.vdq.io.AtomicFiles.writeBytes(file, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot write: " + e.getMessage(), e);
         }
