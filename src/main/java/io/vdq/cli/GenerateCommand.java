@@ -147,6 +147,10 @@ final class GenerateCommand implements Runnable {
     @Option(names = "--quiet", description = "No progress output.")
     boolean quiet;
 
+    @Option(names = "--no-verify", description = "Load a quantized checkpoint without recomputing its per-tensor SHA-256 "
+            + "digests (faster; a corrupted file may then load). The log says so.")
+    boolean noVerify;
+
     /** Metadata key of a quantized checkpoint naming the --model it was quantized from. */
     static final String BASE_MODEL_KEY = ModelLoader.BASE_MODEL_KEY;
 
@@ -165,7 +169,8 @@ final class GenerateCommand implements Runnable {
             throw new ConfigException("--max-sequence-length " + maxSequenceLength + ": expected >= 0");
         if (Files.exists(out) && !Files.isDirectory(out)) throw new ConfigException("--out " + out + ": exists and is not a folder");
         IntExec.Mode execMode = backend == null ? null : IntExec.parseMode(backend);
-        LoadedModel lm = ModelLoader.load(model, transformer);
+        if (noVerify) LOG.log(System.Logger.Level.WARNING, "--no-verify: quantized checkpoint digests are not checked");
+        LoadedModel lm = ModelLoader.load(model, transformer, !noVerify);
         WanModel wan = lm.model();
         loaded = lm.quantized();
         ModelDefaults d = lm.defaults();

@@ -23,7 +23,10 @@ public final class ModelLoader {
     private ModelLoader() {}
 
     /** Where the model came from and how to sample it; see {@link LoadedModel}. */
-    public static LoadedModel load(String spec, Path transformerOverride) {
+    public static LoadedModel load(String spec, Path transformerOverride) { return load(spec, transformerOverride, true); }
+
+    /** As {@link #load(String, Path)}; {@code verify} false skips a quantized checkpoint's SHA-256 digests. */
+    public static LoadedModel load(String spec, Path transformerOverride, boolean verify) {
         switch (spec) {
             case "random:tiny": return LoadedModel.of(spec, WanModel.random(WanConfig.tiny(), 0), null, ModelDefaults.random(true), null);
             case "random:1.3b": return LoadedModel.of(spec, WanModel.random(WanConfig.wan21T2V1_3B(), 0), null, ModelDefaults.random(false), null);
@@ -35,14 +38,14 @@ public final class ModelLoader {
         if (PipelineFolder.isPipeline(dir)) {
             PipelineFolder p = PipelineFolder.read(dir);
             Path tdir = transformerOverride != null ? transformerOverride : p.transformer();
-            Transformer t = transformer(tdir, transformerOverride != null ? "--transformer" : "--model");
+            Transformer t = transformer(tdir, transformerOverride != null ? "--transformer" : "--model", verify);
             ModelDefaults d = ModelDefaults.wan(ModelDefaults.UMT5).withScheduler(p.scheduler());
             LoadedModel m = LoadedModel.of(spec, t.model(), t.quantized(), d, p);
             if (p.twoExperts()) {
                 if (transformerOverride != null)
                     throw new ConfigException("--transformer: " + dir + " has two experts (transformer, transformer_2); a single "
                             + "quantized transformer cannot replace both");
-                Transformer t2 = transformer(p.transformer2(), "--model");
+                Transformer t2 = transformer(p.transformer2(), "--model", verify);
                 m = m.withSecondExpert(t2.model(), t2.quantized(), p.boundaryRatio());
             }
             return m;
@@ -50,7 +53,7 @@ public final class ModelLoader {
         if (transformerOverride != null)
             throw new ConfigException("--transformer " + transformerOverride + ": only with a pipeline --model (a folder with model_index.json)");
         Path tdir = Files.isDirectory(dir.resolve("transformer")) ? dir.resolve("transformer") : dir;
-        Transformer t = transformer(tdir, "--model");
+        Transformer t = transformer(tdir, "--model", verify);
         boolean randomBase = t.quantized() != null
                 && t.quantized().metadata().getOrDefault(BASE_MODEL_KEY, "").startsWith("random:");
         ModelDefaults fallback = randomBase ? ModelDefaults.random(t.quantized().metadata().get(BASE_MODEL_KEY).equals("random:tiny"))
@@ -65,10 +68,10 @@ public final class ModelLoader {
     record Transformer(WanModel model, QuantizedCheckpoint.Loaded quantized) {}
 
     /** A float transformer folder or a quantized checkpoint folder. */
-    static Transformer transformer(Path dir, String flag) {
+    static Transformer transformer(Path dir, String flag, boolean verify) {
         if (!Files.isDirectory(dir)) throw new ConfigException(flag + " " + dir + ": not a folder");
         if (QuantizedCheckpoint.isQuantized(dir)) {
-            QuantizedCheckpoint.Loaded q = QuantizedCheckpoint.load(dir);
+            QuantizedCheckpoint.Loaded q = QuantizedCheckpoint.load(dir, verify);
             return new Transformer(q.model(), q);
         }
         Path cfg = dir.resolve("config.json");

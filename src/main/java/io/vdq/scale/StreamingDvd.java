@@ -43,7 +43,8 @@ import java.util.SequencedMap;
  * <li>{@code P.scales}, {@code P.zeros}: F32, out × groups (groups = 1 per output channel by default); zeros are
  *     integers unless the recipe keeps real zero points. Ŵ = scale·(q − zero).</li>
  * </ul>
- * Metadata: {@code format}, {@code format_version}, {@code recipe} (JSON), {@code config} (the Wan config.json),
+ * Metadata: {@code format}, {@code format_version}, {@code tensor_sha256} (every tensor's SHA-256,
+ * {@link io.vdq.io.TensorDigests}), {@code recipe} (JSON), {@code config} (the Wan config.json),
  * {@code dvd_layers} (JSON: per layer its index, rotation seed, Hadamard block, Λ block, bits, group size and
  * packing); the BGR stage errors are in the returned {@link Summary}. The layout follows the plain "packed codes + scales" form until the
  * project's quantized checkpoint format lands; the metadata holds everything needed to rebuild each
@@ -133,7 +134,7 @@ public final class StreamingDvd {
         meta.put("config", c.toJson());
         meta.put("source", src.describe());
         meta.put("dvd_layers", layerSeedsJson(c, src, selected, s));
-        try (SafetensorsStreamWriter w = SafetensorsStreamWriter.create(out, specs, meta)) {
+        try (SafetensorsStreamWriter w = SafetensorsStreamWriter.create(out, specs, meta, true)) {
             for (String n : src.names()) {
                 String layer = n.endsWith(".weight") ? n.substring(0, n.length() - ".weight".length()) : null;
                 if (layer != null && selected.containsKey(layer)) continue;
