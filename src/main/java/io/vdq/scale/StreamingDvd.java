@@ -153,11 +153,18 @@ public final class StreamingDvd {
                 MemorySegment seg = src.segment(wn);
                 float[] wt = TensorCodec.toFloats(seg, ti.dtype(), Math.multiplyExact(out0, in));
                 release(seg);
+                try {
+                    io.vdq.quant.QuantTargets.requireFinite(layer, wt, out0, in, null);
+                } catch (ConfigException x) {
+                    throw new CheckpointException(src.describe() + ": " + x.getMessage(), x);
+                }
                 long t1 = System.nanoTime();
                 Arq arq = new Arq(in, s.arq(), DvdQuantMethod.layerSeed(s, e.getValue()));
                 Bgr.Result q = DvdQuantMethod.quantizeWeights(arq, wt, out0, s.bgr());
                 wt = null;
                 long t2 = System.nanoTime();
+                requireFinite(out, layer + ".scales", q.scales());
+                requireFinite(out, layer + ".zeros", q.zeros());
                 byte[] codes = q.codes();
                 w.write(layer + ".qweight", packed(bits, in) ? packInt4(codes) : codes);
                 w.writeFloats(layer + ".scales", q.scales(), 0, q.scales().length);
@@ -178,6 +185,14 @@ public final class StreamingDvd {
             w.commit();
         }
         return new Summary(reports, copied, bytesOut, decodeS, quantS, writeS);
+    }
+
+    /** No quantizer output may be NaN or infinite (the weights were checked; this guards the quantizer itself). */
+    private static void requireFinite(Path out, String tensor, float[] v) {
+        for (int i = 0; i < v.length; i++)
+            if (!Float.isFinite(v[i]))
+                throw new CheckpointException(out + ": tensor '" + tensor + "' element " + i + " is " + v[i]
+                        + ": refusing to save a non-finite value");
     }
 
     /** Whether codes are stored two per byte. */
