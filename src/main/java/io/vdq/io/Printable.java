@@ -9,12 +9,17 @@ public final class Printable {
      * format character (bidi overrides, zero-width) written as {@code \\uXXXX}: a NUL or newline in a tensor name
      * never reaches a terminal raw, and two names that print alike are alike.
      */
-    public static String name(String s) {
+    public static String name(String s) { return escape(s, true); }
+
+    /** A message kept on one line: control and invisible format characters escaped as in {@link #name}, backslashes kept. */
+    public static String line(String s) { return escape(s, false); }
+
+    private static String escape(String s, boolean backslash) {
         if (s == null) return "null";
         StringBuilder b = null;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            boolean bad = c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == '\\' || c == 0x2028 || c == 0x2029
+            boolean bad = c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || (backslash && c == '\\') || c == 0x2028 || c == 0x2029
                     || Character.getType(c) == Character.FORMAT;
             if (bad && b == null) b = new StringBuilder(s.length() + 8).append(s, 0, i);
             if (b != null) {
