@@ -13,7 +13,6 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -100,7 +99,7 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
         FileChannel c = null;
         try {
             AtomicFiles.usualPermissions(tmp, this.target);
-            c = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            c = AtomicFiles.openTemporary(tmp);
             writeAt(c, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length), 0);
             writeAt(c, ByteBuffer.wrap(header), 8);
         } catch (IOException | RuntimeException e) {
