@@ -57,6 +57,7 @@ final class BenchIntCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (m <= 0 || n <= 0 || k <= 0) throw new io.vdq.VdqException.ConfigException("bench int: --m, --n, --k must be positive");
+        if (threads < 0) throw new io.vdq.VdqException.ConfigException("--threads " + threads + ": expected 0 (all cores) or a positive count");
         if (threads > 0) Parallel.setThreads(threads);
         ops = 2.0 * m * n * k;
         Random r = new Random(1);

@@ -78,6 +78,8 @@ final class BenchQuantCommand implements Runnable {
     @Override public void run() {
         if (reps < 1 || threads < 1 || layers < 1 || heads < 1 || headDim < 2 || ffn < 1 || textTokens < 1)
             throw new ConfigException("bench quant: --reps, --threads, --layers, --heads, --head-dim, --ffn and --text-tokens must be positive");
+        if ((long) heads * headDim > WanConfig.MAX_DIM)
+            throw new ConfigException("--heads " + heads + " × --head-dim " + headDim + " is wider than " + WanConfig.MAX_DIM);
         for (int t : tokens) if (t < 1) throw new ConfigException("bench quant: --tokens must be >= 1, got " + t);
         Parallel.setThreads(threads);
         IntExec.setMode(IntExec.parseMode(backend));

@@ -136,6 +136,9 @@ final class DemoCommand implements Runnable {
     static final int UPSCALE = 4, GIF_DELAY_MS = 120;
 
     WanConfig config() {
+        if (heads < 1 || headDim < 2 || (long) heads * headDim > WanConfig.MAX_DIM)
+            throw new ConfigException("--heads " + heads + " × --head-dim " + headDim + ": expected positive values whose product is at most "
+                    + WanConfig.MAX_DIM);
         return new WanConfig(1, patch, patch, heads, headDim, 3, 3, 64, 256, ffn, layers, true, WanConfig.QK_NORM_ACROSS_HEADS, 1e-6f, 1024);
     }
 

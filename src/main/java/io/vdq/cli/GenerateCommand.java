@@ -40,7 +40,6 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -152,6 +151,10 @@ final class GenerateCommand implements Runnable {
     @Option(names = "--quiet", description = "No progress output.")
     boolean quiet;
 
+    @Option(names = "--no-verify", description = "Load a quantized checkpoint without recomputing its per-tensor SHA-256 "
+            + "digests (faster; a corrupted file may then load). The log says so.")
+    boolean noVerify;
+
     /** Metadata key of a quantized checkpoint naming the --model it was quantized from. */
     static final String BASE_MODEL_KEY = ModelLoader.BASE_MODEL_KEY;
 
@@ -170,7 +173,8 @@ final class GenerateCommand implements Runnable {
             throw new ConfigException("--max-sequence-length " + maxSequenceLength + ": expected >= 0");
         if (Files.exists(out) && !Files.isDirectory(out)) throw new ConfigException("--out " + out + ": exists and is not a folder");
         IntExec.Mode execMode = backend == null ? null : IntExec.parseMode(backend);
-        LoadedModel lm = ModelLoader.load(model, transformer, transformer2);
+        if (noVerify) LOG.log(System.Logger.Level.WARNING, "--no-verify: quantized checkpoint digests are not checked");
+        LoadedModel lm = ModelLoader.load(model, transformer, transformer2, !noVerify);
         WanModel wan = lm.model();
         loaded = lm.quantized();
         ModelDefaults d = lm.defaults();
@@ -503,10 +507,9 @@ final class GenerateCommand implements Runnable {
         root.put("threads", Parallel.threads());
         root.put("kernel_backend", Kernels.describe());
         root.put("finished", Instant.now().toString());
-        Path file = out.resolve("run.json"), tmp = out.resolve("run.json.tmp");
-        try {
-            json.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), root);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Path file = out.resolve("run.json");
+        try {   // a random temporary name created exclusively: a planted run.json.tmp link cannot redirect the write
+            io.vdq.io.AtomicFiles.writeBytes(file, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot write: " + e.getMessage(), e);
         }

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vdq.VdqException.ConfigException;
 import io.vdq.io.Checkpoints;
 import io.vdq.io.JsonConfig;
+import io.vdq.io.Printable;
 import io.vdq.io.ShardedCheckpoint;
+import io.vdq.io.TensorDigests;
 import io.vdq.io.TensorInfo;
 import io.vdq.io.TensorSource;
 import java.io.PrintWriter;
@@ -49,6 +51,10 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--stats", description = "Also read every listed tensor: min, max, mean, standard deviation, non-finite count.")
     boolean stats;
 
+    @Option(names = "--verify", description = "Also recompute every tensor's SHA-256 and compare it with the digests "
+            + "stored in __metadata__ tensor_sha256 (checkpoints written by vdq quantize and stream-quantize).")
+    boolean verify;
+
     private record Total(long tensors, long parameters, long bytes) {
         Total plus(Total o) { return new Total(tensors + o.tensors, parameters + o.parameters, bytes + o.bytes); }
         static Total of(TensorInfo i) { return new Total(1, i.elements(), i.bytes()); }
@@ -87,6 +93,10 @@ final class InspectCommand implements Callable<Integer> {
             Pattern f = filter;
             List<String> names = src.names().stream().filter(n -> f == null || f.matcher(n).find()).toList();
             PrintWriter out = spec.commandLine().getOut();
+            if (verify) {
+                int n = TensorDigests.verify(src);
+                if (!json) out.println("verified: the SHA-256 of all " + n + " tensors matches __metadata__ " + TensorDigests.KEY);
+            }
             if (json) out.println(toJson(file, src, names, config));
             else printTable(out, file, src, names, config);
             out.flush();
@@ -115,7 +125,7 @@ final class InspectCommand implements Callable<Integer> {
         if (!noTensors && !names.isEmpty()) {
             int nw = "NAME".length(), sw = "SHAPE".length();
             for (String n : names) {
-                nw = Math.max(nw, n.length());
+                nw = Math.max(nw, Printable.name(n).length());
                 sw = Math.max(sw, Arrays.toString(src.info(n).shape()).length());
             }
             String head = "%-" + nw + "s  %-5s  %-" + sw + "s  %15s";
@@ -124,7 +134,7 @@ final class InspectCommand implements Callable<Integer> {
             out.println(sharded ? "  FILE" : "");
             for (String n : names) {
                 TensorInfo i = src.info(n);
-                out.printf("%-" + nw + "s  %-5s  %-" + sw + "s  %,15d", n, dtypeOf(src, n), Arrays.toString(i.shape()), i.bytes());
+                out.printf("%-" + nw + "s  %-5s  %-" + sw + "s  %,15d", Printable.name(n), dtypeOf(src, n), Arrays.toString(i.shape()), i.bytes());
                 if (stats) {
                     Stats s = statsOf(src, n);
                     if (s == null) out.printf("  %12s %12s %12s %12s %9s", "-", "-", "-", "-", "-");
@@ -141,7 +151,7 @@ final class InspectCommand implements Callable<Integer> {
                 t.parameters, t.bytes));
         if (!src.metadata().isEmpty()) {
             out.println("metadata:");
-            src.metadata().forEach((k, v) -> out.println("  " + k + ": " + v));
+            src.metadata().forEach((k, v) -> out.println("  " + Printable.name(k) + ": " + Printable.name(v)));
         }
         if (config != null) {
             out.println("config: " + config.source());

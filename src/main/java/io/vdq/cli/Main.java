@@ -40,10 +40,15 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             String msg = ex instanceof VdqException || ex instanceof java.io.UncheckedIOException
                     ? ex.getMessage() : ex.getClass().getSimpleName() + ": " + ex.getMessage();
-            cmd.getErr().println("vdq: " + msg);
+            cmd.getErr().println("vdq: " + io.vdq.io.Printable.line(msg));   // names read from files may hold newlines
             if (verbose) ex.printStackTrace(cmd.getErr());
             return 2;
         });
+        String threads = System.getProperty("vdq.threads");
+        if (threads != null && !threads.strip().matches("0*[1-9]\\d{0,5}")) {   // Parallel would silently use all cores
+            cl.getErr().println("vdq: -Dvdq.threads=" + threads + ": expected a whole number >= 1");
+            return 2;
+        }
         return cl.execute(args);
     }
 

@@ -229,6 +229,10 @@ final class QuantizeCommand implements Runnable {
         List<String> lines;
         try {
             lines = Files.readAllLines(file);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new ConfigException(file + ": " + what + " are not UTF-8 text (one prompt per line)");
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new ConfigException(file + ": no such file (" + what + ")");
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot read " + what + ": " + e.getMessage(), e);
         }

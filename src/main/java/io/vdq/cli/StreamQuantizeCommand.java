@@ -71,7 +71,7 @@ final class StreamQuantizeCommand implements Runnable {
             mem.close();
             double wall = (System.nanoTime() - t0) / 1e9;
             try {
-                Files.copy(cfg, out.resolve("config.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                AtomicFiles.writeBytes(out.resolve("config.json"), Files.readAllBytes(cfg));   // temporary sibling + rename
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(out + ": cannot copy config.json: " + e.getMessage(), e);
             }

@@ -164,6 +164,9 @@ final class TrainTinyCommand implements Runnable {
                 throw new UncheckedIOException("train-tiny: reading " + init.resolve("train-log.txt"), e);
             }
         } else {
+            if (heads < 1 || headDim < 2 || (long) heads * headDim > WanConfig.MAX_DIM)
+                throw new ConfigException("--heads " + heads + " × --head-dim " + headDim + ": expected positive values whose product is at most "
+                        + WanConfig.MAX_DIM);
             cfg = new WanTrainConfig(3, 3, patchT, patchH, patchW, heads, headDim, ffn, layers, enc.textDim(), 256, 1e-6f, 10000);
             model = WanTrainModel.create(cfg, seed);
         }

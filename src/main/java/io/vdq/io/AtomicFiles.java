@@ -13,7 +13,7 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Writes a file so that it either appears complete or not at all: the content goes to a temporary sibling
- * {@code NAME.tmp-NNNN} in the same folder, is forced to disk, and is renamed over the target. On failure the
+ * {@code NAME.tmp-NNNN} (random, created exclusively and opened without following links) in the same folder, is forced to disk, and is renamed over the target. On failure the
  * temporary file is removed and the old target, if any, is left untouched.
  */
 public final class AtomicFiles {
@@ -35,7 +35,7 @@ public final class AtomicFiles {
             Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, abs.getFileName() + ".tmp-", "");
             usualPermissions(tmp, abs);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = openTemporary(tmp)) {
                 body.write(ch);
                 ch.force(true);
             }
@@ -68,14 +68,24 @@ public final class AtomicFiles {
     }
 
     /**
+     * Opens a temporary file made by {@link Files#createTempFile} (a random name, created exclusively, so never
+     * through a link) for writing, again without following a link: a link swapped in after creation is refused.
+     */
+    static FileChannel openTemporary(Path tmp) throws IOException {
+        return FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
      * Gives a temporary file (created 0600 by {@link Files#createTempFile}) the permissions its target should end
      * up with: those of the file it replaces, else rw-r--r-- (what a plain create gives under the usual umask 022),
      * so reports and checkpoints can be read by other users and served. No-op where POSIX permissions do not exist.
      */
     static void usualPermissions(Path tmp, Path target) throws IOException {
         if (!Files.getFileStore(tmp).supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class)) return;
-        Files.setPosixFilePermissions(tmp, Files.exists(target) ? Files.getPosixFilePermissions(target)
-                : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Files.getFileAttributeView(tmp, java.nio.file.attribute.PosixFileAttributeView.class, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                .setPermissions(Files.exists(target) ? Files.getPosixFilePermissions(target)
+                        : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
     }
 
     /** Makes the rename durable; not every platform can open a folder, which is harmless. */

@@ -108,6 +108,7 @@ public record SafetensorsHeader(String source, Map<String, TensorInfo> tensors, 
             else tensors.put(e.getKey(), parseEntry(source, e.getKey(), e.getValue(), dataSize));
         }
         checkOverlaps(source, tensors.values());
+        checkCovered(source, tensors.values(), dataSize);
         return new SafetensorsHeader(source, tensors, metadata, 8 + (long) json.length, dataSize);
     }
 
@@ -186,6 +187,27 @@ public record SafetensorsHeader(String source, Map<String, TensorInfo> tensors, 
                 throw new CheckpointException(source + ": tensor '" + oneLine(b.name()) + "' data_offsets [" + b.begin() + ", "
                         + b.end() + "] overlap tensor '" + oneLine(a.name()) + "' [" + a.begin() + ", " + a.end() + "]");
         }
+    }
+
+    /**
+     * The format requires the data region to be entirely indexed: tensors back to back from offset 0 to its end. A
+     * hole between tensors or bytes after the last one would be data that nothing describes (and that a digest of
+     * the tensors would not cover), so both are refused.
+     */
+    private static void checkCovered(String source, java.util.Collection<TensorInfo> all, long dataSize) {
+        List<TensorInfo> sorted = new ArrayList<>(all);
+        sorted.removeIf(t -> t.bytes() == 0);
+        sorted.sort(Comparator.comparingLong(TensorInfo::begin));
+        long at = 0;
+        for (TensorInfo t : sorted) {
+            if (t.begin() != at)
+                throw new CheckpointException(source + ": data bytes [" + at + ", " + t.begin() + ") before tensor '"
+                        + oneLine(t.name()) + "' belong to no tensor (the format forbids holes in the data region)");
+            at = t.end();
+        }
+        if (at != dataSize)
+            throw new CheckpointException(source + ": " + (dataSize - at) + " trailing bytes after the last tensor's data (offset "
+                    + at + " of a " + dataSize + "-byte data region) belong to no tensor");
     }
 
     /** The DType spelled {@code s} in safetensors, or null. */

@@ -13,7 +13,6 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -59,27 +58,40 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
     private static final class Slot {
         final Spec spec;
         final long begin;
+        final java.security.MessageDigest md;   // null without digests
         long written;
-        Slot(Spec spec, long begin) { this.spec = spec; this.begin = begin; }
+        Slot(Spec spec, long begin, boolean digest) {
+            this.spec = spec;
+            this.begin = begin;
+            this.md = digest ? TensorDigests.sha256() : null;
+        }
     }
 
     private final Path target, tmp;
     private final FileChannel ch;
     private final SortedMap<String, Slot> slots = new TreeMap<>();
     private final long dataStart;
+    private final SortedMap<String, String> metadata = new TreeMap<>();
+    private final boolean digests;
+    private final int headerLength;
     private boolean committed, closed;
 
-    private SafetensorsStreamWriter(Path target, Collection<Spec> specs, Map<String, String> metadata) throws IOException {
+    private SafetensorsStreamWriter(Path target, Collection<Spec> specs, Map<String, String> metadata, boolean digests)
+            throws IOException {
+        this.digests = digests;
+        if (metadata != null) this.metadata.putAll(metadata);
         this.target = target.toAbsolutePath();
         long off = 0;
         SortedMap<String, Spec> sorted = new TreeMap<>();
         for (Spec s : specs)
             if (sorted.putIfAbsent(s.name(), s) != null) throw new CheckpointException("tensor '" + s.name() + "' declared twice");
         for (Spec s : sorted.values()) {
-            slots.put(s.name(), new Slot(s, off));
+            slots.put(s.name(), new Slot(s, off, digests));
             off += s.bytes();
         }
-        byte[] header = header(metadata);
+        if (digests) this.metadata.put(TensorDigests.KEY, TensorDigests.placeholder(slots.keySet()));
+        byte[] header = header(this.metadata);
+        headerLength = header.length;
         dataStart = 8 + header.length;
         Path dir = this.target.getParent();
         Files.createDirectories(dir);
@@ -87,7 +99,7 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
         FileChannel c = null;
         try {
             AtomicFiles.usualPermissions(tmp, this.target);
-            c = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            c = AtomicFiles.openTemporary(tmp);
             writeAt(c, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length), 0);
             writeAt(c, ByteBuffer.wrap(header), 8);
         } catch (IOException | RuntimeException e) {
@@ -100,8 +112,18 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
 
     /** Creates the temporary file next to {@code target} and writes the header. */
     public static SafetensorsStreamWriter create(Path target, Collection<Spec> specs, Map<String, String> metadata) {
+        return create(target, specs, metadata, false);
+    }
+
+    /**
+     * As {@link #create(Path, Collection, Map)}; {@code digests} also stores every tensor's SHA-256 in
+     * {@code __metadata__} ({@link TensorDigests}): hashed as the bytes arrive, written over a same-length
+     * placeholder at {@link #commit}. With digests, each tensor's bytes must be written in order (they are anyway).
+     */
+    public static SafetensorsStreamWriter create(Path target, Collection<Spec> specs, Map<String, String> metadata,
+                                                 boolean digests) {
         try {
-            return new SafetensorsStreamWriter(target, specs, metadata);
+            return new SafetensorsStreamWriter(target, specs, metadata, digests);
         } catch (IOException e) {
             throw new CheckpointException(target + ": cannot start writing: " + e.getMessage(), e);
         }
@@ -124,6 +146,7 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
                 throw new CheckpointException(target + ": tensor '" + name + "' would get " + (s.written + n) + " bytes, declared "
                         + s.spec.bytes() + " (" + s.spec.dtype() + " " + Arrays.toString(s.spec.shape()) + ")");
             pos = dataStart + s.begin + s.written;
+            if (s.md != null) s.md.update(bytes.duplicate());
             try {
                 writeAt(ch, bytes, pos);
             } catch (IOException e) {
@@ -162,6 +185,15 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
                 throw new CheckpointException(target + ": tensor '" + s.spec.name() + "' has " + s.written + " of its "
                         + s.spec.bytes() + " bytes; every declared tensor must be written before commit");
         try {
+            if (digests) {   // the real digests over the same-length placeholder
+                SortedMap<String, String> sums = new TreeMap<>();
+                for (Slot s : slots.values()) sums.put(s.spec.name(), TensorDigests.hex(s.md));
+                metadata.put(TensorDigests.KEY, TensorDigests.json(sums));
+                byte[] header = header(metadata);
+                if (header.length != headerLength)
+                    throw new IllegalStateException("digest header changed length " + headerLength + " -> " + header.length);
+                writeAt(ch, ByteBuffer.wrap(header), 8);
+            }
             ch.force(true);
             ch.close();
             try {

@@ -33,6 +33,25 @@ public final class SafetensorsWriter {
 
     private final SortedMap<String, Entry> entries = new TreeMap<>();
     private final SortedMap<String, String> metadata = new TreeMap<>();
+    private boolean digests, requireFinite;
+
+    /**
+     * Refuses, before anything is written, a float tensor holding NaN or ±Inf (naming the tensor and the first bad
+     * element): a checkpoint must not carry values its reader cannot compute with.
+     */
+    public SafetensorsWriter requireFinite() {
+        requireFinite = true;
+        return this;
+    }
+
+    /**
+     * Also stores the SHA-256 of every tensor's bytes in {@code __metadata__} ({@link TensorDigests}), computed
+     * while the data is written; each shard of a sharded write carries the digests of its own tensors.
+     */
+    public SafetensorsWriter withDigests() {
+        digests = true;
+        return this;
+    }
 
     public SafetensorsWriter metadata(String key, String value) {
         metadata.put(key, value);
@@ -145,12 +164,28 @@ public final class SafetensorsWriter {
 
     private void write(Path file, List<Entry> list) {
         try {
-            byte[] header = header(list);
+            if (requireFinite) for (Entry e : list) checkFinite(e);
+            SortedMap<String, String> meta = new TreeMap<>(metadata);
+            if (digests) meta.put(TensorDigests.KEY, TensorDigests.placeholder(list.stream().map(Entry::name).toList()));
+            byte[] header = header(list, meta);
             AtomicFiles.write(file, ch -> {
                 ByteBuffer len = ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
                 writeFully(ch, len);
                 writeFully(ch, ByteBuffer.wrap(header));
-                for (Entry e : list) writeData(ch, e);
+                SortedMap<String, String> sums = new TreeMap<>();
+                for (Entry e : list) {
+                    java.security.MessageDigest md = digests ? TensorDigests.sha256() : null;
+                    writeData(ch, e, md);
+                    if (md != null) sums.put(e.name, TensorDigests.hex(md));
+                }
+                if (digests) {   // same length as the placeholder: overwrite it in place
+                    meta.put(TensorDigests.KEY, TensorDigests.json(sums));
+                    byte[] done = header(list, meta);
+                    if (done.length != header.length)
+                        throw new IllegalStateException("digest header changed length " + header.length + " -> " + done.length);
+                    ByteBuffer b = ByteBuffer.wrap(done);
+                    for (long pos = 8; b.hasRemaining(); ) pos += ch.write(b, pos);
+                }
             });
         } catch (CheckpointException e) {
             throw new CheckpointException(file + ": " + e.getMessage(), e);
@@ -158,7 +193,7 @@ public final class SafetensorsWriter {
         LOG.log(System.Logger.Level.DEBUG, () -> "wrote " + file + ": " + list.size() + " tensors");
     }
 
-    private byte[] header(List<Entry> list) {
+    private static byte[] header(List<Entry> list, SortedMap<String, String> metadata) {
         ObjectNode root = SafetensorsHeader.JSON.createObjectNode();
         if (!metadata.isEmpty()) {
             ObjectNode m = root.putObject(SafetensorsHeader.METADATA_KEY);
@@ -188,11 +223,11 @@ public final class SafetensorsWriter {
         return out;
     }
 
-    private static void writeData(FileChannel ch, Entry e) throws IOException {
-        if (e.raw != null) { writeFully(ch, ByteBuffer.wrap(e.raw)); return; }
+    private static void writeData(FileChannel ch, Entry e, java.security.MessageDigest md) throws IOException {
+        if (e.raw != null) { writeFully(ch, ByteBuffer.wrap(e.raw), md); return; }
         if (e.segment != null) {
             for (long off = 0; off < e.bytes; off += 1 << 20)
-                writeFully(ch, e.segment.asSlice(off, Math.min(1 << 20, e.bytes - off)).asByteBuffer());
+                writeFully(ch, e.segment.asSlice(off, Math.min(1 << 20, e.bytes - off)).asByteBuffer(), md);
             return;
         }
         int n = e.floats != null ? e.floats.size() : e.ints.length;
@@ -205,11 +240,14 @@ public final class SafetensorsWriter {
                 TensorCodec.encode("tensor '" + e.name + "'", e.floats.data(), e.floats.offset() + i, c, i, e.dtype, seg);
             else
                 MemorySegment.copy(e.ints, i, seg, TensorCodec.I32, 0, c);
-            writeFully(ch, ByteBuffer.wrap(buf, 0, c * size));
+            writeFully(ch, ByteBuffer.wrap(buf, 0, c * size), md);
         }
     }
 
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException { writeFully(ch, b, null); }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b, java.security.MessageDigest md) throws IOException {
+        if (md != null) md.update(b.duplicate());
         while (b.hasRemaining()) ch.write(b);
     }
 
@@ -219,6 +257,16 @@ public final class SafetensorsWriter {
         if (entries.putIfAbsent(e.name, e) != null)
             throw new CheckpointException("tensor '" + e.name + "' added twice");
         return this;
+    }
+
+    private static void checkFinite(Entry e) {
+        if (e.floats == null) return;
+        float[] d = e.floats.data();
+        int off = e.floats.offset(), n = e.floats.size();
+        for (int i = 0; i < n; i++)
+            if (!Float.isFinite(d[off + i]))
+                throw new CheckpointException("tensor '" + Printable.name(e.name) + "' element " + i + " is " + d[off + i]
+                        + ": refusing to save a non-finite value");
     }
 
     private static void checkWritable(String name, DType dtype) {

@@ -88,6 +88,7 @@ public final class ShardedCheckpoint implements TensorSource {
                     Path p = resolveShard(at, dir, file);
                     if (!Files.isRegularFile(p))
                         throw new CheckpointException(at + ": shard file '" + file + "' does not exist in " + dir);
+                    requireInside(at, dir, p, file);
                     shard = SafetensorsFile.open(p);
                     shards.put(file, shard);
                 }
@@ -113,6 +114,18 @@ public final class ShardedCheckpoint implements TensorSource {
         if (file.isEmpty() || rel.isAbsolute() || !p.startsWith(dir.normalize()))
             throw new CheckpointException(at + ": shard name '" + SafetensorsHeader.oneLine(file) + "' must be a file inside " + dir);
         return p;
+    }
+
+    /** A shard that is a link (or lies under a linked folder) must still resolve inside the index's folder. */
+    private static void requireInside(String at, Path dir, Path p, String file) {
+        try {
+            Path real = p.toRealPath(), realDir = dir.toRealPath();
+            if (!real.startsWith(realDir))
+                throw new CheckpointException(at + ": shard '" + SafetensorsHeader.oneLine(file) + "' resolves to " + real
+                        + ", outside the model folder " + realDir + " (a symbolic link?)");
+        } catch (IOException e) {
+            throw new CheckpointException(at + ": shard '" + SafetensorsHeader.oneLine(file) + "': cannot resolve: " + e.getMessage(), e);
+        }
     }
 
     public Path index() { return index; }

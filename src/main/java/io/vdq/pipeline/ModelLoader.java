@@ -27,13 +27,14 @@ public final class ModelLoader {
     private ModelLoader() {}
 
     /** Where the model came from and how to sample it; see {@link LoadedModel}. */
-    public static LoadedModel load(String spec, Path transformerOverride) { return load(spec, transformerOverride, null); }
+    public static LoadedModel load(String spec, Path transformerOverride) { return load(spec, transformerOverride, null, true); }
 
     /**
      * As {@link #load(String, Path)}; {@code transformer2Override} replaces a two-expert pipeline's low-noise expert
-     * ({@code transformer_2/}) the way {@code transformerOverride} replaces the high-noise one.
+     * ({@code transformer_2/}) the way {@code transformerOverride} replaces the high-noise one; {@code verify} false
+     * skips a quantized checkpoint's SHA-256 digests.
      */
-    public static LoadedModel load(String spec, Path transformerOverride, Path transformer2Override) {
+    public static LoadedModel load(String spec, Path transformerOverride, Path transformer2Override, boolean verify) {
         if (spec.startsWith("random:")) {
             WanConfig c = randomConfig(spec);
             return LoadedModel.of(spec, WanModel.random(c, 0), null, ModelDefaults.random(spec.equals("random:tiny")), null);
@@ -48,12 +49,12 @@ public final class ModelLoader {
         if (PipelineFolder.isPipeline(dir)) {
             PipelineFolder p = PipelineFolder.read(dir);
             Path tdir = transformerOverride != null ? transformerOverride : p.transformer();
-            Transformer t = transformer(tdir, transformerOverride != null ? "--transformer" : "--model");
+            Transformer t = transformer(tdir, transformerOverride != null ? "--transformer" : "--model", verify);
             ModelDefaults d = ModelDefaults.wan(ModelDefaults.UMT5).withScheduler(p.scheduler());
             LoadedModel m = LoadedModel.of(spec, t.model(), t.quantized(), d, p);
             if (p.twoExperts()) {
                 Transformer t2 = transformer(transformer2Override != null ? transformer2Override : p.transformer2(),
-                        transformer2Override != null ? "--transformer-2" : "--model");
+                        transformer2Override != null ? "--transformer-2" : "--model", verify);
                 m = m.withSecondExpert(t2.model(), t2.quantized(), p.boundaryRatio());
             }
             else if (transformer2Override != null)
@@ -65,7 +66,7 @@ public final class ModelLoader {
         if (transformerOverride != null)
             throw new ConfigException("--transformer " + transformerOverride + ": only with a pipeline --model (a folder with model_index.json)");
         Path tdir = Files.isDirectory(dir.resolve("transformer")) ? dir.resolve("transformer") : dir;
-        Transformer t = transformer(tdir, "--model");
+        Transformer t = transformer(tdir, "--model", verify);
         boolean randomBase = t.quantized() != null
                 && t.quantized().metadata().getOrDefault(BASE_MODEL_KEY, "").startsWith("random:");
         ModelDefaults fallback = randomBase ? ModelDefaults.random(t.quantized().metadata().get(BASE_MODEL_KEY).equals("random:tiny"))
@@ -100,11 +101,11 @@ public final class ModelLoader {
     }
 
     /** A float transformer folder, a quantized checkpoint folder, or a Wan GGUF file (dequantized at load). */
-    static Transformer transformer(Path dir, String flag) {
+    static Transformer transformer(Path dir, String flag, boolean verify) {
         if (isGguf(dir)) return new Transformer(WanGgufLoader.loadWan(dir), null);
         if (!Files.isDirectory(dir)) throw new ConfigException(flag + " " + dir + ": not a folder (or a .gguf file)");
         if (QuantizedCheckpoint.isQuantized(dir)) {
-            QuantizedCheckpoint.Loaded q = QuantizedCheckpoint.load(dir);
+            QuantizedCheckpoint.Loaded q = QuantizedCheckpoint.load(dir, verify);
             return new Transformer(q.model(), q);
         }
         Path cfg = dir.resolve("config.json");

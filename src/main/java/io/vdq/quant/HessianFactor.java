@@ -18,6 +18,11 @@ public final class HessianFactor {
      * reading rows contiguously; rows of U are independent and computed in parallel.
      */
     public static double[] upperCholeskyOfInverse(double[] a, int k, String what) {
+        // a NaN/Inf here comes from this layer's calibration inputs, not from a lack of damping: say so, by layer
+        for (int i = 0; i < k * k; i++)
+            if (!Double.isFinite(a[i]))
+                throw new ConfigException(what + ": Hessian of the calibration inputs holds " + a[i] + " at input channel "
+                        + (i / k) + "; this layer's inputs are not finite (a NaN/Inf weight or activation before it)");
         double[] v = new double[k * k]; // upper: A = V·Vᵀ
         for (int j = k - 1; j >= 0; j--) {
             double d = a[j * k + j];

@@ -99,7 +99,7 @@ public final class Presets {
                 int eq = kv.indexOf('=');
                 if (eq <= 0 || eq == kv.length() - 1)
                     throw new ConfigException("recipe '" + spec + "': override '" + kv + "' is not key=value");
-                r = r.withOption(kv.substring(0, eq), overrideValue(kv.substring(eq + 1)));
+                r = r.withOption(kv.substring(0, eq), overrideValue(spec, kv.substring(0, eq), kv.substring(eq + 1)));
             }
             return r.withName(spec);
         }
@@ -107,9 +107,15 @@ public final class Presets {
                 + " (options can be overridden as NAME+key=value)");
     }
 
-    private static Object overrideValue(String v) {
+    private static Object overrideValue(String spec, String key, String v) {
         if (v.equals("true") || v.equals("false")) return Boolean.parseBoolean(v);
-        if (v.matches("[-+]?\\d+")) return Long.parseLong(v);
+        if (v.matches("[-+]?\\d+")) {
+            try {
+                return Long.parseLong(v);
+            } catch (NumberFormatException e) {
+                throw new ConfigException("recipe '" + spec + "': option '" + key + "' = " + v + " is outside the 64-bit integer range");
+            }
+        }
         if (v.matches("[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?")) return Double.parseDouble(v);
         return v;
     }

@@ -23,12 +23,34 @@ public final class QuantTargets {
             if (!(e.getValue() instanceof FloatLinear f))
                 throw new ConfigException("layer '" + e.getKey() + "' is a " + e.getValue().getClass().getSimpleName()
                         + ", expected a float layer: is the model already quantized?");
+            requireFinite(e.getKey(), f);
             out.put(e.getKey(), f);
         }
         if (out.isEmpty())
             throw new ConfigException("recipe '" + recipe.name() + "' selects no layer of the model (include "
                     + recipe.include() + ", exclude " + recipe.exclude() + ")");
         return out;
+    }
+
+    /**
+     * Refuses a layer whose weight or bias holds NaN or ±Inf, naming the layer, row and column: no quantizer can
+     * give such a row a finite scale (MinMax would silently zero its other weights, BGR and GPTQ would store NaN).
+     */
+    public static void requireFinite(String layer, FloatLinear f) {
+        requireFinite(layer, f.weight(), f.outFeatures(), f.inFeatures(), f.bias());
+    }
+
+    /** As {@link #requireFinite(String, FloatLinear)} on a row-major {@code out × in} weight and an optional bias. */
+    public static void requireFinite(String layer, float[] w, int out, int in, float[] bias) {
+        for (int i = 0; i < w.length; i++)
+            if (!Float.isFinite(w[i]))
+                throw new ConfigException("layer '" + layer + "': weight row " + i / in + " column " + i % in + " is " + w[i]
+                        + "; refusing to quantize non-finite weights");
+        if (bias != null)
+            for (int o = 0; o < bias.length; o++)
+                if (!Float.isFinite(bias[o]))
+                    throw new ConfigException("layer '" + layer + "': bias element " + o + " is " + bias[o]
+                            + "; refusing to quantize a layer with non-finite values");
     }
 
     /** The recipe's activation quantizer over a shared width (null when activations stay float). */

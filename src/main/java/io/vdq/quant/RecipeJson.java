@@ -7,10 +7,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vdq.VdqException.ConfigException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -45,7 +43,7 @@ public final class RecipeJson {
         m.put("activation_granularity", r.activationGranularity().jsonName());
         m.put("include", r.include());
         m.put("exclude", r.exclude());
-        m.put("options", r.options());
+        m.put("options", sorted(r.options()));   // sorted keys: the same recipe always gives the same bytes
         try {
             return MAPPER.writeValueAsString(m);
         } catch (JsonProcessingException e) {
@@ -53,15 +51,20 @@ public final class RecipeJson {
         }
     }
 
+    /** Maps (at any depth) with their keys sorted; lists keep their order. */
+    private static Object sorted(Object v) {
+        if (v instanceof Map<?, ?> map) {
+            Map<String, Object> out = new java.util.TreeMap<>();
+            map.forEach((k, x) -> out.put(String.valueOf(k), sorted(x)));
+            return out;
+        }
+        if (v instanceof java.util.List<?> l) return l.stream().map(RecipeJson::sorted).toList();
+        return v;
+    }
+
     /** Writes to a temporary sibling, then renames. */
     public static void write(Recipe r, Path file) {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try {
-            Files.writeString(tmp, write(r));
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write recipe " + file + ": " + e.getMessage(), e);
-        }
+        io.vdq.io.AtomicFiles.writeBytes(file, write(r).getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     public static Recipe read(Path file) {

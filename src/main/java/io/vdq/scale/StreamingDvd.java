@@ -43,7 +43,8 @@ import java.util.SequencedMap;
  * <li>{@code P.scales}, {@code P.zeros}: F32, out × groups (groups = 1 per output channel by default); zeros are
  *     integers unless the recipe keeps real zero points. Ŵ = scale·(q − zero).</li>
  * </ul>
- * Metadata: {@code format}, {@code format_version}, {@code recipe} (JSON), {@code config} (the Wan config.json),
+ * Metadata: {@code format}, {@code format_version}, {@code tensor_sha256} (every tensor's SHA-256,
+ * {@link io.vdq.io.TensorDigests}), {@code recipe} (JSON), {@code config} (the Wan config.json),
  * {@code dvd_layers} (JSON: per layer its index, rotation seed, Hadamard block, Λ block, bits, group size and
  * packing); the BGR stage errors are in the returned {@link Summary}. The layout follows the plain "packed codes + scales" form until the
  * project's quantized checkpoint format lands; the metadata holds everything needed to rebuild each
@@ -133,7 +134,7 @@ public final class StreamingDvd {
         meta.put("config", c.toJson());
         meta.put("source", src.describe());
         meta.put("dvd_layers", layerSeedsJson(c, src, selected, s));
-        try (SafetensorsStreamWriter w = SafetensorsStreamWriter.create(out, specs, meta)) {
+        try (SafetensorsStreamWriter w = SafetensorsStreamWriter.create(out, specs, meta, true)) {
             for (String n : src.names()) {
                 String layer = n.endsWith(".weight") ? n.substring(0, n.length() - ".weight".length()) : null;
                 if (layer != null && selected.containsKey(layer)) continue;
@@ -152,11 +153,18 @@ public final class StreamingDvd {
                 MemorySegment seg = src.segment(wn);
                 float[] wt = TensorCodec.toFloats(seg, ti.dtype(), Math.multiplyExact(out0, in));
                 release(seg);
+                try {
+                    io.vdq.quant.QuantTargets.requireFinite(layer, wt, out0, in, null);
+                } catch (ConfigException x) {
+                    throw new CheckpointException(src.describe() + ": " + x.getMessage(), x);
+                }
                 long t1 = System.nanoTime();
                 Arq arq = new Arq(in, s.arq(), DvdQuantMethod.layerSeed(s, e.getValue()));
                 Bgr.Result q = DvdQuantMethod.quantizeWeights(arq, wt, out0, s.bgr());
                 wt = null;
                 long t2 = System.nanoTime();
+                requireFinite(out, layer + ".scales", q.scales());
+                requireFinite(out, layer + ".zeros", q.zeros());
                 byte[] codes = q.codes();
                 w.write(layer + ".qweight", packed(bits, in) ? packInt4(codes) : codes);
                 w.writeFloats(layer + ".scales", q.scales(), 0, q.scales().length);
@@ -177,6 +185,14 @@ public final class StreamingDvd {
             w.commit();
         }
         return new Summary(reports, copied, bytesOut, decodeS, quantS, writeS);
+    }
+
+    /** No quantizer output may be NaN or infinite (the weights were checked; this guards the quantizer itself). */
+    private static void requireFinite(Path out, String tensor, float[] v) {
+        for (int i = 0; i < v.length; i++)
+            if (!Float.isFinite(v[i]))
+                throw new CheckpointException(out + ": tensor '" + tensor + "' element " + i + " is " + v[i]
+                        + ": refusing to save a non-finite value");
     }
 
     /** Whether codes are stored two per byte. */

@@ -117,4 +117,17 @@ class InspectCommandTest {
         assertNotEquals(0, missing.code);
         assertTrue(missing.err.startsWith("vdq: ") && missing.err.contains("no such file or folder"), missing.err);
     }
+
+    @Test
+    void controlCharactersInNamesAreEscapedAndVerifyChecksDigests() throws Exception {
+        Path f = dir.resolve("odd.safetensors");
+        new SafetensorsWriter().withDigests().add("a\u0000b\nc", Tensor.zeros(2)).metadata("k\r", "v\u001b[31m").write(f);
+        Result r = run("inspect", "--verify", f.toString());
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("a\\u0000b\\u000ac"), r.out);
+        assertTrue(r.out.contains("k\\u000d: v\\u001b[31m"), r.out);
+        assertTrue(r.out.contains("verified: the SHA-256 of all 1 tensors matches"), r.out);
+        assertTrue(r.out.chars().noneMatch(c -> c < 0x20 && c != '\n'), "no raw control characters");
+        assertEquals(r.out.lines().count(), r.out.chars().filter(c -> c == '\n').count());
+    }
 }

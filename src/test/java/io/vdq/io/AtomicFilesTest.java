@@ -28,4 +28,14 @@ class AtomicFilesTest {
         assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
         try (var s = Files.list(f.getParent())) { assertEquals(1, s.count(), "no temporary file left behind"); }
     }
+
+    @Test
+    void aTemporaryFileSwappedForALinkIsNotWrittenThrough() throws Exception {
+        Path victim = dir.resolve("victim.txt");
+        Files.writeString(victim, "precious");
+        Path link = dir.resolve("out.bin.tmp-123");
+        Files.createSymbolicLink(link, victim);
+        org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> AtomicFiles.openTemporary(link).close());
+        org.junit.jupiter.api.Assertions.assertEquals("precious", Files.readString(victim));
+    }
 }

@@ -172,4 +172,25 @@ class CheckpointsTest {
         e = assertThrows(ConfigException.class, () -> JsonConfig.read(dir.resolve("none.json")));
         assertTrue(e.getMessage().endsWith("none.json: no such file"), e.getMessage());
     }
+
+    @Test
+    void aShardLinkedToAFileOutsideTheFolderIsRefused() throws Exception {
+        Path outside = dir.resolve("elsewhere");
+        new SafetensorsWriter().add("a", Tensor.zeros(2)).write(outside.resolve("secret.safetensors"));
+        Path model = dir.resolve("model");
+        Files.createDirectories(model);
+        Files.createSymbolicLink(model.resolve("s1.safetensors"), outside.resolve("secret.safetensors"));
+        Path idx = model.resolve("m.safetensors.index.json");
+        Files.writeString(idx, "{\"weight_map\":{\"a\":\"s1.safetensors\"}}");
+        CheckpointException e = assertThrows(CheckpointException.class, () -> ShardedCheckpoint.open(idx));
+        assertTrue(e.getMessage().startsWith(idx + ": tensor 'a': shard 's1.safetensors' resolves to ")
+                && e.getMessage().contains("outside the model folder"), e.getMessage());
+        // a link that stays inside the folder is fine
+        Files.delete(model.resolve("s1.safetensors"));
+        Files.move(outside.resolve("secret.safetensors"), model.resolve("real.safetensors"));
+        Files.createSymbolicLink(model.resolve("s1.safetensors"), model.resolve("real.safetensors"));
+        try (ShardedCheckpoint s = ShardedCheckpoint.open(idx)) {
+            assertArrayEquals(new float[2], s.readFloat("a").toArray());
+        }
+    }
 }

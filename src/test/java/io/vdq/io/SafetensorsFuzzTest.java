@@ -43,8 +43,10 @@ class SafetensorsFuzzTest {
         }
         assertTrue(TRIES.get() >= 10_000, "fuzzed " + TRIES.get() + " inputs, expected at least 10 000");
         // The inputs must exercise both sides: headers that pass validation (then every tensor is read) and ones that fail.
+        // Since the reader refuses data bytes no tensor covers (holes, trailing bytes), most random offset edits fail:
+        // about 2 % pass, so the floor is 1 % (a few hundred accepted inputs, each read in full).
         int accepted = ACCEPTED.get();
-        assertTrue(accepted > TRIES.get() / 20 && accepted < TRIES.get() * 19 / 20,
+        assertTrue(accepted > TRIES.get() / 100 && accepted < TRIES.get() * 19 / 20,
                 accepted + " of " + TRIES.get() + " fuzzed inputs were accepted");
     }
 

@@ -142,4 +142,17 @@ class SafetensorsValidationTest {
             assertEquals("mem: no tensor named 'x'", e.getMessage());
         }
     }
+
+    @Test
+    void rejectsDataBytesThatNoTensorCovers() {
+        byte[] two = SafetensorsBytes.leFloats(1f, 2f, 3f);
+        refused(image("{" + entry("w", "F32", "[2]", 0, 8) + "}", two), "4 trailing bytes after the last tensor's data");
+        refused(image("{" + entry("a", "F32", "[1]", 0, 4) + "," + entry("b", "F32", "[1]", 8, 12) + "}", two),
+                "data bytes [4, 8) before tensor 'b' belong to no tensor");
+        refused(image("{" + entry("a", "F32", "[1]", 4, 8) + "}", SafetensorsBytes.leFloats(1f, 2f)), "data bytes [0, 4) before tensor 'a'");
+        refused(image("{}", new byte[1]), "1 trailing bytes");
+        try (SafetensorsFile s = SafetensorsFile.ofBytes("ok", image("{" + entry("e", "F32", "[0]", 0, 0) + "}", new byte[0]))) {
+            assertEquals(0, s.info("e").bytes());
+        }
+    }
 }

@@ -106,4 +106,35 @@ class StreamingDvdTest {
         }
         assertTrue(Files.exists(q.resolve("config.json")) && Files.exists(q.resolve("quantized.safetensors")));
     }
+
+    @Test
+    void outputCarriesVerifiedDigestsAndNonFiniteWeightsAreRefusedNamingLayerAndRow() throws Exception {
+        WanConfig c = SyntheticCheckpointTest.small();
+        SyntheticCheckpoint.write(c, dir.resolve("ck"), SyntheticCheckpointTest.OPT, null);
+        Path out = dir.resolve("q.safetensors");
+        try (TensorSource src = Checkpoints.open(dir.resolve("ck"))) {
+            StreamingDvd.quantize(c, src, Presets.get("w4a4-dvd"), out, null);
+        }
+        try (SafetensorsFile q = SafetensorsFile.open(out)) {
+            assertEquals(q.names().size(), io.vdq.io.TensorDigests.verify(q));
+        }
+        Path file = dir.resolve("ck").resolve(SyntheticCheckpoint.WEIGHTS_FILE);
+        byte[] b = Files.readAllBytes(file);
+        long at;
+        int in;
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            var t = f.info("blocks.0.attn1.to_k.weight");
+            in = (int) t.shape()[1];
+            at = f.header().dataStart() + t.begin() + (long) (2 * in + 5) * t.dtype().bytes; // row 2, column 5
+            assertEquals(io.vdq.io.DType.BF16, t.dtype());
+        }
+        b[(int) at] = (byte) 0x80;       // BF16 +Inf: 0x7F80, little-endian
+        b[(int) at + 1] = (byte) 0x7F;
+        Files.write(file, b);
+        try (TensorSource src = Checkpoints.open(dir.resolve("ck"))) {
+            var e = assertThrows(CheckpointException.class, () -> StreamingDvd.quantize(c, src, Presets.get("w4a4-dvd"), dir.resolve("q2.safetensors"), null));
+            assertTrue(e.getMessage().contains("layer 'blocks.0.attn1.to_k': weight row 2 column 5 is Infinity"), e.getMessage());
+        }
+        assertFalse(Files.exists(dir.resolve("q2.safetensors")));
+    }
 }

@@ -8,7 +8,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * The interim frame format "f32le": the video's elements in row-major order as little-endian IEEE float32,
@@ -23,13 +22,7 @@ public final class RawFloat32Frames implements FrameFormat {
     @Override public void write(Path file, Tensor video) {
         ByteBuffer buf = ByteBuffer.allocate(video.size() * 4).order(ByteOrder.LITTLE_ENDIAN);
         buf.asFloatBuffer().put(video.data(), video.offset(), video.size());
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try {
-            Files.write(tmp, buf.array());
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new VdqException("cannot write frames " + file + ": " + e.getMessage(), e);
-        }
+        io.vdq.io.AtomicFiles.writeBytes(file, buf.array());   // random temporary name, created exclusively
     }
 
     @Override public Tensor read(Path file, int[] shape) {

@@ -11,7 +11,6 @@ import io.vdq.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -118,10 +117,9 @@ public record VideoRun(Path dir, String name, FrameFormat frames, List<Entry> vi
                 ArrayNode sh = v.putArray("shape");
                 for (int d : e.shape()) sh.add(d);
             }
-            Path file = dir.resolve(FILE), tmp = dir.resolve(FILE + ".tmp");
-            try {
-                JSON.writeValue(tmp.toFile(), root);
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Path file = dir.resolve(FILE);
+            try {   // random temporary name, created exclusively (AtomicFiles)
+                io.vdq.io.AtomicFiles.writeBytes(file, JSON.writeValueAsBytes(root));
             } catch (IOException e) {
                 throw new VdqException("cannot write " + file + ": " + e.getMessage(), e);
             }

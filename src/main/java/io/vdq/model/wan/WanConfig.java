@@ -22,6 +22,9 @@ public record WanConfig(int patchT, int patchH, int patchW, int numAttentionHead
     public static final String QK_NORM_ACROSS_HEADS = "rms_norm_across_heads";
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The widest model whose width × width weights fit one Java array (46 340² < 2³¹). */
+    public static final int MAX_DIM = 46_340;
+
     public WanConfig {
         String where = "Wan config";
         positive(where, "patch_size[0]", patchT);
@@ -38,6 +41,12 @@ public record WanConfig(int patchT, int patchH, int patchW, int numAttentionHead
         positive(where, "rope_max_seq_len", ropeMaxSeqLen);
         if (freqDim % 2 != 0)
             throw new ConfigException(where + ": freq_dim must be even, got " + freqDim);
+        if ((long) numAttentionHeads * attentionHeadDim > MAX_DIM)
+            throw new ConfigException(where + ": num_attention_heads " + numAttentionHeads + " × attention_head_dim " + attentionHeadDim
+                    + " = " + (long) numAttentionHeads * attentionHeadDim + " is wider than " + MAX_DIM + " (a width × width weight must fit a Java array)");
+        if ((long) ffnDim * numAttentionHeads * attentionHeadDim > Integer.MAX_VALUE - 16)
+            throw new ConfigException(where + ": ffn_dim " + ffnDim + " × width " + (long) numAttentionHeads * attentionHeadDim
+                    + " weights do not fit a Java array");
         if (attentionHeadDim % 2 != 0)
             throw new ConfigException(where + ": attention_head_dim must be even for rotary pairs, got " + attentionHeadDim);
         // diffusers builds the tables with 2·(d/6) channels for h and w but splits them with d/3: the two agree

@@ -10,6 +10,7 @@ import io.vdq.io.DType;
 import io.vdq.io.SafetensorsFile;
 import io.vdq.io.SafetensorsWriter;
 import io.vdq.io.TensorInfo;
+import io.vdq.io.TensorDigests;
 import io.vdq.io.TensorSource;
 import io.vdq.model.FloatLinear;
 import io.vdq.model.Linear;
@@ -56,7 +57,7 @@ public final class QuantizedCheckpoint {
     private QuantizedCheckpoint() {}
 
     public static final String FORMAT = "vdq-quantized";
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     public static final String WEIGHTS = "diffusion_pytorch_model.safetensors";
 
     /** Metadata keys. */
@@ -86,7 +87,7 @@ public final class QuantizedCheckpoint {
                             Map<String, String> extra) {
         if (floatType != DType.F32 && floatType != DType.BF16 && floatType != DType.F16)
             throw new CheckpointException("quantized checkpoint float dtype " + floatType + ": expected F32, BF16 or F16");
-        SafetensorsWriter w = new SafetensorsWriter();
+        SafetensorsWriter w = new SafetensorsWriter().withDigests().requireFinite();
         ObjectNode layers = LayerCodec.JSON.createObjectNode();
         boolean tagged = false;
         for (Map.Entry<String, Linear> e : model.linears().entrySet()) {
@@ -145,27 +146,42 @@ public final class QuantizedCheckpoint {
     }
 
     /** Loads a quantized model folder; any mismatch between config, metadata and tensors is refused naming it. */
-    public static Loaded load(Path dir) {
+    public static Loaded load(Path dir) { return load(dir, true); }
+
+    /**
+     * As {@link #load(Path)}; {@code verify} false skips recomputing the per-tensor SHA-256 digests (every other
+     * check still runs).
+     */
+    public static Loaded load(Path dir, boolean verify) {
         Path f = weightsFile(dir);
         Path cfgFile = f.resolveSibling("config.json");
         if (!Files.isRegularFile(cfgFile)) throw new CheckpointException(f.getParent() + ": no config.json next to " + WEIGHTS);
         WanConfig c = WanConfig.read(cfgFile);
         try (SafetensorsFile src = SafetensorsFile.open(f)) {
-            return load(c, src);
+            return load(c, src, verify);
         }
     }
 
-    /** Loads from an open source (the caller closes it; every tensor is copied out). */
-    public static Loaded load(WanConfig c, TensorSource src) {
+    /** Loads from an open source (the caller closes it; every tensor is copied out), verifying the digests. */
+    public static Loaded load(WanConfig c, TensorSource src) { return load(c, src, true); }
+
+    /** As {@link #load(WanConfig, TensorSource)}; {@code verify} false skips the digests. */
+    public static Loaded load(WanConfig c, TensorSource src, boolean verify) {
         Map<String, String> meta = src.metadata();
         String file = src.describe();
         if (!FORMAT.equals(meta.get(KEY_FORMAT)))
             throw new CheckpointException(file + ": __metadata__ format is " + (meta.get(KEY_FORMAT) == null ? "absent"
                     : "'" + meta.get(KEY_FORMAT) + "'") + ", expected '" + FORMAT + "' (not a vdq quantized checkpoint)");
         int version = parseInt(file, meta, KEY_VERSION);
+        if (version == 1)
+            throw new CheckpointException(file + ": format_version 1 (written by vdq " + meta.get(KEY_VDQ) + ") has no "
+                    + "per-tensor SHA-256 digests; this vdq reads version " + VERSION + ": quantize the base again");
         if (version != VERSION)
             throw new CheckpointException(file + ": format_version " + version + ", this vdq reads version " + VERSION
                     + " (written by vdq " + meta.get(KEY_VDQ) + ")");
+        if (verify) TensorDigests.verify(src);
+        else if (!TensorDigests.present(meta))
+            throw new CheckpointException(file + ": __metadata__ has no '" + TensorDigests.KEY + "' (per-tensor SHA-256 digests)");
         WanConfig stored = WanConfig.parse(require(file, meta, KEY_CONFIG), file + " __metadata__ wan_config");
         if (!stored.equals(c))
             throw new CheckpointException(file + ": was written for config " + stored + " but config.json says " + c);
@@ -180,6 +196,7 @@ public final class QuantizedCheckpoint {
         JsonNode layers = json(file, KEY_LAYERS, require(file, meta, KEY_LAYERS));
         if (!layers.isObject() || layers.isEmpty())
             throw new CheckpointException(file + ": __metadata__ layers must be a non-empty JSON object");
+        checkRecipe(file, meta, recipe, layers);
         Tensors t = new Tensors(src);
         LayerCodec.Shared shared = new LayerCodec.Shared(bits, tag);
         SequencedMap<String, Linear> built = new LinkedHashMap<>();
@@ -228,7 +245,7 @@ public final class QuantizedCheckpoint {
         } catch (VdqException x) {
             throw new CheckpointException(file + ": __metadata__ recipe: " + x.getMessage(), x);
         }
-        String method = meta.getOrDefault(KEY_METHOD, recipe.method());
+        String method = recipe.method();
         return new Loaded(model, new QuantReport(method, recipe, List.of(), hook, bits), Map.copyOf(meta));
     }
 
@@ -238,6 +255,38 @@ public final class QuantizedCheckpoint {
         if (!have.equals(want))
             throw new CheckpointException("quantized checkpoint was made from base weights with SHA-256 " + want + ", but "
                     + baseDescription + " has SHA-256 " + have + " (a different base model)");
+    }
+
+    /**
+     * The stored recipe must describe the stored layers: its method exists and is the {@code method} key, its options
+     * are the method's, every layer is one the recipe selects, and every layer's weight width is the recipe's.
+     */
+    private static void checkRecipe(String file, Map<String, String> meta, Recipe recipe, JsonNode layers) {
+        String where = file + ": __metadata__ recipe: ";
+        String method = require(file, meta, KEY_METHOD);
+        if (!method.equals(recipe.method()))
+            throw new CheckpointException(where + "method '" + recipe.method() + "' but __metadata__ method is '" + method + "'");
+        try {
+            io.vdq.quant.QuantMethods.checkOptions(recipe);   // also refuses an unknown method
+        } catch (VdqException x) {
+            throw new CheckpointException(where + x.getMessage(), x);
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = layers.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String p = e.getKey();
+            if (!recipe.selects(p))
+                throw new CheckpointException(where + "does not select layer '" + io.vdq.io.Printable.name(p) + "', which the file quantizes");
+            JsonNode d = e.getValue();
+            List<JsonNode> parts = new ArrayList<>();
+            if (d.path("variants").isArray()) d.get("variants").forEach(parts::add);
+            else parts.add(d);
+            for (JsonNode v : parts) {
+                JsonNode b = v.path("weight").path("bits");
+                if (b.isInt() && b.intValue() != recipe.weightBits())
+                    throw new CheckpointException(where + "weight_bits " + recipe.weightBits() + " but layer '"
+                            + io.vdq.io.Printable.name(p) + "' stores " + b.intValue() + "-bit weights");
+            }
+        }
     }
 
     private static boolean underAny(String tensor, java.util.Collection<String> prefixes) {

@@ -46,7 +46,13 @@ final class Tensors {
         DType d = info(name, shape).dtype();
         if (dtype != null ? d != dtype : !(d == DType.F32 || d == DType.F16 || d == DType.BF16))
             throw new CheckpointException(file + ": tensor '" + name + "' is " + d + ", expected " + (dtype != null ? dtype : "F32, F16 or BF16"));
-        return src.readFloat(name).toArray();
+        float[] v = src.readFloat(name).toArray();
+        // a layer's scales, zero points, transforms and bias are never NaN/Inf (the writer refuses them): even with
+        // --no-verify, a non-finite value is refused here rather than giving NaN videos on one backend only
+        for (int i = 0; i < v.length; i++)
+            if (!Float.isFinite(v[i]))
+                throw new CheckpointException(file + ": tensor '" + name + "' element " + i + " is " + v[i] + " (expected finite values)");
+        return v;
     }
 
     float[] floats(String name, DType dtype, int... shape) { return floats(name, dtype, longs(shape)); }

@@ -120,4 +120,23 @@ class QuantizedCheckpointFuzzTest {
             assertTrue(e.getMessage().contains("fuzz.safetensors"), e.getMessage());
         }
     }
+
+    /** Any single flipped bit in the data region (codes, scales, zero points, biases, float parameters) is refused. */
+    @Property(tries = 60, seed = "2026120701")
+    void everyFlippedDataBitIsRefusedNamingTheTensor(@ForAll @IntRange(min = 0, max = 2) int fixture,
+                                                     @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE - 1) int at,
+                                                     @ForAll @IntRange(min = 0, max = 7) int bit) {
+        byte[] bytes = fixture(FIXTURES[fixture]).clone();
+        var header = SafetensorsFile.ofBytes("fuzz.safetensors", bytes).header();
+        long data = bytes.length - header.dataStart();
+        int pos = (int) (header.dataStart() + at % data);
+        bytes[pos] ^= (byte) (1 << bit);
+        String hit = null;
+        for (TensorInfo t : header.tensors().values())
+            if (pos - header.dataStart() >= t.begin() && pos - header.dataStart() < t.end()) hit = t.name();
+        SafetensorsFile f = SafetensorsFile.ofBytes("fuzz.safetensors", bytes);
+        VdqException e = org.junit.jupiter.api.Assertions.assertThrows(VdqException.CheckpointException.class,
+                () -> QuantizedCheckpoint.load(WanConfig.tiny(), f));
+        assertTrue(e.getMessage().contains("fuzz.safetensors: tensor '" + hit + "': SHA-256"), e.getMessage());
+    }
 }

@@ -51,7 +51,7 @@ class QuantizedCheckpointTest {
         float[] deq = new float[K * K];
         for (int i = 0; i < deq.length; i++) deq[i] = 0.5f * (codes[i] - zero[0]);
         m.replaceLinear(LAYER, new QuantizedLinear(K, K, deq, new float[K], codes, p, t, ActivationQuantizer.perToken(ab, true)));
-        return new QuantReport("hand", Recipe.of("hand", "minmax", bits, 8, Map.of()), List.of(), SamplerHook.NONE, ab);
+        return new QuantReport("minmax", Recipe.of("hand", "minmax", bits, 8, Map.of()), List.of(), SamplerHook.NONE, ab);
     }
 
     static int[] pattern(int first, int second, int third, int fourth, int fill) {
@@ -114,7 +114,7 @@ class QuantizedCheckpointTest {
         QuantizedLinear q = (QuantizedLinear) m.linears().get(LAYER);
         m.replaceLinear(LAYER, new QuantizedLinear(K, K, q.dequantizedWeight(), q.bias(), q.codes(), q.weightParams(), t,
                 new ActivationQuantizer(ab, true, Granularity.PER_TENSOR, 0, sp)));
-        QuantReport rep = new QuantReport("hand", Recipe.of("hand", "minmax", 3, 6, Map.of()), List.of(), SamplerHook.NONE, ab);
+        QuantReport rep = new QuantReport("minmax", Recipe.of("hand", "minmax", 3, 6, Map.of()), List.of(), SamplerHook.NONE, ab);
         QuantizedCheckpoint.save(dir, m, rep, "abc", DType.F32, Map.of());
         QuantizedCheckpoint.Loaded l = QuantizedCheckpoint.load(dir);
         QuantizedLinear r = assertInstanceOf(QuantizedLinear.class, l.model().linears().get(LAYER));
@@ -168,7 +168,7 @@ class QuantizedCheckpointTest {
         Path f = dir.resolve(QuantizedCheckpoint.WEIGHTS), copy = dir.resolve("orig.safetensors");
         Files.copy(f, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         try (SafetensorsFile s = SafetensorsFile.open(copy)) {
-            SafetensorsWriter w = new SafetensorsWriter();
+            SafetensorsWriter w = new SafetensorsWriter().withDigests();
             edit.accept(w, s);
             w.write(f);
         }
@@ -199,11 +199,11 @@ class QuantizedCheckpointTest {
         Files.writeString(cfg, good);
         rewrite((w, s) -> {
             Map<String, String> meta = new LinkedHashMap<>(s.metadata());
-            meta.put("format_version", "2");
+            meta.put("format_version", "3");
             w.metadata(meta);
             copyAll(w, s, null);
         });
-        assertTrue(refusal().contains("format_version 2, this vdq reads version 1"));
+        assertTrue(refusal().contains("format_version 3, this vdq reads version 2"));
     }
 
     @Test
@@ -273,7 +273,7 @@ class QuantizedCheckpointTest {
         try (SafetensorsFile s = SafetensorsFile.open(f)) {
             Map<String, String> m = s.metadata();
             assertEquals("vdq-quantized", m.get("format"));
-            assertEquals("1", m.get("format_version"));
+            assertEquals("2", m.get("format_version"));
             assertEquals("abc", m.get("base_sha256"));
             assertTrue(m.get("recipe").contains("\"method\" : \"minmax\"") || m.get("recipe").contains("\"method\":\"minmax\""), m.get("recipe"));
             var layers = new com.fasterxml.jackson.databind.ObjectMapper().readTree(m.get("layers"));
