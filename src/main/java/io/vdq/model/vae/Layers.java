@@ -60,12 +60,10 @@ final class Layers {
             for (int ch = 0; ch < c; ch++) {
                 int o = ch * hw + p0;
                 float g = gamma[ch], bb = beta == null ? 0f : beta[ch];
-                for (int q = 0; q < n; q++) {
-                    float v = x[o + q] * inv[q] * g + bb;
-                    y[o + q] = silu ? v / (1f + (float) Math.exp(-v)) : v;
-                }
+                for (int q = 0; q < n; q++) y[o + q] = x[o + q] * inv[q] * g + bb;
             }
         });
+        if (silu) Kernels.get().silu(y, 0, y.length); // element-wise, so the same bits for any split
         return y;
     }
 
@@ -129,6 +127,8 @@ final class Layers {
         }
 
         private float[] frame(float[] x, int hw) {
+            Conv.MACS.add(4L * hw * c * c + 2L * hw * hw * c);
+            if (Conv.countOnly) return x.clone();
             KernelBackend be = Kernels.get();
             float[] n = rmsNorm(x, c, hw, gamma, null, false);
             float[] tok = new float[hw * c];                      // token-major [hw][c]
