@@ -22,6 +22,10 @@ final class Conv {
     /** Column-block budget in floats (8 MB per thread). */
     private static final int COL_BUDGET = 1 << 21;
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+    /** Multiply-adds done by convolutions and attention since start-up ({@link VaeBench} reports rates with it). */
+    static final java.util.concurrent.atomic.LongAdder MACS = new java.util.concurrent.atomic.LongAdder();
+    /** When set, convolutions and attention only count their multiply-adds and return zeros (cost estimates). */
+    static volatile boolean countOnly;
 
     final String name;
     final int cout, cin, kt, kh, kw, st, sh, sw, padTop, padBottom, padLeft, padRight;
@@ -58,6 +62,8 @@ final class Conv {
         List<float[]> out = new ArrayList<>(nt);
         for (int t = 0; t < nt; t++) out.add(new float[cout * hw]);
         if (nt == 0) return out;
+        MACS.add((long) nt * hw * cout * k);
+        if (countOnly) return out;
         boolean pointwise = k == cin && sh == 1 && sw == 1 && padTop + padBottom + padLeft + padRight == 0;
         int p = Math.max(64, Math.min(hw, COL_BUDGET / k));
         int blocks = (hw + p - 1) / p;

@@ -47,6 +47,7 @@ final class Layers {
      */
     static float[] rmsNorm(float[] x, int c, int hw, float[] gamma, float[] beta, boolean silu) {
         float[] y = new float[c * hw];
+        if (Conv.countOnly) return y;
         float scale = (float) Math.sqrt(c);
         int grain = 256;
         Parallel.range((hw + grain - 1) / grain, (b0, b1) -> {
@@ -60,12 +61,10 @@ final class Layers {
             for (int ch = 0; ch < c; ch++) {
                 int o = ch * hw + p0;
                 float g = gamma[ch], bb = beta == null ? 0f : beta[ch];
-                for (int q = 0; q < n; q++) {
-                    float v = x[o + q] * inv[q] * g + bb;
-                    y[o + q] = silu ? v / (1f + (float) Math.exp(-v)) : v;
-                }
+                for (int q = 0; q < n; q++) y[o + q] = x[o + q] * inv[q] * g + bb;
             }
         });
+        if (silu) Kernels.get().silu(y, 0, y.length); // element-wise, so the same bits for any split
         return y;
     }
 
@@ -129,6 +128,8 @@ final class Layers {
         }
 
         private float[] frame(float[] x, int hw) {
+            Conv.MACS.add(4L * hw * c * c + 2L * hw * hw * c);
+            if (Conv.countOnly) return x.clone();
             KernelBackend be = Kernels.get();
             float[] n = rmsNorm(x, c, hw, gamma, null, false);
             float[] tok = new float[hw * c];                      // token-major [hw][c]
@@ -158,6 +159,7 @@ final class Layers {
         int w2 = 2 * w, hw4 = 4 * h * w;
         for (float[] f : x) {
             float[] y = new float[c * hw4];
+            if (Conv.countOnly) { out.add(y); continue; }
             Parallel.range(c * h, (r0, r1) -> {
                 for (int r = r0; r < r1; r++) {
                     int ch = r / h, iy = r % h;
