@@ -120,6 +120,11 @@ final class GenerateCommand implements Runnable {
     @Option(names = "--fps", description = "Frame rate of video.mp4 and video.gif (default: the model's; 16 for Wan).")
     Integer fps;
 
+    @Option(names = "--vae-tiling", description = "Decode with the VAE in overlapping 256×256-pixel tiles started every 192 "
+            + "pixels, blended as diffusers' enable_tiling() does: bounded memory at 480p and above, at the cost of seams the "
+            + "blend has to hide (default: off, an exact decode as WanPipeline without tiling).")
+    boolean vaeTiling;
+
     @Option(names = "--png-frames", description = "Also write every frame as frames/NNNN.png (full resolution).")
     boolean pngFrames;
 
@@ -288,7 +293,7 @@ final class GenerateCommand implements Runnable {
             long v0 = System.nanoTime();
             if (!quiet) err.println("generate: decoding " + sampleShape[1] + " latent frames with the VAE");
             try (WanVae v = vae.get()) {
-                video = v.decodeNormalized(latents);
+                video = (vaeTiling ? v.tiled() : v).decodeNormalized(latents);
             }
             decodeS = (System.nanoTime() - v0) / 1e9;
         }
@@ -322,6 +327,7 @@ final class GenerateCommand implements Runnable {
         meta.put("negative_embeds", negativeSource);
         if (enc != null) meta.put("text_encoder", enc.describe());
         meta.put("video", f + "x" + h + "x" + w);
+        if (vae.isPresent()) meta.put("vae_tiling", vaeTiling ? "256x256 tiles, stride 192" : "off");
         meta.put("max_sequence_length", Integer.toString(padTo));
         int[] ls = sampleShape;
         Tensor batched = latents.reshape(1, ls[0], ls[1], ls[2], ls[3]);
@@ -493,6 +499,7 @@ final class GenerateCommand implements Runnable {
         root.put("prompt_embeds", textSource);
         root.put("negative_embeds", meta.get("negative_embeds"));
         root.put("fps", videoFps);
+        if (meta.containsKey("vae_tiling")) root.put("vae_tiling", meta.get("vae_tiling"));
         ArrayNode video = root.putArray("video_frames_height_width");
         video.add(f).add(h).add(w);
         ArrayNode ls = root.putArray("latent_shape");

@@ -105,6 +105,27 @@ class PromptToVideoTest {
     }
 
     @Test
+    void tiledVaeDecodeIsRecordedAndDiffersOnlyWhereTilesMeet(@TempDir Path dir) throws Exception {
+        String[] common = {"generate", "--model", pipe.toString(), "--prompt", "a fox", "--frames", "5", "--height", "32", "--width", "320",
+                "--steps", "2", "--seed", "2", "--png-frames", "--quiet"};
+        assertEquals("0", cli(concat(common, new String[]{"--out", dir.resolve("u").toString()}))[0]);
+        assertEquals("0", cli(concat(common, new String[]{"--vae-tiling", "--out", dir.resolve("t").toString()}))[0]);
+        assertEquals("off", new ObjectMapper().readTree(dir.resolve("u/run.json").toFile()).get("vae_tiling").asText());
+        assertTrue(new ObjectMapper().readTree(dir.resolve("t/run.json").toFile()).get("vae_tiling").asText().contains("256x256"));
+        var u = javax.imageio.ImageIO.read(dir.resolve("u/frames/0004.png").toFile());
+        var t = javax.imageio.ImageIO.read(dir.resolve("t/frames/0004.png").toFile());
+        assertEquals(320, t.getWidth());
+        // same latents; the two decodes agree on the first tile's unblended columns and differ in the blend
+        int sameLeft = 0, diffRight = 0;
+        for (int y = 0; y < 32; y++) {
+            for (int x = 0; x < 64; x++) if (u.getRGB(x, y) == t.getRGB(x, y)) sameLeft++;
+            for (int x = 192; x < 256; x++) if (u.getRGB(x, y) != t.getRGB(x, y)) diffRight++;
+        }
+        assertTrue(diffRight > 0, "tiles were blended");
+        assertTrue(sameLeft > 0, "left columns of the first tile: " + sameLeft);
+    }
+
+    @Test
     void vdqTinyTakesAPromptWithNoOtherFlag(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("r");
         String[] r = cli("generate", "--model", Path.of("models", "vdq-tiny").toString(), "--prompt", "a blue square moving right", "--out", out.toString());
