@@ -32,7 +32,7 @@ class GenerateBackendTest {
 
     @Test
     void integerAndFakeQuantBackendsGiveTheSameLatentsUpToFloatRounding() throws Exception {
-        for (String recipe : new String[]{"w4a4-minmax", "w4a4-dvd"}) {
+        for (String recipe : new String[]{"w4a4-minmax", "w4a4-dvd-paper", "w4a4-dvd-paper+center=true"}) {
             float[] i = gen(recipe + "-int", recipe, "int"), f = gen(recipe + "-fq", recipe, "fakequant");
             double e = 0, n = 0;
             for (int j = 0; j < i.length; j++) { e += (double) (i[j] - f[j]) * (i[j] - f[j]); n += (double) f[j] * f[j]; }

@@ -71,11 +71,16 @@ public final class DvdComponentExperiment {
         variants.put("A only: H + Λ block-128 (W8)", dvd.withBits(8, 4));
         variants.put("A only: H + Λ channel (W8)", dvd.withBits(8, 4).withOption("scaling", "channel"));
         variants.put("A only: H, Λ off (W8 dvd)", dvd.withBits(8, 4).withOption("scaling", "off"));
+        variants.put("A only: centred, H + Λ block (W8)", dvd.withBits(8, 4).withOption("center", true));
+        variants.put("A only: centred, H, Λ off (W8)", dvd.withBits(8, 4).withOption("center", true).withOption("scaling", "off"));
         variants.put("W4A4 minmax", minmax);
         variants.put("W4A4 quarot", quarot);
         variants.put("W4A4 dvd (Λ block)", dvd);
         variants.put("W4A4 dvd Λ channel", dvd.withOption("scaling", "channel"));
         variants.put("W4A4 dvd Λ off", dvd.withOption("scaling", "off"));
+        variants.put("W4A4 dvd centred (Λ block)", dvd.withOption("center", true));
+        variants.put("W4A4 dvd centred, Λ off", dvd.withOption("center", true).withOption("scaling", "off"));
+        variants.put("W4A4 dvd centred, Λ channel", dvd.withOption("center", true).withOption("scaling", "channel"));
         variants.put("W4A4 dvd-bgr-only", bgrOnly);
         variants.put("W4A4 dvd-arq-only", arqOnly);
         String[] groups = {"attn1.to_q", "attn1.to_k", "attn1.to_v", "attn1.to_out.0", "attn2.to_q", "attn2.to_k", "attn2.to_v",

@@ -65,7 +65,7 @@ public final class DvdQuantMethod implements QuantMethod {
     /** Every option this method reads; anything else in a "dvd" recipe is a typo and rejected. */
     public static final java.util.Set<String> OPTIONS = java.util.Set.of("bgr", "bgr_init", "bgr_alpha", "bgr_alpha_min",
             "bgr_alpha_step", "bgr_max_iterations", "bgr_tolerance", "bgr_real_zero_point", "arq", "rotate", "random_signs",
-            "seed", "rotation_cap", "scaling", "scale_block", "integer_reference", "gbs", "gbs_low_bits", "gbs_high_bits",
+            "seed", "rotation_cap", "scaling", "scale_block", "center", "integer_reference", "gbs", "gbs_low_bits", "gbs_high_bits",
             "gbs_delta", "gbs_target_bits", "gbs_tolerance", "gbs_force_first", "gbs_force_last");
 
     public static Settings settings(Recipe r) {
@@ -99,7 +99,7 @@ public final class DvdQuantMethod implements QuantMethod {
             throw new ConfigException("recipe '" + r.name() + "' option 'scaling' = '" + sc.toLowerCase(Locale.ROOT) + "': expected block, channel or off");
         }
         Arq.Options ao = new Arq.Options(r.optBool("rotate", arq), r.optBool("random_signs", true), r.optInt("rotation_cap", 1024),
-                scaling, r.optInt("scale_block", 128), ag, 1e-8);
+                scaling, r.optInt("scale_block", 128), ag, 1e-8, r.optBool("center", false));
         boolean gbs = r.optBool("gbs", false);
         Object d = r.options().get("gbs_delta");
         boolean auto = gbs && (d == null || "auto".equals(d));
