@@ -6,7 +6,7 @@
 # latent PSNR against full precision. Prints one row per recipe, one column per seed, and the mean.
 # The checkpoint seed and the sampling seed are both s (each seed is a different random model).
 # Usage: bench/residual-outliers.sh [WORKDIR]   (env: SEEDS="3 4 5 6", RECIPES="...", STEPS=8, THREADS=2,
-#   CKPT_FLAGS="--outliers 0 --dtype F32" (other make-checkpoint flags), RESID_FLAGS="--residual-outlier-scale 8"
+#   RESID_COUNT=21, CKPT_FLAGS="--outliers 0 --dtype F32" (other make-checkpoint flags), RESID_FLAGS="--residual-outlier-scale 8"
 #   (e.g. add --residual-outlier-bias-scale 5000 for token-independent offsets 20-200x the other channels))
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,7 +21,7 @@ for s in $SEEDS; do
   m="$W/model-s$s"
   [[ -f "$m/config.json" ]] ||
     "$VDQ" make-checkpoint --shape wan2.1-1.3b --heads 2 --layers 2 --ffn 1024 --text-dim 64 --dist student-t --nu 4 \
-      $CKPT_FLAGS --residual-outliers 21 ${RESID_FLAGS:---residual-outlier-scale 8} --seed "$s" --prompts 1 --out "$m" --quiet
+      $CKPT_FLAGS --residual-outliers ${RESID_COUNT:-21} ${RESID_FLAGS:---residual-outlier-scale 8} --seed "$s" --prompts 1 --out "$m" --quiet
   common=(--model "$m" --steps "$STEPS" --frames 13 --height 128 --width 128 --max-sequence-length 64 --seed "$s"
           --prompt-embeds "$m/prompts/prompt-0.safetensors" --quiet)
   [[ -f "$W/runs/s$s/fp/latents.safetensors" ]] || "$VDQ" generate "${common[@]}" --out "$W/runs/s$s/fp"

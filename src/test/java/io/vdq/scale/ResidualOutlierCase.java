@@ -42,10 +42,18 @@ public final class ResidualOutlierCase {
         return new SyntheticCheckpoint.Options(io.vdq.scale.HeavyTailed.parse("student-t", 4), 0, 10, seed, DType.F32, 21, 8, biasScale);
     }
 
+    private static final Map<String, Map<String, float[]>> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A fresh model (its own copies of the weights; the generated values are cached per config and options). */
     public static WanModel model(WanConfig c, SyntheticCheckpoint.Options o) {
+        Map<String, float[]> v = CACHE.computeIfAbsent(c + "|" + o, k -> {
+            Map<String, float[]> m = new LinkedHashMap<>();
+            for (var e : WanParameters.expectedShapes(c).entrySet()) m.put(e.getKey(), SyntheticCheckpoint.tensor(c, e.getKey(), e.getValue(), o));
+            return m;
+        });
+        Map<String, int[]> shapes = WanParameters.expectedShapes(c);
         Map<String, Tensor> t = new LinkedHashMap<>();
-        for (var e : WanParameters.expectedShapes(c).entrySet())
-            t.put(e.getKey(), Tensor.of(SyntheticCheckpoint.tensor(c, e.getKey(), e.getValue(), o), e.getValue()));
+        for (var e : v.entrySet()) t.put(e.getKey(), Tensor.of(e.getValue().clone(), shapes.get(e.getKey())));
         return WanModel.load(c, new InMemoryTensorSource(t));
     }
 

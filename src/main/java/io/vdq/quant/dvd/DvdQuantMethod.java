@@ -65,7 +65,7 @@ public final class DvdQuantMethod implements QuantMethod {
     /** Every option this method reads; anything else in a "dvd" recipe is a typo and rejected. */
     public static final java.util.Set<String> OPTIONS = java.util.Set.of("bgr", "bgr_init", "bgr_alpha", "bgr_alpha_min",
             "bgr_alpha_step", "bgr_max_iterations", "bgr_tolerance", "bgr_real_zero_point", "arq", "rotate", "random_signs",
-            "seed", "rotation_cap", "scaling", "scale_block", "center", "integer_reference", "gbs", "gbs_low_bits", "gbs_high_bits",
+            "seed", "rotation_cap", "scaling", "scale_block", "center", "center_text", "integer_reference", "gbs", "gbs_low_bits", "gbs_high_bits",
             "gbs_delta", "gbs_target_bits", "gbs_tolerance", "gbs_force_first", "gbs_force_last");
 
     public static Settings settings(Recipe r) {
@@ -121,6 +121,7 @@ public final class DvdQuantMethod implements QuantMethod {
     @Override
     public QuantReport apply(LinearRegistry model, Recipe r, Calibration calibration) {
         Settings s = settings(r);
+        boolean centerText = r.optBool("center_text", false);
         ActivationBits bits = new ActivationBits(s.gbs() != null ? s.gbs().highBits() : r.activationBits());
         List<LayerReport> rows = new ArrayList<>();
         double mm = 0, init = 0, ref = 0;
@@ -128,7 +129,9 @@ public final class DvdQuantMethod implements QuantMethod {
         for (Map.Entry<String, FloatLinear> e : QuantTargets.select(model, r).entrySet()) {
             FloatLinear f = e.getValue();
             int out = f.outFeatures(), in = f.inFeatures();
-            Arq arq = new Arq(in, s.arq(), layerSeed(s, i));
+            Arq.Options ao = s.arq();
+            if (ao.center() && !centerText && textInput(e.getKey())) ao = ao.withCenter(false);
+            Arq arq = new Arq(in, ao, layerSeed(s, i));
             Bgr.Result q = quantizeWeights(arq, f.weight(), out, s.bgr());
             model.replaceLinear(e.getKey(), new ArqLinear(arq, q, f.bias(), bits, s.integer()));
             LayerReport.WeightStages st = stages(q.error());
@@ -147,6 +150,12 @@ public final class DvdQuantMethod implements QuantMethod {
         if (s.gbs() != null) hook = new GbsController(s.gbs(), bits);
         return new QuantReport(name(), r, rows, hook, bits);
     }
+
+    /**
+     * True for a linear whose input is the text tokens (Wan's cross-attention key and value projections): option
+     * {@code center} leaves those alone unless {@code center_text} is set (docs/DVD.md: centring them hurt).
+     */
+    static boolean textInput(String name) { return name.endsWith("attn2.to_k") || name.endsWith("attn2.to_v"); }
 
     /** The sign seed of the i-th selected layer (recipe seed + i; 0 would mean "no signs", so it is remapped). */
     public static long layerSeed(Settings s, int index) {
