@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
  * offsets (21 of 256 channels, patch-embedding weights ×8, bias ×5000: offsets 20–200× the other channels), the
  * default DVD-Quant W4A4 recipe must stay ahead of QuaRot, and QuaRot ahead of MinMax, in latent error against full
  * precision after sampling (one seed, 5 steps, 5 frames of 128²: 4 samplings of 128 tokens; accuracy, not timing).
- * Measured here: DVD 64.8, the paper's block-Λ ARQ (w4a4-dvd-paper) 62.2, QuaRot 61.4, MinMax 58.1 dB; at the
+ * Measured here: DVD 65.8, the paper's block-Λ ARQ (w4a4-dvd-paper) 62.2, QuaRot 61.4, MinMax 58.1 dB; at the
  * bench's 13 frames and 8 steps the block-Λ variant falls behind QuaRot on some seeds (docs/DVD.md).
  */
 class ResidualOutlierOrderingTest {

@@ -37,7 +37,10 @@ import java.util.Optional;
  *     [true]; {@code seed} [1234] (layer i uses seed + i); {@code rotation_cap} [1024]; {@code scaling}
  *     "block" [default when arq] | "channel" | "off" [default when not arq]; {@code scale_block} [128];
  *     {@code activation_granularity} per_token [default] | per_tensor; {@code integer_reference} [false] runs
- *     the integer formulation instead of fake quantization.</li>
+ *     the integer formulation instead of fake quantization; {@code center} [false] subtracts each call's
+ *     per-channel token mean before ARQ and adds it back through the weights in float (docs/DVD.md; the
+ *     w4a4-dvd/w4a6-dvd presets set it with {@code scaling: channel}); {@code center_text} [false] also centres
+ *     the layers whose input is the text tokens (cross-attention key/value), which hurt when tried.</li>
  * <li>Bits per step (8–11): {@code gbs} [false]; {@code gbs_low_bits} [4]; {@code gbs_high_bits} [8];
  *     {@code gbs_delta} a number or "auto" [auto]; {@code gbs_target_bits} [= activation_bits] for auto-δ;
  *     {@code gbs_tolerance} [0.25]; {@code gbs_force_first} [2]; {@code gbs_force_last} [0]. With "auto", δ
@@ -178,7 +181,7 @@ public final class DvdQuantMethod implements QuantMethod {
     /** The report note of one layer: the stage errors, iterations, Hadamard block and Λ block. */
     static String note(Bgr.LayerError le, Arq arq) {
         LayerReport.WeightStages st = stages(le);
-        return String.format(Locale.ROOT, "rel² minmax %.3e init %.3e bgr %.3e (%+.1f%%) it %.1f | H%d Λ%s",
+        return String.format(Locale.ROOT, "rel² minmax %.3e init %.3e bgr %.3e (%+.1f%%) it %.1f | H%d Λ%s" + (arq.options().center() ? " centred" : ""),
                 st.minMax(), st.boundedInit(), st.refined(), -100 * le.reductionVsMinMax(),
                 le.meanIterations(), arq.rotationBlock(), arq.options().scaling() == Arq.Scaling.OFF ? "off" : String.valueOf(arq.scaleBlock()));
     }
