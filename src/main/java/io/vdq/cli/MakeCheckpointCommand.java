@@ -55,6 +55,16 @@ final class MakeCheckpointCommand implements Runnable {
     @Option(names = "--outlier-scale", defaultValue = "10", description = "Factor of the outlier channels (default ${DEFAULT-VALUE}).")
     double outlierScale;
 
+    @Option(names = "--residual-outliers", defaultValue = "0", description = "Residual-stream outlier channels: this many output "
+            + "channels of the patch embedding amplified, so the hidden state carries them through every block (default ${DEFAULT-VALUE}; issue #31 uses dim/12).")
+    int residualOutliers;
+
+    @Option(names = "--residual-outlier-scale", defaultValue = "8", description = "Factor of those channels' patch-embedding weights (default ${DEFAULT-VALUE}).")
+    double residualOutlierScale;
+
+    @Option(names = "--residual-outlier-bias-scale", description = "Factor of those channels' patch-embedding bias (default 25/8 of --residual-outlier-scale: 25 for 8).")
+    Double residualOutlierBiasScale;
+
     @Option(names = "--dtype", defaultValue = "BF16", description = "BF16, F16 or F32 (default ${DEFAULT-VALUE}).")
     String dtype;
 
@@ -122,7 +132,9 @@ final class MakeCheckpointCommand implements Runnable {
         try { dt = DType.valueOf(dtype.toUpperCase(Locale.ROOT)); }
         catch (IllegalArgumentException e) { throw new ConfigException("--dtype " + dtype + ": expected BF16, F16 or F32"); }
         if (prompts < 0 || promptTokens < 1) throw new ConfigException("--prompts must be >= 0 and --prompt-tokens >= 1");
-        SyntheticCheckpoint.Options o = new SyntheticCheckpoint.Options(HeavyTailed.parse(dist, nu), outliers, outlierScale, seed, dt);
+        SyntheticCheckpoint.Options o = new SyntheticCheckpoint.Options(HeavyTailed.parse(dist, nu), outliers, outlierScale, seed, dt,
+                residualOutliers, residualOutlierScale, residualOutlierBiasScale != null ? residualOutlierBiasScale
+                : SyntheticCheckpoint.Options.defaultResidualBiasScale(residualOutlierScale));
         long total = 0;
         for (int[] s : io.vdq.model.wan.WanParameters.expectedShapes(c).values()) {
             long n = 1;
@@ -148,9 +160,11 @@ final class MakeCheckpointCommand implements Runnable {
         if (prompts > 0) SyntheticCheckpoint.writePrompts(c, out, prompts, promptTokens, seed);
         if (!quiet) {
             System.err.println();
-            System.out.printf(Locale.ROOT, "wrote %s: dim %d, %d layers, ffn %d, %s %s, %d outlier channels ×%.3g, %.2f GB in %.1f s%n",
-                    out, c.dim(), c.numLayers(), c.ffnDim(), dt, o.dist(), outliers, outlierScale, total / 1e9,
-                    (System.nanoTime() - t0) / 1e9);
+            System.out.printf(Locale.ROOT, "wrote %s: dim %d, %d layers, ffn %d, %s %s, %d outlier channels ×%.3g%s, %.2f GB in %.1f s%n",
+                    out, c.dim(), c.numLayers(), c.ffnDim(), dt, o.dist(), outliers, outlierScale,
+                    residualOutliers == 0 ? "" : String.format(Locale.ROOT, ", %d residual outlier channels (weights ×%.3g, bias ×%.3g)",
+                            residualOutliers, o.residualWeightScale(), o.residualBiasScale()),
+                    total / 1e9, (System.nanoTime() - t0) / 1e9);
         }
     }
 }

@@ -7,11 +7,15 @@ import io.vdq.model.FloatLinear;
 import io.vdq.model.Linear;
 import io.vdq.model.LinearRegistry;
 import io.vdq.model.wan.WanModel;
+import io.vdq.quant.ActivationBits;
+import io.vdq.quant.ActivationQuantizer;
 import io.vdq.quant.Calibration;
+import io.vdq.quant.Granularity;
 import io.vdq.quant.LayerReport;
 import io.vdq.quant.QuantMethods;
 import io.vdq.quant.QuantReport;
 import io.vdq.quant.QuantTargets;
+import io.vdq.quant.QuantizedLinear;
 import io.vdq.quant.Recipe;
 import io.vdq.quant.SamplerHook;
 import io.vdq.quant.calib.LayerStats;
@@ -233,15 +237,39 @@ public final class QuantizePipeline {
         return out;
     }
 
+    /** Key of a layer's MinMax baseline output error in the output-error map. */
+    static final String MINMAX_SUFFIX = "#minmax";
+
+    /**
+     * Output rel. L2 of plain MinMax (RTN, symmetric per-channel weights, dynamic per-token activations) at the
+     * recipe's bits on the same probe rows: the baseline each method's layer is printed next to (column
+     * {@code minmax_out}). NaN for float weights.
+     */
+    private static double minMaxOutputError(String name, FloatLinear ref, Map<String, float[]> probes, Settings s) {
+        Recipe r = s.recipe();
+        if (r.floatWeights()) return Double.NaN;
+        ActivationQuantizer aq = r.floatActivations() ? null
+                : new ActivationQuantizer(new ActivationBits(r.activationBits()), true, Granularity.PER_TOKEN, r.groupSize(), null);
+        QuantizedLinear mm = QuantizedLinear.roundToNearest(ref, r.weightBits(), true, Granularity.PER_CHANNEL, r.groupSize(), null, aq);
+        return outputErrors(name, ref, mm, probes, s).get(name);
+    }
+
     private static List<LayerRow> rows(QuantReport rep, Map<String, Double> outErr) {
         List<LayerRow> rows = new ArrayList<>();
-        for (LayerReport l : rep.layers())
+        for (LayerReport l : rep.layers()) {
+            SequencedMap<String, Double> extra = l.columns();
+            Double mm = outErr.get(l.name() + MINMAX_SUFFIX);
+            if (mm != null) { extra = new java.util.LinkedHashMap<>(extra); extra.put("minmax_out", mm); }
             rows.add(new LayerRow(l.name(), l.out(), l.in(), l.weightBits(), l.activationBits(), l.weightRelL2(),
-                    outErr.getOrDefault(l.name(), Double.NaN), l.note(), l.columns()));
+                    outErr.getOrDefault(l.name(), Double.NaN), l.note(), extra));
+        }
         return rows;
     }
 
-    /** The closing table: layer, shape, W/A bits, weight rel. L2, output rel. L2, each extra column, the note. */
+    /**
+     * The closing table: layer, shape, W/A bits, weight rel. L2, output rel. L2, each extra column (the method's,
+     * then {@code minmax_out}: plain MinMax's output rel. L2 at the same bits on the same rows), the note.
+     */
     public static String table(List<LayerRow> rows) {
         int w = 5;
         Set<String> extra = new LinkedHashSet<>();
@@ -289,6 +317,7 @@ public final class QuantizePipeline {
             if (old instanceof RecordingLinear r) old = r.inner();
             Map<String, Double> e = old instanceof FloatLinear ? outputErrors(name, old, layer, probes, settings) : Map.of();
             outErr.putAll(e);
+            if (old instanceof FloatLinear f && !e.isEmpty()) outErr.put(name + MINMAX_SUFFIX, minMaxOutputError(name, f, probes, settings));
             probes.remove(name);
             progress.layer(done.size(), targets.size(), name, e.values().stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN),
                     (System.nanoTime() - t0) / 1e9);

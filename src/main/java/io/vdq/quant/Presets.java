@@ -39,9 +39,18 @@ public final class Presets {
         // DVD-Quant (quant.dvd.DvdQuantMethod documents every option): asymmetric BGR weights on W·H, ARQ activations.
         Object[] dvd = {"bgr_init", "search", "bgr_max_iterations", 50, "rotation_cap", 1024,
                 "random_signs", true, "seed", 1234, "scaling", "block", "scale_block", 128};
-        add(dvdRecipe("w4a4-dvd", 4, dvd), "DVD-Quant W4A4: Hadamard + BGR weights, rotated block-scaled (128) per-token A4");
-        add(dvdRecipe("w4a6-dvd", 6, dvd, "gbs", true, "gbs_delta", "auto", "gbs_target_bits", 6.0),
+        // W4A4/W4A6 default (issue #31, docs/DVD.md): each call's per-channel token mean is taken out before ARQ and
+        // added back through the weights in float (not on the cross-attention K/V inputs, the text tokens), and Λ is the paper's exact per-channel scale; both run on the
+        // fake-quant path (per-channel Λ sits inside the K sum). The "-paper" presets keep the deployed block Λ.
+        Object[] a4 = {"center", true, "scaling", "channel"};
+        add(dvdRecipe("w4a4-dvd", 4, dvd, a4), "DVD-Quant W4A4: Hadamard + BGR weights; A4 centred per call (not the text "
+                + "inputs), rotated, per-channel Λ, per token (beats the paper's block Λ when the residual stream has outlier channels)");
+        add(dvdRecipe("w4a6-dvd", 6, dvd, concat(a4, "gbs", true, "gbs_delta", "auto", "gbs_target_bits", 6.0)),
                 "DVD-Quant W4A6: as w4a4-dvd with δ-GBS switching A4/A8 per step, δ auto-tuned to a 6-bit mean");
+        add(dvdRecipe("w4a4-dvd-paper", 4, dvd), "DVD-Quant ablation: the paper's deployed ARQ (no centring, block-scaled Λ "
+                + "of 128 channels) at W4A4; runs on the integer kernels (the w4a4-dvd default before issue #31)");
+        add(dvdRecipe("w4a6-dvd-paper", 6, dvd, "gbs", true, "gbs_delta", "auto", "gbs_target_bits", 6.0),
+                "DVD-Quant ablation: w4a4-dvd-paper with δ-GBS A4/A8, δ auto-tuned to a 6-bit mean (the w4a6-dvd default before issue #31)");
         add(dvdRecipe("w4a8-dvd", 8, dvd), "DVD-Quant W4A8: Hadamard + BGR weights, rotated block-scaled per-token A8");
         add(dvdRecipe("w4a4-dvd-bgr-only", 4, dvd, "arq", false, "scaling", "off"),
                 "DVD-Quant ablation: BGR weights (no rotation), plain dynamic per-token A4");
@@ -70,6 +79,12 @@ public final class Presets {
         Map<String, Object> o = new LinkedHashMap<>();
         for (Object[] kv : new Object[][]{base, extra}) for (int i = 0; i < kv.length; i += 2) o.put((String) kv[i], kv[i + 1]);
         return new Recipe(name, "dvd", 4, aBits, Granularity.PER_CHANNEL, 128, false, true, Granularity.PER_TOKEN, null, null, o);
+    }
+
+    private static Object[] concat(Object[] a, Object... b) {
+        Object[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
     }
 
     public static SequencedMap<String, Preset> all() { return java.util.Collections.unmodifiableSequencedMap(PRESETS); }

@@ -35,6 +35,12 @@ import java.util.function.LongConsumer;
  *     {@code outliers} hidden channels (chosen per block) whose scale entries (rows 1 and 4) are raised by
  *     outlierScale − 1 and whose shift entries (rows 0 and 3) by ±outlierScale/2: after adaLN those channels of
  *     the block linears' inputs are ~outlierScale× larger and off-centre (activation outlier channels).</li>
+ * <li>residual-stream outliers ({@code residualOutliers} &gt; 0): that many output channels of the patch embedding
+ *     (chosen once per checkpoint) get their weight rows multiplied by {@code residualWeightScale} and their bias
+ *     by {@code residualBiasScale}. Those channels of the hidden state are large from the first block on and carry
+ *     a token-independent offset (the bias) through every block: the residual stream's outlier channels, which
+ *     every LayerNorm passes on to the block linears' inputs. The issue #31 checkpoint uses dim/12 channels,
+ *     weights ×8, bias ×25.</li>
  * </ul>
  * Deterministic: every tensor draws from its own generator (seed mixed with the tensor name), in fixed chunks of
  * rows with their own generators, so the file is byte-identical for any thread count.
@@ -53,8 +59,21 @@ public final class SyntheticCheckpoint {
      * @param seed         master seed
      * @param dtype        stored type (BF16 as released Wan checkpoints; F32 or F16 also work)
      */
-    public record Options(HeavyTailed dist, int outliers, double outlierScale, long seed, DType dtype) {
+    public record Options(HeavyTailed dist, int outliers, double outlierScale, long seed, DType dtype,
+                          int residualOutliers, double residualWeightScale, double residualBiasScale) {
+        /** No residual-stream outliers. */
+        public Options(HeavyTailed dist, int outliers, double outlierScale, long seed, DType dtype) {
+            this(dist, outliers, outlierScale, seed, dtype, 0, 1, 1);
+        }
+
+        /** The bias factor that goes with a residual weight factor by default: 25/8 of it (×8 weights, ×25 bias). */
+        public static double defaultResidualBiasScale(double weightScale) { return weightScale * 25.0 / 8.0; }
+
         public Options {
+            if (residualOutliers < 0) throw new ConfigException("--residual-outliers must be >= 0, got " + residualOutliers);
+            if (!(residualWeightScale > 0 && Double.isFinite(residualWeightScale) && residualBiasScale > 0 && Double.isFinite(residualBiasScale)))
+                throw new ConfigException("--residual-outlier-scale and --residual-outlier-bias-scale must be finite numbers > 0, got "
+                        + residualWeightScale + " and " + residualBiasScale);
             if (outliers < 0) throw new ConfigException("--outliers must be >= 0, got " + outliers);
             if (!(outlierScale >= 1 && Double.isFinite(outlierScale)))
                 throw new ConfigException("--outlier-scale must be a finite number >= 1, got " + outlierScale);
@@ -86,7 +105,9 @@ public final class SyntheticCheckpoint {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
         meta.put("vdq_synthetic", String.format(Locale.ROOT, "%s weights, %d outlier channels x%.3g, seed %d",
-                o.dist(), o.outliers(), o.outlierScale(), o.seed()));
+                o.dist(), o.outliers(), o.outlierScale(), o.seed())
+                + (o.residualOutliers() > 0 ? String.format(Locale.ROOT, ", %d residual outlier channels (patch embedding weight x%.3g, bias x%.3g)",
+                o.residualOutliers(), o.residualWeightScale(), o.residualBiasScale()) : ""));
         long done = 0;
         try (SafetensorsStreamWriter w = SafetensorsStreamWriter.create(dir.resolve(WEIGHTS_FILE), specs, meta)) {
             for (var e : w.specs().entrySet()) {
@@ -138,7 +159,19 @@ public final class SyntheticCheckpoint {
                 }
             }
         }
+        if (o.residualOutliers() > 0 && name.startsWith("patch_embedding.")) {
+            double f = name.endsWith(".bias") ? o.residualBiasScale() : o.residualWeightScale();
+            for (int j : residualChannels(c, o))
+                for (int i = 0; i < cols; i++) a[j * cols + i] *= (float) f;
+        }
         return a;
+    }
+
+    /** The residual-stream channels that {@code o} amplifies (the same for the patch embedding's weight and bias). */
+    public static int[] residualChannels(WanConfig c, Options o) {
+        int[] ch = pick(new SplittableRandom(mix(o.seed(), "residual-outliers".hashCode())), c.dim(), o.residualOutliers());
+        java.util.Arrays.sort(ch);
+        return ch;
     }
 
     /** {@code k} distinct indices below {@code n} (all of them when k ≥ n), by a partial Fisher-Yates shuffle. */

@@ -239,7 +239,7 @@ final class LayerCodec {
         Arq.Options o = q.options();
         d.putObject("arq").put("rotate", o.rotate()).put("random_signs", o.randomSigns()).put("rotation_cap", o.rotationCap())
                 .put("scaling", o.scaling().name().toLowerCase(java.util.Locale.ROOT)).put("scale_block", o.scaleBlock())
-                .put("granularity", o.granularity().name().toLowerCase(java.util.Locale.ROOT)).put("eps", o.eps())
+                .put("granularity", o.granularity().name().toLowerCase(java.util.Locale.ROOT)).put("eps", o.eps()).put("center", o.center())
                 .put("seed", q.seed());
         d.put("integer_reference", a.integerPath());
     }
@@ -266,7 +266,7 @@ final class LayerCodec {
         Arq.Options opt = new Arq.Options(t.bool(o, "rotate", where), t.bool(o, "random_signs", where),
                 t.integer(o, "rotation_cap", where), t.enumValue(Arq.Scaling.class, o, "scaling", where),
                 t.integer(o, "scale_block", where), t.enumValue(Arq.Granularity.class, o, "granularity", where),
-                t.doubleValue(o, "eps", where));
+                t.doubleValue(o, "eps", where), o.has("center") && t.bool(o, "center", where)); // absent before issue #31: off
         return new ArqLinear(new Arq(in, opt, t.longValue(o, "seed", where)), r, bias, shared.bits(),
                 t.bool(d, "integer_reference", p));
     }

@@ -48,8 +48,13 @@ public final class Arq {
      * @param eps         floor of the scales (1e-8)
      */
     public record Options(boolean rotate, boolean randomSigns, int rotationCap, Scaling scaling, int scaleBlock,
-                          Granularity granularity, double eps) {
-        public static final Options DEFAULTS = new Options(true, true, 1024, Scaling.BLOCK, 128, Granularity.PER_TOKEN, 1e-8);
+                          Granularity granularity, double eps, boolean center) {
+        public static final Options DEFAULTS = new Options(true, true, 1024, Scaling.BLOCK, 128, Granularity.PER_TOKEN, 1e-8, false);
+
+        /** Without centring (the paper's ARQ). */
+        public Options(boolean rotate, boolean randomSigns, int rotationCap, Scaling scaling, int scaleBlock, Granularity granularity, double eps) {
+            this(rotate, randomSigns, rotationCap, scaling, scaleBlock, granularity, eps, false);
+        }
 
         public Options {
             if (rotationCap < 1) throw new ConfigException("ARQ rotationCap must be >= 1, got " + rotationCap);
@@ -58,11 +63,12 @@ public final class Arq {
             if (!(eps > 0)) throw new ConfigException("ARQ eps must be > 0, got " + eps);
         }
 
-        public Options withRotate(boolean r) { return new Options(r, randomSigns, rotationCap, scaling, scaleBlock, granularity, eps); }
-        public Options withScaling(Scaling s) { return new Options(rotate, randomSigns, rotationCap, s, scaleBlock, granularity, eps); }
-        public Options withScaleBlock(int b) { return new Options(rotate, randomSigns, rotationCap, scaling, b, granularity, eps); }
-        public Options withGranularity(Granularity g) { return new Options(rotate, randomSigns, rotationCap, scaling, scaleBlock, g, eps); }
-        public Options withRandomSigns(boolean r) { return new Options(rotate, r, rotationCap, scaling, scaleBlock, granularity, eps); }
+        public Options withRotate(boolean r) { return new Options(r, randomSigns, rotationCap, scaling, scaleBlock, granularity, eps, center); }
+        public Options withScaling(Scaling s) { return new Options(rotate, randomSigns, rotationCap, s, scaleBlock, granularity, eps, center); }
+        public Options withScaleBlock(int b) { return new Options(rotate, randomSigns, rotationCap, scaling, b, granularity, eps, center); }
+        public Options withGranularity(Granularity g) { return new Options(rotate, randomSigns, rotationCap, scaling, scaleBlock, g, eps, center); }
+        public Options withCenter(boolean c) { return new Options(rotate, randomSigns, rotationCap, scaling, scaleBlock, granularity, eps, c); }
+        public Options withRandomSigns(boolean r) { return new Options(rotate, r, rotationCap, scaling, scaleBlock, granularity, eps, center); }
     }
 
     /**
@@ -146,6 +152,29 @@ public final class Arq {
         return s;
     }
 
+    /**
+     * The per-channel shift μ of a call (option {@code center}): the mean over all its tokens of each input channel,
+     * before rotation, accumulated in double row by row (deterministic for any thread count). ARQ quantizes
+     * X − 1·μ and the layer adds μ·Wᵀ back in float ({@link ArqLinear}): a token-independent offset (a residual
+     * channel's bias, an adaLN shift) then costs no quantization range. Null without centring.
+     */
+    public float[] shift(float[] x, int off, int rows) {
+        if (!opt.center()) return null;
+        checkWidth(x, off, rows);
+        double[] acc = new double[k];
+        for (int t = 0; t < rows; t++) for (int j = 0, b = off + t * k; j < k; j++) acc[j] += x[b + j];
+        float[] mu = new float[k];
+        if (rows > 0) for (int j = 0; j < k; j++) mu[j] = (float) (acc[j] / rows);
+        return mu;
+    }
+
+    /** x[rows × K] − μ in place, row by row (no-op for a null μ). */
+    public static void subtractShift(float[] x, int off, int rows, float[] mu) {
+        if (mu == null) return;
+        int k = mu.length;
+        for (int t = 0; t < rows; t++) for (int j = 0, b = off + t * k; j < k; j++) x[b + j] -= mu[j];
+    }
+
     /** True when {@code bits} means "no activation quantization". */
     public static boolean isFloat(int bits) { return bits <= 0 || bits >= 16; }
 
@@ -198,12 +227,16 @@ public final class Arq {
     private record Prepared(float[] s, float[] a, int qmax) {}
 
     /** Λ of a call computed {@code chunk} rows at a time on rotated copies (the input is not modified). */
-    public float[] callScales(float[] x, int off, int rows, int chunk) {
+    public float[] callScales(float[] x, int off, int rows, int chunk) { return callScales(x, off, rows, chunk, null); }
+
+    /** {@link #callScales} of the call minus the shift {@code mu} (null: none). */
+    public float[] callScales(float[] x, int off, int rows, int chunk, float[] mu) {
         checkWidth(x, off, rows);
         float[] s = null, buf = new float[Math.min(rows, chunk) * k];
         for (int r0 = 0; r0 < rows; r0 += chunk) {
             int n = Math.min(chunk, rows - r0);
             System.arraycopy(x, off + r0 * k, buf, 0, n * k);
+            subtractShift(buf, 0, n, mu);
             if (rot != null) rot.rotateRows(buf, 0, n);
             float[] c = scales(buf, 0, n); // eps-floored; max of floored maxima = floored maximum
             if (s == null) s = c;
@@ -214,6 +247,11 @@ public final class Arq {
 
     /** max over a call of |x̃·Λ⁻¹| (PER_TENSOR granularity), computed chunk by chunk like {@link #callScales}. */
     public float callMaxScaled(float[] x, int off, int rows, float[] callScales, int chunk) {
+        return callMaxScaled(x, off, rows, callScales, chunk, null);
+    }
+
+    /** {@link #callMaxScaled} of the call minus the shift {@code mu} (null: none). */
+    public float callMaxScaled(float[] x, int off, int rows, float[] callScales, int chunk, float[] mu) {
         checkWidth(x, off, rows);
         float[] inv = new float[callScales.length];
         for (int g = 0; g < inv.length; g++) inv[g] = 1f / callScales[g];
@@ -222,6 +260,7 @@ public final class Arq {
         for (int r0 = 0; r0 < rows; r0 += chunk) {
             int n = Math.min(chunk, rows - r0);
             System.arraycopy(x, off + r0 * k, buf, 0, n * k);
+            subtractShift(buf, 0, n, mu);
             if (rot != null) rot.rotateRows(buf, 0, n);
             for (int i = 0; i < n * k; i++) mx = Math.max(mx, Math.abs(buf[i] * inv[(i % k) / block]));
         }

@@ -67,16 +67,35 @@ final class ArqIntExec {
     long weightBytes() { return weights.bytes(IntKernels.get()); }
 
     /** y[rows × out] from x[rows × K] with activations of {@code bits} (2..8). */
-    void forward(float[] x, int xOff, int rows, int bits, float[] y, int yOff) {
+    void forward(float[] x, int xOff, int rows, int bits, float[] y, int yOff) { forward(x, xOff, rows, bits, y, yOff, null, null); }
+
+    /**
+     * As {@link #forward(float[], int, int, int, float[], int)} for the activations x − 1·μ ({@code mu} null: none),
+     * with {@code shiftedBias} (bias + μ·Ŵᵀ, from {@link ArqLinear}) in place of the layer's bias when μ is set.
+     * The centred rows are made one chunk at a time, in both passes: no copy of the whole call.
+     */
+    void forward(float[] x, int xOff, int rows, int bits, float[] y, int yOff, float[] mu, float[] shiftedBias) {
         IntBackend b = IntKernels.get();
         int k = rq.k(), kp = ActQuant.paddedK(k);
         float eps = (float) arq.options().eps();
+        int chunk = Math.max(1, Math.min(rows, CHUNK_BYTES / kp));
+        float[] buf = mu == null ? null : new float[Math.min(rows, chunk) * k];
         float[] s;
         if (arq.options().scaling() == Arq.Scaling.OFF) {
             s = new float[rq.blocks()];
             Arrays.fill(s, 1f);
-        } else {
+        } else if (mu == null) {
             s = b.rotBlockMax(x, xOff, rows, rq);
+            for (int g = 0; g < s.length; g++) s[g] = Math.max(s[g], eps);
+        } else {
+            s = new float[rq.blocks()];
+            for (int r0 = 0; r0 < rows; r0 += chunk) {
+                int m = Math.min(chunk, rows - r0);
+                System.arraycopy(x, xOff + r0 * k, buf, 0, m * k);
+                Arq.subtractShift(buf, 0, m, mu);
+                float[] c = b.rotBlockMax(buf, 0, m, rq);
+                for (int g = 0; g < s.length; g++) s[g] = Math.max(s[g], c[g]);
+            }
             for (int g = 0; g < s.length; g++) s[g] = Math.max(s[g], eps);
         }
         float[] inv = new float[s.length];
@@ -84,13 +103,22 @@ final class ArqIntExec {
         int groups = weights.plan().weights().groups();
         float[] groupScale = new float[groups];
         for (int g = 0; g < groups; g++) groupScale[g] = s[kernelGroup == 0 ? 0 : g * kernelGroup / rq.sblock()];
-        int chunk = Math.max(1, Math.min(rows, CHUNK_BYTES / kp));
         ActQuant a = null;
+        float[] bias = weights.plan().weights().bias();
         for (int r0 = 0; r0 < rows; r0 += chunk) {
             int m = Math.min(chunk, rows - r0);
             if (a == null || a.m != m) a = ActQuant.forWeights(m, weights.plan().weights(), bits);
-            b.rotQuantize(x, xOff + r0 * k, rq, inv, eps, a);
-            weights.gemm(b, a, groupScale, y, yOff + r0 * out);
+            if (mu == null) b.rotQuantize(x, xOff + r0 * k, rq, inv, eps, a);
+            else {
+                System.arraycopy(x, xOff + r0 * k, buf, 0, m * k);
+                Arq.subtractShift(buf, 0, m, mu);
+                b.rotQuantize(buf, 0, rq, inv, eps, a);
+            }
+            int yo = yOff + r0 * out;
+            weights.gemm(b, a, groupScale, y, yo);
+            if (mu != null) // the kernel added the layer's bias; replace it by bias + μ·Ŵᵀ
+                for (int t = 0; t < m; t++)
+                    for (int o = 0; o < out; o++) y[yo + t * out + o] += shiftedBias[o] - (bias == null ? 0f : bias[o]);
         }
     }
 

@@ -77,12 +77,22 @@ public final class ArqLinear implements Linear, IntExec.Executable {
     @Override
     public void forward(float[] x, int xOff, int rows, float[] y, int yOff) {
         int k = weights.cols(), b = bits.get();
+        // centring (option center): quantize X − 1·μ, add μ·Ŵᵀ to the bias; float steps need none
+        float[] mu = Arq.isFloat(b) ? null : arq.shift(x, xOff, rows);
+        float[] bias = mu == null ? this.bias : shiftedBias(mu);
         if (integer && !Arq.isFloat(b)) {
-            Arq.integerForward(arq.quantize(x, xOff, rows, b), weights, bias, y, yOff);
+            float[] xc = x;
+            int off = xOff;
+            if (mu != null) {
+                xc = java.util.Arrays.copyOfRange(x, xOff, xOff + rows * k);
+                off = 0;
+                Arq.subtractShift(xc, 0, rows, mu);
+            }
+            Arq.integerForward(arq.quantize(xc, off, rows, b), weights, bias, y, yOff);
             return;
         }
         if (intExec != null && IntExec.integerBits(b)) {
-            intExec.forward(x, xOff, rows, b, y, yOff);
+            intExec.forward(x, xOff, rows, b, y, yOff, mu, bias);
             return;
         }
         KernelBackend kb = Kernels.get();
@@ -93,6 +103,7 @@ public final class ArqLinear implements Linear, IntExec.Executable {
             for (int r0 = 0; r0 < rows; r0 += step) {
                 int n = Math.min(step, rows - r0);
                 System.arraycopy(x, xOff + r0 * k, src, 0, n * k);
+                Arq.subtractShift(src, 0, n, mu);
                 arq.fakeQuantize(src, 0, n, b);
                 kb.gemm(src, 0, n, p, bias, y, yOff + r0 * weights.rows());
             }
@@ -100,15 +111,35 @@ public final class ArqLinear implements Linear, IntExec.Executable {
         }
         // A long call: Λ (and the per-tensor maximum) over all its tokens first, then quantize and multiply in chunks,
         // so the copy is chunk × K instead of tokens × K (a Wan-1.3B FFN call would otherwise copy ~1 GB).
-        float[] s = arq.callScales(x, xOff, rows, chunk);
-        float mx = arq.options().granularity() == Arq.Granularity.PER_TENSOR ? arq.callMaxScaled(x, xOff, rows, s, chunk) : Float.NaN;
+        float[] s = arq.callScales(x, xOff, rows, chunk, mu);
+        float mx = arq.options().granularity() == Arq.Granularity.PER_TENSOR ? arq.callMaxScaled(x, xOff, rows, s, chunk, mu) : Float.NaN;
         float[] src = new float[chunk * k];
         for (int r0 = 0; r0 < rows; r0 += chunk) {
             int n = Math.min(chunk, rows - r0);
             System.arraycopy(x, xOff + r0 * k, src, 0, n * k);
+            Arq.subtractShift(src, 0, n, mu);
             arq.fakeQuantize(src, 0, n, b, s, mx);
             kb.gemm(src, 0, n, p, bias, y, yOff + r0 * weights.rows());
         }
+    }
+
+    /**
+     * bias + (μ·R)·Ŵᵀ: the part of the output that centring took out of the quantized activation, computed in
+     * float from the dequantized weights (double accumulation; one GEMV per call).
+     */
+    float[] shiftedBias(float[] mu) {
+        int k = weights.cols(), out = weights.rows();
+        float[] m = mu.clone();
+        arq.rotateActivations(m, 0, 1);
+        float[] w = weights.dequantized(), c = new float[out];
+        io.vdq.tensor.Parallel.range(out, (from, to) -> {
+            for (int o = from; o < to; o++) {
+                double acc = bias == null ? 0 : bias[o];
+                for (int j = 0, b = o * k; j < k; j++) acc += (double) m[j] * w[b + j];
+                c[o] = (float) acc;
+            }
+        });
+        return c;
     }
 
     private PackedWeights packed(KernelBackend kb) {

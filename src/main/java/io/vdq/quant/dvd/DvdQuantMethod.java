@@ -37,7 +37,10 @@ import java.util.Optional;
  *     [true]; {@code seed} [1234] (layer i uses seed + i); {@code rotation_cap} [1024]; {@code scaling}
  *     "block" [default when arq] | "channel" | "off" [default when not arq]; {@code scale_block} [128];
  *     {@code activation_granularity} per_token [default] | per_tensor; {@code integer_reference} [false] runs
- *     the integer formulation instead of fake quantization.</li>
+ *     the integer formulation instead of fake quantization; {@code center} [false] subtracts each call's
+ *     per-channel token mean before ARQ and adds it back through the weights in float (docs/DVD.md; the
+ *     w4a4-dvd/w4a6-dvd presets set it with {@code scaling: channel}); {@code center_text} [false] also centres
+ *     the layers whose input is the text tokens (cross-attention key/value), which hurt when tried.</li>
  * <li>Bits per step (8–11): {@code gbs} [false]; {@code gbs_low_bits} [4]; {@code gbs_high_bits} [8];
  *     {@code gbs_delta} a number or "auto" [auto]; {@code gbs_target_bits} [= activation_bits] for auto-δ;
  *     {@code gbs_tolerance} [0.25]; {@code gbs_force_first} [2]; {@code gbs_force_last} [0]. With "auto", δ
@@ -65,7 +68,7 @@ public final class DvdQuantMethod implements QuantMethod {
     /** Every option this method reads; anything else in a "dvd" recipe is a typo and rejected. */
     public static final java.util.Set<String> OPTIONS = java.util.Set.of("bgr", "bgr_init", "bgr_alpha", "bgr_alpha_min",
             "bgr_alpha_step", "bgr_max_iterations", "bgr_tolerance", "bgr_real_zero_point", "arq", "rotate", "random_signs",
-            "seed", "rotation_cap", "scaling", "scale_block", "integer_reference", "gbs", "gbs_low_bits", "gbs_high_bits",
+            "seed", "rotation_cap", "scaling", "scale_block", "center", "center_text", "integer_reference", "gbs", "gbs_low_bits", "gbs_high_bits",
             "gbs_delta", "gbs_target_bits", "gbs_tolerance", "gbs_force_first", "gbs_force_last");
 
     public static Settings settings(Recipe r) {
@@ -99,7 +102,7 @@ public final class DvdQuantMethod implements QuantMethod {
             throw new ConfigException("recipe '" + r.name() + "' option 'scaling' = '" + sc.toLowerCase(Locale.ROOT) + "': expected block, channel or off");
         }
         Arq.Options ao = new Arq.Options(r.optBool("rotate", arq), r.optBool("random_signs", true), r.optInt("rotation_cap", 1024),
-                scaling, r.optInt("scale_block", 128), ag, 1e-8);
+                scaling, r.optInt("scale_block", 128), ag, 1e-8, r.optBool("center", false));
         boolean gbs = r.optBool("gbs", false);
         Object d = r.options().get("gbs_delta");
         boolean auto = gbs && (d == null || "auto".equals(d));
@@ -121,6 +124,7 @@ public final class DvdQuantMethod implements QuantMethod {
     @Override
     public QuantReport apply(LinearRegistry model, Recipe r, Calibration calibration) {
         Settings s = settings(r);
+        boolean centerText = r.optBool("center_text", false);
         ActivationBits bits = new ActivationBits(s.gbs() != null ? s.gbs().highBits() : r.activationBits());
         List<LayerReport> rows = new ArrayList<>();
         double mm = 0, init = 0, ref = 0;
@@ -128,7 +132,9 @@ public final class DvdQuantMethod implements QuantMethod {
         for (Map.Entry<String, FloatLinear> e : QuantTargets.select(model, r).entrySet()) {
             FloatLinear f = e.getValue();
             int out = f.outFeatures(), in = f.inFeatures();
-            Arq arq = new Arq(in, s.arq(), layerSeed(s, i));
+            Arq.Options ao = s.arq();
+            if (ao.center() && !centerText && textInput(e.getKey())) ao = ao.withCenter(false);
+            Arq arq = new Arq(in, ao, layerSeed(s, i));
             Bgr.Result q = quantizeWeights(arq, f.weight(), out, s.bgr());
             model.replaceLinear(e.getKey(), new ArqLinear(arq, q, f.bias(), bits, s.integer()));
             LayerReport.WeightStages st = stages(q.error());
@@ -147,6 +153,12 @@ public final class DvdQuantMethod implements QuantMethod {
         if (s.gbs() != null) hook = new GbsController(s.gbs(), bits);
         return new QuantReport(name(), r, rows, hook, bits);
     }
+
+    /**
+     * True for a linear whose input is the text tokens (Wan's cross-attention key and value projections): option
+     * {@code center} leaves those alone unless {@code center_text} is set (docs/DVD.md: centring them hurt).
+     */
+    static boolean textInput(String name) { return name.endsWith("attn2.to_k") || name.endsWith("attn2.to_v"); }
 
     /** The sign seed of the i-th selected layer (recipe seed + i; 0 would mean "no signs", so it is remapped). */
     public static long layerSeed(Settings s, int index) {
@@ -169,7 +181,7 @@ public final class DvdQuantMethod implements QuantMethod {
     /** The report note of one layer: the stage errors, iterations, Hadamard block and Λ block. */
     static String note(Bgr.LayerError le, Arq arq) {
         LayerReport.WeightStages st = stages(le);
-        return String.format(Locale.ROOT, "rel² minmax %.3e init %.3e bgr %.3e (%+.1f%%) it %.1f | H%d Λ%s",
+        return String.format(Locale.ROOT, "rel² minmax %.3e init %.3e bgr %.3e (%+.1f%%) it %.1f | H%d Λ%s" + (arq.options().center() ? " centred" : ""),
                 st.minMax(), st.boundedInit(), st.refined(), -100 * le.reductionVsMinMax(),
                 le.meanIterations(), arq.rotationBlock(), arq.options().scaling() == Arq.Scaling.OFF ? "off" : String.valueOf(arq.scaleBlock()));
     }

@@ -80,7 +80,14 @@ class ArqIntExecTest {
         Bgr.Result q = Bgr.quantize(w, 0, out, k, bo);
         ArqLinear layer = new ArqLinear(arq, q, b, new ActivationBits(actBits), false);
         float[] xh = x.clone();
+        float[] mu = arq.shift(x, 0, rows); // centring: Q(x − μ) + μ (rotated), i.e. μ·Ŵᵀ added back in float
+        Arq.subtractShift(xh, 0, rows, mu);
         arq.fakeQuantize(xh, 0, rows, actBits);
+        if (mu != null) {
+            float[] mr = mu.clone();
+            arq.rotateActivations(mr, 0, 1);
+            for (int t = 0; t < rows; t++) for (int j = 0; j < k; j++) xh[t * k + j] += mr[j];
+        }
         float[] wd = q.dequantized();
         IntExec.setMode(IntExec.Mode.FAKEQUANT);
         float[] fake = new float[rows * out];
@@ -118,6 +125,12 @@ class ArqIntExecTest {
         check(256, 24, 6, Arq.Options.DEFAULTS.withScaleBlock(32), Bgr.Options.DEFAULTS.withGroupSize(128), 8, "Λ blocks of 32 inside groups of 128");
         check(128, 17, 5, Arq.Options.DEFAULTS.withScaling(Arq.Scaling.OFF), Bgr.Options.DEFAULTS, 4, "Λ off");
         check(96, 17, 5, Arq.Options.DEFAULTS.withRotate(false), Bgr.Options.DEFAULTS, 8, "no rotation, Λ blocks of 32");
+    }
+
+    @Test
+    void integerPathMatchesFakeQuantWithCentring() {
+        check(256, 40, 9, Arq.Options.DEFAULTS.withCenter(true), Bgr.Options.DEFAULTS, 4, "W4A4 centred");
+        check(64, 8, 700, Arq.Options.DEFAULTS.withCenter(true), Bgr.Options.DEFAULTS, 8, "W4A8 centred, 700 rows");
     }
 
     @Test

@@ -64,7 +64,9 @@ class DvdQuantMethodTest {
         assertEquals(Bgr.Init.SEARCH, a4.bgr().init());
         assertEquals(50, a4.bgr().maxIterations());
         assertEquals(0, a4.bgr().groupSize());
-        assertEquals(new Arq.Options(true, true, 1024, Arq.Scaling.BLOCK, 128, Arq.Granularity.PER_TOKEN, 1e-8), a4.arq());
+        assertEquals(new Arq.Options(true, true, 1024, Arq.Scaling.CHANNEL, 128, Arq.Granularity.PER_TOKEN, 1e-8, true), a4.arq());
+        assertEquals(new Arq.Options(true, true, 1024, Arq.Scaling.BLOCK, 128, Arq.Granularity.PER_TOKEN, 1e-8, false),
+                DvdQuantMethod.settings(Presets.get("w4a4-dvd-paper")).arq());
         assertNull(a4.gbs());
         DvdQuantMethod.Settings a6 = DvdQuantMethod.settings(Presets.get("w4a6-dvd"));
         assertTrue(a6.autoDelta());
