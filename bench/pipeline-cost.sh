@@ -2,7 +2,10 @@
 # Cost of a prompt to an MP4 on a Wan2.1-1.3B-shaped random pipeline (issue "prompt to video file"):
 # seconds per sampling step (FP32, W4A8, W4A4 on the integer kernels, int8 attention on and off), VAE decode
 # seconds and peak RSS, 17 frames of 240×416, 2 threads. Each run samples STEPS steps with CFG (two transformer
-# calls per step); per-step and VAE times are read from run.json, peak RSS from GNU time.
+# calls per step); per-step and VAE times are read from run.json, peak RSS from GNU time. The full-precision run is
+# the whole pipeline (UMT5 prompt, sampling, VAE decode to MP4); the quantized runs sample the same embeddings
+# (vdq encode-prompt) on the bare transformer, so they time the transformer only (a VAE decode costs the same
+# whatever made the latents).
 #   bench/pipeline-cost.sh [PIPELINE_DIR] [STEPS]     (the pipeline is written with make-checkpoint when missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,9 +16,11 @@ OUT=${OUT:-/tmp/vdq-pipeline-cost}
 [[ -f "$P/model_index.json" ]] || "$VDQ" make-checkpoint --pipeline --shape wan2.1-1.3b --quiet --out "$P"
 mkdir -p "$OUT"
 grep -m1 'model name' /proc/cpuinfo; grep -o -w 'avx512_vnni\|avx2' /proc/cpuinfo | sort -u | tr '\n' ' '; echo; date -u
-run() { # name, extra generate flags…
-  local name=$1; shift
-  /usr/bin/time -v "$VDQ" generate --model "$P" --prompt "a red fox running through snow" --frames 17 --height 240 --width 416 \
+PROMPT="a red fox running through snow"
+"$VDQ" encode-prompt --model "$P" --prompt "$PROMPT" --out "$OUT/prompt.safetensors" > /dev/null 2>&1
+run() { # name, model, extra generate flags…
+  local name=$1 model=$2; shift 2
+  /usr/bin/time -v "$VDQ" generate --model "$model" --frames 17 --height 240 --width 416 \
       --steps "$STEPS" --seed 1 --quiet --out "$OUT/$name" "$@" 2> "$OUT/$name.time" > /dev/null
   python3 - "$OUT/$name" <<'PY'
 import json, re, sys
@@ -25,8 +30,11 @@ print(f"{d.split('/')[-1]:<22} s/step {sum(t['per_step'])/len(t['per_step']):8.1
       f"VAE decode {t['vae_decode']:6.1f} s   load {t['load']:5.1f} s   peak RSS {int(rss.group(1))/1048576:.2f} GB")
 PY
 }
-run fp32
-run w4a8 --quant w4a8-dvd
-run w4a4 --quant w4a4-dvd
-run w4a4-int8attn --quant 'w4a4-dvd+int8_attention=true'
-run w4a4-int8attn-pv --quant 'w4a4-dvd+int8_attention=true+int8_attention_pv=true'
+run fp32-pipeline "$P" --prompt "$PROMPT"
+T=("$P/transformer" --prompt-embeds "$OUT/prompt.safetensors")
+run fp32 "${T[@]}"
+run w4a8-dvd "${T[@]}" --quant w4a8-dvd
+run w4a4-dvd-paper "${T[@]}" --quant w4a4-dvd-paper
+run w4a4-dvd-paper-int8attn "${T[@]}" --quant 'w4a4-dvd-paper+int8_attention=true'
+run w4a4-dvd-paper-int8pv "${T[@]}" --quant 'w4a4-dvd-paper+int8_attention=true+int8_attention_pv=true'
+run w4a4-dvd "${T[@]}" --quant w4a4-dvd
