@@ -52,13 +52,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code vdq generate}: text-to-video latents with a Wan transformer (or a seeded random one), flow-matching
- * Euler or UniPC, classifier-free guidance. Writes {@code latents.safetensors} ({@code [1, C, F, H, W]}),
- * {@code preview.gif} and {@code contact_sheet.png} (a channel preview, see {@link LatentPreview}) and
- * {@code run.json}; the same arguments give byte-identical latents.
+ * {@code vdq generate}: a prompt (or precomputed embeddings) to a video with any model {@link ModelLoader} loads,
+ * flow-matching UniPC or Euler with classifier-free guidance. Writes {@code latents.safetensors}
+ * ({@code [1, C, F, H, W]}), {@code run.json}, and the video: {@code video.mp4} and {@code video.gif} (+ PNG frames)
+ * decoded by the pipeline's VAE or sampled directly by a pixel-space model, else a latent preview
+ * ({@link LatentPreview}). Everything is checked before sampling; the same arguments give byte-identical latents.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = "Sample video latents with a Wan2.1 transformer (text embeddings in, latents out).")
+        description = "A prompt to a video: encode it with the model's text encoder, sample with the Wan transformer "
+                + "(float or quantized), decode with the pipeline's VAE, write video.mp4, video.gif, latents and run.json.")
 final class GenerateCommand implements Runnable {
     private static final System.Logger LOG = System.getLogger("io.vdq.cli.generate");
     /** Wan-VAE compression: 4× in time (first frame kept), 8× in space. */
