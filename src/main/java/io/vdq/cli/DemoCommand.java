@@ -168,6 +168,9 @@ final class DemoCommand implements Runnable {
         int p = prompts != null ? prompts : quick ? 2 : 4;
         int n = steps != null ? steps : quick ? 6 : 10;
         if (p < 1 || p > PROMPTS.size()) throw new ConfigException("--prompts " + p + ": expected 1.." + PROMPTS.size());
+        if (n < 1 || n > GenerateCommand.MAX_STEPS) throw new ConfigException("--steps " + n + ": expected 1.." + GenerateCommand.MAX_STEPS);
+        if (java.nio.file.Files.exists(out) && !java.nio.file.Files.isDirectory(out))   // before any sampling
+            throw new ConfigException("--out " + out + ": exists and is not a folder");
         if (evalPrompts != null && prompts != null) throw new ConfigException("--prompts and --eval-prompts: give one of them");
         List<String> evalList = evalPrompts == null ? PROMPTS.subList(0, p) : QuantizeCommand.readPrompts(evalPrompts, "evaluation prompts");
         if (evalPrompts != null && !randomInit) // VBench-lite parses every prompt; the built-in ones are known to parse

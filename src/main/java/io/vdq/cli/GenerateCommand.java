@@ -177,6 +177,9 @@ final class GenerateCommand implements Runnable {
         if (maxSequenceLength != null && maxSequenceLength < 0)
             throw new ConfigException("--max-sequence-length " + maxSequenceLength + ": expected >= 0");
         if (Files.exists(out) && !Files.isDirectory(out)) throw new ConfigException("--out " + out + ": exists and is not a folder");
+        if (steps != null && (steps < 1 || steps > MAX_STEPS))   // before the model is loaded
+            throw new ConfigException("--steps " + steps + ": expected 1.." + MAX_STEPS);
+        checkDecodedVideo(frames == null ? 1 : frames, height == null ? 16 : height, width == null ? 16 : width);
         IntExec.Mode execMode = backend == null ? null : IntExec.parseMode(backend);
         if (noVerify) LOG.log(System.Logger.Level.WARNING, "--no-verify: quantized checkpoint digests are not checked");
         LoadedModel lm = ModelLoader.load(model, transformer, transformer2, !noVerify);
@@ -194,6 +197,7 @@ final class GenerateCommand implements Runnable {
         int w = width != null ? width : d.width();
         WanConfig c = wan.config();
         int[] sampleShape = d.pixelSpace() ? pixelShape(c, f, h, w) : latentShape(c, f, h, w);
+        checkDecodedVideo(f, h, w);   // the model's defaults too
         Optional<WanVae> vae = lm.vae(); // a VAE that does not fit the transformer is refused before sampling
         if (saveModel != null) {
             wan.save(saveModel);
@@ -392,10 +396,29 @@ final class GenerateCommand implements Runnable {
     }
 
     /** Video sizes beyond what any supported model samples are refused before anything is allocated. */
-    private static void checkSize(int f, int h, int w) {
+    static void checkSize(int f, int h, int w) {
         if (f > 1025 || h > 4096 || w > 4096)
             throw new ConfigException("--frames/--height/--width " + f + "×" + h + "×" + w + ": at most 1025 frames of 4096×4096");
     }
+
+    /** The decoded RGB video must fit one float array and the heap; checked before the model is loaded. */
+    static void checkDecodedVideo(int f, int h, int w) {
+        checkSize(f, h, w);
+        long values = 3L * Math.max(f, 1) * Math.max(h, 1) * Math.max(w, 1);   // the decoded RGB video in float32
+        if (values > MAX_VIDEO_VALUES)
+            throw new ConfigException("--frames/--height/--width " + f + "×" + h + "×" + w + ": the decoded video would hold "
+                    + values + " values, more than one Java array takes (" + MAX_VIDEO_VALUES + "); reduce them");
+        long heap = Runtime.getRuntime().maxMemory();
+        if (values * 4 > heap)
+            throw new ConfigException("--frames/--height/--width " + f + "×" + h + "×" + w + ": the decoded video alone needs "
+                    + (values * 4 >> 20) + " MiB, more than the Java heap limit (" + (heap >> 20)
+                    + " MiB); reduce them or pass VDQ_JAVA_OPTS=-Xmx...");
+    }
+
+    /** The most sampling steps accepted (Wan uses 50; the sampler keeps per-step tables of this length). */
+    static final int MAX_STEPS = 10_000;
+    /** The most values one float[] holds on HotSpot. */
+    static final long MAX_VIDEO_VALUES = Integer.MAX_VALUE - 8;
 
     private static void checkFinite(Tensor t, String what) {
         float[] a = t.data();

@@ -38,6 +38,13 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            for (Throwable t = ex; t != null; t = t.getCause()) {
+                if (t instanceof OutOfMemoryError) {   // thrown in a worker thread and wrapped on the way back
+                    cmd.getErr().println("vdq: " + outOfMemory(Runtime.getRuntime().maxMemory()));
+                    if (verbose) ex.printStackTrace(cmd.getErr());
+                    return 2;
+                }
+            }
             String msg = ex instanceof VdqException || ex instanceof java.io.UncheckedIOException
                     ? ex.getMessage() : ex.getClass().getSimpleName() + ": " + ex.getMessage();
             cmd.getErr().println("vdq: " + io.vdq.io.Printable.line(msg));   // names read from files may hold newlines
@@ -49,7 +56,25 @@ public final class Main implements Runnable {
             cl.getErr().println("vdq: -Dvdq.threads=" + threads + ": expected a whole number >= 1");
             return 2;
         }
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {   // picocli's handler sees Exceptions only; an Error propagates to here
+            cl.getErr().println("vdq: " + outOfMemory(Runtime.getRuntime().maxMemory()));
+            if (verbose) e.printStackTrace(cl.getErr());
+            return 2;
+        }
+    }
+
+    /**
+     * The one line printed when the heap runs out: what to reduce, and the {@code -Xmx} to pass through
+     * {@code VDQ_JAVA_OPTS} (twice the present limit, in whole GiB).
+     */
+    static String outOfMemory(long maxHeapBytes) {
+        long gib = 1L << 30;
+        long now = Math.max(1, Math.round((double) maxHeapBytes / gib));
+        return "out of memory (Java heap limit " + String.format(java.util.Locale.ROOT, "%.1f", (double) maxHeapBytes / gib)
+                + " GiB): reduce --frames, --height/--width or the model size, or give Java more heap, e.g. "
+                + "VDQ_JAVA_OPTS=-Xmx" + 2 * now + "g ./vdq ... (the launcher already allows 75 % of RAM)";
     }
 
     static final class Version implements CommandLine.IVersionProvider {

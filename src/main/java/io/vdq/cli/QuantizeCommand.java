@@ -109,6 +109,10 @@ final class QuantizeCommand implements Runnable {
         if (calibPrompts != null && calibEmbeds != null) throw new ConfigException("--calib-prompts and --calib-embeds: give one of them");
         List<String> prompts = calibPrompts == null ? null : readPrompts(calibPrompts);
         if (Files.exists(out) && !Files.isDirectory(out)) throw new ConfigException("--out " + out + ": exists and is not a folder");
+        // sizes are checked before the base model is loaded (it can take minutes)
+        GenerateCommand.checkSize(frames == null ? 1 : frames, height == null ? 16 : height, width == null ? 16 : width);
+        if (calibSteps < 1 || calibSteps > GenerateCommand.MAX_STEPS)
+            throw new ConfigException("--calib-steps " + calibSteps + ": expected 1.." + GenerateCommand.MAX_STEPS);
         long t0 = System.nanoTime();
         DType[] baseType = {DType.F32};
         WanModel wan = load(baseType);

@@ -141,7 +141,9 @@ final class SweepCommand implements Runnable {
         t0 = System.nanoTime();
         log = quiet ? null : System.err;
         if (seeds < 1) throw new ConfigException("--seeds " + seeds + ": expected >= 1");
-        if (steps < 2) throw new ConfigException("--steps " + steps + ": expected >= 2");
+        if (steps < 2 || steps > GenerateCommand.MAX_STEPS) throw new ConfigException("--steps " + steps + ": expected 2.." + GenerateCommand.MAX_STEPS);
+        if (java.nio.file.Files.exists(out) && !java.nio.file.Files.isDirectory(out))   // before any sampling
+            throw new ConfigException("--out " + out + ": exists and is not a folder");
         if (evalPrompts != null && prompts != null) throw new ConfigException("--prompts and --eval-prompts: give one of them");
         int p = prompts == null ? 4 : prompts;
         if (p < 1 || p > DemoCommand.PROMPTS.size()) throw new ConfigException("--prompts " + p + ": expected 1.." + DemoCommand.PROMPTS.size());
