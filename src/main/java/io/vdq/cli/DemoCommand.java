@@ -169,8 +169,7 @@ final class DemoCommand implements Runnable {
         int n = steps != null ? steps : quick ? 6 : 10;
         if (p < 1 || p > PROMPTS.size()) throw new ConfigException("--prompts " + p + ": expected 1.." + PROMPTS.size());
         if (n < 1 || n > GenerateCommand.MAX_STEPS) throw new ConfigException("--steps " + n + ": expected 1.." + GenerateCommand.MAX_STEPS);
-        if (java.nio.file.Files.exists(out) && !java.nio.file.Files.isDirectory(out))   // before any sampling
-            throw new ConfigException("--out " + out + ": exists and is not a folder");
+        io.vdq.io.AtomicFolder.checkReplaceable(out, "index.html", "--out");   // before any sampling
         if (evalPrompts != null && prompts != null) throw new ConfigException("--prompts and --eval-prompts: give one of them");
         List<String> evalList = evalPrompts == null ? PROMPTS.subList(0, p) : QuantizeCommand.readPrompts(evalPrompts, "evaluation prompts");
         if (evalPrompts != null && !randomInit) // VBench-lite parses every prompt; the built-in ones are known to parse
@@ -225,7 +224,17 @@ final class DemoCommand implements Runnable {
                                 + String.format(Locale.ROOT, ", Δ vs FP %.1f pts", vbenchDeviation(res.vbench(), fpScores)));
         }
         run.progress("writing report to %s", out);
-        write(run, s, fp, fpSeconds[0], fpScores, results);
+        // the report folder appears complete or not at all: written into a temporary sibling (the writers take
+        // `out`, so it names that folder meanwhile), then renamed over --out
+        Path finalOut = out;
+        io.vdq.io.AtomicFolder.write(finalOut, "index.html", "--out", tmp -> {
+            out = tmp;
+            try {
+                write(run, s, fp, fpSeconds[0], fpScores, results);
+            } finally {
+                out = finalOut;
+            }
+        });
         double total = run.elapsed();
         if (!quiet) System.out.printf(Locale.ROOT, "demo: %d recipes × %d prompts → %s (total %.1f s)%n",
                 list.size(), evalList.size(), out.resolve("index.html"), total);

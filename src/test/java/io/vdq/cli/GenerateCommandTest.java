@@ -63,6 +63,21 @@ class GenerateCommandTest {
     }
 
     @Test
+    void aRunIntoAnEarlierRunReplacesItWholeAndAForeignFolderIsRefused() throws Exception {
+        Path out = dir.resolve("run");
+        assertEquals(0, gen(out, "--seed", "1"));
+        Files.writeString(out.resolve("stale.txt"), "from an older run");
+        assertEquals(0, gen(out, "--seed", "2"));
+        assertFalse(Files.exists(out.resolve("stale.txt")), "the old run folder is replaced, not written into");
+        assertTrue(Files.exists(out.resolve("run.json")) && Files.exists(out.resolve("latents.safetensors")));
+        try (var s = Files.list(dir)) { assertEquals(java.util.List.of(out), s.toList(), "no temporary folder left"); }
+        Path foreign = Files.createDirectories(dir.resolve("docs"));
+        Files.writeString(foreign.resolve("notes.txt"), "keep");
+        assertEquals(2, gen(foreign));
+        assertEquals("keep", Files.readString(foreign.resolve("notes.txt")));
+    }
+
+    @Test
     void promptEmbeddingsFromAFileAreUsed() {
         Path emb = dir.resolve("emb.safetensors");
         write(emb, Map.of("prompt_embeds", Tensor.randn(3, 1, 6, 16)));
