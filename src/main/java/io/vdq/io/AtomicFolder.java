@@ -18,7 +18,8 @@ import java.util.UUID;
  * sibling {@code NAME.tmp-NNNN} (random, created exclusively), which is renamed to the target once complete. An
  * existing target is first renamed aside to {@code NAME.old-UUID} and deleted only after the new folder is in
  * place; if that rename fails the old folder is moved back. On any failure the temporary folder is removed and
- * the old output, if any, is left as it was. An existing target is replaced only when it is empty or holds
+ * the old output, if any, is left as it was (also on Ctrl-C or SIGTERM, through a shutdown hook; only a SIGKILL
+ * can leave a {@code NAME.tmp-NNNN} folder behind, never a half-replaced output). An existing target is replaced only when it is empty or holds
  * {@code marker} (the file this kind of output always has), so a mistyped {@code --out} never deletes a folder
  * of other files.
  */
@@ -58,9 +59,14 @@ public final class AtomicFolder {
         Path parent = abs.getParent();
         String name = abs.getFileName().toString();
         Path tmp = null;
+        Thread cleanup = null;
         try {
             Files.createDirectories(parent);
             tmp = Files.createTempDirectory(parent, name + ".tmp-");
+            Path t = tmp;
+            // Ctrl-C or kill (SIGTERM) while writing: remove the half-written folder (SIGKILL cannot be caught)
+            cleanup = new Thread(() -> { try { deleteTree(t); } catch (IOException ignored) { /* best effort */ } });
+            Runtime.getRuntime().addShutdownHook(cleanup);
             usualPermissions(tmp);
             body.write(tmp);
             if (beforeRename != null) beforeRename.run();
@@ -84,6 +90,9 @@ public final class AtomicFolder {
         } finally {
             if (tmp != null) {
                 try { deleteTree(tmp); } catch (IOException ignored) { /* best effort */ }
+            }
+            if (cleanup != null) {
+                try { Runtime.getRuntime().removeShutdownHook(cleanup); } catch (IllegalStateException ignored) { /* shutting down */ }
             }
         }
         return target;
