@@ -181,6 +181,8 @@ final class DemoCommand implements Runnable {
                 }
             }
         if (n < 2) throw new ConfigException("--steps " + n + ": expected >= 2");
+        if (frames > 1025 || size > 4096)
+            throw new ConfigException("--frames " + frames + " --size " + size + ": at most 1025 frames of 4096×4096");
         if (frames < 1 || patch < 1 || size < patch || size % patch != 0)
             throw new ConfigException("--frames " + frames + " --size " + size + " --patch " + patch
                     + ": expected frames >= 1 and a size that is a positive multiple of the patch");

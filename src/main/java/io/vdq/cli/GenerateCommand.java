@@ -174,8 +174,8 @@ final class GenerateCommand implements Runnable {
         if (prompt != null && prompt.isBlank()) throw new ConfigException("--prompt is empty: give the text to generate");
         if (guidance != null && !Float.isFinite(guidance)) throw new ConfigException("--guidance " + guidance + ": expected a finite number");
         if (fps != null && (fps < 1 || fps > 240)) throw new ConfigException("--fps " + fps + ": expected 1..240");
-        if (maxSequenceLength != null && maxSequenceLength < 0)
-            throw new ConfigException("--max-sequence-length " + maxSequenceLength + ": expected >= 0");
+        if (maxSequenceLength != null && (maxSequenceLength < 0 || maxSequenceLength > MAX_TOKENS))
+            throw new ConfigException("--max-sequence-length " + maxSequenceLength + ": expected 0.." + MAX_TOKENS);
         io.vdq.io.AtomicFolder.checkReplaceable(out, "run.json", "--out");   // before the model is loaded
         if (steps != null && (steps < 1 || steps > MAX_STEPS))   // before the model is loaded
             throw new ConfigException("--steps " + steps + ": expected 1.." + MAX_STEPS);
@@ -433,6 +433,8 @@ final class GenerateCommand implements Runnable {
 
     /** The most sampling steps accepted (Wan uses 50; the sampler keeps per-step tables of this length). */
     static final int MAX_STEPS = 10_000;
+    /** The most text tokens a prompt is padded to (Wan uses 512; attention over them is quadratic). */
+    static final int MAX_TOKENS = 4096;
     /** The most values one float[] holds on HotSpot. */
     static final long MAX_VIDEO_VALUES = Integer.MAX_VALUE - 8;
 

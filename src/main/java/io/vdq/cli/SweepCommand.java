@@ -162,6 +162,8 @@ final class SweepCommand implements Runnable {
                 : WanConfig.read(dir.resolve("config.json"));
         if (cfg.inChannels() != 3 || cfg.outChannels() != 3)
             throw new ConfigException(dir + "/config.json: the sweep needs a pixel-space model (in_channels = out_channels = 3)");
+        if (frames > 1025 || size > 4096)
+            throw new ConfigException("--frames " + frames + " --size " + size + ": at most 1025 frames of 4096×4096");
         if (frames < 1 || size < 1 || frames % cfg.patchT() != 0 || size % cfg.patchH() != 0 || size % cfg.patchW() != 0)
             throw new ConfigException("--frames " + frames + " --size " + size + ": must be positive multiples of the model's patch ["
                     + cfg.patchT() + ", " + cfg.patchH() + ", " + cfg.patchW() + "]");

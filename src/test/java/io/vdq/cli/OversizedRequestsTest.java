@@ -37,6 +37,22 @@ class OversizedRequestsTest {
         assertRefused(run("generate", "--model", "random:tiny", "--steps", "2000000000", "--quiet", "--out", dir.resolve("r").toString()), "--steps 2000000000");
     }
 
+    @Test void tokenCountsAreCapped() {
+        assertRefused(run("generate", "--model", "random:tiny", "--max-sequence-length", "2000000000", "--quiet",
+                "--out", dir.resolve("r").toString()), "--max-sequence-length 2000000000");
+        assertRefused(run("encode-prompt", "--model", "random:tiny", "--prompt", "a cat", "--max-sequence-length", "100000",
+                "--out", dir.resolve("p.safetensors").toString()), "--max-sequence-length 100000");
+    }
+
+    @Test void demoSweepAndTrainingSizesAreCapped() {
+        assertRefused(run("demo", "--quick", "--random-init", "--quiet", "--size", "65536", "--out", dir.resolve("d").toString()),
+                "--frames 8 --size 65536");
+        assertRefused(run("sweep", "--random-init", "--recipes", "w8a8-minmax", "--quiet", "--size", "65536",
+                "--out", dir.resolve("s").toString()), "--frames 8 --size 65536");
+        assertRefused(run("train-tiny", "--out", dir.resolve("t").toString(), "--batch", "4096", "--size", "4096"),
+                "train-tiny: --batch 4096 --frames 8 --size 4096");
+    }
+
     @Test void generateRefusesHugeSides() {
         assertRefused(run("generate", "--model", "random:tiny", "--height", "65536", "--width", "65536", "--quiet",
                 "--out", dir.resolve("r").toString()), "--frames/--height/--width");
