@@ -113,6 +113,8 @@ final class QuantizeCommand implements Runnable {
         GenerateCommand.checkSize(frames == null ? 1 : frames, height == null ? 16 : height, width == null ? 16 : width);
         if (calibSteps < 1 || calibSteps > GenerateCommand.MAX_STEPS)
             throw new ConfigException("--calib-steps " + calibSteps + ": expected 1.." + GenerateCommand.MAX_STEPS);
+        if (probeRows < 1 || probeRows > 65_536)   // rows × the widest layer's inputs are held per layer
+            throw new ConfigException("--probe-rows " + probeRows + ": expected 1..65536");
         long t0 = System.nanoTime();
         DType[] baseType = {DType.F32};
         WanModel wan = load(baseType);

@@ -70,6 +70,8 @@ class OversizedRequestsTest {
                 "--out", dir.resolve("q").toString()), "--frames/--height/--width 100000");
         assertRefused(run("quantize", "--model", "random:tiny", "--recipe", "w8a8-minmax", "--calib-steps", "2000000000", "--quiet",
                 "--out", dir.resolve("q").toString()), "--calib-steps 2000000000");
+        assertRefused(run("quantize", "--model", "random:tiny", "--recipe", "w8a8-minmax", "--probe-rows", "2000000000", "--quiet",
+                "--out", dir.resolve("q").toString()), "--probe-rows 2000000000");
     }
 
     @Test void anOutThatIsAFileIsRefusedFirst() throws Exception {
