@@ -177,6 +177,9 @@ final class GenerateCommand implements Runnable {
         if (maxSequenceLength != null && (maxSequenceLength < 0 || maxSequenceLength > MAX_TOKENS))
             throw new ConfigException("--max-sequence-length " + maxSequenceLength + ": expected 0.." + MAX_TOKENS);
         io.vdq.io.AtomicFolder.checkReplaceable(out, "run.json", "--out");   // before the model is loaded
+        if (saveModel != null && saveModel.toAbsolutePath().normalize().startsWith(out.toAbsolutePath().normalize()))
+            throw new ConfigException("--save-model " + saveModel + ": inside --out " + out
+                    + ", which is replaced as a whole when the run is written; give a folder outside it");
         if (steps != null && (steps < 1 || steps > MAX_STEPS))   // before the model is loaded
             throw new ConfigException("--steps " + steps + ": expected 1.." + MAX_STEPS);
         checkDecodedVideo(frames == null ? 1 : frames, height == null ? 16 : height, width == null ? 16 : width);

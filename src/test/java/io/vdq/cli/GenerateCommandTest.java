@@ -74,6 +74,8 @@ class GenerateCommandTest {
         Path foreign = Files.createDirectories(dir.resolve("docs"));
         Files.writeString(foreign.resolve("notes.txt"), "keep");
         assertEquals(2, gen(foreign));
+        assertEquals(2, gen(out, "--save-model", out.resolve("model").toString()));
+        assertFalse(Files.exists(out.resolve("model")));
         assertEquals("keep", Files.readString(foreign.resolve("notes.txt")));
     }
 
