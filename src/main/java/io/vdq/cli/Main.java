@@ -33,7 +33,13 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) { System.exit(run(args)); }
 
-    /** Runs the CLI and returns the exit code (used by tests). */
+    /**
+     * Exit code of a command that was understood but failed (a bad file or value, out of memory); a command line
+     * picocli cannot parse (unknown flag, missing option, a value of the wrong type) exits with its usage code 2.
+     */
+    static final int FAILED = 1;
+
+    /** Runs the CLI and returns the exit code (used by tests): 0, {@link #FAILED}, or 2 for a usage error. */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
@@ -42,14 +48,14 @@ public final class Main implements Runnable {
                 if (t instanceof OutOfMemoryError) {   // thrown in a worker thread and wrapped on the way back
                     cmd.getErr().println("vdq: " + outOfMemory(Runtime.getRuntime().maxMemory()));
                     if (verbose) ex.printStackTrace(cmd.getErr());
-                    return 2;
+                    return FAILED;
                 }
             }
             String msg = ex instanceof VdqException || ex instanceof java.io.UncheckedIOException
                     ? ex.getMessage() : ex.getClass().getSimpleName() + ": " + ex.getMessage();
             cmd.getErr().println("vdq: " + io.vdq.io.Printable.line(msg));   // names read from files may hold newlines
             if (verbose) ex.printStackTrace(cmd.getErr());
-            return 2;
+            return FAILED;
         });
         String threads = System.getProperty("vdq.threads");
         if (threads != null && !threads.strip().matches("0*[1-9]\\d{0,5}")) {   // Parallel would silently use all cores
@@ -61,7 +67,7 @@ public final class Main implements Runnable {
         } catch (OutOfMemoryError e) {   // picocli's handler sees Exceptions only; an Error propagates to here
             cl.getErr().println("vdq: " + outOfMemory(Runtime.getRuntime().maxMemory()));
             if (verbose) e.printStackTrace(cl.getErr());
-            return 2;
+            return FAILED;
         }
     }
 

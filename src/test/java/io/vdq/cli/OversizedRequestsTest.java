@@ -29,7 +29,7 @@ class OversizedRequestsTest {
     }
 
     private static void assertRefused(String result, String flag) {
-        assertTrue(result.startsWith("2 vdq: " + flag), result);
+        assertTrue(result.startsWith("1 vdq: " + flag), result);
         assertEquals(1, result.lines().count(), result);
     }
 
@@ -87,7 +87,7 @@ class OversizedRequestsTest {
                 {"format": "vdq-run/1", "frames": "f32le", "videos": [
                  {"prompt": "a red circle", "seed": 1, "file": "v.f32", "shape": [1, 16384, 16384, 3]}]}""");
         String r = run("score", "--quiet", run.toString());
-        assertTrue(r.startsWith("2 vdq: ") && r.contains("videos[0].shape: [1,16384,16384,3] is larger than vdq reads"), r);
+        assertTrue(r.startsWith("1 vdq: ") && r.contains("videos[0].shape: [1,16384,16384,3] is larger than vdq reads"), r);
     }
 
     @Test void outOfMemoryNamesWhatToReduceAndTheHeapToPass() {
