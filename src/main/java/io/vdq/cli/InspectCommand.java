@@ -137,9 +137,10 @@ final class InspectCommand implements Callable<Integer> {
     }
 
     private Stats statsOf(TensorSource src, String name) {
-        if (src instanceof io.vdq.io.gguf.GgufFile)   // block-quantized types: dequantized whole (bounded by one array)
-            return src.info(name).elements() > Integer.MAX_VALUE - 16 ? null : Stats.of(src.readFloat(name).toArray());
-        return Stats.streamed(src.segment(name), src.info(name).dtype(), src.info(name).elements());
+        if (src instanceof io.vdq.io.SafetensorsFile || src instanceof ShardedCheckpoint)   // stored bytes = info's dtype
+            return Stats.streamed(src.segment(name), src.info(name).dtype(), src.info(name).elements());
+        // GGUF (block-quantized types): dequantized whole, bounded by one array
+        return src.info(name).elements() > Integer.MAX_VALUE - 16 ? null : Stats.of(src.readFloat(name).toArray());
     }
 
     private static Map<String, Total> byDtype(TensorSource src, List<String> names) {
