@@ -40,8 +40,10 @@ public final class Main implements Runnable {
     static final int FAILED = 1;
 
     /** Runs the CLI and returns the exit code (used by tests): 0, {@link #FAILED}, or 2 for a usage error. */
-    public static int run(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+    public static int run(String... args) { return run(new CommandLine(new Main()), args); }
+
+    /** Runs {@code cl} with vdq's error handling (tests pass a command line of their own). */
+    static int run(CommandLine cl, String... args) {
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             for (Throwable t = ex; t != null; t = t.getCause()) {

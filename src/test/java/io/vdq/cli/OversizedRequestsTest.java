@@ -90,6 +90,28 @@ class OversizedRequestsTest {
         assertTrue(r.startsWith("1 vdq: ") && r.contains("videos[0].shape: [1,16384,16384,3] is larger than vdq reads"), r);
     }
 
+    @picocli.CommandLine.Command(name = "oom")
+    static final class ThrowsOom implements Runnable {
+        @picocli.CommandLine.Option(names = "--wrapped") boolean wrapped;
+        @Override public void run() {
+            OutOfMemoryError e = new OutOfMemoryError("Java heap space");
+            if (wrapped) throw new RuntimeException(e);   // as Parallel rethrows a worker's failure
+            throw e;
+        }
+    }
+
+    @Test void outOfMemoryIsOneLineAndExitCodeOne() {
+        for (String[] args : new String[][]{{}, {"--wrapped"}}) {
+            var cl = new picocli.CommandLine(new ThrowsOom());
+            java.io.StringWriter err = new java.io.StringWriter();
+            cl.setErr(new java.io.PrintWriter(err, true));
+            assertEquals(1, Main.run(cl, args));
+            String line = err.toString().strip();
+            assertEquals(1, line.lines().count(), line);
+            assertTrue(line.startsWith("vdq: out of memory (Java heap limit ") && line.contains("VDQ_JAVA_OPTS=-Xmx"), line);
+        }
+    }
+
     @Test void outOfMemoryNamesWhatToReduceAndTheHeapToPass() {
         String m = Main.outOfMemory(3L << 30);
         assertTrue(m.contains("reduce --frames, --height/--width"), m);
