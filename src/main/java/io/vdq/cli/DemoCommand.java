@@ -168,6 +168,8 @@ final class DemoCommand implements Runnable {
         int p = prompts != null ? prompts : quick ? 2 : 4;
         int n = steps != null ? steps : quick ? 6 : 10;
         if (p < 1 || p > PROMPTS.size()) throw new ConfigException("--prompts " + p + ": expected 1.." + PROMPTS.size());
+        if (n < 1 || n > GenerateCommand.MAX_STEPS) throw new ConfigException("--steps " + n + ": expected 1.." + GenerateCommand.MAX_STEPS);
+        io.vdq.io.AtomicFolder.checkReplaceable(out, "index.html", "--out");   // before any sampling
         if (evalPrompts != null && prompts != null) throw new ConfigException("--prompts and --eval-prompts: give one of them");
         List<String> evalList = evalPrompts == null ? PROMPTS.subList(0, p) : QuantizeCommand.readPrompts(evalPrompts, "evaluation prompts");
         if (evalPrompts != null && !randomInit) // VBench-lite parses every prompt; the built-in ones are known to parse
@@ -179,6 +181,8 @@ final class DemoCommand implements Runnable {
                 }
             }
         if (n < 2) throw new ConfigException("--steps " + n + ": expected >= 2");
+        if (frames > 1025 || size > 4096)
+            throw new ConfigException("--frames " + frames + " --size " + size + ": at most 1025 frames of 4096×4096");
         if (frames < 1 || patch < 1 || size < patch || size % patch != 0)
             throw new ConfigException("--frames " + frames + " --size " + size + " --patch " + patch
                     + ": expected frames >= 1 and a size that is a positive multiple of the patch");
@@ -222,7 +226,17 @@ final class DemoCommand implements Runnable {
                                 + String.format(Locale.ROOT, ", Δ vs FP %.1f pts", vbenchDeviation(res.vbench(), fpScores)));
         }
         run.progress("writing report to %s", out);
-        write(run, s, fp, fpSeconds[0], fpScores, results);
+        // the report folder appears complete or not at all: written into a temporary sibling (the writers take
+        // `out`, so it names that folder meanwhile), then renamed over --out
+        Path finalOut = out;
+        io.vdq.io.AtomicFolder.write(finalOut, "index.html", "--out", tmp -> {
+            out = tmp;
+            try {
+                write(run, s, fp, fpSeconds[0], fpScores, results);
+            } finally {
+                out = finalOut;
+            }
+        });
         double total = run.elapsed();
         if (!quiet) System.out.printf(Locale.ROOT, "demo: %d recipes × %d prompts → %s (total %.1f s)%n",
                 list.size(), evalList.size(), out.resolve("index.html"), total);

@@ -42,7 +42,8 @@ final class EncodePromptCommand implements Runnable {
     public void run() {
         if ((prompt == null) == (prompts == null)) throw new ConfigException("give exactly one of --prompt and --prompts");
         if (prompt != null && prompt.isBlank()) throw new ConfigException("--prompt is empty: give the text to encode");
-        if (maxSequenceLength < 1) throw new ConfigException("--max-sequence-length " + maxSequenceLength + ": expected >= 1");
+        if (maxSequenceLength < 1 || maxSequenceLength > GenerateCommand.MAX_TOKENS)
+            throw new ConfigException("--max-sequence-length " + maxSequenceLength + ": expected 1.." + GenerateCommand.MAX_TOKENS);
         List<String> lines = prompts == null ? null : QuantizeCommand.readPrompts(prompts, "prompts");
         if (prompt != null && Files.isDirectory(out)) throw new ConfigException("--out " + out + ": is a folder; give a .safetensors file");
         if (prompts != null && Files.exists(out) && !Files.isDirectory(out)) throw new ConfigException("--out " + out + ": exists and is not a folder");

@@ -71,6 +71,7 @@ final class ExportGgufCommand implements Callable<Integer> {
         if (mix == null)
             throw new ConfigException("--type: '" + type + "' is not one of " + Arrays.toString(GgmlType.values()).toLowerCase(Locale.ROOT)
                     + " or q3_k_s, q3_k_m, q3_k_l, q4_k_s, q4_k_m, q5_k_s, q5_k_m");
+        if (java.nio.file.Files.isDirectory(out)) throw new ConfigException("--out " + out + ": is a folder; give a .gguf file");
         GgmlType t = mix.base();
         GgufEncoding.Method m = GgufEncoding.Method.parse(method);
         PrintWriter log = spec.commandLine().getErr();

@@ -176,9 +176,15 @@ final class GenerateCommand implements Runnable {
         if (prompt != null && prompt.isBlank()) throw new ConfigException("--prompt is empty: give the text to generate");
         if (guidance != null && !Float.isFinite(guidance)) throw new ConfigException("--guidance " + guidance + ": expected a finite number");
         if (fps != null && (fps < 1 || fps > 240)) throw new ConfigException("--fps " + fps + ": expected 1..240");
-        if (maxSequenceLength != null && maxSequenceLength < 0)
-            throw new ConfigException("--max-sequence-length " + maxSequenceLength + ": expected >= 0");
-        if (Files.exists(out) && !Files.isDirectory(out)) throw new ConfigException("--out " + out + ": exists and is not a folder");
+        if (maxSequenceLength != null && (maxSequenceLength < 0 || maxSequenceLength > MAX_TOKENS))
+            throw new ConfigException("--max-sequence-length " + maxSequenceLength + ": expected 0.." + MAX_TOKENS);
+        io.vdq.io.AtomicFolder.checkReplaceable(out, "run.json", "--out");   // before the model is loaded
+        if (saveModel != null && saveModel.toAbsolutePath().normalize().startsWith(out.toAbsolutePath().normalize()))
+            throw new ConfigException("--save-model " + saveModel + ": inside --out " + out
+                    + ", which is replaced as a whole when the run is written; give a folder outside it");
+        if (steps != null && (steps < 1 || steps > MAX_STEPS))   // before the model is loaded
+            throw new ConfigException("--steps " + steps + ": expected 1.." + MAX_STEPS);
+        checkDecodedVideo(frames == null ? 1 : frames, height == null ? 16 : height, width == null ? 16 : width);
         IntExec.Mode execMode = backend == null ? null : IntExec.parseMode(backend);
         if (noVerify) LOG.log(System.Logger.Level.WARNING, "--no-verify: quantized checkpoint digests are not checked");
         LoadedModel lm = ModelLoader.load(model, transformer, transformer2, !noVerify);
@@ -196,6 +202,7 @@ final class GenerateCommand implements Runnable {
         int w = width != null ? width : d.width();
         WanConfig c = wan.config();
         int[] sampleShape = d.pixelSpace() ? pixelShape(c, f, h, w) : latentShape(c, f, h, w);
+        checkDecodedVideo(f, h, w);   // the model's defaults too
         Optional<WanVae> vae = lm.vae(); // a VAE that does not fit the transformer is refused before sampling
         if (saveModel != null) {
             wan.save(saveModel);
@@ -300,11 +307,6 @@ final class GenerateCommand implements Runnable {
             decodeS = (System.nanoTime() - v0) / 1e9;
         }
 
-        try {
-            Files.createDirectories(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(out + ": cannot create output folder: " + e.getMessage(), e);
-        }
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "vdq-latents");
         meta.put("model", model);
@@ -332,9 +334,38 @@ final class GenerateCommand implements Runnable {
         if (vae.isPresent()) meta.put("vae_tiling", vaeTiling ? "256x256 tiles, stride 192" : "off");
         meta.put("max_sequence_length", Integer.toString(padTo));
         int[] ls = sampleShape;
+        // The run folder appears complete or not at all: everything is written into a temporary sibling, renamed over
+        // --out at the end (an interrupted run leaves the previous run intact, never new latents beside an old run.json).
+        // The writers below take `out`, so it names the temporary folder while they run.
+        Path finalOut = out;
+        List<String> files = new ArrayList<>();
+        Tensor vid = video;
+        double decodeSeconds = decodeS;
+        io.vdq.io.AtomicFolder.write(finalOut, "run.json", "--out", tmp -> {
+            out = tmp;
+            try {
+                writeRun(meta, latents, ls, vid, videoFps, files, c, sched, f, h, w, textSource, loadS, sampleS, decodeSeconds, stepSeconds, lm);
+            } finally {
+                out = finalOut;
+            }
+        });
+        if (!quiet) {
+            if (video == null)
+                System.out.printf("latents %s → %s (%.2f s sampling, %s; no VAE: --model a pipeline folder for a video)%n",
+                        Arrays.toString(sampleShape), out.resolve("latents.safetensors"), sampleS, sched.name());
+            else
+                System.out.printf(Locale.ROOT, "video %d×%d×%d → %s (%.2f s sampling, %s%s)%n", f, h, w, out.resolve("video.mp4"),
+                        sampleS, sched.name(), decodeS > 0 ? String.format(Locale.ROOT, ", %.2f s VAE decode", decodeS) : "");
+        }
+    }
+
+    private void writeRun(Map<String, String> meta, Tensor latents, int[] ls, Tensor video, int videoFps, List<String> files,
+                          WanConfig c, Scheduler sched, int f, int h, int w, String textSource, double loadS, double sampleS,
+                          double decodeS, double[] stepSeconds, LoadedModel lm) {
+        int[] sampleShape = ls;
         Tensor batched = latents.reshape(1, ls[0], ls[1], ls[2], ls[3]);
         new SafetensorsWriter().metadata(meta).add("latents", batched).write(out.resolve("latents.safetensors"));
-        List<String> files = new ArrayList<>(List.of("latents.safetensors"));
+        files.add("latents.safetensors");
         if (video != null) {
             Tensor fr = Frames.fromSample(video, -1f, 1f);
             int up = Mp4Writer.upscaleFor(fr.dim(1), fr.dim(2), 256);
@@ -353,18 +384,10 @@ final class GenerateCommand implements Runnable {
             LatentPreview.writeContactSheet(out.resolve("contact_sheet.png"), preview, VAE_S);
             files.add("preview.gif");
             files.add("contact_sheet.png");
-            if (pngFrames && !quiet) err.println("generate: --png-frames: this model has no VAE, so there are no video frames to write");
+            if (pngFrames && !quiet) System.err.println("generate: --png-frames: this model has no VAE, so there are no video frames to write");
         }
         writeRunJson(c, sched, sampleShape, f, h, w, videoFps, textSource, loadS, sampleS, decodeS, stepSeconds, meta, lm);
         files.add("run.json");
-        if (!quiet) {
-            if (video == null)
-                System.out.printf("latents %s → %s (%.2f s sampling, %s; no VAE: --model a pipeline folder for a video)%n",
-                        Arrays.toString(sampleShape), out.resolve("latents.safetensors"), sampleS, sched.name());
-            else
-                System.out.printf(Locale.ROOT, "video %d×%d×%d → %s (%.2f s sampling, %s%s)%n", f, h, w, out.resolve("video.mp4"),
-                        sampleS, sched.name(), decodeS > 0 ? String.format(Locale.ROOT, ", %.2f s VAE decode", decodeS) : "");
-        }
     }
 
     private static boolean hasEncoder(ModelDefaults d) {
@@ -394,10 +417,31 @@ final class GenerateCommand implements Runnable {
     }
 
     /** Video sizes beyond what any supported model samples are refused before anything is allocated. */
-    private static void checkSize(int f, int h, int w) {
+    static void checkSize(int f, int h, int w) {
         if (f > 1025 || h > 4096 || w > 4096)
             throw new ConfigException("--frames/--height/--width " + f + "×" + h + "×" + w + ": at most 1025 frames of 4096×4096");
     }
+
+    /** The decoded RGB video must fit one float array and the heap; checked before the model is loaded. */
+    static void checkDecodedVideo(int f, int h, int w) {
+        checkSize(f, h, w);
+        long values = 3L * Math.max(f, 1) * Math.max(h, 1) * Math.max(w, 1);   // the decoded RGB video in float32
+        if (values > MAX_VIDEO_VALUES)
+            throw new ConfigException("--frames/--height/--width " + f + "×" + h + "×" + w + ": the decoded video would hold "
+                    + values + " values, more than one Java array takes (" + MAX_VIDEO_VALUES + "); reduce them");
+        long heap = Runtime.getRuntime().maxMemory();
+        if (values * 4 > heap)
+            throw new ConfigException("--frames/--height/--width " + f + "×" + h + "×" + w + ": the decoded video alone needs "
+                    + (values * 4 >> 20) + " MiB, more than the Java heap limit (" + (heap >> 20)
+                    + " MiB); reduce them or pass VDQ_JAVA_OPTS=-Xmx...");
+    }
+
+    /** The most sampling steps accepted (Wan uses 50; the sampler keeps per-step tables of this length). */
+    static final int MAX_STEPS = 10_000;
+    /** The most text tokens a prompt is padded to (Wan uses 512; attention over them is quadratic). */
+    static final int MAX_TOKENS = 4096;
+    /** The most values one float[] holds on HotSpot. */
+    static final long MAX_VIDEO_VALUES = Integer.MAX_VALUE - 8;
 
     private static void checkFinite(Tensor t, String what) {
         float[] a = t.data();

@@ -76,6 +76,38 @@ final class InspectCommand implements Callable<Integer> {
             for (float x : v) if (Float.isFinite(x)) sq += (x - mean) * (x - mean);
             return new Stats(n == 0 ? Double.NaN : min, n == 0 ? Double.NaN : max, mean, n == 0 ? Double.NaN : Math.sqrt(sq / n), bad);
         }
+
+        /** Elements decoded at a time by {@link #streamed}: the statistics of any size take this much heap. */
+        static final int CHUNK = 1 << 20;
+
+        /**
+         * The same statistics as {@link #of}, over the stored bytes (a slice of the mapped file) decoded
+         * {@link #CHUNK} elements at a time, in two passes (mean, then the squared deviations), so a tensor of
+         * any size is summarised without materialising it.
+         */
+        static Stats streamed(java.lang.foreign.MemorySegment seg, io.vdq.io.DType dt, long count) {
+            double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY, sum = 0, sq = 0;
+            long n = 0, bad = 0;
+            for (long at = 0; at < count; at += CHUNK) {
+                for (float x : chunk(seg, dt, at, count)) {
+                    if (!Float.isFinite(x)) { bad++; continue; }
+                    min = Math.min(min, x);
+                    max = Math.max(max, x);
+                    sum += x;
+                    n++;
+                }
+            }
+            double mean = n == 0 ? Double.NaN : sum / n;
+            if (n > 0)
+                for (long at = 0; at < count; at += CHUNK)
+                    for (float x : chunk(seg, dt, at, count)) if (Float.isFinite(x)) sq += (x - mean) * (x - mean);
+            return new Stats(n == 0 ? Double.NaN : min, n == 0 ? Double.NaN : max, mean, n == 0 ? Double.NaN : Math.sqrt(sq / n), bad);
+        }
+
+        private static float[] chunk(java.lang.foreign.MemorySegment seg, io.vdq.io.DType dt, long at, long count) {
+            int len = (int) Math.min(CHUNK, count - at);
+            return io.vdq.io.TensorCodec.toFloats(seg.asSlice(at * dt.bytes, (long) len * dt.bytes), dt, len);
+        }
     }
 
     @Override public Integer call() {
@@ -105,6 +137,9 @@ final class InspectCommand implements Callable<Integer> {
     }
 
     private Stats statsOf(TensorSource src, String name) {
+        if (src instanceof io.vdq.io.SafetensorsFile || src instanceof ShardedCheckpoint)   // stored bytes = info's dtype
+            return Stats.streamed(src.segment(name), src.info(name).dtype(), src.info(name).elements());
+        // GGUF (block-quantized types): dequantized whole, bounded by one array
         return src.info(name).elements() > Integer.MAX_VALUE - 16 ? null : Stats.of(src.readFloat(name).toArray());
     }
 

@@ -33,23 +33,56 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) { System.exit(run(args)); }
 
-    /** Runs the CLI and returns the exit code (used by tests). */
-    public static int run(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+    /**
+     * Exit code of a command that was understood but failed (a bad file or value, out of memory); a command line
+     * picocli cannot parse (unknown flag, missing option, a value of the wrong type) exits with its usage code 2.
+     */
+    static final int FAILED = 1;
+
+    /** Runs the CLI and returns the exit code (used by tests): 0, {@link #FAILED}, or 2 for a usage error. */
+    public static int run(String... args) { return run(new CommandLine(new Main()), args); }
+
+    /** Runs {@code cl} with vdq's error handling (tests pass a command line of their own). */
+    static int run(CommandLine cl, String... args) {
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            for (Throwable t = ex; t != null; t = t.getCause()) {
+                if (t instanceof OutOfMemoryError) {   // thrown in a worker thread and wrapped on the way back
+                    cmd.getErr().println("vdq: " + outOfMemory(Runtime.getRuntime().maxMemory()));
+                    if (verbose) ex.printStackTrace(cmd.getErr());
+                    return FAILED;
+                }
+            }
             String msg = ex instanceof VdqException || ex instanceof java.io.UncheckedIOException
                     ? ex.getMessage() : ex.getClass().getSimpleName() + ": " + ex.getMessage();
             cmd.getErr().println("vdq: " + io.vdq.io.Printable.line(msg));   // names read from files may hold newlines
             if (verbose) ex.printStackTrace(cmd.getErr());
-            return 2;
+            return FAILED;
         });
         String threads = System.getProperty("vdq.threads");
         if (threads != null && !threads.strip().matches("0*[1-9]\\d{0,5}")) {   // Parallel would silently use all cores
             cl.getErr().println("vdq: -Dvdq.threads=" + threads + ": expected a whole number >= 1");
             return 2;
         }
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {   // picocli's handler sees Exceptions only; an Error propagates to here
+            cl.getErr().println("vdq: " + outOfMemory(Runtime.getRuntime().maxMemory()));
+            if (verbose) e.printStackTrace(cl.getErr());
+            return FAILED;
+        }
+    }
+
+    /**
+     * The one line printed when the heap runs out: what to reduce, and the {@code -Xmx} to pass through
+     * {@code VDQ_JAVA_OPTS} (twice the present limit, in whole GiB).
+     */
+    static String outOfMemory(long maxHeapBytes) {
+        long gib = 1L << 30;
+        long now = Math.max(1, Math.round((double) maxHeapBytes / gib));
+        return "out of memory (Java heap limit " + String.format(java.util.Locale.ROOT, "%.1f", (double) maxHeapBytes / gib)
+                + " GiB): reduce --frames, --height/--width or the model size, or give Java more heap, e.g. "
+                + "VDQ_JAVA_OPTS=-Xmx" + 2 * now + "g ./vdq ... (the launcher already allows 75 % of RAM)";
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -108,7 +108,13 @@ final class QuantizeCommand implements Runnable {
         if (quiet) java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING); // methods log at INFO
         if (calibPrompts != null && calibEmbeds != null) throw new ConfigException("--calib-prompts and --calib-embeds: give one of them");
         List<String> prompts = calibPrompts == null ? null : readPrompts(calibPrompts);
-        if (Files.exists(out) && !Files.isDirectory(out)) throw new ConfigException("--out " + out + ": exists and is not a folder");
+        io.vdq.io.AtomicFolder.checkReplaceable(out, QuantizedCheckpoint.WEIGHTS, "--out");
+        // sizes are checked before the base model is loaded (it can take minutes)
+        GenerateCommand.checkSize(frames == null ? 1 : frames, height == null ? 16 : height, width == null ? 16 : width);
+        if (calibSteps < 1 || calibSteps > GenerateCommand.MAX_STEPS)
+            throw new ConfigException("--calib-steps " + calibSteps + ": expected 1.." + GenerateCommand.MAX_STEPS);
+        if (probeRows < 1 || probeRows > 65_536)   // rows × the widest layer's inputs are held per layer
+            throw new ConfigException("--probe-rows " + probeRows + ": expected 1..65536");
         long t0 = System.nanoTime();
         DType[] baseType = {DType.F32};
         WanModel wan = load(baseType);
@@ -128,7 +134,9 @@ final class QuantizeCommand implements Runnable {
             @Override public void stage(String message) { err.println("quantize: " + message); }
         };
         QuantizePipeline.Result res = QuantizePipeline.run(wan, settings, progress);
-        QuantizePipeline.save(res, out, ft, java.util.Map.of(GenerateCommand.BASE_MODEL_KEY, model));
+        // the checkpoint folder appears complete or not at all (written into a temporary sibling, then renamed)
+        io.vdq.io.AtomicFolder.write(out, QuantizedCheckpoint.WEIGHTS, "--out",
+                tmp -> QuantizePipeline.save(res, tmp, ft, java.util.Map.of(GenerateCommand.BASE_MODEL_KEY, model)));
         System.out.print(QuantizePipeline.table(res.rows()));
         System.out.println("output error on " + res.outputProbe() + (res.deltaNote() != null ? "; δ-GBS δ = " + res.deltaNote() : ""));
         Path file = out.resolve(QuantizedCheckpoint.WEIGHTS);

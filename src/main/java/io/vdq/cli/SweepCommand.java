@@ -141,7 +141,9 @@ final class SweepCommand implements Runnable {
         t0 = System.nanoTime();
         log = quiet ? null : System.err;
         if (seeds < 1) throw new ConfigException("--seeds " + seeds + ": expected >= 1");
-        if (steps < 2) throw new ConfigException("--steps " + steps + ": expected >= 2");
+        if (steps < 2 || steps > GenerateCommand.MAX_STEPS) throw new ConfigException("--steps " + steps + ": expected 2.." + GenerateCommand.MAX_STEPS);
+        if (java.nio.file.Files.exists(out) && !java.nio.file.Files.isDirectory(out))   // before any sampling
+            throw new ConfigException("--out " + out + ": exists and is not a folder");
         if (evalPrompts != null && prompts != null) throw new ConfigException("--prompts and --eval-prompts: give one of them");
         int p = prompts == null ? 4 : prompts;
         if (p < 1 || p > DemoCommand.PROMPTS.size()) throw new ConfigException("--prompts " + p + ": expected 1.." + DemoCommand.PROMPTS.size());
@@ -160,6 +162,8 @@ final class SweepCommand implements Runnable {
                 : WanConfig.read(dir.resolve("config.json"));
         if (cfg.inChannels() != 3 || cfg.outChannels() != 3)
             throw new ConfigException(dir + "/config.json: the sweep needs a pixel-space model (in_channels = out_channels = 3)");
+        if (frames > 1025 || size > 4096)
+            throw new ConfigException("--frames " + frames + " --size " + size + ": at most 1025 frames of 4096×4096");
         if (frames < 1 || size < 1 || frames % cfg.patchT() != 0 || size % cfg.patchH() != 0 || size % cfg.patchW() != 0)
             throw new ConfigException("--frames " + frames + " --size " + size + ": must be positive multiples of the model's patch ["
                     + cfg.patchT() + ", " + cfg.patchH() + ", " + cfg.patchW() + "]");

@@ -129,6 +129,10 @@ final class TrainTinyCommand implements Runnable {
         if (steps < 1 || batch < 1 || patchT < 1 || frames % patchT != 0 || size % patchH != 0 || size % patchW != 0)
             throw new ConfigException("train-tiny: --steps " + steps + " --batch " + batch + " --frames " + frames + " --size " + size
                     + ": need steps, batch >= 1, frames divisible by --patch-t " + patchT + " and size by --patch " + patchSpec);
+        if (frames > 1025 || size > 4096 || batch > 4096 || 3L * batch * frames * size * size > Integer.MAX_VALUE - 8)
+            throw new ConfigException("train-tiny: --batch " + batch + " --frames " + frames + " --size " + size
+                    + ": at most 1025 frames of 4096×4096, a batch of 4096, and one batch within one Java array ("
+                    + (Integer.MAX_VALUE - 8) + " values)");
         if (!prediction.equals("sample") && !prediction.equals("flow"))
             throw new ConfigException("train-tiny: --prediction '" + prediction + "': expected sample or flow");
         if (prediction.equals("sample") && !(sampleMinSigma > 0 && sampleMinSigma < 1))

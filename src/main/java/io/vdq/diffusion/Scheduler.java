@@ -25,7 +25,7 @@ public sealed interface Scheduler permits FlowMatchEuler, UniPC {
 
     /** A fresh scheduler: {@code euler} (FlowMatchEulerDiscreteScheduler) or {@code unipc} (UniPCMultistepScheduler). */
     static Scheduler create(String kind, int steps, double shift) {
-        if (steps < 1) throw new ConfigException("steps must be >= 1, got " + steps);
+        if (steps < 1 || steps > 10_000) throw new ConfigException("steps must be 1..10000, got " + steps);
         if (!(shift > 0)) throw new ConfigException("shift must be > 0, got " + shift);
         return switch (kind.toLowerCase()) {
             case "euler" -> new FlowMatchEuler(steps, shift);

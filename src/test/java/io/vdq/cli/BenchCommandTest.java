@@ -64,7 +64,7 @@ class BenchCommandTest {
         assertEquals("0", ok[0], ok[2]);
         assertTrue(ok[1].lines().anyMatch(l -> l.startsWith("vector ")), ok[1]);
         String[] bad = runCapturing("bench", "gemm", "--backend", "gpu", "--m", "2", "--n", "2", "--k", "2");
-        assertEquals("2", bad[0]);
+        assertEquals("1", bad[0]);
         assertTrue(bad[2].contains("--backend 'gpu' unknown"), bad[2]);
         assertEquals(1, bad[2].strip().lines().count(), bad[2]);
     }

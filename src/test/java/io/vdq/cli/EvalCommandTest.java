@@ -140,7 +140,7 @@ class EvalCommandTest {
         } finally {
             System.setErr(old);
         }
-        assertEquals(2, rc);
+        assertEquals(1, rc);
         String msg = err.toString(StandardCharsets.UTF_8).trim();
         assertEquals(1, msg.lines().count(), msg);
         assertTrue(msg.contains("seed differs") && msg.contains("reference " + p("fp") + " has seed 5")

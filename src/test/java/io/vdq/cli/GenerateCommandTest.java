@@ -63,13 +63,30 @@ class GenerateCommandTest {
     }
 
     @Test
+    void aRunIntoAnEarlierRunReplacesItWholeAndAForeignFolderIsRefused() throws Exception {
+        Path out = dir.resolve("run");
+        assertEquals(0, gen(out, "--seed", "1"));
+        Files.writeString(out.resolve("stale.txt"), "from an older run");
+        assertEquals(0, gen(out, "--seed", "2"));
+        assertFalse(Files.exists(out.resolve("stale.txt")), "the old run folder is replaced, not written into");
+        assertTrue(Files.exists(out.resolve("run.json")) && Files.exists(out.resolve("latents.safetensors")));
+        try (var s = Files.list(dir)) { assertEquals(java.util.List.of(out), s.toList(), "no temporary folder left"); }
+        Path foreign = Files.createDirectories(dir.resolve("docs"));
+        Files.writeString(foreign.resolve("notes.txt"), "keep");
+        assertEquals(1, gen(foreign));
+        assertEquals(1, gen(out, "--save-model", out.resolve("model").toString()));
+        assertFalse(Files.exists(out.resolve("model")));
+        assertEquals("keep", Files.readString(foreign.resolve("notes.txt")));
+    }
+
+    @Test
     void promptEmbeddingsFromAFileAreUsed() {
         Path emb = dir.resolve("emb.safetensors");
         write(emb, Map.of("prompt_embeds", Tensor.randn(3, 1, 6, 16)));
         assertEquals(0, gen(dir.resolve("e"), "--prompt-embeds", emb.toString(), "--sampler", "euler", "--cfg", "1"));
         assertTrue(Files.exists(dir.resolve("e/latents.safetensors")));
         write(emb, Map.of("prompt_embeds", Tensor.randn(3, 6, 8)));
-        assertEquals(2, gen(dir.resolve("f"), "--prompt-embeds", emb.toString()));
+        assertEquals(1, gen(dir.resolve("f"), "--prompt-embeds", emb.toString()));
     }
 
     @Test
@@ -105,7 +122,7 @@ class GenerateCommandTest {
 
     @Test
     void badFrameCountIsRefused() {
-        assertEquals(2, gen(dir.resolve("g"), "--frames", "6"));
+        assertEquals(1, gen(dir.resolve("g"), "--frames", "6"));
         assertFalse(Files.exists(dir.resolve("g/latents.safetensors")));
     }
 

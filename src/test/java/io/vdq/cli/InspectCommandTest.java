@@ -99,6 +99,22 @@ class InspectCommandTest {
     }
 
     @Test
+    void statsAreStreamedInChunksWithTheSameResult() {
+        int n = 2 * InspectCommand.Stats.CHUNK + 12345;   // three chunks, the last partial
+        byte[] u8 = new byte[n];
+        float[] f = new float[n];
+        java.util.Random r = new java.util.Random(5);
+        for (int i = 0; i < n; i++) { u8[i] = (byte) r.nextInt(256); f[i] = u8[i] & 0xFF; }
+        InspectCommand.Stats s = InspectCommand.Stats.streamed(java.lang.foreign.MemorySegment.ofArray(u8), DType.U8, n);
+        InspectCommand.Stats want = InspectCommand.Stats.of(f);
+        assertEquals(want.min(), s.min());
+        assertEquals(want.max(), s.max());
+        assertEquals(want.mean(), s.mean(), 1e-12);
+        assertEquals(want.std(), s.std(), 1e-9);
+        assertEquals(0, s.nonFinite());
+    }
+
+    @Test
     void corruptedFileGivesOneErrorLineAndNonZeroExit() throws Exception {
         Path f = dir.resolve("w.safetensors");
         new SafetensorsWriter().add("w", Tensor.zeros(4)).write(f);

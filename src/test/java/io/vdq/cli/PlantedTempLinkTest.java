@@ -2,6 +2,7 @@ package io.vdq.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.vdq.eval.run.RawFloat32Frames;
 import io.vdq.eval.run.VideoRun;
@@ -35,10 +36,12 @@ class PlantedTempLinkTest {
     void generateDoesNotWriteThroughAPlantedRunJsonTmp() throws Exception {
         Path v = victim(), out = dir.resolve("out");
         plant(out, "run.json.tmp", v);
+        Files.writeString(out.resolve("run.json"), "{}");   // an earlier run: generate replaces the folder whole
         assertEquals(0, Main.run("generate", "--model", "random:tiny", "--steps", "2", "--quiet", "--out", out.toString()));
         assertEquals("precious", Files.readString(v));
         assertTrue(Files.readString(out.resolve("run.json")).contains("\"seed\""));
-        assertTrue(Files.isSymbolicLink(out.resolve("run.json.tmp")), "the planted link is left alone");
+        assertFalse(Files.exists(out.resolve("run.json.tmp"), java.nio.file.LinkOption.NOFOLLOW_LINKS),
+                "the planted link went with the old folder (deleted, not followed)");
     }
 
     @Test

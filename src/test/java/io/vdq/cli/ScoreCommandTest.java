@@ -83,7 +83,7 @@ class ScoreCommandTest {
         w.add("a red circle moving sideways", 1, Tensor.zeros(2, 8, 8, 3));
         w.finish();
         String[] r = run("score", tmp.resolve("bad").toString());
-        assertEquals("2", r[0]);
+        assertEquals("1", r[0]);
         assertTrue(r[2].contains("videos[0].prompt") && r[2].contains("'sideways'"), r[2]);
     }
 }

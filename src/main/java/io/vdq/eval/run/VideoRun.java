@@ -29,6 +29,9 @@ public record VideoRun(Path dir, String name, FrameFormat frames, List<Entry> vi
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** One video of the run. */
+    /** The largest declared video read (the limits {@code vdq generate} samples to). */
+    public static final int MAX_FRAMES = 1025, MAX_SIDE = 4096;
+
     public record Entry(String prompt, long seed, String file, int[] shape) {}
 
     /** Loads the frames of one entry. */
@@ -68,6 +71,10 @@ public record VideoRun(Path dir, String name, FrameFormat frames, List<Entry> vi
                 shape[k] = sh.get(k).asInt();
             }
             if (shape[3] != 3) throw new ConfigException(where + ".shape: expected 3 channels last, got " + sh);
+            if (shape[0] > MAX_FRAMES || shape[1] > MAX_SIDE || shape[2] > MAX_SIDE
+                    || 3L * shape[0] * shape[1] * shape[2] > Integer.MAX_VALUE - 8)   // checked before anything is read
+                throw new ConfigException(where + ".shape: " + sh + " is larger than vdq reads (at most " + MAX_FRAMES
+                        + " frames of " + MAX_SIDE + "×" + MAX_SIDE + ", " + (Integer.MAX_VALUE - 8) + " values)");
             out.add(new Entry(v.get("prompt").asText(), v.get("seed").asLong(), f, shape));
         }
         return new VideoRun(dir, name, frames, List.copyOf(out));

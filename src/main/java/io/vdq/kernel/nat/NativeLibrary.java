@@ -25,8 +25,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * Finds, checks and binds {@code libvdqnative.so}: the path in {@code -Dvdq.native.lib}, else the copy the
- * build put on the class path at {@code native/libvdqnative.so} (used in place from a classes directory,
- * extracted to a temporary file from a jar). The CPU must report avx2 and fma in /proc/cpuinfo (checked
+ * build put on the class path at {@code native/libvdqnative.so} (used in place from a classes directory;
+ * from a jar extracted once to a per-user cache named by its content hash, see {@link #cached}, or to a temporary
+ * file deleted on exit when the cache is not writable). The CPU must report avx2 and fma in /proc/cpuinfo (checked
  * before the library is opened: it is compiled with -mavx2). The AVX-512 VNNI GEMMs ({@code gemm_avx512.c}) are
  * optional: bound when the library has them (the build leaves them out when gcc lacks the flags) and usable only
  * when the CPU also reports {@link #AVX512_FLAGS} ({@link #avx512Unavailable()}). {@code -Dvdq.cpuinfo=FILE} reads
@@ -192,9 +193,68 @@ public final class NativeLibrary {
         if ("file".equals(url.getProtocol())) {
             try { return Path.of(url.toURI()); } catch (URISyntaxException e) { throw new IOException(e); }
         }
+        byte[] content;
+        try (InputStream in = url.openStream()) { content = in.readAllBytes(); }
+        Path dir = cacheDir();
+        if (dir != null) {
+            try {
+                return cached(content, dir);
+            } catch (IOException | RuntimeException e) {
+                // cache not writable (read-only home, another user's folder): fall back to a temporary copy
+            }
+        }
         Path tmp = Files.createTempFile("libvdqnative", ".so");
         tmp.toFile().deleteOnExit();
-        try (InputStream in = url.openStream()) { Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING); }
+        Files.write(tmp, content);
         return tmp;
+    }
+
+    /**
+     * The per-user cache folder for the extracted library: {@code -Dvdq.native.cache}, else
+     * {@code $XDG_CACHE_HOME/vdq}, else {@code ~/.cache/vdq}; null when no home is known.
+     */
+    static Path cacheDir() {
+        String prop = System.getProperty("vdq.native.cache");
+        if (prop != null && !prop.isBlank()) return Path.of(prop);
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        if (xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()) return Path.of(xdg, "vdq");
+        String home = System.getProperty("user.home");
+        return home == null || home.isBlank() ? null : Path.of(home, ".cache", "vdq");
+    }
+
+    /**
+     * The library in the cache folder as {@code libvdqnative-<first 16 hex digits of its SHA-256>.so}: reused when
+     * a regular file (not a link) there has exactly this content, else written to a random temporary sibling and
+     * renamed over it, so a killed run leaves at most one file per library build and concurrent runs never see a
+     * half-written library.
+     */
+    static Path cached(byte[] content, Path dir) throws IOException {
+        String hash = sha256(content);
+        Path target = dir.resolve("libvdqnative-" + hash.substring(0, 16) + ".so");
+        if (Files.isRegularFile(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                && Files.size(target) == content.length && hash.equals(sha256(Files.readAllBytes(target))))
+            return target;
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "libvdqnative-", ".tmp");
+        try {
+            Files.write(tmp, content, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return target;
+    }
+
+    static String sha256(byte[] b) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
