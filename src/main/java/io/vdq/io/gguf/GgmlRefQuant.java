@@ -175,18 +175,27 @@ public final class GgmlRefQuant {
         return new float[]{scale, -min};
     }
 
+    /** The element of largest magnitude (the first on ties), with its sign; 0 for an all-zero row. */
+    private static float signedAbsMax(float[] x, int xo, int n) {
+        float max = 0, amax = 0;
+        for (int i = 0; i < n; i++) {
+            float ax = Math.abs(x[xo + i]);
+            if (ax > amax) { amax = ax; max = x[xo + i]; }
+        }
+        return max;
+    }
+
+    /** A signed code in −nmax..nmax−1: {@code v} rounded as ggml's nearest_int and clamped. */
+    private static int code(float v, int nmax) { return Math.max(-nmax, Math.min(nmax - 1, nearestInt(v))); }
+
     /**
      * Symmetric scale search for codes −nmax..nmax−1 weighted by x² (ggml's make_qx_quants with rmse_type 1 and
      * no importance): least-squares scale for the grid −nmax/max, then 18 nearby grids ±0.1·is, keeping the
      * one that maximises (Σw·x·l)²/Σw·l². Codes (offset by +nmax) go to {@code L[lo..]}.
      */
     static float makeQx(int n, int nmax, float[] x, int xo, int[] L, int lo) {
-        float max = 0, amax = 0;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[xo + i]);
-            if (ax > amax) { amax = ax; max = x[xo + i]; }
-        }
-        if (amax < GROUP_MAX_EPS) {
+        float max = signedAbsMax(x, xo, n);
+        if (Math.abs(max) < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) L[lo + i] = 0;
             return 0f;
         }
@@ -194,7 +203,7 @@ public final class GgmlRefQuant {
         float sumlx = 0, suml2 = 0;
         for (int i = 0; i < n; i++) {
             float v = x[xo + i];
-            int l = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * v)));
+            int l = code(iscale * v, nmax);
             L[lo + i] = l + nmax;
             float w = v * v;
             sumlx += w * v * l;
@@ -209,14 +218,14 @@ public final class GgmlRefQuant {
             suml2 = 0;
             for (int i = 0; i < n; i++) {
                 float v = x[xo + i];
-                int l = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * v)));
+                int l = code(iscale * v, nmax);
                 float w = v * v;
                 sumlx += w * v * l;
                 suml2 += w * l * l;
             }
             if (suml2 > 0 && sumlx * sumlx > best * suml2) {
                 for (int i = 0; i < n; i++)
-                    L[lo + i] = nmax + Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * x[xo + i])));
+                    L[lo + i] = nmax + code(iscale * x[xo + i], nmax);
                 scale = sumlx / suml2;
                 best = scale * sumlx;
             }
@@ -229,12 +238,8 @@ public final class GgmlRefQuant {
      * then up to five sweeps moving single codes when that raises (Σw·x·l)²/Σw·l², weights x².
      */
     static float makeQ3(int n, int nmax, float[] x, int xo, int[] L, int lo) {
-        float max = 0, amax = 0;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[xo + i]);
-            if (ax > amax) { amax = ax; max = x[xo + i]; }
-        }
-        if (amax < GROUP_MAX_EPS) {
+        float max = signedAbsMax(x, xo, n);
+        if (Math.abs(max) < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) L[lo + i] = 0;
             return 0f;
         }
@@ -242,7 +247,7 @@ public final class GgmlRefQuant {
         float sumlx = 0, suml2 = 0;
         for (int i = 0; i < n; i++) {
             float v = x[xo + i];
-            int l = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * v)));
+            int l = code(iscale * v, nmax);
             L[lo + i] = l;
             float w = v * v;
             sumlx += w * v * l;
@@ -256,7 +261,7 @@ public final class GgmlRefQuant {
                 float slx = sumlx - w * v * L[lo + i];
                 if (slx > 0) {
                     float sl2 = suml2 - w * L[lo + i] * L[lo + i];
-                    int nl = Math.max(-nmax, Math.min(nmax - 1, nearestInt(v * sl2 / slx)));
+                    int nl = code(v * sl2 / slx, nmax);
                     if (nl != L[lo + i]) {
                         slx += w * v * nl;
                         sl2 += w * nl * nl;
