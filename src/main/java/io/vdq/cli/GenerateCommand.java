@@ -27,6 +27,7 @@ import io.vdq.quant.dvd.BitSwitcher;
 import io.vdq.quant.dvd.DvdQuantMethod;
 import io.vdq.model.FloatLinear;
 import io.vdq.model.vae.WanVae;
+import io.vdq.pipeline.CalibrationTexts;
 import io.vdq.pipeline.LoadedModel;
 import io.vdq.pipeline.ModelDefaults;
 import io.vdq.pipeline.ModelLoader;
@@ -485,13 +486,7 @@ final class GenerateCommand implements Runnable {
         return String.format(java.util.Locale.ROOT, "%.6f (auto: %.2f mean bits over 2 runs of this prompt)", res.delta(), res.meanBits());
     }
 
-    static Tensor readEmbeds(Path file, WanConfig c) {
-        Tensor t = readSingle(file, "the text embeddings");
-        if (t.rank() == 3 && t.dim(0) == 1) t = t.row(0);
-        if (t.rank() != 2 || t.dim(1) != c.textDim())
-            throw new VdqException.ShapeException(file + ": text embeddings " + t.shape() + ", expected [L, " + c.textDim() + "] or [1, L, " + c.textDim() + "]");
-        return t;
-    }
+    static Tensor readEmbeds(Path file, WanConfig c) { return CalibrationTexts.embeds(file, c); }
 
     /** The one tensor of a safetensors file, read as float32 (the file is closed again). */
     static Tensor readSingle(Path file, String what) {

@@ -96,7 +96,7 @@ public final class CalibrationTexts {
         Tensor t;
         try (TensorSource src = Checkpoints.open(file)) {
             if (src.names().size() != 1)
-                throw new ConfigException(file + ": expected exactly one tensor (text embeddings), found " + src.names());
+                throw new ConfigException(file + ": expected exactly one tensor (the text embeddings), found " + src.names());
             t = src.readFloat(src.names().first());
         }
         if (t.rank() == 3 && t.dim(0) == 1) t = t.row(0);
