@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
  * at least 15 repetitions by default, prints the median and best rate, and spot-checks the result against a
  * double-precision reference so a fast wrong kernel cannot pass unnoticed.
  */
-@Command(name = "bench", description = "Benchmarks: FP32 GEMM, attention, a Wan block, integer GEMM.",
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: FP32 GEMM, attention, a Wan block, integer GEMM.",
         subcommands = {BenchCommand.Gemm.class, BenchCommand.Attention.class, BenchBlockCommand.class, BenchIntCommand.class,
                 BenchQuantCommand.class})
 final class BenchCommand implements Runnable {

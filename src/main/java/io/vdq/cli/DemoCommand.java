@@ -104,19 +104,19 @@ final class DemoCommand implements Runnable {
     int size;
 
     @Option(names = "--patch", defaultValue = "2",
-            description = "Spatial patch size p, patch [1, p, p] (default ${DEFAULT-VALUE}; 4 gives 1/4 of the tokens and ~1/4 of the time).")
+            description = "Spatial patch size p, patch [1, p, p] (with --random-init; default ${DEFAULT-VALUE}; 4 gives 1/4 of the tokens and ~1/4 of the time).")
     int patch;
 
-    @Option(names = "--heads", defaultValue = "2", description = "Attention heads (default ${DEFAULT-VALUE}).")
+    @Option(names = "--heads", defaultValue = "2", description = "Attention heads (with --random-init; default ${DEFAULT-VALUE}).")
     int heads;
 
-    @Option(names = "--head-dim", defaultValue = "128", description = "Head dimension; d/3 must be even, e.g. 12, 24, 48, 128 (default ${DEFAULT-VALUE}).")
+    @Option(names = "--head-dim", defaultValue = "128", description = "Head dimension; d/3 must be even, e.g. 12, 24, 48, 128 (with --random-init; default ${DEFAULT-VALUE}).")
     int headDim;
 
-    @Option(names = "--ffn", defaultValue = "512", description = "FFN width (default ${DEFAULT-VALUE}).")
+    @Option(names = "--ffn", defaultValue = "512", description = "FFN width (with --random-init; default ${DEFAULT-VALUE}).")
     int ffn;
 
-    @Option(names = "--layers", defaultValue = "2", description = "Transformer blocks (default ${DEFAULT-VALUE}).")
+    @Option(names = "--layers", defaultValue = "2", description = "Transformer blocks (with --random-init; default ${DEFAULT-VALUE}).")
     int layers;
 
     @Option(names = "--teacher-forced", negatable = true, defaultValue = "true", fallbackValue = "true",

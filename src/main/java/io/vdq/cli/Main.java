@@ -17,7 +17,6 @@ import picocli.CommandLine.Option;
                 ForwardCommand.class,
                 RecipesCommand.class,
                 DemoCommand.class, SweepCommand.class,
-                BenchIntCommand.class,
                 TrainTinyCommand.class,
                 ScoreCommand.class,
                 EvalCommand.class,

@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code vdq recipes}: the built-in recipe presets, one line each; {@code --show NAME|FILE} prints one as JSON. */
-@Command(name = "recipes", description = "List the built-in quantization recipes, or print one as JSON.")
+@Command(name = "recipes", mixinStandardHelpOptions = true, description = "List the built-in quantization recipes, or print one as JSON.")
 final class RecipesCommand implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 

@@ -56,19 +56,19 @@ final class TrainTinyCommand implements Runnable {
     double lr;
     @Option(names = "--seed", defaultValue = "1", description = "Initialisation and noise seed (default ${DEFAULT-VALUE}).")
     long seed;
-    @Option(names = "--frames", defaultValue = "8") int frames;
+    @Option(names = "--frames", defaultValue = "8", description = "Video frames (default ${DEFAULT-VALUE}).") int frames;
     @Option(names = "--size", defaultValue = "32", description = "Frame height = width (default ${DEFAULT-VALUE}).") int size;
     @Option(names = "--patch-t", defaultValue = "4", description = "Temporal patch (default ${DEFAULT-VALUE}).") int patchT;
     @Option(names = "--patch", defaultValue = "4",
             description = "Spatial patch: N (N×N) or HxW, e.g. 2x4 (default ${DEFAULT-VALUE}).") String patchSpec;
-    @Option(names = "--heads", defaultValue = "2") int heads;
-    @Option(names = "--head-dim", defaultValue = "128") int headDim;
-    @Option(names = "--ffn", defaultValue = "512") int ffn;
-    @Option(names = "--layers", defaultValue = "4") int layers;
+    @Option(names = "--heads", defaultValue = "2", description = "Attention heads (default ${DEFAULT-VALUE}).") int heads;
+    @Option(names = "--head-dim", defaultValue = "128", description = "Head dimension (default ${DEFAULT-VALUE}).") int headDim;
+    @Option(names = "--ffn", defaultValue = "512", description = "FFN width (default ${DEFAULT-VALUE}).") int ffn;
+    @Option(names = "--layers", defaultValue = "4", description = "Transformer blocks (default ${DEFAULT-VALUE}).") int layers;
     @Option(names = "--ema", defaultValue = "0.995", description = "EMA decay, 0 = off (default ${DEFAULT-VALUE}).") double ema;
     @Option(names = "--drop-text", defaultValue = "0.1", description = "Probability of an all-zero caption, for CFG (default ${DEFAULT-VALUE}).")
     double dropText;
-    @Option(names = "--checkpoint-every", defaultValue = "200") int checkpointEvery;
+    @Option(names = "--checkpoint-every", defaultValue = "200", description = "Save the model every this many steps (default ${DEFAULT-VALUE}).") int checkpointEvery;
     @Option(names = "--dtype", defaultValue = "BF16", description = "Stored weight dtype: BF16 or F32 (default ${DEFAULT-VALUE}).")
     DType dtype;
     @Option(names = "--eval-prompts", defaultValue = "16", description = "Prompts scored after training / with --eval-only (default ${DEFAULT-VALUE}).")
@@ -97,9 +97,9 @@ final class TrainTinyCommand implements Runnable {
             + "m = ln 3 ≈ 1.1 is the sampler's shift 3 applied to logit-normal(0, 1); "
             + "m > 0 trains more at high noise, where the caption matters most (default ${DEFAULT-VALUE}).")
     double sigmaLogitMean;
-    @Option(names = "--sample-steps", defaultValue = "20") int sampleSteps;
-    @Option(names = "--guidance", defaultValue = "4.0") float guidance;
-    @Option(names = "--shift", defaultValue = "3.0") double shift;
+    @Option(names = "--sample-steps", defaultValue = "20", description = "Sampling steps of the evaluation videos (default ${DEFAULT-VALUE}).") int sampleSteps;
+    @Option(names = "--guidance", defaultValue = "4.0", description = "Classifier-free guidance scale of the evaluation videos (default ${DEFAULT-VALUE}).") float guidance;
+    @Option(names = "--shift", defaultValue = "3.0", description = "Flow-matching schedule shift of the evaluation videos (default ${DEFAULT-VALUE}).") double shift;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 

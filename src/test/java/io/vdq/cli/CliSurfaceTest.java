@@ -1,0 +1,71 @@
+package io.vdq.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+
+/** The command-line surface as a new user meets it: help everywhere, every option described, one place per command. */
+class CliSurfaceTest {
+    /** Every command and subcommand, as the argument path that reaches it (the root is the empty path). */
+    private static Map<List<String>, CommandLine> commands() {
+        Map<List<String>, CommandLine> out = new HashMap<>();
+        walk(new CommandLine(new Main()), new ArrayList<>(), out);
+        return out;
+    }
+
+    private static void walk(CommandLine cl, List<String> path, Map<List<String>, CommandLine> out) {
+        out.put(List.copyOf(path), cl);
+        for (var e : cl.getSubcommands().entrySet()) {
+            if (e.getValue().getCommandSpec().userObject() instanceof CommandLine.HelpCommand) continue;
+            path.add(e.getKey());
+            walk(e.getValue(), path, out);
+            path.removeLast();
+        }
+    }
+
+    @Test
+    void everyCommandAnswersHelpWithExitZero() {
+        Map<List<String>, CommandLine> all = commands();
+        assertTrue(all.size() >= 20, "expected the whole command tree, found " + all.keySet());
+        for (List<String> path : all.keySet()) {
+            List<String> args = new ArrayList<>(path);
+            args.add("--help");
+            CommandLine cl = new CommandLine(new Main());
+            StringWriter out = new StringWriter(), err = new StringWriter();
+            cl.setOut(new PrintWriter(out));
+            cl.setErr(new PrintWriter(err));
+            int rc = Main.run(cl, args.toArray(String[]::new));
+            assertEquals(0, rc, "vdq " + String.join(" ", args) + " exited " + rc + ": " + err);
+            assertTrue(out.toString().startsWith("Usage: vdq"), "vdq " + String.join(" ", args) + " printed: " + out);
+        }
+    }
+
+    @Test
+    void everyOptionHasADescription() {
+        List<String> missing = new ArrayList<>();
+        for (var e : commands().entrySet())
+            for (OptionSpec o : e.getValue().getCommandSpec().options())
+                if (o.description().length == 0 || o.description()[0].isBlank())
+                    missing.add("vdq " + String.join(" ", e.getKey()) + " " + o.longestName());
+        assertEquals(List.of(), missing);
+    }
+
+    @Test
+    void eachCommandIsRegisteredOnce() {
+        Map<String, List<String>> byClass = new HashMap<>();
+        for (var e : commands().entrySet())
+            byClass.computeIfAbsent(e.getValue().getCommandSpec().userObject().getClass().getName(), k -> new ArrayList<>())
+                    .add(String.join(" ", e.getKey()));
+        byClass.values().removeIf(l -> l.size() == 1);
+        assertEquals(Map.of(), byClass);
+    }
+}
