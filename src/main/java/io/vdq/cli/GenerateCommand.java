@@ -8,7 +8,10 @@ import io.vdq.VdqException.ConfigException;
 import io.vdq.diffusion.Sampler;
 import io.vdq.diffusion.Scheduler;
 import io.vdq.diffusion.StepHook;
+import io.vdq.eval.run.SafetensorsFrames;
+import io.vdq.eval.run.VideoRun;
 import io.vdq.io.Checkpoints;
+import io.vdq.io.DType;
 import io.vdq.io.SafetensorsWriter;
 import io.vdq.io.video.Frames;
 import io.vdq.io.video.GifWriter;
@@ -55,7 +58,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code vdq generate}: a prompt (or precomputed embeddings) to a video with any model {@link ModelLoader} loads,
  * flow-matching UniPC or Euler with classifier-free guidance. Writes {@code latents.safetensors}
- * ({@code [1, C, F, H, W]}), {@code run.json}, and the video: {@code video.mp4} and {@code video.gif} (+ PNG frames)
+ * ({@code [1, C, F, H, W]}), {@code run.json} (also a {@code vdq-run/1} run directory for {@code vdq score}), and the
+ * video: {@code video.mp4}, {@code video.gif} (+ PNG frames) and {@code frames.safetensors}
  * decoded by the pipeline's VAE or sampled directly by a pixel-space model, else a latent preview
  * ({@link LatentPreview}). Everything is checked before sampling; the same arguments give byte-identical latents.
  */
@@ -66,6 +70,8 @@ final class GenerateCommand implements Runnable {
     private static final System.Logger LOG = System.getLogger("io.vdq.cli.generate");
     /** Wan-VAE compression: 4× in time (first frame kept), 8× in space. */
     static final int VAE_T = 4, VAE_S = 8;
+    /** The decoded frames, F16 [F, H, W, 3] in [0, 1], the run's one video for {@code vdq score}. */
+    static final String FRAMES_FILE = "frames.safetensors";
 
     @Option(names = "--model", required = true,
             description = "A diffusers Wan pipeline folder (model_index.json: transformer, text_encoder, tokenizer, vae, "
@@ -374,6 +380,9 @@ final class GenerateCommand implements Runnable {
             GifWriter.write(out.resolve("video.gif"), fr, Math.round(1000f / videoFps), up);
             files.add("video.mp4");
             files.add("video.gif");
+            // the decoded frames in [0, 1] as a vdq-run/1 video, so `vdq score` and other tools can read them exactly
+            new SafetensorsFrames(DType.F16).write(out.resolve(FRAMES_FILE), fr);
+            files.add(FRAMES_FILE);
             if (pngFrames) {
                 for (int i = 0; i < fr.dim(0); i++)
                     PngWriter.writeImage(out.resolve("frames").resolve(String.format(Locale.ROOT, "%04d.png", i)), fr.row(i), 1);
@@ -387,7 +396,7 @@ final class GenerateCommand implements Runnable {
             files.add("contact_sheet.png");
             if (pngFrames && !quiet) System.err.println("generate: --png-frames: this model has no VAE, so there are no video frames to write");
         }
-        writeRunJson(c, sched, sampleShape, f, h, w, videoFps, textSource, loadS, sampleS, decodeS, stepSeconds, meta, lm);
+        writeRunJson(c, sched, sampleShape, f, h, w, videoFps, textSource, loadS, sampleS, decodeS, stepSeconds, meta, lm, video != null);
         files.add("run.json");
     }
 
@@ -508,9 +517,21 @@ final class GenerateCommand implements Runnable {
     }
 
     private void writeRunJson(WanConfig c, Scheduler sched, int[] latentShape, int f, int h, int w, int videoFps, String textSource,
-                              double loadS, double sampleS, double decodeS, double[] stepSeconds, Map<String, String> meta, LoadedModel lm) {
+                              double loadS, double sampleS, double decodeS, double[] stepSeconds, Map<String, String> meta, LoadedModel lm,
+                              boolean framesWritten) {
         ObjectMapper json = new ObjectMapper();
         ObjectNode root = json.createObjectNode();
+        // A vdq-run/1 run directory (eval.run.VideoRun): its one video is the decoded frames file, if there is one
+        root.put("format", VideoRun.FORMAT);
+        root.put("frames", SafetensorsFrames.NAME);
+        ArrayNode videos = root.putArray("videos");
+        if (framesWritten) {
+            ObjectNode v = videos.addObject();
+            v.put("prompt", prompt == null ? "" : prompt);
+            v.put("seed", seed);
+            v.put("file", FRAMES_FILE);
+            v.putArray("shape").add(f).add(h).add(w).add(3);
+        }
         root.put("command", "generate");
         root.put("model", model);
         root.put("model_sha256", meta.get("model_sha256"));

@@ -143,12 +143,13 @@ final class MakeCheckpointCommand implements Runnable {
         }
         long all = total, t0 = System.nanoTime();
         long[] last = {0};
+        Progress shown = new Progress(System.err, quiet);
         LongConsumer progress = done -> {
             if (quiet || (System.nanoTime() - last[0] < 1_000_000_000L && done < all)) return;
             last[0] = System.nanoTime();
             double s = (System.nanoTime() - t0) / 1e9, rate = done / Math.max(s, 1e-9);
-            System.err.printf(Locale.ROOT, "\rmake-checkpoint: %.0f/%.0f MB  %.0f MB/s  ETA %.0f s   ", done / 1e6, all / 1e6,
-                    rate / 1e6, (all - done) / Math.max(rate, 1));
+            shown.update(String.format(Locale.ROOT, "make-checkpoint: %.0f/%.0f MB  %.0f MB/s  ETA %.0f s", done / 1e6, all / 1e6,
+                    rate / 1e6, (all - done) / Math.max(rate, 1)), done >= all);
         };
         if (pipeline) {
             SyntheticPipeline.write(c, out, o, pipelineParts(c, dt), progress);
@@ -159,7 +160,6 @@ final class MakeCheckpointCommand implements Runnable {
         }
         if (prompts > 0) SyntheticCheckpoint.writePrompts(c, out, prompts, promptTokens, seed);
         if (!quiet) {
-            System.err.println();
             System.out.printf(Locale.ROOT, "wrote %s: dim %d, %d layers, ffn %d, %s %s, %d outlier channels ×%.3g%s, %.2f GB in %.1f s%n",
                     out, c.dim(), c.numLayers(), c.ffnDim(), dt, o.dist(), outliers, outlierScale,
                     residualOutliers == 0 ? "" : String.format(Locale.ROOT, ", %d residual outlier channels (weights ×%.3g, bias ×%.3g)",

@@ -1,19 +1,25 @@
 package io.vdq.cli;
 
 import java.io.PrintStream;
+import java.io.PrintWriter;
 
 /**
  * Progress of long work: one line rewritten in place ({@code \r}) on a terminal, plain lines in a log or pipe
  * (where {@code \r} would pile every update into one line). Quiet prints nothing.
  */
 final class Progress {
-    private final PrintStream out;
+    private final PrintWriter out;
     private final boolean quiet, live;
 
-    Progress(PrintStream out, boolean quiet) {
+    Progress(PrintStream out, boolean quiet) { this(new PrintWriter(out, true), quiet); }
+
+    Progress(PrintWriter out, boolean quiet) { this(out, quiet, System.console() != null && System.console().isTerminal()); }
+
+    /** {@code live}: rewrite one line in place (a terminal) rather than print a line per update. */
+    Progress(PrintWriter out, boolean quiet, boolean live) {
         this.out = out;
         this.quiet = quiet;
-        this.live = System.console() != null && System.console().isTerminal();
+        this.live = live;
     }
 
     /** Shows {@code line}; {@code last} ends the live line. */
@@ -25,5 +31,13 @@ final class Progress {
         } else {
             out.println(line);
         }
+        out.flush();
+    }
+
+    /** A final line, ending a live line first when one is showing. */
+    void done(String line) {
+        if (quiet) return;
+        out.println(live ? "\r" + line + "   " : line);
+        out.flush();
     }
 }

@@ -48,13 +48,13 @@ final class ScoreCommand implements Runnable {
         List<Result> results = new ArrayList<>();
         for (Path dir : runs) {
             long t0 = System.nanoTime();
+            Progress progress = new Progress(err, quiet);
             Result r = score(dir, quiet ? null : (done, total) -> {
                 double s = (System.nanoTime() - t0) / 1e9, rate = done / Math.max(1e-9, s);
-                err.printf(Locale.ROOT, "\rscoring %s: %d/%d videos, %.1f videos/s, ETA %.0f s  ", dir.getFileName(), done, total, rate, (total - done) / rate);
-                err.flush();
+                progress.update(String.format(Locale.ROOT, "scoring %s: %d/%d videos, %.1f videos/s, ETA %.0f s", dir.getFileName(),
+                        done, total, rate, (total - done) / rate), false);
             });
-            if (!quiet) err.printf(Locale.ROOT, "\rscored %s: %d videos in %.1f s%s%n", r.name(), r.videos().size(), (System.nanoTime() - t0) / 1e9, " ".repeat(24));
-            err.flush();
+            progress.done(String.format(Locale.ROOT, "scored %s: %d videos in %.1f s", r.name(), r.videos().size(), (System.nanoTime() - t0) / 1e9));
             results.add(r);
         }
         out.print(json ? json(results) : table(results));
@@ -62,13 +62,13 @@ final class ScoreCommand implements Runnable {
     }
 
     /** Progress callback: videos done so far, of total. Called from worker threads, serialised. */
-    interface Progress { void update(int done, int total); }
+    interface Counter { void update(int done, int total); }
 
     /**
      * Scores every video of a run (prompts are all parsed first, so the first bad one is the one reported;
      * videos are then scored in parallel, each into its own slot, so results do not depend on threads).
      */
-    static Result score(Path dir, Progress progress) {
+    static Result score(Path dir, Counter progress) {
         VideoRun run = VideoRun.read(dir);
         int n = run.videos().size();
         if (n == 0) throw new ConfigException(dir.resolve(VideoRun.FILE) + ": no videos to score");

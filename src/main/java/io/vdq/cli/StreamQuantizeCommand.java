@@ -59,14 +59,14 @@ final class StreamQuantizeCommand implements Runnable {
         try (MemoryProbe mem = new MemoryProbe(50); TensorSource src = Checkpoints.open(model)) {
             mapped = src instanceof io.vdq.io.SafetensorsFile f ? f.fileSize() : -1;
             long ts = System.nanoTime();
-            long[] shown = {0};
+            long[] shownAt = {0};
+            Progress shown = new Progress(System.err, quiet);
             sum = StreamingDvd.quantize(c, src, r, out.resolve("quantized.safetensors"), (done, total, last) -> {
-                if (quiet || (System.nanoTime() - shown[0] < 1_000_000_000L && done < total)) return;
-                shown[0] = System.nanoTime();
+                if (quiet || (System.nanoTime() - shownAt[0] < 1_000_000_000L && done < total)) return;
+                shownAt[0] = System.nanoTime();
                 double s = (System.nanoTime() - ts) / 1e9;
-                System.err.printf(Locale.ROOT, "\rstream-quantize: layer %d/%d  %.2f layers/s  ETA %.0f s   ", done, total,
-                        done / s, s / done * (total - done));
-                if (done == total) System.err.println();
+                shown.update(String.format(Locale.ROOT, "stream-quantize: layer %d/%d  %.2f layers/s  ETA %.0f s", done, total,
+                        done / s, s / done * (total - done)), done == total);
             });
             mem.close();
             double wall = (System.nanoTime() - t0) / 1e9;
