@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vdq.VdqException.ConfigException;
 import io.vdq.io.AtomicFiles;
+import io.vdq.io.AtomicFolder;
+import io.vdq.io.SafetensorsFile;
 import io.vdq.io.Checkpoints;
 import io.vdq.io.TensorSource;
 import io.vdq.model.wan.WanConfig;
@@ -14,24 +16,25 @@ import io.vdq.quant.Presets;
 import io.vdq.quant.QuantReport;
 import io.vdq.quant.Recipe;
 import io.vdq.quant.SamplerHook;
+import io.vdq.quant.ckpt.QuantizedCheckpoint;
 import io.vdq.scale.MemoryProbe;
 import io.vdq.scale.StreamingDvd;
 import io.vdq.tensor.Parallel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code vdq stream-quantize}: data-free DVD-Quant of a Wan checkpoint, layer by layer from the mapped file to a
- * quantized safetensors file ({@link StreamingDvd}), with the per-layer BGR report (MinMax, bounded-init and
- * refined weight error), wall time and memory peaks. Writes {@code OUT/quantized.safetensors},
- * {@code OUT/config.json} (copied) and {@code OUT/quant_report.json}.
+ * {@code vdq stream-quantize}: data-free DVD-Quant of a Wan checkpoint, layer by layer from the mapped file
+ * ({@link StreamingDvd}), with the per-layer BGR report (MinMax, bounded-init and refined weight error), wall time
+ * and memory peaks. {@code OUT} is a quantized checkpoint folder like {@code vdq quantize}'s (config.json and
+ * {@value QuantizedCheckpoint#WEIGHTS}, which {@code vdq generate --model OUT} runs) plus {@code quant_report.json};
+ * it appears complete or not at all.
  */
 @Command(name = "stream-quantize", mixinStandardHelpOptions = true,
-        description = "DVD-Quant a Wan checkpoint tensor by tensor from the mapped file (data-free), with a per-layer BGR report.")
+        description = "DVD-Quant a Wan checkpoint tensor by tensor from the mapped file (data-free), in bounded memory, into the same "
+                + "quantized checkpoint folder vdq quantize writes, with a per-layer BGR report.")
 final class StreamQuantizeCommand implements Runnable {
     @Option(names = "--model", required = true, description = "Diffusers transformer folder (config.json + safetensors).")
     Path model;
@@ -54,35 +57,37 @@ final class StreamQuantizeCommand implements Runnable {
         Recipe r = Presets.resolve(recipe);
         Path cfg = Checkpoints.configFile(model).orElseThrow(() -> new ConfigException(model + ": no config.json beside the weights"));
         WanConfig c = WanConfig.read(cfg);
-        StreamingDvd.Summary sum;
+        AtomicFolder.checkReplaceable(out, QuantizedCheckpoint.WEIGHTS, "--out");
+        StreamingDvd.Summary[] sum = new StreamingDvd.Summary[1];
         long mapped;
+        double wall;
         try (MemoryProbe mem = new MemoryProbe(50); TensorSource src = Checkpoints.open(model)) {
-            mapped = src instanceof io.vdq.io.SafetensorsFile f ? f.fileSize() : -1;
+            mapped = src instanceof SafetensorsFile f ? f.fileSize() : -1;
             long ts = System.nanoTime();
             long[] shownAt = {0};
             Progress shown = new Progress(System.err, quiet);
-            sum = StreamingDvd.quantize(c, src, r, out.resolve("quantized.safetensors"), (done, total, last) -> {
-                if (quiet || (System.nanoTime() - shownAt[0] < 1_000_000_000L && done < total)) return;
-                shownAt[0] = System.nanoTime();
-                double s = (System.nanoTime() - ts) / 1e9;
-                shown.update(String.format(Locale.ROOT, "stream-quantize: layer %d/%d  %.2f layers/s  ETA %.0f s", done, total,
-                        done / s, s / done * (total - done)), done == total);
+            // the folder appears complete or not at all: written into a temporary sibling, renamed over --out at the end
+            AtomicFolder.write(out, QuantizedCheckpoint.WEIGHTS, "--out", tmp -> {
+                sum[0] = StreamingDvd.quantize(c, src, r, tmp, (done, total, last) -> {
+                    if (quiet || (System.nanoTime() - shownAt[0] < 1_000_000_000L && done < total)) return;
+                    shownAt[0] = System.nanoTime();
+                    double s = (System.nanoTime() - ts) / 1e9;
+                    shown.update(String.format(Locale.ROOT, "stream-quantize: layer %d/%d  %.2f layers/s  ETA %.0f s", done, total,
+                            done / s, s / done * (total - done)), done == total);
+                });
+                mem.close();
+                AtomicFiles.writeBytes(tmp.resolve("quant_report.json"),
+                        json(r, sum[0], (System.nanoTime() - t0) / 1e9, mem, mapped));
             });
-            mem.close();
-            double wall = (System.nanoTime() - t0) / 1e9;
-            try {
-                AtomicFiles.writeBytes(out.resolve("config.json"), Files.readAllBytes(cfg));   // temporary sibling + rename
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(out + ": cannot copy config.json: " + e.getMessage(), e);
-            }
-            AtomicFiles.writeBytes(out.resolve("quant_report.json"), json(r, sum, wall, mem, mapped));
-            if (table) System.out.print(new QuantReport("dvd", r, sum.layers(), SamplerHook.NONE, null).table());
-            System.out.printf(Locale.ROOT, "%d layers quantized (%s), %d tensors copied; refined ≤ bounded ≤ MinMax on every layer: %s%n",
-                    sum.layers().size(), r.name(), sum.copied(), sum.allOrdered() ? "yes" : "NO");
-            System.out.printf(Locale.ROOT, "mean weight-error reduction vs MinMax: bounded init %.1f %%, BGR %.1f %%%n",
-                    100 * sum.meanInitReduction(), 100 * sum.meanReduction());
+            wall = (System.nanoTime() - t0) / 1e9;
+            StreamingDvd.Summary s = sum[0];
+            if (table) System.out.print(new QuantReport("dvd", r, s.layers(), SamplerHook.NONE, null).table());
+            System.out.printf(Locale.ROOT, "%d layers quantized (%s), %d float tensors kept → %s (vdq quantized checkpoint: "
+                            + "vdq generate --model %s)%n", s.layers().size(), r.name(), s.copied(), out, out);
+            System.out.printf(Locale.ROOT, "refined ≤ bounded ≤ MinMax on every layer: %s; mean weight-error reduction vs MinMax: "
+                    + "bounded init %.1f %%, BGR %.1f %%%n", s.allOrdered() ? "yes" : "NO", 100 * s.meanInitReduction(), 100 * s.meanReduction());
             System.out.printf(Locale.ROOT, "wall %.1f s (decode %.1f, rotate+BGR %.1f, write %.1f) on %d threads; output %.2f GB%n",
-                    wall, sum.decodeS(), sum.quantS(), sum.writeS(), Parallel.threads(), sum.bytesOut() / 1e9);
+                    wall, s.decodeS(), s.quantS(), s.writeS(), Parallel.threads(), s.bytesOut() / 1e9);
             System.out.printf(Locale.ROOT, "memory: peak RSS %.2f GB (VmHWM), peak anonymous %.2f GB, peak file-backed %.2f GB; mapped file %.2f GB%n",
                     mem.hwm() / 1e9, mem.peakAnon() / 1e9, mem.peakFile() / 1e9, mapped / 1e9);
         }

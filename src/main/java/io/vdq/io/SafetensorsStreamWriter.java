@@ -72,6 +72,7 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
     private final SortedMap<String, Slot> slots = new TreeMap<>();
     private final long dataStart;
     private final SortedMap<String, String> metadata = new TreeMap<>();
+    private final SortedMap<String, String> pendingMetadata = new TreeMap<>();
     private final boolean digests;
     private final int headerLength;
     private boolean committed, closed;
@@ -136,6 +137,12 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
         return m;
     }
 
+    /** The declaration of tensor {@code name}, or null if it was not declared. */
+    public Spec spec(String name) {
+        Slot s = slots.get(name);
+        return s == null ? null : s.spec;
+    }
+
     /** Appends raw little-endian bytes to tensor {@code name}. */
     public void write(String name, ByteBuffer bytes) {
         Slot s = slot(name);
@@ -177,6 +184,18 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
             write(name, seg.asSlice(off, Math.min(1 << 20, seg.byteSize() - off)).asByteBuffer());
     }
 
+    /**
+     * Sets a metadata value known only once the data is written (e.g. a hash of the input), over the value declared
+     * at {@link #create} as a placeholder of the same length: the header, written first, keeps its length.
+     */
+    public void finalMetadata(String key, String value) {
+        String declared = metadata.get(key);
+        if (declared == null || declared.length() != value.length() || declared.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                != value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+            throw new IllegalArgumentException("metadata '" + key + "': declared " + declared + ", cannot become '" + value + "' (same length required)");
+        pendingMetadata.put(key, value);
+    }
+
     /** Checks that every tensor got all its bytes, forces the file to disk and renames it over the target. */
     public void commit() {
         if (closed) throw new CheckpointException(target + ": commit after close");
@@ -185,6 +204,10 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
                 throw new CheckpointException(target + ": tensor '" + s.spec.name() + "' has " + s.written + " of its "
                         + s.spec.bytes() + " bytes; every declared tensor must be written before commit");
         try {
+            if (!pendingMetadata.isEmpty()) {   // same-length values over their placeholders
+                metadata.putAll(pendingMetadata);
+                if (!digests) rewriteHeader();
+            }
             if (digests) {   // the real digests over the same-length placeholder
                 SortedMap<String, String> sums = new TreeMap<>();
                 for (Slot s : slots.values()) sums.put(s.spec.name(), TensorDigests.hex(s.md));
@@ -206,6 +229,13 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
         }
         committed = true;
         closed = true;
+    }
+
+    private void rewriteHeader() throws IOException {
+        byte[] header = header(metadata);
+        if (header.length != headerLength)
+            throw new IllegalStateException("header changed length " + headerLength + " -> " + header.length);
+        writeAt(ch, ByteBuffer.wrap(header), 8);
     }
 
     /** Without a commit: closes and deletes the temporary file (the target is left as it was). */

@@ -126,6 +126,34 @@ public final class SafetensorsWriter {
         return s;
     }
 
+    /** The tensors added so far as stream-writer declarations, in file (name) order. */
+    public List<SafetensorsStreamWriter.Spec> specs() {
+        List<SafetensorsStreamWriter.Spec> out = new java.util.ArrayList<>();
+        for (Entry e : entries.values()) out.add(new SafetensorsStreamWriter.Spec(e.name, e.dtype, e.shape));
+        return out;
+    }
+
+    /**
+     * Writes every tensor added here into {@code w}, which must have declared each of them with the same dtype and
+     * shape ({@link #specs}): the piece-by-piece twin of {@link #write(Path)} for outputs larger than memory (a
+     * quantized checkpoint written layer by layer). Metadata and digests are {@code w}'s; {@link #requireFinite}
+     * applies.
+     */
+    public void writeInto(SafetensorsStreamWriter w) {
+        if (requireFinite) for (Entry e : entries.values()) checkFinite(e);
+        for (Entry e : entries.values()) {
+            SafetensorsStreamWriter.Spec declared = w.spec(e.name);
+            if (declared == null || declared.dtype() != e.dtype || !Arrays.equals(declared.shape(), e.shape))
+                throw new CheckpointException("tensor '" + Printable.name(e.name) + "' (" + e.dtype + " " + Arrays.toString(e.shape)
+                        + ") was declared as " + (declared == null ? "nothing" : declared.dtype() + " " + Arrays.toString(declared.shape())));
+            try {
+                writeData(e, b -> w.write(e.name, b));
+            } catch (IOException x) {
+                throw new CheckpointException("tensor '" + Printable.name(e.name) + "': " + x.getMessage(), x);
+            }
+        }
+    }
+
     /** Writes all tensors to {@code file} atomically. */
     public void write(Path file) { write(file, List.copyOf(entries.values())); }
 
@@ -223,11 +251,18 @@ public final class SafetensorsWriter {
         return out;
     }
 
+    /** Where a tensor's bytes go, in order. */
+    private interface Sink { void accept(ByteBuffer b) throws IOException; }
+
     private static void writeData(FileChannel ch, Entry e, java.security.MessageDigest md) throws IOException {
-        if (e.raw != null) { writeFully(ch, ByteBuffer.wrap(e.raw), md); return; }
+        writeData(e, b -> writeFully(ch, b, md));
+    }
+
+    private static void writeData(Entry e, Sink out) throws IOException {
+        if (e.raw != null) { out.accept(ByteBuffer.wrap(e.raw)); return; }
         if (e.segment != null) {
             for (long off = 0; off < e.bytes; off += 1 << 20)
-                writeFully(ch, e.segment.asSlice(off, Math.min(1 << 20, e.bytes - off)).asByteBuffer(), md);
+                out.accept(e.segment.asSlice(off, Math.min(1 << 20, e.bytes - off)).asByteBuffer());
             return;
         }
         int n = e.floats != null ? e.floats.size() : e.ints.length;
@@ -240,7 +275,7 @@ public final class SafetensorsWriter {
                 TensorCodec.encode("tensor '" + e.name + "'", e.floats.data(), e.floats.offset() + i, c, i, e.dtype, seg);
             else
                 MemorySegment.copy(e.ints, i, seg, TensorCodec.I32, 0, c);
-            writeFully(ch, ByteBuffer.wrap(buf, 0, c * size), md);
+            out.accept(ByteBuffer.wrap(buf, 0, c * size));
         }
     }
 

@@ -1,21 +1,22 @@
 package io.vdq.scale;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vdq.VdqException.CheckpointException;
 import io.vdq.VdqException.ConfigException;
 import io.vdq.io.DType;
-import io.vdq.io.SafetensorsStreamWriter;
 import io.vdq.io.TensorCodec;
 import io.vdq.io.TensorInfo;
 import io.vdq.io.TensorSource;
+import io.vdq.model.Linear;
 import io.vdq.model.wan.WanConfig;
 import io.vdq.model.wan.WanParameters;
-import io.vdq.quant.IntPacking;
+import io.vdq.quant.ActivationBits;
 import io.vdq.quant.LayerReport;
+import io.vdq.quant.QuantReport;
+import io.vdq.quant.QuantTargets;
 import io.vdq.quant.Recipe;
-import io.vdq.quant.RecipeJson;
+import io.vdq.quant.ckpt.QuantizedCheckpoint;
 import io.vdq.quant.dvd.Arq;
+import io.vdq.quant.dvd.ArqLinear;
 import io.vdq.quant.dvd.Bgr;
 import io.vdq.quant.dvd.DvdQuantMethod;
 import java.lang.foreign.MemorySegment;
@@ -26,35 +27,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * Data-free DVD-Quant of a Wan checkpoint that never holds more than one layer: each selected linear's weight is
  * decoded from the (memory-mapped) source, rotated and quantized by BGR (multithreaded over rows, see
- * {@link Bgr}), packed and written at its place in the output before the next one is read; the source pages of a
- * finished tensor are released ({@link MemorySegment#unload}). Exactly the per-layer computation of
- * {@link DvdQuantMethod#apply} (same rotation seeds: recipe seed + index of the layer among the selected ones in
- * the model's forward order), so the codes equal those of an in-memory quantization of the same weights.
+ * {@link Bgr}) and appended to the output before the next one is read; the source pages of a finished tensor are
+ * released ({@link MemorySegment#unload}). Exactly the per-layer computation of {@link DvdQuantMethod#apply} (same
+ * options per layer, same rotation seeds: recipe seed + index of the layer among the selected ones in the model's
+ * forward order), so the codes equal those of an in-memory quantization of the same weights.
  *
- * <p>Output (one safetensors file, {@value #FORMAT} version {@value #VERSION}): every tensor of the source that
- * is not a selected layer's weight is copied verbatim (biases too); a selected layer {@code P} stores
- * <ul>
- * <li>{@code P.qweight}: U8, the unsigned codes of W·R (rotated basis), out × in/2 with two int4 codes per byte
- *     (element 2i in the low nibble, {@link IntPacking}) when bits = 4 and in is even, else out × in, one code per byte;</li>
- * <li>{@code P.scales}, {@code P.zeros}: F32, out × groups (groups = 1 per output channel by default); zeros are
- *     integers unless the recipe keeps real zero points. Ŵ = scale·(q − zero).</li>
- * </ul>
- * Metadata: {@code format}, {@code format_version}, {@code tensor_sha256} (every tensor's SHA-256,
- * {@link io.vdq.io.TensorDigests}), {@code recipe} (JSON), {@code config} (the Wan config.json),
- * {@code dvd_layers} (JSON: per layer its index, rotation seed, Hadamard block, Λ block, bits, group size and
- * packing); the BGR stage errors are in the returned {@link Summary}. The layout follows the plain "packed codes + scales" form until the
- * project's quantized checkpoint format lands; the metadata holds everything needed to rebuild each
- * {@code ArqLinear}.
+ * <p>The output is the project's one quantized checkpoint format ({@link QuantizedCheckpoint}: a model folder
+ * with config.json and a self-contained {@value QuantizedCheckpoint#WEIGHTS} with per-tensor SHA-256 digests),
+ * written through {@link QuantizedCheckpoint.Streamed}; the float tensors keep the source's dtype when they all
+ * share one (else F32), and the base hash is the source's {@link io.vdq.model.wan.WanModel#fingerprint}, computed
+ * on the way. δ-GBS recipes need a fixed {@code gbs_delta}: choosing it automatically samples the model.
  */
 public final class StreamingDvd {
-    public static final String FORMAT = "vdq-dvd-stream";
-    public static final String VERSION = "1";
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private StreamingDvd() {}
 
     /** Progress after each layer: layers done, layers in all, the layer just finished. */
@@ -92,140 +82,142 @@ public final class StreamingDvd {
         return out;
     }
 
-    /** Quantizes {@code src} (diffusers names, shapes of {@code c}) with a DVD recipe into the safetensors {@code out}. */
-    public static Summary quantize(WanConfig c, TensorSource src, Recipe recipe, Path out, Progress progress) {
+    /**
+     * Quantizes {@code src} (diffusers names, shapes of {@code c}) with a DVD recipe into the quantized checkpoint
+     * folder {@code dir} (config.json + weights; the caller makes the folder as a whole atomic).
+     */
+    public static Summary quantize(WanConfig c, TensorSource src, Recipe recipe, Path dir, Progress progress) {
         if (!"dvd".equals(recipe.method()))
             throw new ConfigException("recipe '" + recipe.name() + "' uses method '" + recipe.method()
                     + "'; streaming quantization supports the data-free DVD-Quant recipes (method dvd) only");
         DvdQuantMethod.Settings s = DvdQuantMethod.settings(recipe);
+        if (s.autoDelta())
+            throw new ConfigException("recipe '" + recipe.name() + "' chooses δ-GBS's δ by sampling the model (gbs_delta auto), "
+                    + "which streaming quantization does not do: give one, e.g. '" + recipe.name() + "+gbs_delta=0.05', or use vdq quantize");
         checkShapes(c, src);
         SequencedMap<String, Integer> selected = new LinkedHashMap<>();
         for (String l : linearOrder(c)) if (recipe.selects(l)) selected.put(l, selected.size());
         if (selected.isEmpty())
             throw new ConfigException("recipe '" + recipe.name() + "' selects no layer of " + src.describe());
-        int bits = s.bgr().bits();
-        List<SafetensorsStreamWriter.Spec> specs = new ArrayList<>();
-        for (String n : src.names()) {
-            String layer = n.endsWith(".weight") ? n.substring(0, n.length() - ".weight".length()) : null;
-            TensorInfo ti = src.info(n);
-            if (layer == null || !selected.containsKey(layer)) {
-                specs.add(new SafetensorsStreamWriter.Spec(n, ti.dtype(), ti.shape()));
-                continue;
-            }
-            long rows = ti.shape()[0], cols = ti.shape()[1];
-            int group = s.bgr().groupSize() == 0 ? (int) cols : s.bgr().groupSize();
-            if (cols % group != 0)
+        ActivationBits bits = DvdQuantMethod.sharedBits(s, recipe);
+        QuantReport plan = new QuantReport("dvd", recipe, List.of(), DvdQuantMethod.hook(s, bits), bits);
+        // the float part: every tensor but the selected layers' weights and biases
+        SortedSet<String> floats = new TreeSet<>();
+        for (String n : src.names()) if (!selected.containsKey(layerOf(n))) floats.add(n);
+        DType floatType = floatType(src, floats);
+        // placeholders of the final kind and shapes, so the header can be written before any layer is quantized
+        SequencedMap<String, Linear> placeholders = new LinkedHashMap<>();
+        for (var e : selected.entrySet()) {
+            String layer = e.getKey();
+            int out = (int) src.info(layer + ".weight").shape()[0], in = (int) src.info(layer + ".weight").shape()[1];
+            int group = s.bgr().groupSize() == 0 ? in : s.bgr().groupSize();
+            if (in % group != 0)
                 throw new ConfigException("recipe '" + recipe.name() + "': group size " + group + " does not divide the input width "
-                        + cols + " of '" + layer + "'");
-            specs.add(new SafetensorsStreamWriter.Spec(layer + ".qweight", DType.U8, new long[]{rows, packed(bits, (int) cols) ? cols / 2 : cols}));
-            specs.add(new SafetensorsStreamWriter.Spec(layer + ".scales", DType.F32, new long[]{rows, cols / group}));
-            specs.add(new SafetensorsStreamWriter.Spec(layer + ".zeros", DType.F32, new long[]{rows, cols / group}));
+                        + in + " of '" + layer + "'");
+            int groups = out * (in / group);
+            Bgr.Result empty = Bgr.fromCodes(out, in, group, s.bgr().bits(), new byte[out * in], new float[groups], new float[groups]);
+            placeholders.put(layer, new ArqLinear(arq(s, recipe, layer, in, e.getValue()), empty,
+                    src.contains(layer + ".bias") ? new float[out] : null, bits, s.integer()));
         }
         List<LayerReport> reports = new ArrayList<>();
         long bytesOut = 0;
         double decodeS = 0, quantS = 0, writeS = 0;
-        int copied = 0;
-        // The header is written before any layer is quantized, so it holds only what is known up front; the stage
-        // errors are in the returned summary (the command writes them to a report file beside the output).
-        Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("format", FORMAT);
-        meta.put("format_version", VERSION);
-        meta.put("recipe", RecipeJson.write(recipe));
-        meta.put("config", c.toJson());
-        meta.put("source", src.describe());
-        meta.put("dvd_layers", layerSeedsJson(c, src, selected, s));
-        try (SafetensorsStreamWriter w = SafetensorsStreamWriter.create(out, specs, meta, true)) {
-            for (String n : src.names()) {
-                String layer = n.endsWith(".weight") ? n.substring(0, n.length() - ".weight".length()) : null;
-                if (layer != null && selected.containsKey(layer)) continue;
+        // the base's fingerprint, hashed in WanModel's order while the tensors pass (no second read of the source)
+        java.security.MessageDigest base = sha256();
+        try (QuantizedCheckpoint.Streamed w = QuantizedCheckpoint.Streamed.create(dir, c, plan, "0".repeat(64), floatType,
+                Map.of("source", src.describe()), placeholders, src, floats)) {
+            for (var sh : WanParameters.expectedShapes(c).entrySet()) {
+                String n = sh.getKey(), layer = layerOf(n);
                 long t0 = System.nanoTime();
-                w.write(n, src.segment(n));
-                release(src.segment(n));
-                writeS += (System.nanoTime() - t0) / 1e9;
-                bytesOut += src.info(n).bytes();
-                copied++;
-            }
-            for (var e : selected.entrySet()) {
-                String layer = e.getKey(), wn = layer + ".weight";
-                TensorInfo ti = src.info(wn);
-                int out0 = (int) ti.shape()[0], in = (int) ti.shape()[1];
-                long t0 = System.nanoTime();
-                MemorySegment seg = src.segment(wn);
-                float[] wt = TensorCodec.toFloats(seg, ti.dtype(), Math.multiplyExact(out0, in));
+                TensorInfo ti = src.info(n);
+                MemorySegment seg = src.segment(n);
+                float[] v = TensorCodec.toFloats(seg, ti.dtype(), Math.toIntExact(ti.elements()));
                 release(seg);
+                hash(base, n, sh.getValue(), v);
+                long t1 = System.nanoTime();
+                decodeS += (t1 - t0) / 1e9;
+                if (!selected.containsKey(layer) || !n.endsWith(".weight")) continue;
+                int out0 = (int) ti.shape()[0], in = (int) ti.shape()[1];
                 try {
-                    io.vdq.quant.QuantTargets.requireFinite(layer, wt, out0, in, null);
+                    QuantTargets.requireFinite(layer, v, out0, in, null);
                 } catch (ConfigException x) {
                     throw new CheckpointException(src.describe() + ": " + x.getMessage(), x);
                 }
-                long t1 = System.nanoTime();
-                Arq arq = new Arq(in, s.arq(), DvdQuantMethod.layerSeed(s, e.getValue()));
-                Bgr.Result q = DvdQuantMethod.quantizeWeights(arq, wt, out0, s.bgr());
-                wt = null;
+                float[] bias = src.contains(layer + ".bias") ? src.readFloat(layer + ".bias").toArray() : null;
+                Arq arq = arq(s, recipe, layer, in, selected.get(layer));
+                Bgr.Result q = DvdQuantMethod.quantizeWeights(arq, v, out0, s.bgr());
+                v = null;
                 long t2 = System.nanoTime();
-                requireFinite(out, layer + ".scales", q.scales());
-                requireFinite(out, layer + ".zeros", q.zeros());
-                byte[] codes = q.codes();
-                w.write(layer + ".qweight", packed(bits, in) ? packInt4(codes) : codes);
-                w.writeFloats(layer + ".scales", q.scales(), 0, q.scales().length);
-                w.writeFloats(layer + ".zeros", q.zeros(), 0, q.zeros().length);
+                w.layer(layer, new ArqLinear(arq, q, bias, bits, s.integer()));
                 long t3 = System.nanoTime();
-                decodeS += (t1 - t0) / 1e9;
                 quantS += (t2 - t1) / 1e9;
                 writeS += (t3 - t2) / 1e9;
-                bytesOut += (packed(bits, in) ? codes.length / 2 : codes.length) + 8L * q.scales().length;
+                int bits0 = s.bgr().bits();
+                bytesOut += (long) out0 * (bits0 <= 4 ? (in + 1) / 2 : in) + 8L * q.scales().length + (bias == null ? 0 : (long) out0 * floatType.bytes);
                 LayerReport.WeightStages st = DvdQuantMethod.stages(q.error());
-                LayerReport lr = new LayerReport(layer, out0, in, bits, recipe.activationBits(),
+                LayerReport lr = new LayerReport(layer, out0, in, bits0, recipe.activationBits(),
                         q.error().refined() / ((double) out0 * in), Math.sqrt(st.refined()),
                         String.format(java.util.Locale.ROOT, "it %.1f | H%d Λ%s", q.error().meanIterations(), arq.rotationBlock(),
                                 s.arq().scaling() == Arq.Scaling.OFF ? "off" : String.valueOf(arq.scaleBlock())), st);
                 reports.add(lr);
                 if (progress != null) progress.layer(reports.size(), selected.size(), lr);
             }
-            w.commit();
+            long t0 = System.nanoTime();
+            w.floats();
+            for (String n : floats) bytesOut += src.info(n).elements() * floatType.bytes;
+            w.commit(java.util.HexFormat.of().formatHex(base.digest()));
+            writeS += (System.nanoTime() - t0) / 1e9;
         }
-        return new Summary(reports, copied, bytesOut, decodeS, quantS, writeS);
+        return new Summary(reports, floats.size(), bytesOut, decodeS, quantS, writeS);
     }
 
-    /** No quantizer output may be NaN or infinite (the weights were checked; this guards the quantizer itself). */
-    private static void requireFinite(Path out, String tensor, float[] v) {
-        for (int i = 0; i < v.length; i++)
-            if (!Float.isFinite(v[i]))
-                throw new CheckpointException(out + ": tensor '" + tensor + "' element " + i + " is " + v[i]
-                        + ": refusing to save a non-finite value");
+    /** The sign seed of a layer is the recipe's seed + its index among the selected layers, as in {@link DvdQuantMethod#apply}. */
+    private static Arq arq(DvdQuantMethod.Settings s, Recipe r, String layer, int in, int index) {
+        return new Arq(in, DvdQuantMethod.layerOptions(s, r, layer), DvdQuantMethod.layerSeed(s, index));
     }
 
-    /** Whether codes are stored two per byte. */
-    static boolean packed(int bits, int cols) { return bits == 4 && cols % 2 == 0; }
+    /** The layer a tensor name belongs to ({@code P.weight} / {@code P.bias} → P), or the name itself. */
+    private static String layerOf(String n) {
+        if (n.endsWith(".weight")) return n.substring(0, n.length() - ".weight".length());
+        if (n.endsWith(".bias")) return n.substring(0, n.length() - ".bias".length());
+        return n;
+    }
 
-    /** Two unsigned 4-bit codes per byte, element 2i in the low nibble (the {@link IntPacking} convention). */
-    static byte[] packInt4(byte[] codes) {
-        byte[] p = new byte[codes.length / 2];
-        for (int i = 0; i < p.length; i++) p[i] = (byte) ((codes[2 * i] & 0x0F) | ((codes[2 * i + 1] & 0x0F) << 4));
-        return p;
+    /** The source's float dtype when every float tensor shares one that a quantized checkpoint stores, else F32. */
+    private static DType floatType(TensorSource src, SortedSet<String> floats) {
+        DType t = null;
+        for (String n : floats) {
+            DType d = src.info(n).dtype();
+            if (t == null) t = d;
+            else if (t != d) return DType.F32;
+        }
+        return t == DType.BF16 || t == DType.F16 ? t : DType.F32;
+    }
+
+    private static java.security.MessageDigest sha256() {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@link io.vdq.model.wan.WanModel#fingerprint}'s update for one tensor: name and shape, then float32 LE values. */
+    private static void hash(java.security.MessageDigest md, String name, int[] shape, float[] v) {
+        md.update((name + Arrays.toString(shape)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < v.length; ) {
+            buf.clear();
+            int k = Math.min(v.length - i, buf.capacity() / 4);
+            buf.asFloatBuffer().put(v, i, k);
+            md.update(buf.array(), 0, 4 * k);
+            i += k;
+        }
     }
 
     /** Gives the pages of a mapped tensor back to the OS (no-op for heap segments). */
     private static void release(MemorySegment seg) {
         if (seg.isMapped()) seg.unload();
-    }
-
-    /** Per selected layer: index, rotation seed, Hadamard and Λ block, bits, group size and packing (static facts). */
-    private static String layerSeedsJson(WanConfig c, TensorSource src, Map<String, Integer> selected, DvdQuantMethod.Settings s) {
-        ObjectNode root = JSON.createObjectNode();
-        for (var e : selected.entrySet()) {
-            int in = (int) src.info(e.getKey() + ".weight").shape()[1];
-            Arq arq = new Arq(in, s.arq(), DvdQuantMethod.layerSeed(s, e.getValue()));
-            ObjectNode o = root.putObject(e.getKey());
-            o.put("index", e.getValue());
-            o.put("seed", DvdQuantMethod.layerSeed(s, e.getValue()));
-            o.put("rotation_block", arq.rotationBlock());
-            o.put("scale_block", s.arq().scaling() == Arq.Scaling.OFF ? 0 : arq.scaleBlock());
-            o.put("bits", s.bgr().bits());
-            o.put("group_size", s.bgr().groupSize() == 0 ? in : s.bgr().groupSize());
-            o.put("packing", packed(s.bgr().bits(), in) ? "int4-low-nibble-first" : "u8");
-        }
-        return root.toString();
     }
 
     /** Every tensor the config expects, with its shape, and nothing else (diffusers names). */

@@ -11,11 +11,10 @@ import io.vdq.io.TensorSource;
 import io.vdq.model.wan.WanConfig;
 import io.vdq.model.wan.WanModel;
 import io.vdq.quant.Calibration;
-import io.vdq.quant.LayerReport;
 import io.vdq.quant.Presets;
 import io.vdq.quant.QuantMethods;
 import io.vdq.quant.QuantReport;
-import io.vdq.quant.dvd.ArqLinear;
+import io.vdq.quant.ckpt.QuantizedCheckpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -25,53 +24,56 @@ import org.junit.jupiter.api.io.TempDir;
 class StreamingDvdTest {
     @TempDir Path dir;
 
+    /** The streamed folder is the file an in-memory quantization saves: same tensors byte for byte, same metadata. */
     @Test
-    void streamedCodesEqualTheInMemoryQuantizationAndOtherTensorsAreCopied() throws Exception {
+    void streamedCheckpointIsTheInMemoryQuantizationsFile() throws Exception {
         WanConfig c = SyntheticCheckpointTest.small();
         SyntheticCheckpoint.write(c, dir.resolve("ck"), SyntheticCheckpointTest.OPT, null);
-        Path out = dir.resolve("q.safetensors");
-        StreamingDvd.Summary sum;
-        try (TensorSource src = Checkpoints.open(dir.resolve("ck"))) {
-            sum = StreamingDvd.quantize(c, src, Presets.get("w4a4-dvd"), out, null);
-        }
-        WanModel m;
-        try (TensorSource src = Checkpoints.open(dir.resolve("ck"))) {
-            m = WanModel.load(c, src);
-        }
-        QuantReport rep = QuantMethods.apply(m, Presets.get("w4a4-dvd"), Calibration.none());
-        assertEquals(rep.layers().size(), sum.layers().size());
-        assertEquals(20, sum.layers().size());
-        assertTrue(sum.allOrdered());
-        try (SafetensorsFile q = SafetensorsFile.open(out); SafetensorsFile src = SafetensorsFile.open(dir.resolve("ck").resolve(SyntheticCheckpoint.WEIGHTS_FILE))) {
-            assertEquals("vdq-dvd-stream", q.metadata().get("format"));
-            for (int i = 0; i < rep.layers().size(); i++) {
-                LayerReport mem = rep.layers().get(i), st = sum.layers().get(i);
-                assertEquals(mem.name(), st.name());
-                assertEquals(mem.stages(), st.stages(), mem.name());
-                ArqLinear a = (ArqLinear) m.linears().get(mem.name());
-                byte[] packed = q.readBytes(mem.name() + ".qweight");
-                byte[] codes = a.weights().codes();
-                assertEquals(codes.length / 2, packed.length);
-                for (int k = 0; k < codes.length; k++) {
-                    int nib = (packed[k / 2] >> (4 * (k % 2))) & 0xF; // even index in the low nibble
-                    assertEquals(codes[k] & 0xFF, nib, mem.name() + " code " + k);
-                }
-                assertArrayEquals(a.weights().scales(), q.readFloat(mem.name() + ".scales").data(), mem.name());
-                assertArrayEquals(a.weights().zeros(), q.readFloat(mem.name() + ".zeros").data(), mem.name());
-                assertFalse(q.contains(mem.name() + ".weight"));
+        for (String recipe : new String[]{"w4a4-dvd", "w4a8-dvd", "w4a6-dvd+gbs_delta=0.05"}) {
+            Path out = dir.resolve("q-" + recipe.replace('+', '_').replace('=', '_'));
+            StreamingDvd.Summary sum;
+            try (TensorSource src = Checkpoints.open(dir.resolve("ck"))) {
+                sum = StreamingDvd.quantize(c, src, Presets.resolve(recipe), out, null);
             }
-            int copied = 0;
-            for (String n : src.names()) {
-                if (!q.contains(n)) continue;
-                copied++;
-                assertArrayEquals(src.readBytes(n), q.readBytes(n), n);
+            WanModel m;
+            try (TensorSource src = Checkpoints.open(dir.resolve("ck"))) {
+                m = WanModel.load(c, src);
             }
-            assertEquals(sum.copied(), copied);
-            assertEquals(src.names().size() - 20, copied, "every tensor but the 20 quantized weights");
-            var layers = new com.fasterxml.jackson.databind.ObjectMapper().readTree(q.metadata().get("dvd_layers"));
-            assertEquals(1234 + 3, layers.get("blocks.0.attn1.to_out.0").get("seed").asLong(), "recipe seed + forward index");
-            assertEquals(64, layers.get("blocks.1.ffn.net.2").get("rotation_block").asInt(), "largest power of two dividing 192 = 3·64");
+            String base = m.fingerprint();
+            QuantReport rep = QuantMethods.apply(m, Presets.resolve(recipe), Calibration.none());
+            assertEquals(20, sum.layers().size());
+            assertTrue(sum.allOrdered());
+            for (int i = 0; i < rep.layers().size(); i++)
+                assertEquals(rep.layers().get(i).stages(), sum.layers().get(i).stages(), rep.layers().get(i).name());
+            Path mem = dir.resolve("mem");
+            QuantizedCheckpoint.save(mem, m, rep, base, io.vdq.io.DType.BF16, Map.of("source", "x"));
+            try (SafetensorsFile a = SafetensorsFile.open(out.resolve(QuantizedCheckpoint.WEIGHTS));
+                 SafetensorsFile b = SafetensorsFile.open(mem.resolve(QuantizedCheckpoint.WEIGHTS))) {
+                assertEquals(b.names(), a.names(), recipe);
+                for (String n : a.names()) assertArrayEquals(b.readBytes(n), a.readBytes(n), recipe + " " + n);
+                Map<String, String> ma = new java.util.TreeMap<>(a.metadata()), mb = new java.util.TreeMap<>(b.metadata());
+                assertTrue(ma.remove("source").contains("ck"));
+                mb.remove("source");
+                assertEquals(mb, ma, recipe + ": metadata (base hash included)");
+            }
+            // and it runs: the loaded checkpoint's forward is the in-memory model's, bit for bit
+            QuantizedCheckpoint.Loaded l = QuantizedCheckpoint.load(out);
+            io.vdq.tensor.Tensor x = io.vdq.tensor.Tensor.randn(3, c.inChannels(), 2, 8, 8), text = io.vdq.tensor.Tensor.randn(4, 6, c.textDim());
+            assertArrayEquals(m.forward(x, 500f, text).toArray(), l.model().forward(x, 500f, text).toArray(), recipe);
+            Files.walk(mem).sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
+    }
+
+    @Test
+    void automaticDeltaIsRefusedBeforeAnythingIsWritten() throws Exception {
+        WanConfig c = SyntheticCheckpointTest.small();
+        SyntheticCheckpoint.write(c, dir.resolve("ck"), SyntheticCheckpointTest.OPT, null);
+        try (TensorSource src = Checkpoints.open(dir.resolve("ck"))) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> StreamingDvd.quantize(c, src, Presets.get("w4a6-dvd"), dir.resolve("x"), null));
+            assertTrue(e.getMessage().contains("gbs_delta"), e.getMessage());
+        }
+        assertFalse(Files.exists(dir.resolve("x")));
     }
 
     @Test
@@ -80,21 +82,21 @@ class StreamingDvdTest {
         SyntheticCheckpoint.write(c, dir.resolve("ck"), SyntheticCheckpointTest.OPT, null);
         try (TensorSource src = Checkpoints.open(dir.resolve("ck"))) {
             ConfigException e = assertThrows(ConfigException.class,
-                    () -> StreamingDvd.quantize(c, src, Presets.get("w4a4-minmax"), dir.resolve("x.safetensors"), null));
+                    () -> StreamingDvd.quantize(c, src, Presets.get("w4a4-minmax"), dir.resolve("x"), null));
             assertTrue(e.getMessage().contains("minmax"), e.getMessage());
             WanConfig fewer = new WanConfig(1, 2, 2, 2, 48, c.inChannels(), c.outChannels(), 32, c.freqDim(), 192, 1, true,
                     c.qkNorm(), c.eps(), c.ropeMaxSeqLen());
             CheckpointException x = assertThrows(CheckpointException.class,
-                    () -> StreamingDvd.quantize(fewer, src, Presets.get("w4a4-dvd"), dir.resolve("x.safetensors"), null));
+                    () -> StreamingDvd.quantize(fewer, src, Presets.get("w4a4-dvd"), dir.resolve("x"), null));
             assertTrue(x.getMessage().contains("blocks.1."), x.getMessage());
         }
-        assertFalse(Files.exists(dir.resolve("x.safetensors")));
+        assertFalse(Files.exists(dir.resolve("x")));
     }
 
     @Test
     void commandsWriteACheckpointAndAReportWithOrderedStages() throws Exception {
         Path ck = dir.resolve("ck"), q = dir.resolve("q");
-        assertEquals(0, Main.run("make-checkpoint", "--shape", "tiny", "--layers", "1", "--out", ck.toString(), "--quiet"));
+        assertEquals(0, Main.run("make-checkpoint", "--shape", "tiny", "--layers", "1", "--prompts", "1", "--out", ck.toString(), "--quiet"));
         assertEquals(0, Main.run("stream-quantize", "--model", ck.toString(), "--out", q.toString(), "--quiet"));
         var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(q.resolve("quant_report.json").toFile());
         assertTrue(json.get("all_ordered").asBoolean());
@@ -104,18 +106,32 @@ class StreamingDvdTest {
             assertTrue(r <= b && b <= mm && r > 0, l.toString());
             assertEquals(1 - r / mm, l.get("reduction_vs_minmax").asDouble(), 1e-12);
         }
-        assertTrue(Files.exists(q.resolve("config.json")) && Files.exists(q.resolve("quantized.safetensors")));
+        assertTrue(Files.exists(q.resolve("config.json")) && Files.exists(q.resolve(QuantizedCheckpoint.WEIGHTS)));
+        // the folder is a quantized checkpoint that generate runs
+        Path run = dir.resolve("run");
+        assertEquals(0, Main.run("generate", "--model", q.toString(), "--prompt-embeds", ck.resolve("prompts/prompt-0.safetensors").toString(),
+                "--steps", "2", "--frames", "5", "--height", "64", "--width", "64", "--out", run.toString(), "--quiet"));
+        try (SafetensorsFile f = SafetensorsFile.open(run.resolve("latents.safetensors"))) {
+            assertEquals("w4a4-dvd", f.metadata().get("quant"));
+            assertEquals("true", f.metadata().get("quant_checkpoint"));
+        }
+        // a second run into the same folder replaces it; a folder of other files is refused
+        assertEquals(0, Main.run("stream-quantize", "--model", ck.toString(), "--out", q.toString(), "--quiet"));
+        Files.createDirectories(dir.resolve("other"));
+        Files.writeString(dir.resolve("other").resolve("notes.txt"), "x", java.nio.file.StandardOpenOption.CREATE_NEW);
+        assertEquals(1, Main.run("stream-quantize", "--model", ck.toString(), "--out", dir.resolve("other").toString(), "--quiet"));
+        assertTrue(Files.exists(dir.resolve("other").resolve("notes.txt")));
     }
 
     @Test
     void outputCarriesVerifiedDigestsAndNonFiniteWeightsAreRefusedNamingLayerAndRow() throws Exception {
         WanConfig c = SyntheticCheckpointTest.small();
         SyntheticCheckpoint.write(c, dir.resolve("ck"), SyntheticCheckpointTest.OPT, null);
-        Path out = dir.resolve("q.safetensors");
+        Path out = dir.resolve("q");
         try (TensorSource src = Checkpoints.open(dir.resolve("ck"))) {
             StreamingDvd.quantize(c, src, Presets.get("w4a4-dvd"), out, null);
         }
-        try (SafetensorsFile q = SafetensorsFile.open(out)) {
+        try (SafetensorsFile q = SafetensorsFile.open(out.resolve(QuantizedCheckpoint.WEIGHTS))) {
             assertEquals(q.names().size(), io.vdq.io.TensorDigests.verify(q));
         }
         Path file = dir.resolve("ck").resolve(SyntheticCheckpoint.WEIGHTS_FILE);
@@ -132,9 +148,9 @@ class StreamingDvdTest {
         b[(int) at + 1] = (byte) 0x7F;
         Files.write(file, b);
         try (TensorSource src = Checkpoints.open(dir.resolve("ck"))) {
-            var e = assertThrows(CheckpointException.class, () -> StreamingDvd.quantize(c, src, Presets.get("w4a4-dvd"), dir.resolve("q2.safetensors"), null));
+            var e = assertThrows(CheckpointException.class, () -> StreamingDvd.quantize(c, src, Presets.get("w4a4-dvd"), dir.resolve("q2"), null));
             assertTrue(e.getMessage().contains("layer 'blocks.0.attn1.to_k': weight row 2 column 5 is Infinity"), e.getMessage());
         }
-        assertFalse(Files.exists(dir.resolve("q2.safetensors")));
+        assertFalse(Files.exists(dir.resolve("q2").resolve(QuantizedCheckpoint.WEIGHTS)));
     }
 }

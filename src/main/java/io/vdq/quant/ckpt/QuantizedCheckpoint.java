@@ -8,6 +8,7 @@ import io.vdq.VdqException.CheckpointException;
 import io.vdq.io.AtomicFiles;
 import io.vdq.io.DType;
 import io.vdq.io.SafetensorsFile;
+import io.vdq.io.SafetensorsStreamWriter;
 import io.vdq.io.SafetensorsWriter;
 import io.vdq.io.TensorInfo;
 import io.vdq.io.TensorDigests;
@@ -85,8 +86,7 @@ public final class QuantizedCheckpoint {
      */
     public static void save(Path dir, WanModel model, QuantReport report, String baseSha256, DType floatType,
                             Map<String, String> extra) {
-        if (floatType != DType.F32 && floatType != DType.BF16 && floatType != DType.F16)
-            throw new CheckpointException("quantized checkpoint float dtype " + floatType + ": expected F32, BF16 or F16");
+        checkFloatType(floatType);
         SafetensorsWriter w = new SafetensorsWriter().withDigests().requireFinite();
         ObjectNode layers = LayerCodec.JSON.createObjectNode();
         boolean tagged = false;
@@ -97,6 +97,28 @@ public final class QuantizedCheckpoint {
         }
         if (layers.isEmpty()) throw new CheckpointException(dir + ": the model has no quantized layer to save");
         for (Map.Entry<String, Tensor> e : model.floatTensors().entrySet()) w.add(e.getKey(), e.getValue(), floatType);
+        w.metadata(metadata(model.config(), report, baseSha256, floatType, extra, layers, tagged));
+        createFolder(dir);
+        w.write(dir.resolve(WEIGHTS));
+        AtomicFiles.writeBytes(dir.resolve("config.json"), model.config().toJson().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void checkFloatType(DType floatType) {
+        if (floatType != DType.F32 && floatType != DType.BF16 && floatType != DType.F16)
+            throw new CheckpointException("quantized checkpoint float dtype " + floatType + ": expected F32, BF16 or F16");
+    }
+
+    private static void createFolder(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new CheckpointException(dir + ": cannot create model folder: " + e.getMessage(), e);
+        }
+    }
+
+    /** The {@code __metadata__} of a checkpoint (everything but the digests, which the writers add). */
+    private static Map<String, String> metadata(WanConfig config, QuantReport report, String baseSha256, DType floatType,
+                                                Map<String, String> extra, ObjectNode layers, boolean tagged) {
         Map<String, String> meta = new LinkedHashMap<>();
         if (extra != null) meta.putAll(extra);
         meta.put(KEY_FORMAT, FORMAT);
@@ -108,7 +130,7 @@ public final class QuantizedCheckpoint {
         meta.put(KEY_RECIPE, RecipeJson.write(recipe));
         meta.put(KEY_METHOD, report.method());
         meta.put(KEY_BASE, baseSha256 == null ? "unknown" : baseSha256);
-        meta.put(KEY_CONFIG, model.config().toJson());
+        meta.put(KEY_CONFIG, config.toJson());
         meta.put(KEY_BITS, Integer.toString(report.activationBits().get()));
         meta.put(KEY_STEP_TAG, Boolean.toString(tagged));
         meta.put(KEY_FLOAT_DTYPE, floatType.name());
@@ -120,14 +142,109 @@ public final class QuantizedCheckpoint {
                     .put("force_first", o.forceFirst()).put("force_last", o.forceLast());
             meta.put(KEY_GBS, n.toString());
         }
-        w.metadata(meta);
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new CheckpointException(dir + ": cannot create model folder: " + e.getMessage(), e);
+        return meta;
+    }
+
+    /**
+     * Writes a quantized checkpoint one layer at a time, for models larger than memory (streaming quantization):
+     * the same file as {@link #save}, byte for byte given the same layers. Each quantized layer is declared up front
+     * by a placeholder of its final kind and shapes (its values are ignored), so the header can be written first;
+     * {@link #layer} then encodes the real layer and appends its tensors, {@link #floats} copies the float part from
+     * the source, and {@link #commit} finishes the file and writes config.json. Closing without commit leaves nothing.
+     */
+    public static final class Streamed implements AutoCloseable {
+        private final Path dir;
+        private final WanConfig config;
+        private final SafetensorsStreamWriter w;
+        private final ObjectNode layers;
+        private final DType floatType;
+        private final ActivationBits bits;
+        private final TensorSource source;
+        private final SortedSet<String> floatNames;
+        private final java.util.Set<String> done = new java.util.HashSet<>();
+
+        private Streamed(Path dir, WanConfig config, SafetensorsStreamWriter w, ObjectNode layers, DType floatType,
+                         ActivationBits bits, TensorSource source, SortedSet<String> floatNames) {
+            this.dir = dir;
+            this.config = config;
+            this.w = w;
+            this.layers = layers;
+            this.floatType = floatType;
+            this.bits = bits;
+            this.source = source;
+            this.floatNames = floatNames;
         }
-        w.write(dir.resolve(WEIGHTS));
-        AtomicFiles.writeBytes(dir.resolve("config.json"), model.config().toJson().getBytes(StandardCharsets.UTF_8));
+
+        /**
+         * Starts {@code dir/}{@value #WEIGHTS}: {@code placeholders} are the quantized layers (in forward order) as they
+         * will be, {@code floatNames} the tensors of {@code source} kept in float (stored as {@code floatType}),
+         * {@code report} the recipe, hook and shared activation width the layers use.
+         */
+        public static Streamed create(Path dir, WanConfig config, QuantReport report, String baseSha256, DType floatType,
+                                      Map<String, String> extra, SequencedMap<String, Linear> placeholders,
+                                      TensorSource source, SortedSet<String> floatNames) {
+            checkFloatType(floatType);
+            if (placeholders.isEmpty()) throw new CheckpointException(dir + ": no quantized layer to save");
+            List<SafetensorsStreamWriter.Spec> specs = new ArrayList<>();
+            ObjectNode layers = LayerCodec.JSON.createObjectNode();
+            boolean tagged = false;
+            for (Map.Entry<String, Linear> e : placeholders.entrySet()) {
+                SafetensorsWriter one = new SafetensorsWriter();
+                layers.set(e.getKey(), LayerCodec.encode(e.getKey(), e.getValue(), one, floatType, report.activationBits()));
+                specs.addAll(one.specs());
+                tagged |= e.getValue() instanceof TimestepSwitchedLinear;
+            }
+            for (String n : floatNames) specs.add(new SafetensorsStreamWriter.Spec(n, floatType, source.info(n).shape()));
+            Map<String, String> meta = metadata(config, report, baseSha256, floatType, extra, layers, tagged);
+            createFolder(dir);
+            SafetensorsStreamWriter w = SafetensorsStreamWriter.create(dir.resolve(WEIGHTS), specs, meta, true);
+            return new Streamed(dir, config, w, layers, floatType, report.activationBits(), source, floatNames);
+        }
+
+        /** Encodes and appends one quantized layer; it must match its placeholder's kind and shapes. */
+        public void layer(String name, Linear layer) {
+            JsonNode declared = layers.get(name);
+            if (declared == null || !done.add(name))
+                throw new CheckpointException("layer '" + name + "' was " + (declared == null ? "not declared" : "already written"));
+            SafetensorsWriter one = new SafetensorsWriter().requireFinite();
+            JsonNode d = LayerCodec.encode(name, layer, one, floatType, bits);
+            if (!d.equals(declared))
+                throw new CheckpointException("layer '" + name + "' is " + d + " but was declared as " + declared);
+            one.writeInto(w);
+        }
+
+        /** Copies every float tensor from the source (converting to the float dtype where it differs). */
+        public void floats() {
+            for (String n : floatNames) {
+                TensorInfo i = source.info(n);
+                java.lang.foreign.MemorySegment seg = source.segment(n);
+                if (i.dtype() == floatType) {
+                    w.write(n, seg);
+                } else {
+                    float[] v = source.readFloat(n).toArray();
+                    for (float x : v)
+                        if (!Float.isFinite(x))
+                            throw new CheckpointException(source.describe() + ": tensor '" + n + "' holds " + x + ": refusing to save a non-finite value");
+                    w.writeFloats(n, v, 0, v.length);
+                }
+                if (seg.isMapped()) seg.unload();
+            }
+        }
+
+        /**
+         * Checks that every layer and tensor was written, renames the file into place and writes config.json.
+         * {@code baseSha256}, if not null, replaces the base hash declared at {@link #create} (which must then have
+         * been a 64-character placeholder): a streaming writer knows it only once the whole base has passed.
+         */
+        public void commit(String baseSha256) {
+            if (done.size() != layers.size())
+                throw new CheckpointException(dir + ": " + (layers.size() - done.size()) + " declared layers were not written");
+            if (baseSha256 != null) w.finalMetadata(KEY_BASE, baseSha256);
+            w.commit();
+            AtomicFiles.writeBytes(dir.resolve("config.json"), config.toJson().getBytes(StandardCharsets.UTF_8));
+        }
+
+        @Override public void close() { w.close(); }
     }
 
     /** The weights file of a model folder (or its {@code transformer/} subfolder). */

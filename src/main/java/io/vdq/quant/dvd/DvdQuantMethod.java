@@ -124,17 +124,14 @@ public final class DvdQuantMethod implements QuantMethod {
     @Override
     public QuantReport apply(LinearRegistry model, Recipe r, Calibration calibration) {
         Settings s = settings(r);
-        boolean centerText = r.optBool("center_text", false);
-        ActivationBits bits = new ActivationBits(s.gbs() != null ? s.gbs().highBits() : r.activationBits());
+        ActivationBits bits = sharedBits(s, r);
         List<LayerReport> rows = new ArrayList<>();
         double mm = 0, init = 0, ref = 0;
         int i = 0;
         for (Map.Entry<String, FloatLinear> e : QuantTargets.select(model, r).entrySet()) {
             FloatLinear f = e.getValue();
             int out = f.outFeatures(), in = f.inFeatures();
-            Arq.Options ao = s.arq();
-            if (ao.center() && !centerText && textInput(e.getKey())) ao = ao.withCenter(false);
-            Arq arq = new Arq(in, ao, layerSeed(s, i));
+            Arq arq = new Arq(in, layerOptions(s, r, e.getKey()), layerSeed(s, i));
             Bgr.Result q = quantizeWeights(arq, f.weight(), out, s.bgr());
             model.replaceLinear(e.getKey(), new ArqLinear(arq, q, f.bias(), bits, s.integer()));
             LayerReport.WeightStages st = stages(q.error());
@@ -149,9 +146,23 @@ public final class DvdQuantMethod implements QuantMethod {
         }
         LOG.log(Level.INFO, String.format(Locale.ROOT, "dvd: %d layers; mean relative weight error minmax %.3e, bounded init %.3e, BGR %.3e (%.1f%% below MinMax)",
                 i, mm / i, init / i, ref / i, 100 * (1 - ref / mm)));
-        SamplerHook hook = SamplerHook.NONE;
-        if (s.gbs() != null) hook = new GbsController(s.gbs(), bits);
-        return new QuantReport(name(), r, rows, hook, bits);
+        return new QuantReport(name(), r, rows, hook(s, bits), bits);
+    }
+
+    /** The activation width all of a recipe's layers share (δ-GBS starts it at its high bits and switches it per step). */
+    public static ActivationBits sharedBits(Settings s, Recipe r) {
+        return new ActivationBits(s.gbs() != null ? s.gbs().highBits() : r.activationBits());
+    }
+
+    /** The recipe's sampler hook: δ-GBS's controller of {@code bits}, or none. */
+    public static SamplerHook hook(Settings s, ActivationBits bits) {
+        return s.gbs() != null ? new GbsController(s.gbs(), bits) : SamplerHook.NONE;
+    }
+
+    /** The ARQ options of one selected layer: {@code center} leaves the text inputs alone unless {@code center_text} is set. */
+    public static Arq.Options layerOptions(Settings s, Recipe r, String layer) {
+        Arq.Options ao = s.arq();
+        return ao.center() && !r.optBool("center_text", false) && textInput(layer) ? ao.withCenter(false) : ao;
     }
 
     /**
