@@ -4,12 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -108,20 +112,27 @@ final class SweepCells {
         return out;
     }
 
-    private static boolean endsMidLine(Path file) throws IOException {
-        try (var f = new java.io.RandomAccessFile(file.toFile(), "r")) {
-            if (f.length() == 0) return false;
-            f.seek(f.length() - 1);
-            return f.read() != '\n';
-        }
-    }
-
-    /** Appends one cell as a line and forces it to disk, so a killed sweep loses at most the cell in progress. */
+    /**
+     * Appends one cell as a line and forces it to disk, so a killed sweep loses at most the cell in progress. The file
+     * is opened without following a link (a planted {@code cells.jsonl} link is refused, its target left alone).
+     */
     static void append(Path file, ObjectMapper json, Cell c) {
-        try (FileOutputStream out = new FileOutputStream(file.toFile(), true)) {
-            if (endsMidLine(file)) out.write('\n'); // after a torn line, start a fresh one
-            out.write((json.writeValueAsString(c.toJson(json)) + "\n").getBytes(StandardCharsets.UTF_8));
-            out.getFD().sync();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            StringBuilder line = new StringBuilder();
+            long size = ch.size();
+            if (size > 0) {   // after a torn line (an interrupted write), start a fresh one
+                ByteBuffer last = ByteBuffer.allocate(1);
+                ch.read(last, size - 1);
+                if (last.get(0) != '\n') line.append('\n');
+            }
+            line.append(json.writeValueAsString(c.toJson(json))).append('\n');
+            ByteBuffer b = ByteBuffer.wrap(line.toString().getBytes(StandardCharsets.UTF_8));
+            for (long pos = size; b.hasRemaining(); ) pos += ch.write(b, pos);
+            ch.force(true);
+        } catch (FileSystemException e) {
+            throw new UncheckedIOException(file + ": cannot append a finished cell (" + (Files.isSymbolicLink(file)
+                    ? "it is a symbolic link; vdq does not write through links" : e.getReason()) + ")", e);
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot append a finished cell: " + e.getMessage(), e);
         }

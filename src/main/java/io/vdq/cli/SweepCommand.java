@@ -350,11 +350,6 @@ final class SweepCommand implements Runnable {
         ArrayNode ca = root.putArray("cells");
         for (SweepCells.Cell c : cells) ca.add(c.toJson(json));
         root.set("table", table.json(json));
-        try {
-            AtomicFiles.writeBytes(out.resolve("sweep.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
-        } catch (IOException e) {
-            throw new UncheckedIOException(out.resolve("sweep.json") + ": cannot write: " + e.getMessage(), e);
-        }
         List<String> notes = new ArrayList<>();
         notes.add(String.format(Locale.ROOT, "%d recipes × %d seeds × %d calibration sets × %d prompts on %s; UniPC %d steps, %d frames of %d×%d. "
                         + "A pair is one (seed, calibration set): every recipe of a pair sees the same noise and calibration prompts.",
@@ -366,6 +361,13 @@ final class SweepCommand implements Runnable {
         HtmlReport.write(out.resolve("report.html"), new HtmlReport.Page("vdq sweep — paired recipe comparison", notes, table.html(),
                 List.of(), List.of(), command(), String.format(Locale.ROOT, "%s, %d threads, %s, commit %s, finished %s.", cpuModel(),
                         Parallel.threads(), Kernels.describe(), commit == null ? "unknown" : commit, Instant.now())));
+        // each file is written whole (temporary sibling + rename); cells.jsonl is the journal, and a rerun with the same
+        // arguments resumes from it and rewrites both
+        try {
+            AtomicFiles.writeBytes(out.resolve("sweep.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+        } catch (IOException e) {
+            throw new UncheckedIOException(out.resolve("sweep.json") + ": cannot write: " + e.getMessage(), e);
+        }
     }
 
     /** The first "model name" of /proc/cpuinfo, or the OS architecture where there is none. */

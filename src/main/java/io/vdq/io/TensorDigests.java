@@ -3,12 +3,14 @@ package io.vdq.io;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vdq.VdqException.CheckpointException;
+import io.vdq.tensor.Parallel;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Collection;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.SortedSet;
@@ -103,12 +105,20 @@ public final class TensorDigests {
             if (!src.contains(n))
                 throw new CheckpointException(file + ": __metadata__ " + KEY + " lists tensor '" + escape(n)
                         + "', which the file does not hold");
-        for (String n : src.names()) {
+        List<String> names = List.copyOf(src.names());
+        for (String n : names) {
             JsonNode d = root.get(n);
             if (!d.isTextual() || d.textValue().length() != 64)
                 throw new CheckpointException(file + ": tensor '" + escape(n) + "': __metadata__ " + KEY
                         + " value is not a 64-digit hex SHA-256");
-            String have = of(src.segment(n));
+        }
+        // hashed on every thread, largest tensors spread by dynamic assignment; checked in name order so the error
+        // reported is the same whatever the thread count
+        String[] computed = new String[names.size()];
+        Parallel.forEachDynamic(names.size(), i -> computed[i] = of(src.segment(names.get(i))));
+        for (int i = 0; i < names.size(); i++) {
+            String n = names.get(i), have = computed[i];
+            JsonNode d = root.get(n);
             if (!have.equalsIgnoreCase(d.textValue()))
                 throw new CheckpointException(file + ": tensor '" + escape(n) + "': SHA-256 of its data is " + have
                         + " but __metadata__ " + KEY + " says " + d.textValue()

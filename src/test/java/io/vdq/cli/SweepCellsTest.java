@@ -46,4 +46,15 @@ class SweepCellsTest {
         assertNotEquals(base, SweepCells.id("steps=10", "w4a8-dvd", 1, List.of("a red circle moving up")));
         assertNotEquals(base, SweepCells.id("steps=10", "w4a8-dvd", 0, List.of("a blue circle moving up")));
     }
+
+    @Test
+    void aPlantedCellsFileLinkIsRefusedAndItsTargetLeftAlone() throws Exception {
+        Path victim = dir.resolve("victim.txt");
+        Files.writeString(victim, "keep me\n");
+        Path f = dir.resolve("cells.jsonl");
+        Files.createSymbolicLink(f, victim);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(java.io.UncheckedIOException.class, () -> SweepCells.append(f, json, cell("a", 30)));
+        assertTrue(e.getMessage().contains("symbolic link"), e.getMessage());
+        assertEquals("keep me\n", Files.readString(victim));
+    }
 }
