@@ -26,8 +26,6 @@ import io.vdq.quant.QuantMethods;
 import io.vdq.quant.QuantReport;
 import io.vdq.quant.SamplerHook;
 import io.vdq.quant.ckpt.QuantizedCheckpoint;
-import io.vdq.quant.dvd.BitSwitcher;
-import io.vdq.quant.dvd.DvdQuantMethod;
 import io.vdq.model.FloatLinear;
 import io.vdq.model.vae.WanVae;
 import io.vdq.pipeline.CalibrationTexts;
@@ -279,7 +277,7 @@ final class GenerateCommand implements Runnable {
         double loadS = (System.nanoTime() - t0) / 1e9;
 
         String deltaNote = rep == null ? null : loaded != null
-                ? DvdQuantMethod.controller(rep).map(g -> g.delta() + " (stored in the quantized checkpoint)").orElse(null)
+                ? (rep.hook().setting() == null ? null : rep.hook().setting() + " (stored in the quantized checkpoint)")
                 : chooseDelta(wan, rep, sampleShape, text, negative, solver, nSteps, fShift, cfg);
 
         Tensor noise = Sampler.noise(seed, sampleShape);
@@ -322,7 +320,7 @@ final class GenerateCommand implements Runnable {
         if (rep != null) {
             meta.put("quant", rep.recipe().name());
             if (loaded != null) meta.put("quant_checkpoint", "true");
-            DvdQuantMethod.controller(rep).ifPresent(g -> meta.put("activation_bits_per_step", BitSwitcher.format(g.schedule())));
+            if (rep.hook().stepBits() != null) meta.put("activation_bits_per_step", rep.hook().stepBits());
             if (deltaNote != null) meta.put("gbs_delta", deltaNote);
             meta.put("quant_execution", execution);
         }
@@ -475,24 +473,22 @@ final class GenerateCommand implements Runnable {
     }
 
     /**
-     * δ-GBS with {@code gbs_delta: auto}: the method is data-free, so δ is chosen by sampling this run's own text
-     * embeddings with other noise seeds (seed + 1 000 003 + i, two runs) until the mean activation width hits the
-     * recipe's target. Returns the chosen δ and its mean bits for the metadata, or null without auto δ.
+     * A recipe whose sampler hook leaves a setting to be chosen by sampling (δ-GBS with {@code gbs_delta: auto}: the
+     * method is data-free, so δ is chosen by sampling this run's own text embeddings with other noise seeds, seed +
+     * 1 000 003 + i, two runs). Returns a note on the choice for the metadata, or null when there is nothing to choose.
      */
     private String chooseDelta(WanModel wan, QuantReport rep, int[] latentShape, Tensor text, Tensor negative, String sampler,
                                int steps, double shift, float guidance) {
-        var g = DvdQuantMethod.controller(rep);
-        if (g.isEmpty()) return null;
-        DvdQuantMethod.Settings ds = DvdQuantMethod.settings(rep.recipe());
-        if (!ds.autoDelta()) return null;
-        var res = g.get().calibrate(ds.targetBits(), ds.tolerance(), () -> {
+        SamplerHook h = rep.hook();
+        if (h.tuningGoal() == null) return null;
+        if (!quiet) System.err.println("generate: " + h.tuningGoal() + " on 2 runs of this prompt");
+        String chosen = h.tune(() -> {
             for (int i = 0; i < 2; i++)
                 Sampler.sample(wan::forward, Scheduler.create(sampler, steps, shift), Sampler.noise(seed + 1_000_003L + i, latentShape),
-                        text, negative, guidance, SamplerHooks.adapt(rep.hook()));
+                        text, negative, guidance, SamplerHooks.adapt(h));
         });
-        if (!quiet) System.err.printf(java.util.Locale.ROOT, "generate: δ-GBS δ = %.4f gives %.2f mean activation bits (%d probes)%n",
-                res.delta(), res.meanBits(), res.probes().size());
-        return String.format(java.util.Locale.ROOT, "%.6f (auto: %.2f mean bits over 2 runs of this prompt)", res.delta(), res.meanBits());
+        if (!quiet) System.err.println("generate: tuned " + chosen);
+        return chosen + " (auto, over 2 runs of this prompt)";
     }
 
     static Tensor readEmbeds(Path file, WanConfig c) { return CalibrationTexts.embeds(file, c); }

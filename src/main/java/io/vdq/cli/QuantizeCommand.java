@@ -138,7 +138,7 @@ final class QuantizeCommand implements Runnable {
         io.vdq.io.AtomicFolder.write(out, QuantizedCheckpoint.WEIGHTS, "--out",
                 tmp -> QuantizePipeline.save(res, tmp, ft, java.util.Map.of(GenerateCommand.BASE_MODEL_KEY, model)));
         System.out.print(QuantizePipeline.table(res.rows()));
-        System.out.println("output error on " + res.outputProbe() + (res.deltaNote() != null ? "; δ-GBS δ = " + res.deltaNote() : ""));
+        System.out.println("output error on " + res.outputProbe() + (res.deltaNote() != null ? "; sampler hook: " + res.deltaNote() : ""));
         Path file = out.resolve(QuantizedCheckpoint.WEIGHTS);
         printSize("measured in " + file, CheckpointSize.measure(file), ft);
         if (!quiet) err.printf(Locale.ROOT, "quantize: wrote %s in %.1f s%n", out, (System.nanoTime() - t0) / 1e9);

@@ -18,13 +18,12 @@ import io.vdq.quant.QuantTargets;
 import io.vdq.quant.QuantizedLinear;
 import io.vdq.quant.Recipe;
 import io.vdq.quant.SamplerHook;
+import io.vdq.quant.SwitchedLinear;
 import io.vdq.quant.calib.LayerStats;
 import io.vdq.quant.calib.Recorder;
 import io.vdq.quant.calib.RecordingLinear;
 import io.vdq.quant.calib.StatsRequest;
 import io.vdq.quant.ckpt.QuantizedCheckpoint;
-import io.vdq.quant.dvd.DvdQuantMethod;
-import io.vdq.quant.vidit.TimestepSwitchedLinear;
 import io.vdq.synth.TextEncoder;
 import io.vdq.tensor.Tensor;
 import java.nio.file.Path;
@@ -193,29 +192,28 @@ public final class QuantizePipeline {
         QuantizedCheckpoint.save(out, res.model(), res.report(), res.baseSha256(), floatType, meta);
     }
 
-    /** δ-GBS with {@code gbs_delta: auto}: bisect δ by sampling the calibration prompts with the controller. */
+    /**
+     * A recipe whose sampler hook leaves a setting to be chosen by sampling (δ-GBS with {@code gbs_delta: auto}):
+     * the hook tunes it on the calibration prompts. Returns a note on the hook's setting, or null when it has none.
+     */
     private static String tuneDelta(WanModel m, Settings s, QuantReport rep, Supplier<List<CalibrationText>> texts, Progress progress) {
-        var g = DvdQuantMethod.controller(rep);
-        if (g.isEmpty()) return null;
-        DvdQuantMethod.Settings ds = DvdQuantMethod.settings(rep.recipe());
-        if (!ds.autoDelta()) return String.format(Locale.ROOT, "%s (from the recipe)", g.get().delta());
+        SamplerHook h = rep.hook();
+        if (h.tuningGoal() == null) return h.setting() == null ? null : h.setting() + " (from the recipe)";
         List<CalibrationText> prompts = texts.get();
-        progress.stage(String.format(Locale.ROOT, "δ-GBS: choosing δ for %.1f mean activation bits on %d calibration prompts",
-                ds.targetBits(), prompts.size()));
-        io.vdq.quant.dvd.AutoDelta.Result res;
+        progress.stage(h.tuningGoal() + " on " + prompts.size() + " calibration prompts");
+        String chosen;
         try {
-            res = g.get().calibrate(ds.targetBits(), ds.tolerance(), () -> {
+            chosen = h.tune(() -> {
                 for (int i = 0; i < prompts.size(); i++)
                     Sampling.sample(m, "unipc", s.steps(), s.shift(), s.guidance(), s.seed() + i, s.latentShape(),
-                            prompts.get(i).text(), prompts.get(i).negative(), g.get());
+                            prompts.get(i).text(), prompts.get(i).negative(), h);
             });
         } catch (ConfigException e) {
-            throw new ConfigException("recipe '" + rep.recipe().name() + "': choosing δ-GBS's δ over " + s.steps()
+            throw new ConfigException("recipe '" + rep.recipe().name() + "': " + h.tuningGoal() + " over " + s.steps()
                     + " calibration steps: " + e.getMessage() + " (more calibration steps lower the minimum)", e);
         }
-        String note = String.format(Locale.ROOT, "%s (auto: %.2f mean bits over %d calibration prompts × %d steps%s)", res.delta(),
-                res.meanBits(), prompts.size(), s.steps(), res.withinTolerance() ? "" : ", outside tolerance");
-        progress.stage("δ-GBS: δ = " + note);
+        String note = String.format(Locale.ROOT, "%s (auto, over %d calibration prompts × %d steps)", chosen, prompts.size(), s.steps());
+        progress.stage("tuned: " + note);
         return note;
     }
 
@@ -228,7 +226,7 @@ public final class QuantizePipeline {
         else { n = s.probeRows(); x = io.vdq.eval.LayerErrorReport.gaussian(s.seed() ^ name.hashCode(), n * k); }
         float[] yRef = io.vdq.eval.LayerErrorReport.run(ref, x, n);
         Map<String, Double> out = new LinkedHashMap<>();
-        if (q instanceof TimestepSwitchedLinear t) {
+        if (q instanceof SwitchedLinear t) {
             for (int i = 0; i < t.variants().size(); i++)
                 out.put(name + "@range" + i, Fidelity.relL2(yRef, io.vdq.eval.LayerErrorReport.run(t.variants().get(i), x, n)));
         } else {

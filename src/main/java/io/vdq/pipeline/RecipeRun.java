@@ -18,8 +18,6 @@ import io.vdq.quant.QuantMethods;
 import io.vdq.quant.QuantReport;
 import io.vdq.quant.Recipe;
 import io.vdq.quant.SamplerHook;
-import io.vdq.quant.dvd.DvdQuantMethod;
-import io.vdq.quant.dvd.GbsController;
 import io.vdq.synth.Prompt;
 import io.vdq.io.video.Frames;
 import io.vdq.synth.TextEncoder;
@@ -136,8 +134,8 @@ public final class RecipeRun {
                         observer.beforeStep(st);
                     }
                     @Override public void afterStep(Step st) {
-                        // δ-GBS picks the next step's bits from the guided outputs; SamplerHook has no after-step call
-                        if (hook instanceof GbsController g) g.afterStep(st.guided().data(), st.guided().offset(), st.guided().size());
+                        // δ-GBS picks the next step's bits from the guided outputs
+                        hook.afterStep(st.index(), st.guided().toArray());
                         observer.afterStep(st);
                     }
                 });
@@ -259,23 +257,20 @@ public final class RecipeRun {
     }
 
     /**
-     * DVD-Quant's δ-GBS with {@code gbs_delta: auto} chooses δ by sampling the calibration prompts with its
-     * controller (the method itself is data-free and starts at δ = 0.1, which can leave every step at high bits).
-     * Returns a note on the chosen δ, or null when the recipe has no auto δ.
+     * A recipe whose sampler hook leaves a setting to be chosen by sampling (DVD-Quant's δ-GBS with {@code gbs_delta:
+     * auto}: the method is data-free and starts at δ = 0.1, which can leave every step at high bits) is tuned on the
+     * calibration prompts. Returns a note on the choice, or null when there was nothing to choose.
      */
     private String calibrateDelta(Recipe r, QuantReport rep, WanModel m, List<String> calib) {
-        var g = DvdQuantMethod.controller(rep);
-        if (g.isEmpty()) return null;
-        DvdQuantMethod.Settings ds = DvdQuantMethod.settings(r);
-        if (!ds.autoDelta()) return null;
-        progress("  δ-GBS: choosing δ for a mean of %.1f activation bits on the calibration prompts", ds.targetBits());
-        var res = g.get().calibrate(ds.targetBits(), ds.tolerance(), () -> {
+        SamplerHook h = rep.hook();
+        if (h.tuningGoal() == null) return null;
+        progress("  %s on the calibration prompts", h.tuningGoal());
+        String chosen = h.tune(() -> {
             for (int i = 0; i < calib.size(); i++)
-                sample(m, calib.get(i), s.calibrationSeed() + i, g.get(), rep.activationBits(), null);
+                sample(m, calib.get(i), s.calibrationSeed() + i, h, rep.activationBits(), null);
         });
-        progress("  δ-GBS: δ = %.4f gives %.2f mean bits (%d probes)", res.delta(), res.meanBits(), res.probes().size());
-        return String.format(Locale.ROOT, "δ = %.4f auto-tuned: %.2f mean bits on calibration prompts%s", res.delta(),
-                res.meanBits(), res.withinTolerance() ? "" : ", outside tolerance");
+        progress("  tuned: %s", chosen);
+        return chosen + ", auto-tuned on the calibration prompts";
     }
 
     /** A pixel-space sample {@code [3, F, H, W]} (values in [−1, 1]) as a video {@code [F, H, W, 3]} in [0, 1], for VBench-lite. */

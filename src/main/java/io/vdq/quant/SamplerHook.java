@@ -17,6 +17,26 @@ public interface SamplerHook {
      */
     default void afterStep(int step, float[] guidedOutput) {}
 
+    /**
+     * What this hook's tuning aims for, when the recipe left one of its settings to be chosen by sampling (DVD-Quant's
+     * δ-GBS with {@code gbs_delta} auto: "δ-GBS: choosing δ for 6.0 mean activation bits"); null when there is nothing
+     * to choose, or once {@link #tune} has chosen it. The callers that sample (quantize, demo, sweep, generate) tune
+     * through this, so they need not know the method.
+     */
+    default String tuningGoal() { return null; }
+
+    /**
+     * Chooses the setting {@link #tuningGoal} names: {@code sampleCalibration} must sample the calibration prompts with
+     * this hook installed, and may be called several times. Returns a one-line note of the choice.
+     */
+    default String tune(Runnable sampleCalibration) { throw new UnsupportedOperationException("this sampler hook has nothing to tune"); }
+
+    /** The hook's setting in one line for run records (δ-GBS: "δ = 0.05"), or null when it has none. */
+    default String setting() { return null; }
+
+    /** The activation width of each step of the last sampling, comma-separated, or null when the hook does not switch widths. */
+    default String stepBits() { return null; }
+
     SamplerHook NONE = (step, steps, t) -> {};
 
     /** A hook that sets a {@link StepTag}. */
@@ -28,6 +48,10 @@ public interface SamplerHook {
         return new SamplerHook() {
             @Override public void beforeStep(int s, int n, float t) { first.beforeStep(s, n, t); next.beforeStep(s, n, t); }
             @Override public void afterStep(int s, float[] out) { first.afterStep(s, out); next.afterStep(s, out); }
+            @Override public String tuningGoal() { return first.tuningGoal() != null ? first.tuningGoal() : next.tuningGoal(); }
+            @Override public String tune(Runnable sample) { return (first.tuningGoal() != null ? first : next).tune(sample); }
+            @Override public String setting() { return first.setting() != null ? first.setting() : next.setting(); }
+            @Override public String stepBits() { return first.stepBits() != null ? first.stepBits() : next.stepBits(); }
         };
     }
 }

@@ -156,7 +156,8 @@ public final class DvdQuantMethod implements QuantMethod {
 
     /** The recipe's sampler hook: δ-GBS's controller of {@code bits}, or none. */
     public static SamplerHook hook(Settings s, ActivationBits bits) {
-        return s.gbs() != null ? new GbsController(s.gbs(), bits) : SamplerHook.NONE;
+        if (s.gbs() == null) return SamplerHook.NONE;
+        return new GbsController(s.gbs(), bits, s.autoDelta() ? new GbsController.Target(s.targetBits(), s.tolerance()) : null);
     }
 
     /** The ARQ options of one selected layer: {@code center} leaves the text inputs alone unless {@code center_text} is set. */

@@ -24,10 +24,40 @@ public final class GbsController implements SamplerHook {
     private volatile BitSwitcher switcher;
     private final List<int[]> finished = new ArrayList<>(); // schedules of the runs before the current one
 
-    public GbsController(BitSwitcher.Options options, ActivationBits bits) {
+    /** What the automatic δ aims for: a mean activation width within a tolerance. */
+    public record Target(double meanBits, double tolerance) {}
+
+    private volatile Target target;   // null: δ is the recipe's (or was chosen already)
+
+    public GbsController(BitSwitcher.Options options, ActivationBits bits) { this(options, bits, null); }
+
+    /** With {@code target} non-null, δ is still to be chosen ({@link #tune}). */
+    public GbsController(BitSwitcher.Options options, ActivationBits bits, Target target) {
         this.bits = bits;
         this.switcher = new BitSwitcher(options);
+        this.target = target;
     }
+
+    @Override
+    public String tuningGoal() {
+        Target t = target;
+        return t == null ? null : String.format(java.util.Locale.ROOT, "δ-GBS: choosing δ for %.1f mean activation bits", t.meanBits());
+    }
+
+    /** Chooses δ for the target ({@link #calibrate}); afterwards there is nothing left to tune. */
+    @Override
+    public String tune(Runnable sampleCalibration) {
+        Target t = target;
+        if (t == null) throw new UnsupportedOperationException("δ-GBS: δ is already set (" + delta() + ")");
+        AutoDelta.Result r = calibrate(t.meanBits(), t.tolerance(), sampleCalibration);
+        target = null;
+        return String.format(java.util.Locale.ROOT, "δ = %.4f gives %.2f mean activation bits (%d probes%s)", r.delta(), r.meanBits(),
+                r.probes().size(), r.withinTolerance() ? "" : ", outside tolerance");
+    }
+
+    @Override public String setting() { return "δ = " + delta(); }
+
+    @Override public String stepBits() { return BitSwitcher.format(schedule()); }
 
     public BitSwitcher.Options options() { return switcher.options(); }
     public double delta() { return switcher.options().delta(); }

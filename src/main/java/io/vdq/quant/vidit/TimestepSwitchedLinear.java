@@ -4,6 +4,7 @@ import io.vdq.VdqException.ShapeException;
 import io.vdq.model.Linear;
 import io.vdq.quant.QuantizedLinear;
 import io.vdq.quant.StepTag;
+import io.vdq.quant.SwitchedLinear;
 import java.util.List;
 
 /**
@@ -11,7 +12,7 @@ import java.util.List;
  * (steps split into equal ranges: step s of n uses variant ⌊s·R/n⌋). With no step known it uses variant 0 and
  * logs a warning once: the sampler must call the report's hook before each step.
  */
-public final class TimestepSwitchedLinear implements Linear, io.vdq.quant.IntExec.Executable {
+public final class TimestepSwitchedLinear implements SwitchedLinear, io.vdq.quant.IntExec.Executable {
     private static final System.Logger LOG = System.getLogger("io.vdq.quant.vidit");
     private final List<QuantizedLinear> variants;
     private final StepTag tag;
@@ -26,7 +27,7 @@ public final class TimestepSwitchedLinear implements Linear, io.vdq.quant.IntExe
         this.tag = tag;
     }
 
-    public List<QuantizedLinear> variants() { return variants; }
+    @Override public List<QuantizedLinear> variants() { return variants; }
     /** The shared step tag the variant is chosen by (set by the report's sampler hook). */
     public StepTag tag() { return tag; }
 
