@@ -308,7 +308,7 @@ final class DemoCommand implements Runnable {
     static String gifName(String recipe) { return recipe.replaceAll("[^A-Za-z0-9._=+-]", "_"); }
 
     /** The difference images' white point, as a fraction of the colour range the GIFs show (lo…hi). */
-    static final double DIFF_FULL_SCALE = 0.25;
+    static final double DIFF_FULL_SCALE = 0.5;
 
     private void write(RecipeRun run, RecipeRun.Settings s, List<Tensor> fp, double fpSeconds, double[] fpScores,
                        List<RecipeRun.RecipeResult> results) {
@@ -374,9 +374,10 @@ final class DemoCommand implements Runnable {
         for (var r : results) if (r.error() == null && !r.layerNames().isEmpty()) layerErr.put(r.recipe().name(), byName(r.layerNames(), r.layerWeightRelL2()));
         if (!layerErr.isEmpty()) {
             SvgCharts.write(out.resolve("layer_error.svg"), SvgCharts.heatmap("Per-layer weight error (relative L2, as each method reports it)",
-                    "‖Ŵ − W‖ / ‖W‖", layerColumns(layerErr.values()), layerErr));
+                    "‖Ŵ − W‖ / ‖W‖", layerErr));
             figs.add(new HtmlReport.Figure("Weight error of each quantized layer, one column per layer name in forward order, log colour "
-                    + "scale (hover for the value); recipes that report other layers line up by name, hatched where a recipe has no such layer",
+                    + "scale (hover for the value); a recipe that keeps several versions of a layer (ViDiT-Q: one per timestep range, "
+                    + "LAYER@rangeK) has one stripe per version in that layer's cell; hatched where a recipe has no such layer",
                     "layer_error.svg"));
         }
         var vbMean = new LinkedHashMap<String, Double>();
@@ -431,9 +432,10 @@ final class DemoCommand implements Runnable {
         for (String[] d : DOC_LINKS)
             if (Files.isRegularFile(home().resolve(d[0]))) links.add(new HtmlReport.Link(d[1], relative(home().resolve(d[0]))));
         String videoNote = "Each quantized video has its difference view beside it: per pixel and frame |full precision − quantized| "
-                + "(mean over the colour channels), black <span class=\"ramp\" style=\"background:" + DiffHeat.CSS_GRADIENT + "\"></span> "
-                + "white at " + HtmlReport.num(DIFF_FULL_SCALE * 100, 0) + "% of the colour range shown (" + (s.trained() ? "0.5 on [−1, 1]"
-                : "of each full-precision video's range") + ") or more.";
+                + "(mean over the colour channels) relative to R, square-rooted, black <span class=\"ramp\" style=\"background:"
+                + DiffHeat.CSS_GRADIENT + "\"></span> white: black = 0, pure red = R/9, yellow = 4R/9, white = R or more, where R = "
+                + HtmlReport.num(DIFF_FULL_SCALE * 100, 0) + "% of the colour range shown (" + (s.trained() ? "1.0 on [−1, 1]"
+                : "of each full-precision video's range") + ").";
         HtmlReport.Page page = new HtmlReport.Page("vdq demo — quantization recipes vs full precision", links, notes,
                 new HtmlReport.Table(List.of("recipe", "method", "W bits", "A bits", "PSNR dB", "rel L2", "cosine", "step SNR dB",
                         "colour %", "shape %", "direction %", "VBench-lite %", "VBench-lite Δ vs FP (pts)", "quantize s", "generate s", "description"), table), rows, figs, videoNote, command(),
@@ -467,32 +469,18 @@ final class DemoCommand implements Runnable {
 
     private static String mdLink(String path) { return "[" + path + "](" + path + ")"; }
 
-    /** Layer name → value; a name repeated in one report gets " #2", " #3", … so that no value is dropped. */
+    /**
+     * Layer name → value; a name repeated in one report gets "@#2", "@#3", … (a second version of that layer, drawn
+     * as a stripe of its cell by {@link SvgCharts#heatmap}) so that no value is dropped.
+     */
     static SequencedMap<String, Double> byName(List<String> names, double[] values) {
         SequencedMap<String, Double> m = new LinkedHashMap<>();
         for (int i = 0; i < names.size(); i++) {
             String k = names.get(i);
-            for (int dup = 2; m.containsKey(k); dup++) k = names.get(i) + " #" + dup;
+            for (int dup = 2; m.containsKey(k); dup++) k = names.get(i) + "@#" + dup;
             m.put(k, values[i]);
         }
         return m;
-    }
-
-    /**
-     * The union of the recipes' layer names in forward order: a name one recipe adds goes right after the name
-     * that precedes it in that recipe, so every recipe's own order is kept.
-     */
-    static List<String> layerColumns(Iterable<? extends SequencedMap<String, Double>> recipes) {
-        List<String> cols = new ArrayList<>();
-        for (var r : recipes) {
-            int prev = -1;
-            for (String k : r.keySet()) {
-                int at = cols.indexOf(k);
-                if (at < 0) cols.add(at = prev + 1, k);
-                prev = at;
-            }
-        }
-        return cols;
     }
 
     private void writeJson(RecipeRun run, RecipeRun.Settings s, double fpSeconds, double[] fpScores, List<RecipeRun.RecipeResult> results) {

@@ -5,8 +5,9 @@ import io.vdq.tensor.Tensor;
 
 /**
  * Where two videos differ, as frames to show: per pixel the mean over channels of |a − b|, divided by
- * {@code fullScale} and clamped to [0, 1], coloured black → red → yellow → white (r = 3t, g = 3t − 1,
- * b = 3t − 2, each clamped to [0, 1]: black is no difference, white is {@code fullScale} or more).
+ * {@code fullScale} and clamped to [0, 1], square-rooted (small differences stay visible next to large ones) to t,
+ * coloured black → red → yellow → white (r = 3t, g = 3t − 1, b = 3t − 2, each clamped to [0, 1]): black is no
+ * difference, pure red 1/9 of {@code fullScale}, yellow 4/9, white {@code fullScale} or more.
  */
 public final class DiffHeat {
     private DiffHeat() {}
@@ -29,7 +30,7 @@ public final class DiffHeat {
         for (int i = 0; i < n; i++) {
             double s = 0;
             for (int ch = 0; ch < c; ch++) s += Math.abs((double) x[ch * n + i] - y[ch * n + i]);
-            double t = s / c / fullScale;
+            double t = Math.sqrt(Math.min(1, s / c / fullScale));
             o[i * 3] = (float) clamp(3 * t);
             o[i * 3 + 1] = (float) clamp(3 * t - 1);
             o[i * 3 + 2] = (float) clamp(3 * t - 2);

@@ -4,8 +4,10 @@ import io.vdq.io.AtomicFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SequencedMap;
 
 /**
@@ -23,7 +25,7 @@ public final class SvgCharts {
     public static final int WIDTH = 1300;
 
     static final String ACCENT = "#1f6fb4", GREY = "#c8c8c8", CAPPED = "#8fb8de";
-    private static final double CHAR_W = 6.6; // average width of a 12 px sans-serif character, for layout
+    private static final double CHAR_W = 7.6; // a generous width of a 12 px sans-serif character (DejaVu Sans is wide), for layout
 
     private SvgCharts() {}
 
@@ -84,7 +86,7 @@ public final class SvgCharts {
     public static String panels(String title, String xTitle, String yTitle, SequencedMap<String, double[]> series,
                                 boolean steps, boolean integerY) {
         int n = series.size(), cols = Math.max(1, Math.min(n, 4)), rows = (n + cols - 1) / cols;
-        int pw = WIDTH / cols, ph = 190, top = 30;
+        int pw = WIDTH / Math.max(cols, 2), ph = 190, top = 30; // one panel alone takes half the width, not all of it
         int len = 0;
         double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
         for (double[] y : series.values()) {
@@ -129,12 +131,15 @@ public final class SvgCharts {
     }
 
     /**
-     * A heat map: one row per entry of {@code rows} (name → value per column name), one column per name in
-     * {@code columns}, the colour of a cell the log10 of its value on a light-to-dark scale shared by all cells
-     * (legend at the right), grey hatching where a row has no such column. Every column is labelled with its
-     * name, rotated; every cell has a tooltip with its exact value.
+     * A heat map: one row per entry of {@code rows} (name → value per layer name), one column per layer, the colour
+     * of a cell the log10 of its value on a light-to-dark scale shared by all cells (legend at the right), grey
+     * hatching where a row has no such layer. A name {@code base@variant} (a method that keeps several versions of
+     * one layer, e.g. per timestep range) is drawn as a stripe of column {@code base}: a cell holds one stripe per
+     * variant, top to bottom. Columns are {@link #columns} of the rows. Every column is labelled with its name,
+     * rotated; every cell or stripe has a tooltip with its full name and exact value.
      */
-    public static String heatmap(String title, String valueTitle, List<String> columns, SequencedMap<String, SequencedMap<String, Double>> rows) {
+    public static String heatmap(String title, String valueTitle, SequencedMap<String, SequencedMap<String, Double>> rows) {
+        List<String> columns = columns(rows.values());
         int maxRow = 0, maxCol = 0;
         for (String k : rows.keySet()) maxRow = Math.max(maxRow, k.length());
         for (String k : columns) maxCol = Math.max(maxCol, k.length());
@@ -156,12 +161,20 @@ public final class SvgCharts {
         for (var row : rows.entrySet()) {
             double y = top + r * rh;
             b.append(text(left - 6, y + rh / 2.0 + 4, "end", "row-label", row.getKey()));
+            SequencedMap<String, List<Map.Entry<String, Double>>> cells = new LinkedHashMap<>();
+            for (var e : row.getValue().entrySet()) cells.computeIfAbsent(base(e.getKey()), k -> new ArrayList<>()).add(e);
             for (int c = 0; c < columns.size(); c++) {
-                Double v = row.getValue().get(columns.get(c));
+                var parts = cells.getOrDefault(columns.get(c), List.of());
                 double x = left + c * cw;
-                String fill = v == null ? "url(#none)" : v > 0 && Double.isFinite(v) ? ramp((Math.log10(v) - lo) / (hi - lo)) : "#ffffff";
-                b.append(String.format(Locale.ROOT, "<rect class=\"cell\" x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" fill=\"%s\"><title>%s · %s: %s</title></rect>\n",
-                        x, y, cw, rh, fill, esc(row.getKey()), esc(columns.get(c)), v == null ? "not quantized by this recipe" : sci(v)));
+                if (parts.isEmpty())
+                    b.append(String.format(Locale.ROOT, "<rect class=\"cell\" x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" fill=\"url(#none)\"><title>%s · %s: %s</title></rect>\n",
+                            x, y, cw, rh, esc(row.getKey()), esc(columns.get(c)), "not quantized by this recipe"));
+                for (int k = 0; k < parts.size(); k++) {
+                    double v = parts.get(k).getValue(), sh = (double) rh / parts.size();
+                    String fill = v > 0 && Double.isFinite(v) ? ramp((Math.log10(v) - lo) / (hi - lo)) : "#ffffff";
+                    b.append(String.format(Locale.ROOT, "<rect class=\"cell\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\"><title>%s · %s: %s</title></rect>\n",
+                            x, y + k * sh, cw, sh, fill, esc(row.getKey()), esc(parts.get(k).getKey()), sci(v)));
+                }
             }
             r++;
         }
@@ -190,6 +203,30 @@ public final class SvgCharts {
         b.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"10\" fill=\"url(#none)\" stroke=\"#ccc\"/>\n", lx, ly1 + 12));
         b.append(text(lx + 20, ly1 + 21, "start", "tick", "no such layer"));
         return close(b);
+    }
+
+    /** The layer a name belongs to: the part before {@code @} ({@code blocks.0.attn1.to_q@range1} → {@code blocks.0.attn1.to_q}). */
+    static String base(String name) {
+        int at = name.indexOf('@');
+        return at < 0 ? name : name.substring(0, at);
+    }
+
+    /**
+     * The union of the rows' layers ({@link #base} names) in forward order: a layer one row adds goes right after
+     * the layer that precedes it in that row, so every row's own order is kept.
+     */
+    public static List<String> columns(Iterable<? extends SequencedMap<String, Double>> rows) {
+        List<String> cols = new ArrayList<>();
+        for (var r : rows) {
+            int prev = -1;
+            for (String name : r.keySet()) {
+                String k = base(name);
+                int at = cols.indexOf(k);
+                if (at < 0) cols.add(at = prev + 1, k);
+                prev = at;
+            }
+        }
+        return cols;
     }
 
     /** A light-to-dark sequential colour for t in [0, 1] (pale yellow → orange → dark purple). */

@@ -16,13 +16,13 @@ class DiffHeatTest {
 
     @Test
     void differenceGifPixelsAreTheHeatColoursOfTheMeanAbsoluteDifference() throws Exception {
-        // two videos [C=3, F=2, H=1, W=3], channels first; full scale 0.5
-        // frame 0: px0 |Δ| = (0.1, 0.2, 0.3) → mean 0.2 → t 0.4 → (1, 0.2, 0) → (255, 51, 0)
-        //          px1 identical → black; px2 |Δ| = (0.4, 0.4, 0.4) → t 0.8 → (1, 1, 0.4) → (255, 255, 102)
-        // frame 1: px0 |Δ| = 2 in every channel → t 4, clamped → white; px1 |Δ| (0.05, 0, 0.1) → mean 0.05 → t 0.1
-        //          → (0.3, 0, 0) → (77, 0, 0); px2 |Δ| (0.3, 0.3, 0.3) → t 0.6 → (1, 0.8, 0) → (255, 204, 0)
+        // two videos [C=3, F=2, H=1, W=3], channels first; full scale 0.5; t = √(mean |Δ| / 0.5), colour (3t, 3t − 1, 3t − 2)
+        // frame 0: px0 |Δ| = (0.01, 0.02, 0.03) → mean 0.02 → t 0.2 → (0.6, 0, 0) → (153, 0, 0)
+        //          px1 identical → black; px2 |Δ| = 0.32 in every channel → t 0.8 → (1, 1, 0.4) → (255, 255, 102)
+        // frame 1: px0 |Δ| = 2 → clamped → white; px1 |Δ| (0.06, 0.08, 0.10) → mean 0.08 → t 0.4 → (1, 0.2, 0) → (255, 51, 0)
+        //          px2 |Δ| = 0.18 → t 0.6 → (1, 0.8, 0) → (255, 204, 0)
         float[][] a = new float[3][6], b = new float[3][6]; // [channel][frame * 3 + x]
-        float[][] d = {{0.1f, 0, 0.4f, 2, 0.05f, 0.3f}, {0.2f, 0, 0.4f, 2, 0, 0.3f}, {0.3f, 0, 0.4f, 2, 0.1f, 0.3f}};
+        float[][] d = {{0.01f, 0, 0.32f, 2, 0.06f, 0.18f}, {0.02f, 0, 0.32f, 2, 0.08f, 0.18f}, {0.03f, 0, 0.32f, 2, 0.10f, 0.18f}};
         for (int c = 0; c < 3; c++)
             for (int i = 0; i < 6; i++) {
                 a[c][i] = -0.5f + 0.1f * i;
@@ -38,8 +38,8 @@ class DiffHeatTest {
         Path gif = dir.resolve("d.gif");
         GifWriter.write(gif, heat, 100, 8); // ×8: javax.imageio misreads GIFs only a few pixels high
         int[][][] expect = {
-                {{255, 51, 0}, {0, 0, 0}, {255, 255, 102}},
-                {{255, 255, 255}, {77, 0, 0}, {255, 204, 0}}};
+                {{153, 0, 0}, {0, 0, 0}, {255, 255, 102}},
+                {{255, 255, 255}, {255, 51, 0}, {255, 204, 0}}};
         try (var in = ImageIO.createImageInputStream(gif.toFile())) {
             var reader = ImageIO.getImageReadersByFormatName("gif").next();
             reader.setInput(in);

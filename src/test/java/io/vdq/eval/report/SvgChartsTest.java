@@ -123,20 +123,26 @@ public class SvgChartsTest {
     @Test
     void heatMapColumnsAreLayerNamesAndMissingLayersAreMarked() throws Exception {
         SequencedMap<String, SequencedMap<String, Double>> rows = new LinkedHashMap<>();
-        SequencedMap<String, Double> a = new LinkedHashMap<>(), b = new LinkedHashMap<>();
+        SequencedMap<String, Double> a = new LinkedHashMap<>(), b = new LinkedHashMap<>(), v = new LinkedHashMap<>();
         a.put("blocks.0.q", 1e-3);
         a.put("blocks.0.k", 1e-1);
         b.put("blocks.0.q", 1e-2);
         b.put("blocks.0.q.extra", 1e-2);
         b.put("blocks.0.k", 1e-2);
+        v.put("blocks.0.q@range0", 1e-3); // two versions of one layer, as ViDiT-Q reports them
+        v.put("blocks.0.q@range1", 1e-1);
+        v.put("blocks.0.k@range0", 1e-2);
+        v.put("blocks.0.k@range1", 1e-2);
         rows.put("w8", a);
         rows.put("w4-extra", b);
+        rows.put("vidit", v);
         List<String> cols = List.of("blocks.0.q", "blocks.0.q.extra", "blocks.0.k");
-        Document d = parse(SvgCharts.heatmap("err", "rel L2", cols, rows));
+        assertEquals(cols, SvgCharts.columns(rows.values()));
+        Document d = parse(SvgCharts.heatmap("err", "rel L2", rows));
         assertEquals(cols, byClass(d, "text", "col-label").stream().map(Element::getTextContent).toList());
-        assertEquals(List.of("w8", "w4-extra"), byClass(d, "text", "row-label").stream().map(Element::getTextContent).toList());
+        assertEquals(List.of("w8", "w4-extra", "vidit"), byClass(d, "text", "row-label").stream().map(Element::getTextContent).toList());
         List<Element> cells = byClass(d, "rect", "cell");
-        assertEquals(6, cells.size());
+        assertEquals(3 + 3 + 5, cells.size(), "vidit: two stripes in q and k, one hatched cell for q.extra");
         // log colour scale over [1e-3, 1e-1]: 1e-3 lightest, 1e-1 darkest, 1e-2 the middle of the ramp
         assertEquals(SvgCharts.ramp(0), cells.get(0).getAttribute("fill"));
         assertEquals("url(#none)", cells.get(1).getAttribute("fill"), "w8 has no blocks.0.q.extra");
@@ -145,9 +151,29 @@ public class SvgChartsTest {
         assertEquals("#fff7bc", SvgCharts.ramp(0));
         assertEquals("#3c0e5a", SvgCharts.ramp(1));
         assertEquals("#ec7014", SvgCharts.ramp(0.5));
-        // columns line up by name: the same x for blocks.0.k in both rows, after the extra column
+        // columns line up by name: the same x for blocks.0.k in every row, after the extra column
         assertEquals(num(cells.get(2), "x"), num(cells.get(5), "x"));
         assertEquals(2 * num(cells.get(0), "width"), num(cells.get(2), "x") - num(cells.get(0), "x"), 1e-6);
+        // vidit's q cell: two half-height stripes, range0 on top, in the colours of 1e-3 and 1e-1
+        Element s0 = cells.get(6), s1 = cells.get(7);
+        assertEquals(num(cells.get(0), "x"), num(s0, "x"));
+        assertEquals(num(s0, "x"), num(s1, "x"));
+        assertEquals(num(cells.get(0), "height") / 2, num(s0, "height"), 1e-6);
+        assertEquals(num(s0, "y") + num(s0, "height"), num(s1, "y"), 1e-6);
+        assertEquals(SvgCharts.ramp(0), s0.getAttribute("fill"));
+        assertEquals(SvgCharts.ramp(1), s1.getAttribute("fill"));
+        assertTrue(s1.getTextContent().contains("blocks.0.q@range1"), "the tooltip names the version");
+        assertEquals("url(#none)", cells.get(8).getAttribute("fill"));
+        assertEquals(num(cells.get(5), "x"), num(cells.get(9), "x"), "vidit's k stripes under the others' k");
+    }
+
+    @Test
+    void columnsKeepEveryRowsOrder() {
+        SequencedMap<String, Double> a = new LinkedHashMap<>(), b = new LinkedHashMap<>();
+        for (String k : List.of("q", "k", "ffn")) a.put(k, 1.0);
+        for (String k : List.of("q", "q.rot", "k", "ffn", "ffn.rot")) b.put(k, 1.0);
+        assertEquals(List.of("q", "q.rot", "k", "ffn", "ffn.rot"), SvgCharts.columns(List.of(a, b)));
+        assertEquals(List.of("q", "q.rot", "k", "ffn", "ffn.rot"), SvgCharts.columns(List.of(b, a)));
     }
 
     @Test
