@@ -55,9 +55,11 @@ public final class HtmlReport {
                 .append("</title>\n<style>\n")
                 .append("body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1352px}\n")
                 .append("table{border-collapse:collapse;margin:12px 0}th,td{border:1px solid #ccc;padding:3px 6px;text-align:right}\n")
-                .append("th{background:#f0f0f0;font-size:13px;vertical-align:bottom}td{white-space:nowrap}\n")
+                .append("th{background:#f0f0f0;font-size:13px;vertical-align:bottom}td:first-child{white-space:nowrap}\n")
                 .append("td:first-child,th:first-child,td:last-child,th:last-child{text-align:left}\n")
-                .append("#results{width:100%}#results td:last-child{white-space:normal;min-width:16em;font-size:12px;line-height:1.3}\n")
+                // 16 columns at 1 400 px: a 14 px table; cells wrap at spaces (numbers have none), the last column
+                // (a description) is the one that gives way
+                .append("#results{width:100%;font-size:14px}#results td:last-child{min-width:14em;font-size:12px;line-height:1.3}\n")
                 .append(".wide{overflow-x:auto}\n")
                 .append(".links{margin:4px 0 10px}.links a{margin-right:1.2em}\n")
                 .append(".row{display:flex;flex-wrap:wrap;gap:12px;margin:6px 0 18px}\n")

@@ -54,7 +54,7 @@ class HtmlReportTest {
                 "the difference image right after its video");
         assertTrue(html.contains("<p><i>legend</i></p>"), "the video note is HTML");
         assertTrue(html.contains("<img src=\"psnr.svg\""));
-        assertTrue(html.contains("#results{width:100%}") && html.contains("#results td:last-child{white-space:normal"),
+        assertTrue(html.contains("#results{width:100%;") && html.contains("#results td:last-child{min-width:14em") && !html.contains("td{white-space:nowrap}"),
                 "the table takes the page's width and its description column wraps");
     }
 
