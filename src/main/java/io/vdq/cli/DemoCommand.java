@@ -6,8 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vdq.VdqException.ConfigException;
 import io.vdq.eval.Fidelity;
 import io.vdq.eval.vbench.Dimension;
-import io.vdq.eval.report.Charts;
+import io.vdq.eval.report.DiffHeat;
 import io.vdq.eval.report.HtmlReport;
+import io.vdq.eval.report.SvgCharts;
 import io.vdq.pipeline.RecipeRun;
 import io.vdq.io.AtomicFiles;
 import io.vdq.io.video.GifWriter;
@@ -27,10 +28,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.SequencedMap;
 import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -304,6 +307,9 @@ final class DemoCommand implements Runnable {
     /** A recipe name as a file name: characters other than letters, digits and {@code . _ = + -} become '_'. */
     static String gifName(String recipe) { return recipe.replaceAll("[^A-Za-z0-9._=+-]", "_"); }
 
+    /** The difference images' white point, as a fraction of the colour range the GIFs show (lo…hi). */
+    static final double DIFF_FULL_SCALE = 0.5;
+
     private void write(RecipeRun run, RecipeRun.Settings s, List<Tensor> fp, double fpSeconds, double[] fpScores,
                        List<RecipeRun.RecipeResult> results) {
         List<HtmlReport.ImageRow> rows = new ArrayList<>();
@@ -312,6 +318,7 @@ final class DemoCommand implements Runnable {
             float lo = Float.POSITIVE_INFINITY, hi = Float.NEGATIVE_INFINITY;
             for (float x : ref) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
             if (s.trained()) { lo = -1; hi = 1; } // a trained pixel-space model's range: show its colours as they are
+            double fullScale = DIFF_FULL_SCALE * (hi > lo ? hi - lo : 1);
             List<HtmlReport.Cell> cells = new ArrayList<>();
             String name = "gifs/p" + i + "-fp.gif";
             GifWriter.write(out.resolve(name), RecipeRun.frames(fp.get(i), lo, hi), GIF_DELAY_MS, UPSCALE);
@@ -320,8 +327,10 @@ final class DemoCommand implements Runnable {
                 if (r.error() != null) continue;
                 name = "gifs/p" + i + "-" + gifName(r.recipe().name()) + ".gif";
                 GifWriter.write(out.resolve(name), RecipeRun.frames(r.samples().get(i), lo, hi), GIF_DELAY_MS, UPSCALE);
+                String diff = "gifs/p" + i + "-" + gifName(r.recipe().name()) + "-diff.gif";
+                GifWriter.write(out.resolve(diff), DiffHeat.frames(fp.get(i), r.samples().get(i), fullScale), GIF_DELAY_MS, UPSCALE);
                 Fidelity.Metrics m = r.perPrompt().get(i);
-                cells.add(new HtmlReport.Cell(r.recipe().name() + " · " + HtmlReport.num(m.psnr(), 1) + " dB", name));
+                cells.add(new HtmlReport.Cell(r.recipe().name() + " · " + HtmlReport.num(m.psnr(), 1) + " dB", name, diff));
             }
             rows.add(new HtmlReport.ImageRow("Prompt " + (i + 1) + ": \"" + s.prompts().get(i) + "\" (noise seed " + run.seed(i) + ")", cells));
         }
@@ -331,20 +340,22 @@ final class DemoCommand implements Runnable {
         for (var r : results) if (r.error() == null) psnr.put(r.recipe().name(), r.psnr());
         List<HtmlReport.Figure> figs = new ArrayList<>();
         if (!psnr.isEmpty()) {
-            Charts.bars(out.resolve("psnr.png"), "PSNR vs full precision (higher is better)", "PSNR (dB)", psnr, cap + 10);
-            figs.add(new HtmlReport.Figure("PSNR of each recipe's videos against full precision (mean over prompts)", "psnr.png"));
+            SvgCharts.write(out.resolve("psnr.svg"), SvgCharts.hbars("PSNR vs full precision (higher is better)", "PSNR (dB)", psnr, cap + 10));
+            figs.add(new HtmlReport.Figure("PSNR of each recipe's videos against full precision (mean over prompts; ∞ = identical, "
+                    + "drawn 10 dB past the best finite bar)", "psnr.svg"));
         }
         var stepSnr = new LinkedHashMap<String, double[]>();
         for (var r : results) {
             if (r.error() != null || r.stepFidelity() == null) continue;
             double[] y = r.stepFidelity().perStepDb();
-            if (java.util.Arrays.stream(y).allMatch(Double::isFinite)) stepSnr.put(r.recipe().name(), y); // +∞ only if bit-identical
+            if (Arrays.stream(y).allMatch(Double::isFinite)) stepSnr.put(r.recipe().name(), y); // +∞ only if bit-identical
         }
         if (!stepSnr.isEmpty()) {
-            Charts.lines(out.resolve("step_snr.png"), "Teacher-forced SNR of the guided prediction per denoising step (higher is better)",
-                    "step", "SNR (dB)", stepSnr);
-            figs.add(new HtmlReport.Figure("Per-step teacher-forced SNR: each recipe's guided prediction on the full-precision latents of "
-                    + "that step, against full precision's (all prompts)", "step_snr.png"));
+            SvgCharts.write(out.resolve("step_snr.svg"), SvgCharts.panels(
+                    "Teacher-forced SNR of the guided prediction per denoising step (higher is better)", "step", "SNR (dB)", stepSnr, false, false));
+            figs.add(new HtmlReport.Figure("Per-step teacher-forced SNR, one panel per recipe (the other recipes in grey behind it, "
+                    + "same axes): each recipe's guided prediction on the full-precision latents of that step, against full precision's "
+                    + "(all prompts)", "step_snr.svg"));
         }
         var sched = new LinkedHashMap<String, double[]>();
         for (var r : results) {
@@ -354,24 +365,28 @@ final class DemoCommand implements Runnable {
             sched.put(r.recipe().name(), y);
         }
         if (!sched.isEmpty()) {
-            Charts.lines(out.resolve("bit_schedule.png"), "Activation bits per denoising step (prompt 1)", "step", "bits", sched);
-            figs.add(new HtmlReport.Figure("Per-step activation bits of recipes that switch them (δ-GBS)", "bit_schedule.png"));
+            SvgCharts.write(out.resolve("bit_schedule.svg"), SvgCharts.panels("Activation bits per denoising step (prompt 1)", "step",
+                    "bits", sched, true, true));
+            figs.add(new HtmlReport.Figure("Per-step activation bits of every recipe that switches them (δ-GBS), prompt 1: the bits "
+                    + "hold for a whole step", "bit_schedule.svg"));
         }
-        var layerErr = new LinkedHashMap<String, double[]>();
-        for (var r : results) if (r.error() == null && r.layerWeightRelL2().length > 0) layerErr.put(r.recipe().name(), r.layerWeightRelL2());
+        var layerErr = new LinkedHashMap<String, SequencedMap<String, Double>>();
+        for (var r : results) if (r.error() == null && !r.layerNames().isEmpty()) layerErr.put(r.recipe().name(), byName(r.layerNames(), r.layerWeightRelL2()));
         if (!layerErr.isEmpty()) {
-            Charts.lines(out.resolve("layer_error.png"), "Per-layer weight error (relative L2, as each method reports it)",
-                    "quantized layer (forward order)", "‖Ŵ − W‖ / ‖W‖", layerErr);
-            figs.add(new HtmlReport.Figure("Weight error of each quantized layer, in forward order (blocks.0.attn1.to_q first)",
-                    "layer_error.png"));
+            SvgCharts.write(out.resolve("layer_error.svg"), SvgCharts.heatmap("Per-layer weight error (relative L2, as each method reports it)",
+                    "‖Ŵ − W‖ / ‖W‖", layerErr));
+            figs.add(new HtmlReport.Figure("Weight error of each quantized layer, one column per layer name in forward order, log colour "
+                    + "scale (hover for the value); a recipe that keeps several versions of a layer (ViDiT-Q: one per timestep range, "
+                    + "LAYER@rangeK) has one stripe per version in that layer's cell; hatched where a recipe has no such layer",
+                    "layer_error.svg"));
         }
         var vbMean = new LinkedHashMap<String, Double>();
         if (fpScores.length > 0) vbMean.put("full precision", 100 * mean(fpScores));
         for (var r : results) if (r.error() == null && r.vbench().length > 0) vbMean.put(r.recipe().name(), 100 * mean(r.vbench()));
         if (!vbMean.isEmpty()) {
-            Charts.bars(out.resolve("vbench.png"), "VBench-lite mean of 8 dimensions (higher is better)", "score (%)", vbMean, 100);
+            SvgCharts.write(out.resolve("vbench.svg"), SvgCharts.hbars("VBench-lite mean of 8 dimensions (higher is better)", "score (%)", vbMean, 100));
             figs.add(new HtmlReport.Figure("VBench-lite score of each recipe's videos against their prompts (mean of colour, shape, "
-                    + "direction, smoothness, subject/background consistency, dynamic degree, imaging quality)", "vbench.png"));
+                    + "direction, smoothness, subject/background consistency, dynamic degree, imaging quality)", "vbench.svg"));
         }
         List<List<String>> table = new ArrayList<>();
         table.add(row(List.of("full precision", "float", "32", "32", "∞", "0", "1", "∞"), scoreCells(fpScores, fpScores),
@@ -393,8 +408,8 @@ final class DemoCommand implements Runnable {
                         + "with zero negative embeddings.", c.numAttentionHeads(), c.attentionHeadDim(), c.dim(), c.ffnDim(),
                 c.numLayers(), c.patchT(), c.patchH(), c.patchW(), c.textDim(), s.frames(), s.size(), s.size(), s.steps(), s.shift(), s.guidance());
         String what = s.trained()
-                ? "Model: " + s.modelDir() + " (vdq-tiny: trained in Java by `vdq train-tiny` on the synthetic world of coloured shapes "
-                        + "moving in a direction). Every video is scored with VBench-lite against its prompt (docs/VBENCH_LITE.md): "
+                ? "Model: " + mdLink(relative(s.modelDir())) + " (vdq-tiny: trained in Java by `vdq train-tiny` on the synthetic world of coloured shapes "
+                        + "moving in a direction). Every video is scored with VBench-lite against its prompt (" + doc("docs/VBENCH_LITE.md") + "): "
                         + "the colour, shape and direction columns are the share of videos where the detected object matches the prompt."
                 : "This model is RANDOM-INIT (seeded, --random-init, seed " + s.modelSeed() + "), not trained. Its videos are structured "
                         + "noise; what this report shows is how far each quantization recipe moves the output away from full precision "
@@ -411,15 +426,61 @@ final class DemoCommand implements Runnable {
         if (s.prompts().size() < 16)
             notes.add(String.format(Locale.ROOT, "Only %d prompt%s: PSNR differences below about 1.5 dB between recipes that quantize "
                     + "activations are within run-to-run noise (a float-level change of the attention kernel alone moved them that much, "
-                    + "BENCHMARKS.md); rank close recipes with --eval-prompts bench/eval-32.txt and several calibration sets.",
+                    + doc("BENCHMARKS.md") + "); rank close recipes with --eval-prompts bench/eval-32.txt and several calibration sets.",
                     s.prompts().size(), s.prompts().size() == 1 ? "" : "s"));
-        HtmlReport.Page page = new HtmlReport.Page("vdq demo — quantization recipes vs full precision", notes,
+        List<HtmlReport.Link> links = new ArrayList<>(List.of(new HtmlReport.Link("results.json (every number of this page)", "results.json")));
+        for (String[] d : DOC_LINKS)
+            if (Files.isRegularFile(home().resolve(d[0]))) links.add(new HtmlReport.Link(d[1], relative(home().resolve(d[0]))));
+        String videoNote = "Each quantized video has its difference view beside it: per pixel and frame |full precision − quantized| "
+                + "(mean over the colour channels) relative to R, square-rooted, black <span class=\"ramp\" style=\"background:"
+                + DiffHeat.CSS_GRADIENT + "\"></span> white: black = 0, pure red = R/9, yellow = 4R/9, white = R or more, where R = "
+                + HtmlReport.num(DIFF_FULL_SCALE * 100, 0) + "% of the colour range shown (" + (s.trained() ? "1.0 on [−1, 1]"
+                : "of each full-precision video's range") + ").";
+        HtmlReport.Page page = new HtmlReport.Page("vdq demo — quantization recipes vs full precision", links, notes,
                 new HtmlReport.Table(List.of("recipe", "method", "W bits", "A bits", "PSNR dB", "rel L2", "cosine", "step SNR dB",
-                        "colour %", "shape %", "direction %", "VBench-lite %", "VBench-lite Δ vs FP (pts)", "quantize s", "generate s", "description"), table), rows, figs, command(),
+                        "colour %", "shape %", "direction %", "VBench-lite %", "VBench-lite Δ vs FP (pts)", "quantize s", "generate s", "description"), table), rows, figs, videoNote, command(),
                 String.format(Locale.ROOT, "Finished %s in %.1f s on %d threads (%s kernels).", Instant.now(), run.elapsed(),
                         Parallel.threads(), Kernels.describe()));
         writeJson(run, s, fpSeconds, fpScores, results);
         HtmlReport.write(out.resolve("index.html"), page);
+    }
+
+    /** Documentation the report links to (path in the checkout, link text), when the checkout has it. */
+    static final String[][] DOC_LINKS = {{"README.md", "README"}, {"docs/QUANT.md", "quantization methods"},
+            {"docs/DVD.md", "DVD-Quant and δ-GBS"}, {"docs/VBENCH_LITE.md", "VBench-lite"}, {"docs/SYNTH_WORLD.md", "the synthetic world"}};
+
+    /** The checkout the launcher runs from (its docs and models), else the working directory. */
+    private static Path home() { return Path.of(System.getProperty("vdq.home", ".")).toAbsolutePath().normalize(); }
+
+    /** {@code target} relative to the report folder (forward slashes), for links that survive moving the checkout. */
+    private String relative(Path target) {
+        Path from = out.toAbsolutePath().normalize(), to = target.toAbsolutePath().normalize();
+        try {
+            return from.relativize(to).toString().replace('\\', '/');
+        } catch (IllegalArgumentException e) { // another root: nothing relative reaches it
+            return to.toUri().toString();
+        }
+    }
+
+    /** A checkout file as a link in a note, its text the file's name in the checkout (plain text where the checkout lacks it). */
+    private String doc(String file) {
+        return Files.isRegularFile(home().resolve(file)) ? "[" + file + "](" + relative(home().resolve(file)) + ")" : file;
+    }
+
+    private static String mdLink(String path) { return "[" + path + "](" + path + ")"; }
+
+    /**
+     * Layer name → value; a name repeated in one report gets "@#2", "@#3", … (a second version of that layer, drawn
+     * as a stripe of its cell by {@link SvgCharts#heatmap}) so that no value is dropped.
+     */
+    static SequencedMap<String, Double> byName(List<String> names, double[] values) {
+        SequencedMap<String, Double> m = new LinkedHashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            String k = names.get(i);
+            for (int dup = 2; m.containsKey(k); dup++) k = names.get(i) + "@#" + dup;
+            m.put(k, values[i]);
+        }
+        return m;
     }
 
     private void writeJson(RecipeRun run, RecipeRun.Settings s, double fpSeconds, double[] fpScores, List<RecipeRun.RecipeResult> results) {
@@ -444,6 +505,8 @@ final class DemoCommand implements Runnable {
             o.put("weight_bits", r.recipe().weightBits()).put("activation_bits", r.recipe().activationBits());
             if (r.error() != null) { o.put("error", r.error()); continue; }
             o.put("layers", r.layers());
+            ArrayNode ln = o.putArray("layer_names");
+            r.layerNames().forEach(ln::add);
             finite(o, "psnr_db", r.psnr());
             finite(o, "rel_l2", r.relL2());
             finite(o, "cosine", r.cosine());

@@ -59,11 +59,14 @@ public final class RecipeRun {
         public boolean trained() { return modelDir != null; }
     }
 
-    /** One recipe's outcome; {@code error} is set (and the rest empty) when it failed. */
+    /**
+     * One recipe's outcome; {@code error} is set (and the rest empty) when it failed. {@code layerNames} and
+     * {@code layerWeightRelL2} are parallel, in the method's report order.
+     */
     public record RecipeResult(Recipe recipe, String description, List<Tensor> samples, List<Fidelity.Metrics> perPrompt,
                         double psnr, double relL2, double cosine, double quantizeS, double generateS,
-                        int[] bitSchedule, boolean bitsVary, int layers, double[] layerWeightRelL2, double[] vbench,
-                        StepFidelity stepFidelity, String error) {}
+                        int[] bitSchedule, boolean bitsVary, int layers, List<String> layerNames, double[] layerWeightRelL2,
+                        double[] vbench, StepFidelity stepFidelity, String error) {}
 
     /** One prompt's full-precision trajectory: the latents entering each step and the guided prediction there. */
     public record Trajectory(float[][] latents, float[][] guided) {}
@@ -222,7 +225,8 @@ public final class RecipeRun {
         } catch (RuntimeException e) {
             progress("  %s failed: %s", r.name(), e.getMessage());
             return new RecipeResult(r, description, List.of(), List.of(), Double.NaN, Double.NaN, Double.NaN,
-                    (System.nanoTime() - q0) / 1e9, Double.NaN, null, false, 0, new double[0], new double[0], null, String.valueOf(e.getMessage()));
+                    (System.nanoTime() - q0) / 1e9, Double.NaN, null, false, 0, List.of(), new double[0], new double[0], null,
+                    String.valueOf(e.getMessage()));
         }
         String delta = calibrateDelta(r, rep, m, calibrationPrompts);
         if (delta != null) description = description + " [" + delta + "]";
@@ -253,7 +257,8 @@ public final class RecipeRun {
         if (sf != null) progress("  %s: teacher-forced step SNR %.2f dB", r.name(), sf.snrDb());
         int n = s.prompts().size();
         return new RecipeResult(r, description, samples, metrics, psnr / n, rel / n, cos / n, quantS, genS,
-                first, vary, rep.layers().size(), rep.layers().stream().mapToDouble(l -> l.weightRelL2()).toArray(), vbench(samples), sf, null);
+                first, vary, rep.layers().size(), rep.layers().stream().map(l -> l.name()).toList(),
+                rep.layers().stream().mapToDouble(l -> l.weightRelL2()).toArray(), vbench(samples), sf, null);
     }
 
     /**

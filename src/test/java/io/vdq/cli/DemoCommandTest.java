@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vdq.diffusion.Sampler;
+import io.vdq.eval.report.SvgChartsTest;
 import io.vdq.diffusion.Scheduler;
 import io.vdq.eval.StepFidelity;
 import io.vdq.pipeline.RecipeRun;
@@ -23,6 +24,8 @@ import io.vdq.tensor.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,8 +55,19 @@ class DemoCommandTest {
         assertTrue(html.contains("<tr><td>w4a4-minmax</td><td>minmax</td><td>4</td><td>4</td>"), "W4A4 row");
         assertTrue(html.contains("RANDOM-INIT"), "the report says the model is untrained");
         assertTrue(html.contains("Only 1 prompt: PSNR differences below about 1.5 dB"), "the report warns that 1 prompt ranks nothing");
-        assertTrue(html.contains("src=\"psnr.png\""));
-        assertNotNull(ImageIO.read(out.resolve("psnr.png").toFile()), "PSNR chart decodes");
+        assertTrue(html.contains("src=\"psnr.svg\""));
+        var psnrSvg = SvgChartsTest.parse(Files.readString(out.resolve("psnr.svg")));
+        assertEquals(List.of("w8a8-minmax", "w4a4-minmax"),
+                SvgChartsTest.byClass(psnrSvg, "text", "bar-label").stream().map(e -> e.getTextContent()).toList(), "one named bar per recipe");
+        assertTrue(html.contains("<a href=\"results.json\">"), "links to the raw results");
+        Matcher refs = Pattern.compile("(?:src|href)=\"([^\"]*)\"").matcher(html);
+        int nrefs = 0;
+        for (; refs.find(); nrefs++) {
+            String ref = refs.group(1);
+            assertFalse(ref.startsWith("/") || ref.contains(":"), "relative to the report folder: " + ref);
+            assertTrue(Files.exists(out.resolve(ref)), "exists: " + ref);
+        }
+        assertTrue(nrefs >= 10, nrefs + " links and images");
         for (String name : List.of("fp", "w8a8-minmax", "w4a4-minmax")) {
             Path gif = out.resolve("gifs/p0-" + name + ".gif");
             assertTrue(html.contains("src=\"gifs/p0-" + name + ".gif\""), name + " GIF is on the page");
@@ -64,6 +78,10 @@ class DemoCommandTest {
                 assertEquals(16 * DemoCommand.UPSCALE, reader.getWidth(0), name + ": upscaled ×4");
             }
         }
+        for (String name : List.of("w8a8-minmax", "w4a4-minmax"))
+            assertTrue(html.contains("src=\"gifs/p0-" + name + ".gif\" alt=\"" + name + " · ") && html.contains("<img class=\"diff\" src=\"gifs/p0-" + name + "-diff.gif\""),
+                    name + ": its difference view is beside it");
+        assertFalse(Files.exists(out.resolve("gifs/p0-fp-diff.gif")), "no difference view of the reference with itself");
         try (var files = Files.walk(out)) {
             assertFalse(files.anyMatch(p -> p.getFileName().toString().contains(".tmp")), "no temporary files left");
         }
@@ -80,8 +98,9 @@ class DemoCommandTest {
         assertTrue(s8 > s4 + 6, "teacher-forced step SNR: W8A8 " + s8 + " dB should clearly beat W4A4 " + s4 + " dB");
         assertEquals(3, recipes.get(1).get("teacher_forced_snr_db_per_step").size());
         assertTrue(html.contains("<th>step SNR dB</th>"), "step SNR column");
-        assertTrue(html.contains("src=\"step_snr.png\""));
-        assertNotNull(ImageIO.read(out.resolve("step_snr.png").toFile()), "step SNR chart decodes");
+        assertTrue(html.contains("src=\"step_snr.svg\""));
+        assertEquals(2, SvgChartsTest.byClass(SvgChartsTest.parse(Files.readString(out.resolve("step_snr.svg"))), "g", "panel").size(),
+                "one step-SNR panel per recipe");
         assertEquals(3, recipes.get(0).get("activation_bits_per_step").size());
         JsonNode l8 = recipes.get(0).get("layer_weight_rel_l2"), l4 = recipes.get(1).get("layer_weight_rel_l2");
         assertEquals(10, l8.size(), "one block: attn1 and attn2 q/k/v/out plus two FFN linears");
@@ -90,7 +109,16 @@ class DemoCommandTest {
             double ratio = l4.get(i).asDouble() / l8.get(i).asDouble();
             assertTrue(ratio > 8 && ratio < 40, "layer " + i + ": W4/W8 weight error ratio " + ratio);
         }
-        assertTrue(html.contains("src=\"layer_error.png\""));
+        assertTrue(html.contains("src=\"layer_error.svg\""));
+        JsonNode names = recipes.get(0).get("layer_names");
+        assertEquals(10, names.size());
+        assertEquals("blocks.0.attn1.to_q", names.get(0).asText());
+        var layerSvg = SvgChartsTest.parse(Files.readString(out.resolve("layer_error.svg")));
+        List<String> cols = SvgChartsTest.byClass(layerSvg, "text", "col-label").stream().map(e -> e.getTextContent()).toList();
+        assertEquals(10, cols.size(), "one labelled column per layer name, shared by both recipes");
+        for (int i = 0; i < 10; i++) assertEquals(names.get(i).asText(), cols.get(i));
+        assertEquals(20, SvgChartsTest.byClass(layerSvg, "rect", "cell").size());
+        assertFalse(Files.exists(out.resolve("bit_schedule.svg")), "no recipe switches bits");
 
         // The reported PSNR equals 10·log10(range² / MSE) computed here from the same videos, generated again.
         var s = new RecipeRun.Settings(tinyConfig(), null, 0, 4, 16, 3, 5f, 3.0, List.of(DemoCommand.PROMPTS.getFirst()),
@@ -106,6 +134,36 @@ class DemoCommandTest {
         }
         double psnr = 10 * Math.log10((hi - lo) * (hi - lo) / (se / a.length));
         assertEquals(psnr, p8, 1e-9 * Math.abs(psnr), "the report's W8A8 PSNR is reproducible and matches the formula");
+
+        // The difference view's first frame: t = √(mean over RGB of |a − b| / half the FP range), at most 1, through
+        // black → red → yellow → white (r = 3t, g = 3t − 1, b = 3t − 2), upscaled ×4.
+        try (var in = ImageIO.createImageInputStream(out.resolve("gifs/p0-w8a8-minmax-diff.gif").toFile())) {
+            var reader = ImageIO.getImageReadersByFormatName("gif").next();
+            reader.setInput(in);
+            var img = reader.read(0);
+            int plane = 4 * 16 * 16, lit = 0;
+            for (int y = 0; y < 16; y++)
+                for (int x = 0; x < 16; x++) {
+                    double t = 0;
+                    for (int c = 0; c < 3; c++) t += Math.abs((double) a[c * plane + y * 16 + x] - b[c * plane + y * 16 + x]);
+                    t = Math.sqrt(Math.min(1, t / 3 / (0.5 * (hi - lo))));
+                    int[] e = {(int) Math.rint(255 * Math.clamp(3 * t, 0, 1)), (int) Math.rint(255 * Math.clamp(3 * t - 1, 0, 1)),
+                            (int) Math.rint(255 * Math.clamp(3 * t - 2, 0, 1))};
+                    int rgb = img.getRGB(4 * x + 2, 4 * y + 1);
+                    assertEquals(e[0], rgb >> 16 & 255, 1, "red at " + x + "," + y);
+                    assertEquals(e[1], rgb >> 8 & 255, 1, "green at " + x + "," + y);
+                    assertEquals(e[2], rgb & 255, 1, "blue at " + x + "," + y);
+                    if (e[0] > 0) lit++;
+                }
+            assertTrue(lit > 0, "W8A8 differs somewhere visibly");
+        }
+    }
+
+    @Test
+    void repeatedLayerNamesKeepTheirValuesAsVersionsOfOneLayer() {
+        var m = DemoCommand.byName(List.of("b0.q", "b0.k", "b0.q"), new double[]{1, 2, 3});
+        assertEquals(List.of("b0.q", "b0.k", "b0.q@#2"), List.copyOf(m.keySet()));
+        assertEquals(3.0, m.get("b0.q@#2"));
     }
 
     @Test

@@ -39,6 +39,26 @@ class HtmlReportTest {
     }
 
     @Test
+    void linksNoteLinksAndDifferenceImagesBesideTheirVideos() {
+        String html = HtmlReport.render(new Page("t", List.of(new HtmlReport.Link("results.json", "results.json"),
+                new HtmlReport.Link("docs & more", "../docs/QUANT.md")),
+                List.of("scored as in [docs/VBENCH_LITE.md](../docs/VBENCH_LITE.md) <b>, see [A](a.md) and [B](b.md)."),
+                new Table(List.of("recipe", "description"), List.of(List.of("w4a4", "a long description"))),
+                List.of(new ImageRow("p", List.of(new Cell("fp", "g/fp.gif"), new Cell("w4a4 · 20.0 dB", "g/q.gif", "g/q-diff.gif")))),
+                List.of(new Figure("bars", "psnr.svg")), "<i>legend</i>", "./vdq demo", null));
+        assertTrue(html.contains("<p class=\"links\"><a href=\"results.json\">results.json</a><a href=\"../docs/QUANT.md\">docs &amp; more</a></p>"), html);
+        assertTrue(html.contains("<p class=\"note\">scored as in <a href=\"../docs/VBENCH_LITE.md\">docs/VBENCH_LITE.md</a> &lt;b&gt;, see "
+                + "<a href=\"a.md\">A</a> and <a href=\"b.md\">B</a>.</p>"), html);
+        assertTrue(html.contains("<figure><img src=\"g/fp.gif\" alt=\"fp\"><figcaption>fp</figcaption></figure>"), "no pair without a difference image");
+        assertTrue(html.contains("<figure><div class=\"pair\"><img src=\"g/q.gif\" alt=\"w4a4 · 20.0 dB\"><img class=\"diff\" src=\"g/q-diff.gif\""),
+                "the difference image right after its video");
+        assertTrue(html.contains("<p><i>legend</i></p>"), "the video note is HTML");
+        assertTrue(html.contains("<img src=\"psnr.svg\""));
+        assertTrue(html.contains("#results{width:100%;") && html.contains("#results td:last-child{min-width:14em") && !html.contains("td{white-space:nowrap}"),
+                "the table takes the page's width and its description column wraps");
+    }
+
+    @Test
     void chartsAreReadablePngs() throws Exception {
         Path bars = dir.resolve("bars.png"), lines = dir.resolve("lines.png");
         var v = new LinkedHashMap<String, Double>();
