@@ -56,8 +56,13 @@ public final class Presets {
                 "DVD-Quant ablation: BGR weights (no rotation), plain dynamic per-token A4");
         add(dvdRecipe("w4a4-dvd-arq-only", 4, dvd, "bgr", false),
                 "DVD-Quant ablation: ARQ activations, MinMax asymmetric weights on W·H");
-        add(Recipe.of("w4a4-quarot", "quarot", 4, 4, Map.of("random_signs", true, "seed", 1234, "block", 0)),
-                "QuaRot style: block-Hadamard rotation of each quantized layer's input fused into the weights, RTN W4A4");
+        // QuaRot (quant.quarot.QuaRotMethod; docs/QUANT.md "QuaRot on Wan" says why the residual stream is not rotated)
+        add(Recipe.of("w4a4-quarot", "quarot", 4, 4, Map.of("random_signs", true, "seed", 1234, "block", 0, "weights", "gptq")),
+                "QuaRot W4A4: block-Hadamard rotation of each quantized layer's input (folded into W, online on x), GPTQ weights");
+        add(Recipe.of("w4a8-quarot", "quarot", 4, 8, Map.of("random_signs", true, "seed", 1234, "block", 0, "weights", "gptq")),
+                "QuaRot W4A8: as w4a4-quarot with 8-bit activations");
+        add(Recipe.of("w4a4-quarot-rtn", "quarot", 4, 4, Map.of("random_signs", true, "seed", 1234, "block", 0, "weights", "rtn")),
+                "QuaRot ablation: the rotation with round-to-nearest weights, data-free (the w4a4-quarot default before issue #25)");
         add(new Recipe("w4a16-gptq", "gptq", 4, 16, Granularity.PER_GROUP, 128, false, true, Granularity.PER_TOKEN,
                         null, null, Map.of("damp", 0.01, "act_order", false)),
                 "GPTQ weight-only: int4 asymmetric, groups of 128 along K, Hessian from calibration, float activations");
