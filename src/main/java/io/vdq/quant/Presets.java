@@ -34,8 +34,12 @@ public final class Presets {
                 "RTN min/max: int4 per-channel weights, int4 dynamic per-token activations");
         add(Recipe.of("w4a8-smoothquant", "smoothquant", 4, 8, Map.of("alpha", 0.5)),
                 "SmoothQuant α=0.5: calibrated per-channel smoothing folded into weights, applied online to activations");
-        add(Recipe.of("w4a6-vidit", "vidit", 4, 6, Map.of("alphas", List.of(0.7, 0.5))),
-                "ViDiT-Q style: per-channel weights, dynamic per-token A6, channel balancing with α per timestep range");
+        // what ViDiT-Q's paper has and this lacks (CFG-branch parameters, metric-decoupled mixed precision, the
+        // rotation half of its channel balancing): docs/QUANT.md "ViDiT-Q lite"
+        add(new Recipe("w4a6-vidit-lite", "vidit", 4, 6, Granularity.PER_CHANNEL, 128, true, false, Granularity.PER_TOKEN,
+                        null, null, Map.of("alphas", List.of(0.7, 0.5))),
+                "ViDiT-Q subset: per-channel W4, dynamic asymmetric per-token A6, channel balancing with α per timestep range "
+                        + "(no CFG-branch parameters, no mixed precision)");
         // DVD-Quant (quant.dvd.DvdQuantMethod documents every option): asymmetric BGR weights on W·H, ARQ activations.
         Object[] dvd = {"bgr_init", "search", "bgr_max_iterations", 50, "rotation_cap", 1024,
                 "random_signs", true, "seed", 1234, "scaling", "block", "scale_block", 128};
