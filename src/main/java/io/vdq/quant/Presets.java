@@ -81,6 +81,13 @@ public final class Presets {
                 "S²Q-VDiT ablation: calibration samples at uniformly spaced steps instead of salient data selection");
         add(Recipe.of("w4a6-s2q-nostd", "s2q", 4, 6, Map.of("std", false)),
                 "S²Q-VDiT ablation: plain block MSE (λ = 1) instead of attention-guided token weights");
+        // the paper's selection baselines (its §4.3 / Fig. 6a), all with K = 40 from the same pool
+        add(Recipe.of("w4a6-s2q-atop", "s2q", 4, 6, Map.of("selector", "atop")),
+                "S²Q-VDiT ablation: ATOP calibration set, all timesteps of one prompt (K evenly spaced steps of prompt 0)");
+        add(Recipe.of("w4a6-s2q-atfp", "s2q", 4, 6, Map.of("selector", "atfp")),
+                "S²Q-VDiT ablation: ATFP calibration set, all timesteps of five prompts (K/5 evenly spaced steps of each)");
+        add(Recipe.of("w4a6-s2q-rtfp", "s2q", 4, 6, Map.of("selector", "rtfp")),
+                "S²Q-VDiT ablation: RTFP calibration set, K random timesteps of five prompts");
     }
 
     /** A DVD-Quant recipe whose options are the base key/value pairs then the extra ones, in that order. */

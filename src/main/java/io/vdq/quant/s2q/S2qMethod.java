@@ -40,7 +40,8 @@ import java.util.Set;
  * | atop | atfp | rtfp; {@code samples} K = 40 candidates (a candidate = one step of one prompt; every CFG branch of it
  * is a training sequence, {@code cfg_branches} = all | first); {@code norm} = spectral (default) | frobenius for
  * C_quant on X = the tokenised model input latent (rows = patches, C·pt·ph·pw columns; {@code sds_input} = latent,
- * or hidden = block 0's input after the patch embedding, the doc's alternative); C_diff along {@code sds_diff} =
+ * or hidden = block 0's input after the patch embedding, the doc's alternative, or denoised = the tokenised x̂₀ that
+ * {@code sds_diff=denoised} reads, so that both scores read the paper's one x_t); C_diff along {@code sds_diff} =
  * denoised (default: the model's x̂₀ estimates, +0.88 dB over latent in 9 of 9 paired W4A6 runs on vdq-tiny) or
  * latent (the sampler's latents; {@link SalientDataSelection.DiffInput}); min–max normalisation over the whole pool;
  * {@code sds_max_per_step} 0 (the paper's plain top-K; n caps the picks per sampling step,
@@ -104,7 +105,7 @@ public final class S2qMethod implements QuantMethod {
         SequencedMap<String, Tensor> weights = wm.toTensors();
         List<BlockCalibrator.Sample> samples = new ArrayList<>();
         CandidatePool.Grid grid;
-        String selection;
+        String selection, poolNote = "";
         try (CandidatePool pool = CandidatePool.collect(wm, calibration, norm, quantInput, diffInput, memory)) {
             List<Candidate> chosen = SalientDataSelection.select(pool.candidates(), selector, k, seed, maxPerStep);
             grid = pool.grid();
@@ -119,6 +120,12 @@ public final class S2qMethod implements QuantMethod {
             selection = String.format(Locale.ROOT, "%s: %d of %d candidates, %d sequences%s; %s", selector.name().toLowerCase(Locale.ROOT),
                     chosen.size(), pool.candidates().size(), samples.size(), pool.spilled() ? " (pool spilled to disk)" : "",
                     spread(chosen, pool.candidates()));
+            poolNote = poolNote(pool.candidates().size(), k);
+        }
+        if (!poolNote.isEmpty()) {
+            String warn = "s2q: " + poolNote;
+            LOG.log(System.Logger.Level.WARNING, warn);
+            poolNote = "; " + poolNote;
         }
         LOG.log(System.Logger.Level.INFO, () -> String.format(Locale.ROOT, "s2q: pool %.1f s; %s", (System.nanoTime() - t0) / 1e9, selection));
 
@@ -142,7 +149,7 @@ public final class S2qMethod implements QuantMethod {
                 FloatLinear f = targets.get(e.getKey());
                 model.replaceLinear(e.getKey(), e.getValue());
                 rows.add(LayerReport.measure(e.getKey(), f, e.getValue(), r.activationBits(), String.format(Locale.ROOT,
-                        "block loss %.3e -> %.3e", res.lossBefore(), res.lossAfter())));
+                        "block loss %.3e -> %.3e%s", res.lossBefore(), res.lossAfter(), poolNote)));
             }
             List<float[]> outs = res.outputs();
             List<BlockCalibrator.Sample> next = new ArrayList<>();
@@ -155,6 +162,16 @@ public final class S2qMethod implements QuantMethod {
                     bi + 1, c.numLayers(), res.lossBefore(), res.lossAfter(), lambdas, (System.nanoTime() - b0) / 1e9));
         }
         return new QuantReport(name(), r, rows, null, bits);
+    }
+
+    /**
+     * Empty when the pool offers a choice (more candidates than K); otherwise the sentence every such run prints in
+     * its log and in each layer's report note: the selector then takes the whole pool, so SDS (or any ablation
+     * selector) cannot act, and the run measures the block reconstruction, not the selection.
+     */
+    static String poolNote(int poolSize, int k) {
+        return poolSize > k ? "" : String.format(Locale.ROOT, "candidate pool (%d) is not larger than K = %d: every candidate is "
+                + "used and the selector makes no choice (more calibration prompts or steps are needed for SDS to act)", poolSize, k);
     }
 
     /** One Wan block of the training engine holding the model's weights for block {@code b}. */
