@@ -49,10 +49,10 @@ import java.util.Set;
  * = λ ≡ 1); {@code epochs} 15, {@code batch} 4 sequences, {@code lr} 5e-3 (scales, rotations),
  * {@code clip_lr} 5e-2; {@code alpha} 0.3 (SmoothQuant-style init of the balancing scale); {@code rotation} =
  * hadamard (default; random orthogonal when a Kronecker factor is not a power of two) | random | identity, then
- * learned through a Cayley map ({@code learn_rotation} true); {@code act_clip} false: a learned activation clipping
- * ratio cannot be deployed (the shared dynamic per-token quantizer, the checkpoint and the integer kernels have no
- * clip ratio), so by default the calibration trains the activation quantizer the deployment runs, and true is an
- * experiment; {@code damp} 0.01 (GPTQ, no act order); {@code seed} 0; {@code pool_memory_mb} 1024 (replay data
+ * learned through a Cayley map ({@code learn_rotation} true); {@code act_clip} false: one learned clipping ratio per layer's per-token activation quantizer (the paper's
+ * learnable activation clipping); it is deployed with the layer (the ratio is part of its {@code ActivationQuantizer}
+ * and of the checkpoint) and runs on the fake-quant path, because the integer kernels have no clip ratio; false
+ * keeps the plain min/max quantizer in training and deployment; {@code damp} 0.01 (GPTQ, no act order); {@code seed} 0; {@code pool_memory_mb} 1024 (replay data
  * beyond it spill to a temporary file). Block inputs are FP (FlatQuant); calibration state streams block by block.
  */
 public final class S2qMethod implements QuantMethod {
@@ -87,8 +87,10 @@ public final class S2qMethod implements QuantMethod {
         int seed = r.optInt("seed", 0);
         SalientDataSelection.Selector selector = parse(SalientDataSelection.Selector.class, r.optString("selector", "sds"), "selector");
         SalientDataSelection.Norm norm = parse(SalientDataSelection.Norm.class, r.optString("norm", "spectral"), "norm");
-        SalientDataSelection.QuantInput quantInput = parse(SalientDataSelection.QuantInput.class, r.optString("sds_input", "latent"), "sds_input");
+        // both scores read the same x_t by default (the paper's Eq. 3 and 6): sds_input follows sds_diff unless set
         SalientDataSelection.DiffInput diffInput = parse(SalientDataSelection.DiffInput.class, r.optString("sds_diff", "denoised"), "sds_diff");
+        SalientDataSelection.QuantInput quantInput = parse(SalientDataSelection.QuantInput.class,
+                r.optString("sds_input", diffInput.name().toLowerCase(Locale.ROOT)), "sds_input");
         String branches = r.optString("cfg_branches", "all");
         if (!branches.equals("all") && !branches.equals("first"))
             throw new ConfigException("recipe option 'cfg_branches' = '" + branches + "': expected all or first");

@@ -118,6 +118,18 @@ class S2qMethodTest {
         for (var l : rep.layers()) assertTrue(l.note().contains("is not larger than K = 1000: every candidate is used"), l.note());
     }
 
+    /** act_clip: the clipping ratio learned in calibration is the deployed quantizer's (it used to be dropped). */
+    @Test
+    void aLearnedActivationClipIsDeployed() {
+        WanModel m = model();
+        QuantMethods.apply(m, Recipe.of("c", "s2q", 4, 4, Map.of("samples", 4, "epochs", 2, "act_clip", true)), calibration(m));
+        float c = assertInstanceOf(QuantizedLinear.class, m.linears().get("blocks.0.ffn.net.2")).activations().clip();
+        assertTrue(c > 0.5f && c < 1f, "learned ratio " + c);
+        WanModel plain = model();
+        QuantMethods.apply(plain, Recipe.of("c", "s2q", 4, 4, Map.of("samples", 4, "epochs", 1)), calibration(plain));
+        assertEquals(1f, assertInstanceOf(QuantizedLinear.class, plain.linears().get("blocks.0.ffn.net.2")).activations().clip());
+    }
+
     @Test
     void thePoolNoteAppearsExactlyWhenThePoolIsNotLargerThanK() {
         assertEquals("", S2qMethod.poolNote(41, 40));
