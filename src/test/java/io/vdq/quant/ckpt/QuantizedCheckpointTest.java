@@ -142,7 +142,7 @@ class QuantizedCheckpointTest {
         QuantizedLinear q = (QuantizedLinear) m.linears().get(LAYER);
         m.replaceLinear(LAYER, new QuantizedLinear(K, K, q.dequantizedWeight(), q.bias(), q.codes(), q.weightParams(), null,
                 new ActivationQuantizer(ab, true, Granularity.PER_TOKEN, 0, null, 0.75f)));
-        QuantizedCheckpoint.save(dir, m, new QuantReport("s2q", Recipe.of("hand", "minmax", 4, 4, Map.of()), List.of(), SamplerHook.NONE, ab),
+        QuantizedCheckpoint.save(dir, m, new QuantReport("minmax", Recipe.of("hand", "minmax", 4, 4, Map.of()), List.of(), SamplerHook.NONE, ab),
                 "abc", DType.F32, Map.of());
         QuantizedLinear r = assertInstanceOf(QuantizedLinear.class, QuantizedCheckpoint.load(dir).model().linears().get(LAYER));
         assertEquals(0.75f, r.activations().clip());
