@@ -14,7 +14,7 @@ VDQ="$ROOT/vdq"
 W="${1:-/tmp/vdq-resid}"
 SEEDS="${SEEDS:-3 4 5 6}"
 STEPS="${STEPS:-8}"
-RECIPES="${RECIPES:-w4a4-dvd w4a4-minmax w4a4-quarot w4a8-dvd w4a8-minmax}"
+RECIPES="${RECIPES:-w4a4-dvd w4a4-minmax w4a4-quarot-rtn w4a8-dvd w4a8-minmax}"
 CKPT_FLAGS="${CKPT_FLAGS:---outliers 0 --dtype F32}"
 export VDQ_JAVA_OPTS="${VDQ_JAVA_OPTS:-} -Dvdq.threads=${THREADS:-2}"
 for s in $SEEDS; do

@@ -25,7 +25,7 @@ import json,sys; r=json.load(sys.stdin); r['name']='$1'; o=r['options']; $2; pri
 variant w4a4-dvd-lambda-channel "o['scaling']='channel'"
 variant w4a4-dvd-lambda-off "o['scaling']='off'"
 variant w4a4-dvd-lambda-off-minmax "o['scaling']='off'; o['bgr']=False"
-RECIPES="w4a4-minmax w4a4-quarot w4a4-dvd w4a4-dvd-bgr-only w4a4-dvd-arq-only"
+RECIPES="w4a4-minmax w4a4-quarot-rtn w4a4-dvd w4a4-dvd-bgr-only w4a4-dvd-arq-only"
 for v in w4a4-dvd-lambda-channel w4a4-dvd-lambda-off w4a4-dvd-lambda-off-minmax; do RECIPES="$RECIPES $W/recipes/$v.json"; done
 common=(--model "$W/model" --steps "$STEPS" --frames 9 --height 128 --width 128 --max-sequence-length 64 --quiet)
 for p in $PROMPTS; do

@@ -34,8 +34,12 @@ public final class Presets {
                 "RTN min/max: int4 per-channel weights, int4 dynamic per-token activations");
         add(Recipe.of("w4a8-smoothquant", "smoothquant", 4, 8, Map.of("alpha", 0.5)),
                 "SmoothQuant α=0.5: calibrated per-channel smoothing folded into weights, applied online to activations");
-        add(Recipe.of("w4a6-vidit", "vidit", 4, 6, Map.of("alphas", List.of(0.7, 0.5))),
-                "ViDiT-Q style: per-channel weights, dynamic per-token A6, channel balancing with α per timestep range");
+        // what ViDiT-Q's paper has and this lacks (CFG-branch parameters, metric-decoupled mixed precision, the
+        // rotation half of its channel balancing): docs/QUANT.md "ViDiT-Q lite"
+        add(new Recipe("w4a6-vidit-lite", "vidit", 4, 6, Granularity.PER_CHANNEL, 128, true, false, Granularity.PER_TOKEN,
+                        null, null, Map.of("alphas", List.of(0.7, 0.5))),
+                "ViDiT-Q subset: per-channel W4, dynamic asymmetric per-token A6, channel balancing with α per timestep range "
+                        + "(no CFG-branch parameters, no mixed precision)");
         // DVD-Quant (quant.dvd.DvdQuantMethod documents every option): asymmetric BGR weights on W·H, ARQ activations.
         Object[] dvd = {"bgr_init", "search", "bgr_max_iterations", 50, "rotation_cap", 1024,
                 "random_signs", true, "seed", 1234, "scaling", "block", "scale_block", 128};
@@ -56,8 +60,13 @@ public final class Presets {
                 "DVD-Quant ablation: BGR weights (no rotation), plain dynamic per-token A4");
         add(dvdRecipe("w4a4-dvd-arq-only", 4, dvd, "bgr", false),
                 "DVD-Quant ablation: ARQ activations, MinMax asymmetric weights on W·H");
-        add(Recipe.of("w4a4-quarot", "quarot", 4, 4, Map.of("random_signs", true, "seed", 1234, "block", 0)),
-                "QuaRot style: block-Hadamard rotation of each quantized layer's input fused into the weights, RTN W4A4");
+        // QuaRot (quant.quarot.QuaRotMethod; docs/QUANT.md "QuaRot on Wan" says why the residual stream is not rotated)
+        add(Recipe.of("w4a4-quarot", "quarot", 4, 4, Map.of("random_signs", true, "seed", 1234, "block", 0, "weights", "gptq")),
+                "QuaRot W4A4: block-Hadamard rotation of each quantized layer's input (folded into W, online on x), GPTQ weights");
+        add(Recipe.of("w4a8-quarot", "quarot", 4, 8, Map.of("random_signs", true, "seed", 1234, "block", 0, "weights", "gptq")),
+                "QuaRot W4A8: as w4a4-quarot with 8-bit activations");
+        add(Recipe.of("w4a4-quarot-rtn", "quarot", 4, 4, Map.of("random_signs", true, "seed", 1234, "block", 0, "weights", "rtn")),
+                "QuaRot ablation: the rotation with round-to-nearest weights, data-free (the w4a4-quarot default before issue #25)");
         add(new Recipe("w4a16-gptq", "gptq", 4, 16, Granularity.PER_GROUP, 128, false, true, Granularity.PER_TOKEN,
                         null, null, Map.of("damp", 0.01, "act_order", false)),
                 "GPTQ weight-only: int4 asymmetric, groups of 128 along K, Hessian from calibration, float activations");
@@ -72,6 +81,13 @@ public final class Presets {
                 "S²Q-VDiT ablation: calibration samples at uniformly spaced steps instead of salient data selection");
         add(Recipe.of("w4a6-s2q-nostd", "s2q", 4, 6, Map.of("std", false)),
                 "S²Q-VDiT ablation: plain block MSE (λ = 1) instead of attention-guided token weights");
+        // the paper's selection baselines (its §4.3 / Fig. 6a), all with K = 40 from the same pool
+        add(Recipe.of("w4a6-s2q-atop", "s2q", 4, 6, Map.of("selector", "atop")),
+                "S²Q-VDiT ablation: ATOP calibration set, all timesteps of one prompt (K evenly spaced steps of prompt 0)");
+        add(Recipe.of("w4a6-s2q-atfp", "s2q", 4, 6, Map.of("selector", "atfp")),
+                "S²Q-VDiT ablation: ATFP calibration set, all timesteps of five prompts (K/5 evenly spaced steps of each)");
+        add(Recipe.of("w4a6-s2q-rtfp", "s2q", 4, 6, Map.of("selector", "rtfp")),
+                "S²Q-VDiT ablation: RTFP calibration set, K random timesteps of five prompts");
     }
 
     /** A DVD-Quant recipe whose options are the base key/value pairs then the extra ones, in that order. */

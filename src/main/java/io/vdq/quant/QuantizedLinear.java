@@ -66,6 +66,7 @@ public final class QuantizedLinear implements Linear, IntExec.Executable {
         if (a.staticParams() != null) return IntExec.Plan.no("static activation scale");
         if (a.granularity() != Granularity.PER_TOKEN) return IntExec.Plan.no("activations " + a.granularity().jsonName());
         if (!a.symmetric()) return IntExec.Plan.no("asymmetric activations");
+        if (a.clip() != 1f) return IntExec.Plan.no("clipped activations");
         if (codes == null || p == null) return IntExec.Plan.no("float weights");
         int srcGroup = p.granularity() == Granularity.PER_GROUP ? Math.min(p.groupSize(), in) : in;
         float[] scale = p.scale();

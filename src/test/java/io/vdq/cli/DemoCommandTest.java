@@ -357,7 +357,7 @@ class DemoCommandTest {
             assertFalse(plain.contains(a), a + " is an ablation: " + plain);
             assertTrue(all.contains(a), a + " runs with --ablations: " + all);
         }
-        for (String m : List.of("w4a4-minmax", "w4a8-smoothquant", "w4a6-vidit", "w4a4-quarot", "w4a8-gptq", "w4a6-dvd", "w4a6-s2q", "w4a4-s2q"))
+        for (String m : List.of("w4a4-minmax", "w4a8-smoothquant", "w4a6-vidit-lite", "w4a4-quarot", "w4a8-gptq", "w4a6-dvd", "w4a6-s2q", "w4a4-s2q"))
             assertTrue(plain.contains(m), m + " runs by default: " + plain);
         assertEquals(Presets.all().size(), all.size(), "with --ablations every preset runs");
     }

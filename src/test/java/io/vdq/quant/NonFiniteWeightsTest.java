@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** No method quantizes a layer holding NaN or ±Inf: the common target selection refuses it, naming layer and row. */
 class NonFiniteWeightsTest {
     @ParameterizedTest
-    @ValueSource(strings = {"w4a4-minmax", "w4a4-dvd", "w4a8-gptq", "w4a8-smoothquant", "w4a4-quarot"})
+    @ValueSource(strings = {"w4a4-minmax", "w4a4-dvd", "w4a8-gptq", "w4a8-smoothquant", "w4a4-quarot-rtn"})
     void nanAndInfWeightsAreRefusedNamingLayerAndRow(String preset) {
         for (float bad : new float[]{Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
             WanModel m = WanModel.random(WanConfig.tiny(), 0);

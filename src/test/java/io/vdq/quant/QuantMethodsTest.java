@@ -81,7 +81,7 @@ class QuantMethodsTest {
 
     @Test
     void probedWeightErrorAgreesWithTheMethodsOwnReport() {
-        for (String preset : new String[]{"w8a8-minmax", "w4a4-quarot"}) {
+        for (String preset : new String[]{"w8a8-minmax", "w4a4-quarot-rtn"}) {
             FakeRegistry m = FakeRegistry.wanLike(2, 1, 16, 32);
             var before = new java.util.LinkedHashMap<>(m.linears());
             QuantReport rep = QuantMethods.apply(m, Presets.get(preset), Calibration.none());

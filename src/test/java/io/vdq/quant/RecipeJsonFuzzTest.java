@@ -33,7 +33,7 @@ class RecipeJsonFuzzTest {
 
     @Provide
     Arbitrary<String> mutations() {
-        String base = RecipeJson.write(Presets.get("w4a6-vidit"));
+        String base = RecipeJson.write(Presets.get("w4a6-vidit-lite"));
         return Arbitraries.integers().between(0, base.length() - 1).tuple3()
                 .map(t -> {
                     int a = Math.min(t.get1(), t.get2()), b = Math.max(t.get1(), t.get2());

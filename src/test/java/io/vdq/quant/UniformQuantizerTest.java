@@ -139,4 +139,17 @@ class UniformQuantizerTest {
         assertArrayEquals(ub, IntPacking.unpackInt8(IntPacking.packInt8(ub, 0, 3, false), 3, false));
         assertThrows(io.vdq.VdqException.ShapeException.class, () -> IntPacking.packInt4(new int[]{8}, 0, 1, true));
     }
+
+    /**
+     * A clipped dynamic per-token quantizer (S²Q's learned activation clip), by hand: row (1.1, −4, 2, 0.3) at 4 bits
+     * with ratio 0.5 has scale 0.5·4/7 = 2/7, codes rint(x·7/2) = 4, −14 → −8 (clamped), 7, 1; an all-zero row stays 0.
+     */
+    @Test
+    void clippedPerTokenActivationsFollowTheHandComputedLevels() {
+        float[] x = {1.1f, -4f, 2f, 0.3f, 0, 0, 0, 0};
+        new ActivationQuantizer(new ActivationBits(4), true, Granularity.PER_TOKEN, 0, null, 0.5f).apply(x, 0, 2, 4);
+        assertArrayEquals(new float[]{8 / 7f, -16 / 7f, 2f, 2 / 7f, 0, 0, 0, 0}, x, 1e-6f);
+        assertThrows(ConfigException.class, () -> new ActivationQuantizer(new ActivationBits(4), false, Granularity.PER_TOKEN, 0, null, 0.5f));
+        assertThrows(ConfigException.class, () -> new ActivationQuantizer(new ActivationBits(4), true, Granularity.PER_TOKEN, 0, null, 1.5f));
+    }
 }

@@ -59,7 +59,7 @@ public final class DvdComponentExperiment {
                 Calibration.of(1, tag -> { tag.set(0, 1, t); m.forward(lat, t, text); }),
                 new StatsRequest(false, false, false, 256, 1)); // ≥ the 192 video / 64 text tokens of the one call: keeps them all
         SequencedMap<String, Recipe> variants = new LinkedHashMap<>();
-        Recipe dvd = base, paper = Presets.get("w4a4-dvd-paper"), minmax = Presets.get("w4a4-minmax"), quarot = Presets.get("w4a4-quarot");
+        Recipe dvd = base, paper = Presets.get("w4a4-dvd-paper"), minmax = Presets.get("w4a4-minmax"), quarot = Presets.get("w4a4-quarot-rtn");
         Recipe bgrOnly = Presets.get("w4a4-dvd-bgr-only"), arqOnly = Presets.get("w4a4-dvd-arq-only");
         variants.put("W only: minmax (sym, RTN)", minmax.withBits(4, 16));
         variants.put("W only: quarot (H, sym RTN)", quarot.withBits(4, 16));

@@ -25,7 +25,7 @@ import java.util.Map;
  * from the same noise. {@link #main} prints latent relative L2 and PSNR against full precision per seed:
  * {@code java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes:target/lib/*
  * io.vdq.scale.ResidualOutlierCase [biasScale] [layers] [seeds…]} (-Dsteps=8 -Dframes=13
- * -Drecipes=w4a4-dvd,w4a4-quarot,w4a4-minmax).
+ * -Drecipes=w4a4-dvd,w4a4-quarot-rtn,w4a4-minmax).
  */
 public final class ResidualOutlierCase {
     private ResidualOutlierCase() {}
@@ -81,7 +81,7 @@ public final class ResidualOutlierCase {
     public static void main(String[] args) {
         double bias = args.length > 0 ? Double.parseDouble(args[0]) : 25;
         int layers = args.length > 1 ? Integer.parseInt(args[1]) : 2;
-        String[] recipes = System.getProperty("recipes", "w4a4-dvd,w4a4-quarot,w4a4-minmax").split(",");
+        String[] recipes = System.getProperty("recipes", "w4a4-dvd,w4a4-quarot-rtn,w4a4-minmax").split(",");
         WanConfig c = config(layers);
         int steps = Integer.getInteger("steps", 8), frames = Integer.getInteger("frames", 13);
         for (int i = 2; i < Math.max(args.length, 3); i++) {

@@ -23,7 +23,7 @@ class ResidualOutlierOrderingTest {
         SyntheticCheckpoint.Options o = ResidualOutlierCase.options(seed, 5000);
         float[] fp = ResidualOutlierCase.sample(c, o, null, seed, 5, 5, 128);
         double dvd = psnr(fp, ResidualOutlierCase.sample(c, o, Presets.get("w4a4-dvd"), seed, 5, 5, 128));
-        double quarot = psnr(fp, ResidualOutlierCase.sample(c, o, Presets.get("w4a4-quarot"), seed, 5, 5, 128));
+        double quarot = psnr(fp, ResidualOutlierCase.sample(c, o, Presets.get("w4a4-quarot-rtn"), seed, 5, 5, 128));
         double minmax = psnr(fp, ResidualOutlierCase.sample(c, o, Presets.get("w4a4-minmax"), seed, 5, 5, 128));
         String msg = String.format("latent PSNR vs FP: dvd %.2f, quarot %.2f, minmax %.2f dB", dvd, quarot, minmax);
         assertTrue(dvd > quarot + 0.5, msg);

@@ -378,6 +378,17 @@ public final class WanModel implements LinearRegistry, io.vdq.model.AttentionKer
         for (int i = off; i < off + n; i++) xhat[i] = (xt[i] - xhat[i]) * inv;
     }
 
+    /**
+     * A latent [C, F, H, W] as the patch-embedding input, tokens × (C·pt·ph·pw) (what {@link #forward} feeds
+     * {@code patch_embedding}); for methods that score latent-shaped tensors the way the model sees them.
+     */
+    public float[] tokens(Tensor latents) {
+        if (latents.rank() != 4 || latents.dim(0) != c.inChannels() || latents.dim(1) % c.patchT() != 0
+                || latents.dim(2) % c.patchH() != 0 || latents.dim(3) % c.patchW() != 0)
+            throw new ShapeException("Wan latents: expected [" + c.inChannels() + ", F, H, W] in whole patches, got " + latents.shape());
+        return patchify(latents, latents.dim(1) / c.patchT(), latents.dim(2) / c.patchH(), latents.dim(3) / c.patchW());
+    }
+
     /** Tokens in (f, h, w) order; each patch flattened as (c, kt, kh, kw), the Conv3d weight's order. */
     private float[] patchify(Tensor x, int ppf, int pph, int ppw) {
         int pt = c.patchT(), ph = c.patchH(), pw = c.patchW(), ch = c.inChannels();

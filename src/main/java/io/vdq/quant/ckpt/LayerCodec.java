@@ -138,6 +138,7 @@ final class LayerCodec {
             throw new CheckpointException("layer '" + p + "': its activation width is not the model's shared ActivationBits");
         ObjectNode ad = d.putObject("activations");
         ad.put("symmetric", aq.symmetric()).put("granularity", aq.granularity().jsonName()).put("group_size", aq.groupSize());
+        if (aq.clip() != 1f) ad.put("clip", aq.clip());
         QuantParams sp = aq.staticParams();
         if (sp != null) {
             ad.putObject("static").put("bits", sp.bits()).put("symmetric", sp.symmetric()).put("rows", sp.rows()).put("cols", sp.cols());
@@ -213,9 +214,18 @@ final class LayerCodec {
             }
             aq = new ActivationQuantizer(shared.bits(), t.bool(ad, "symmetric", where),
                     Granularity.parse(t.text(ad, "granularity", where), where + " granularity"),
-                    t.integer(ad, "group_size", where), sp);
+                    t.integer(ad, "group_size", where), sp, clip(ad, where));
         }
         return new QuantizedLinear(out, in, deq, bias, codes, qp, tr, aq);
+    }
+
+    /** The optional activation clipping ratio (absent = 1, no clipping); a float in (0, 1]. */
+    private static float clip(JsonNode ad, String where) {
+        JsonNode c = ad.get("clip");
+        if (c == null || c.isNull()) return 1f;
+        if (!c.isNumber() || !(c.floatValue() > 0 && c.floatValue() <= 1))
+            throw new CheckpointException(where + ": field 'clip' = " + c + ", expected a number in (0, 1]");
+        return c.floatValue();
     }
 
     // ---- ArqLinear ----

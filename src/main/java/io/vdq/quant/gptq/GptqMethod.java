@@ -5,6 +5,7 @@ import io.vdq.model.FloatLinear;
 import io.vdq.model.LinearRegistry;
 import io.vdq.quant.ActivationBits;
 import io.vdq.quant.Calibration;
+import io.vdq.quant.Gptq;
 import io.vdq.quant.LayerReport;
 import io.vdq.quant.QuantMethod;
 import io.vdq.quant.QuantReport;

@@ -3,6 +3,7 @@ package io.vdq.quant.s2q;
 import io.vdq.VdqException.ConfigException;
 import io.vdq.quant.ActivationBits;
 import io.vdq.quant.ActivationQuantizer;
+import io.vdq.quant.Granularity;
 import io.vdq.quant.QuantizedLinear;
 import io.vdq.train.AdamW;
 import io.vdq.train.CosineSchedule;
@@ -125,7 +126,7 @@ public final class BlockCalibrator {
         }
         List<Param> params = new ArrayList<>();
         for (LearnableTransform t : tr) if (t != null) params.addAll(t.params());
-        Param[] wClip = new Param[lin.length];
+        Param[] wClip = new Param[lin.length], aClip = new Param[lin.length];
         for (int i = 0; i < lin.length; i++) {
             if (!quantize.contains(lin[i].name())) continue;
             LearnableTransform t = tr[GROUP[i]];
@@ -136,6 +137,7 @@ public final class BlockCalibrator {
             if (!s.floatActivations()) {
                 Param a = FakeQuantSTE.clipParam(lin[i].name() + ".a_clip", 1, s.learnActClip() ? 4f : 30f).lrScale(s.clipLr() / s.lr());
                 if (s.learnActClip()) params.add(a);
+                aClip[i] = a;
                 aq = FakeQuantSTE.perTokenActivation(s.activationBits(), a);
             }
             lin[i].setInputFn(t.inputFn(aq));
@@ -181,9 +183,13 @@ public final class BlockCalibrator {
             float[] ratio = new float[o];
             for (int r = 0; r < o; r++) ratio[r] = (float) (1 / (1 + Math.exp(-wClip[i].v()[r])));
             float[] sc = ClippedGptq.clippedScales(w, o, k, s.weightBits(), ratio);
+            float actClipI = aClip[i] == null ? 1f : (float) (1 / (1 + Math.exp(-aClip[i].v()[0])));
             ClippedGptq.Result res = ClippedGptq.quantize(lin[i].name(), w, o, k, hT[g], s.weightBits(), sc, s.damp());
             float[] bias = lin[i].bias() == null ? null : lin[i].bias().v().clone();
-            ActivationQuantizer aq = s.floatActivations() ? null : ActivationQuantizer.perToken(deployBits, true);
+            // the learned activation clip is deployed with the quantizer it was trained for (fake-quant path; the
+            // integer kernels have no clip ratio); without act_clip the ratio stayed at sigmoid(30) and is not used
+            ActivationQuantizer aq = s.floatActivations() ? null : !s.learnActClip() ? ActivationQuantizer.perToken(deployBits, true)
+                    : new ActivationQuantizer(deployBits, true, Granularity.PER_TOKEN, 0, null, actClipI);
             out.put(lin[i].name(), new QuantizedLinear(o, k, res.dequantized(), bias, res.codes(), res.params(), frozen[g], aq));
         }
         double lsum = 0, high = 0, count = 0, mid = 0.5 * (s.lambdaMin() + s.lambdaMax());

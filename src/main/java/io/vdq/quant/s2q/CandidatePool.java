@@ -6,6 +6,7 @@ import io.vdq.model.wan.BlockHook;
 import io.vdq.model.wan.WanModel;
 import io.vdq.quant.Calibration;
 import io.vdq.quant.StepTag;
+import io.vdq.tensor.Tensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -62,7 +63,7 @@ public final class CandidatePool implements AutoCloseable {
                                         SalientDataSelection.QuantInput quant, SalientDataSelection.DiffInput diff, long memoryBytes) {
         CandidatePool pool = new CandidatePool(memoryBytes);
         StepTag tag = new StepTag();
-        Collector col = pool.new Collector(tag, norm, quant, diff);
+        Collector col = pool.new Collector(model, tag, norm, quant, diff);
         try (AutoCloseable h = model.observe(col)) {
             calibration.run(tag);
         } catch (VdqException e) {
@@ -161,6 +162,7 @@ public final class CandidatePool implements AutoCloseable {
      * previous step of the same trajectory gets its C_diff and enters the pool.
      */
     private final class Collector implements BlockHook {
+        private final WanModel model;
         private final StepTag tag;
         private final SalientDataSelection.Norm norm;
         private final SalientDataSelection.QuantInput quant;
@@ -174,7 +176,7 @@ public final class CandidatePool implements AutoCloseable {
             final int prompt, step;
             final float timestep;
             final float[] patches;
-            final double quant;
+            double quant; // NaN until known (C_quant of x̂₀ is known at the branch's output)
             final List<long[]> slots = new ArrayList<>();
             float[] feature;
 
@@ -183,7 +185,8 @@ public final class CandidatePool implements AutoCloseable {
             }
         }
 
-        Collector(StepTag tag, SalientDataSelection.Norm norm, SalientDataSelection.QuantInput quant, SalientDataSelection.DiffInput diff) {
+        Collector(WanModel model, StepTag tag, SalientDataSelection.Norm norm, SalientDataSelection.QuantInput quant, SalientDataSelection.DiffInput diff) {
+            this.model = model;
             this.tag = tag; this.norm = norm; this.quant = quant; this.diff = diff;
         }
 
@@ -202,9 +205,11 @@ public final class CandidatePool implements AutoCloseable {
             }
             if (step < lastStep) { prompt++; pending = null; }
             float[] x = java.util.Arrays.copyOf(patches, n * pin);
-            double cq = quant == SalientDataSelection.QuantInput.HIDDEN
-                    ? SalientDataSelection.gramNorm(hidden, n, hidden.length / Math.max(1, n), norm)
-                    : SalientDataSelection.gramNorm(x, n, pin, norm);
+            double cq = switch (quant) {
+                case HIDDEN -> SalientDataSelection.gramNorm(hidden, n, hidden.length / Math.max(1, n), norm);
+                case LATENT -> SalientDataSelection.gramNorm(x, n, pin, norm);
+                case DENOISED -> Double.NaN;
+            };
             current = new Step(prompt, step, tag.timestep(), x, cq);
             current.slots.add(new long[]{store(hidden, text, tproj)});
             awaitingOutput = true;
@@ -215,13 +220,18 @@ public final class CandidatePool implements AutoCloseable {
         public void afterForward(io.vdq.tensor.Tensor latents, float timestep, io.vdq.tensor.Tensor velocity) {
             if (!awaitingOutput) return; // a later CFG branch
             awaitingOutput = false;
-            if (diff == SalientDataSelection.DiffInput.DENOISED) {
-                float[] x = latents.toArray(), v = velocity.toArray(), x0 = new float[x.length];
+            float[] x0 = null;
+            if (diff == SalientDataSelection.DiffInput.DENOISED || quant == SalientDataSelection.QuantInput.DENOISED) {
+                float[] x = latents.toArray(), v = velocity.toArray();
+                x0 = new float[x.length];
                 float sigma = timestep / 1000f;
                 for (int i = 0; i < x.length; i++) x0[i] = x[i] - sigma * v[i];
-                current.feature = x0;
-            } else {
-                current.feature = current.patches;
+            }
+            current.feature = diff == SalientDataSelection.DiffInput.DENOISED ? x0 : current.patches;
+            if (quant == SalientDataSelection.QuantInput.DENOISED) {
+                int n = grid.tokens();
+                float[] tok = model.tokens(Tensor.of(x0, latents.shape().dims()));
+                current.quant = SalientDataSelection.gramNorm(tok, n, tok.length / n, norm);
             }
             if (pending != null && pending.prompt == current.prompt && current.step > pending.step) {
                 double cd = SalientDataSelection.diffusionSalience(pending.feature, current.feature);

@@ -40,7 +40,8 @@ import java.util.Set;
  * | atop | atfp | rtfp; {@code samples} K = 40 candidates (a candidate = one step of one prompt; every CFG branch of it
  * is a training sequence, {@code cfg_branches} = all | first); {@code norm} = spectral (default) | frobenius for
  * C_quant on X = the tokenised model input latent (rows = patches, C·pt·ph·pw columns; {@code sds_input} = latent,
- * or hidden = block 0's input after the patch embedding, the doc's alternative); C_diff along {@code sds_diff} =
+ * or hidden = block 0's input after the patch embedding, the doc's alternative, or denoised = the tokenised x̂₀ that
+ * {@code sds_diff=denoised} reads, so that both scores read the paper's one x_t); C_diff along {@code sds_diff} =
  * denoised (default: the model's x̂₀ estimates, +0.88 dB over latent in 9 of 9 paired W4A6 runs on vdq-tiny) or
  * latent (the sampler's latents; {@link SalientDataSelection.DiffInput}); min–max normalisation over the whole pool;
  * {@code sds_max_per_step} 0 (the paper's plain top-K; n caps the picks per sampling step,
@@ -48,10 +49,10 @@ import java.util.Set;
  * = λ ≡ 1); {@code epochs} 15, {@code batch} 4 sequences, {@code lr} 5e-3 (scales, rotations),
  * {@code clip_lr} 5e-2; {@code alpha} 0.3 (SmoothQuant-style init of the balancing scale); {@code rotation} =
  * hadamard (default; random orthogonal when a Kronecker factor is not a power of two) | random | identity, then
- * learned through a Cayley map ({@code learn_rotation} true); {@code act_clip} false: a learned activation clipping
- * ratio cannot be deployed (the shared dynamic per-token quantizer, the checkpoint and the integer kernels have no
- * clip ratio), so by default the calibration trains the activation quantizer the deployment runs, and true is an
- * experiment; {@code damp} 0.01 (GPTQ, no act order); {@code seed} 0; {@code pool_memory_mb} 1024 (replay data
+ * learned through a Cayley map ({@code learn_rotation} true); {@code act_clip} false: one learned clipping ratio per layer's per-token activation quantizer (the paper's
+ * learnable activation clipping); it is deployed with the layer (the ratio is part of its {@code ActivationQuantizer}
+ * and of the checkpoint) and runs on the fake-quant path, because the integer kernels have no clip ratio; false
+ * keeps the plain min/max quantizer in training and deployment; {@code damp} 0.01 (GPTQ, no act order); {@code seed} 0; {@code pool_memory_mb} 1024 (replay data
  * beyond it spill to a temporary file). Block inputs are FP (FlatQuant); calibration state streams block by block.
  */
 public final class S2qMethod implements QuantMethod {
@@ -86,8 +87,10 @@ public final class S2qMethod implements QuantMethod {
         int seed = r.optInt("seed", 0);
         SalientDataSelection.Selector selector = parse(SalientDataSelection.Selector.class, r.optString("selector", "sds"), "selector");
         SalientDataSelection.Norm norm = parse(SalientDataSelection.Norm.class, r.optString("norm", "spectral"), "norm");
-        SalientDataSelection.QuantInput quantInput = parse(SalientDataSelection.QuantInput.class, r.optString("sds_input", "latent"), "sds_input");
+        // both scores read the same x_t by default (the paper's Eq. 3 and 6): sds_input follows sds_diff unless set
         SalientDataSelection.DiffInput diffInput = parse(SalientDataSelection.DiffInput.class, r.optString("sds_diff", "denoised"), "sds_diff");
+        SalientDataSelection.QuantInput quantInput = parse(SalientDataSelection.QuantInput.class,
+                r.optString("sds_input", diffInput.name().toLowerCase(Locale.ROOT)), "sds_input");
         String branches = r.optString("cfg_branches", "all");
         if (!branches.equals("all") && !branches.equals("first"))
             throw new ConfigException("recipe option 'cfg_branches' = '" + branches + "': expected all or first");
@@ -104,7 +107,7 @@ public final class S2qMethod implements QuantMethod {
         SequencedMap<String, Tensor> weights = wm.toTensors();
         List<BlockCalibrator.Sample> samples = new ArrayList<>();
         CandidatePool.Grid grid;
-        String selection;
+        String selection, poolNote = "";
         try (CandidatePool pool = CandidatePool.collect(wm, calibration, norm, quantInput, diffInput, memory)) {
             List<Candidate> chosen = SalientDataSelection.select(pool.candidates(), selector, k, seed, maxPerStep);
             grid = pool.grid();
@@ -119,6 +122,12 @@ public final class S2qMethod implements QuantMethod {
             selection = String.format(Locale.ROOT, "%s: %d of %d candidates, %d sequences%s; %s", selector.name().toLowerCase(Locale.ROOT),
                     chosen.size(), pool.candidates().size(), samples.size(), pool.spilled() ? " (pool spilled to disk)" : "",
                     spread(chosen, pool.candidates()));
+            poolNote = poolNote(pool.candidates().size(), k);
+        }
+        if (!poolNote.isEmpty()) {
+            String warn = "s2q: " + poolNote;
+            LOG.log(System.Logger.Level.WARNING, warn);
+            poolNote = "; " + poolNote;
         }
         LOG.log(System.Logger.Level.INFO, () -> String.format(Locale.ROOT, "s2q: pool %.1f s; %s", (System.nanoTime() - t0) / 1e9, selection));
 
@@ -142,7 +151,7 @@ public final class S2qMethod implements QuantMethod {
                 FloatLinear f = targets.get(e.getKey());
                 model.replaceLinear(e.getKey(), e.getValue());
                 rows.add(LayerReport.measure(e.getKey(), f, e.getValue(), r.activationBits(), String.format(Locale.ROOT,
-                        "block loss %.3e -> %.3e", res.lossBefore(), res.lossAfter())));
+                        "block loss %.3e -> %.3e%s", res.lossBefore(), res.lossAfter(), poolNote)));
             }
             List<float[]> outs = res.outputs();
             List<BlockCalibrator.Sample> next = new ArrayList<>();
@@ -155,6 +164,16 @@ public final class S2qMethod implements QuantMethod {
                     bi + 1, c.numLayers(), res.lossBefore(), res.lossAfter(), lambdas, (System.nanoTime() - b0) / 1e9));
         }
         return new QuantReport(name(), r, rows, null, bits);
+    }
+
+    /**
+     * Empty when the pool offers a choice (more candidates than K); otherwise the sentence every such run prints in
+     * its log and in each layer's report note: the selector then takes the whole pool, so SDS (or any ablation
+     * selector) cannot act, and the run measures the block reconstruction, not the selection.
+     */
+    static String poolNote(int poolSize, int k) {
+        return poolSize > k ? "" : String.format(Locale.ROOT, "candidate pool (%d) is not larger than K = %d: every candidate is "
+                + "used and the selector makes no choice (more calibration prompts or steps are needed for SDS to act)", poolSize, k);
     }
 
     /** One Wan block of the training engine holding the model's weights for block {@code b}. */

@@ -32,7 +32,7 @@ public final class ViditMethod implements QuantMethod {
 
     @Override public java.util.Set<String> options() { return java.util.Set.of("alphas"); }
 
-    @Override public String description() { return "ViDiT-Q style: per-channel W, dynamic per-token A, channel balancing with α per timestep range"; }
+    @Override public String description() { return "ViDiT-Q subset: timestep-aware channel balancing (α per step range), RTN weights, dynamic activations as the recipe says"; }
 
     @Override
     public QuantReport apply(LinearRegistry model, Recipe r, Calibration calibration) {

@@ -34,7 +34,7 @@ import net.jqwik.api.constraints.IntRange;
  */
 class QuantizedCheckpointFuzzTest {
     static final ObjectMapper JSON = new ObjectMapper();
-    static final String[] FIXTURES = {"w4a6-dvd", "w4a6-vidit", "w4a16-gptq"};
+    static final String[] FIXTURES = {"w4a6-dvd", "w4a6-vidit-lite", "w4a16-gptq"};
     static final Map<String, byte[]> FILES = new HashMap<>();
 
     static synchronized byte[] fixture(String preset) {

@@ -133,6 +133,26 @@ class QuantizedCheckpointTest {
         assertArrayEquals(y1, y2);
     }
 
+    /** A learned activation clipping ratio (S²Q act_clip) is stored and restored: same outputs bit for bit. */
+    @Test
+    void activationClipRoundTrips() {
+        WanModel m = WanModel.random(WanConfig.tiny(), 0);
+        ActivationBits ab = new ActivationBits(4);
+        handBuilt(m, 4, true, pattern(3, -4, 0, 1, -1), ab, null);
+        QuantizedLinear q = (QuantizedLinear) m.linears().get(LAYER);
+        m.replaceLinear(LAYER, new QuantizedLinear(K, K, q.dequantizedWeight(), q.bias(), q.codes(), q.weightParams(), null,
+                new ActivationQuantizer(ab, true, Granularity.PER_TOKEN, 0, null, 0.75f)));
+        QuantizedCheckpoint.save(dir, m, new QuantReport("minmax", Recipe.of("hand", "minmax", 4, 4, Map.of()), List.of(), SamplerHook.NONE, ab),
+                "abc", DType.F32, Map.of());
+        QuantizedLinear r = assertInstanceOf(QuantizedLinear.class, QuantizedCheckpoint.load(dir).model().linears().get(LAYER));
+        assertEquals(0.75f, r.activations().clip());
+        float[] x = new float[3 * K], y1 = new float[3 * K], y2 = new float[3 * K];
+        for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i * 0.7) * 3;
+        m.linears().get(LAYER).forward(x, 0, 3, y1, 0);
+        r.forward(x, 0, 3, y2, 0);
+        assertArrayEquals(y1, y2);
+    }
+
     @Test
     void int8AttentionOfTheRecipeIsRestoredOnLoad() {
         WanModel m = WanModel.random(WanConfig.tiny(), 0);

@@ -69,7 +69,7 @@ public final class DvdLayerChainExperiment {
             float[] x = new float[t * d];
             for (int i = 0; i < t; i++) for (int j = 0; j < d; j++) x[i * d + j] = z[i * d + j] * (1 + 0.3f * scale[j]) + 0.3f * shift[j];
             float[] ref = run(model(d), x, t, d);
-            String[] names = {"w4a4-minmax", "w4a4-quarot", "w4a4-dvd-bgr-only", "w4a4-dvd-arq-only", "w4a4-dvd",
+            String[] names = {"w4a4-minmax", "w4a4-quarot-rtn", "w4a4-dvd-bgr-only", "w4a4-dvd-arq-only", "w4a4-dvd",
                     "w4a4-dvd scaling=channel", "w4a4-dvd scaling=off", "w4a8-minmax", "w4a8-quarot", "w4a8-dvd"};
             for (String n : names) {
                 Reg r = model(d);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.vdq.model.FloatLinear;
 import io.vdq.quant.Calibration;
+import io.vdq.quant.Gptq;
 import io.vdq.quant.FakeRegistry;
 import io.vdq.quant.Granularity;
 import io.vdq.quant.QuantParams;

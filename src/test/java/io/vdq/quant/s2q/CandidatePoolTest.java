@@ -148,6 +148,43 @@ class CandidatePoolTest {
         }
     }
 
+    /**
+     * sds_input=denoised: C_quant is ‖XᵀX‖_F of the conditional branch's x̂₀ = x_t − σ·v tokenised into patches of
+     * 1×2×2 (rows = tokens in (f, h, w) order, columns = (c, kt, kh, kw)), the same tensor sds_diff=denoised reads.
+     */
+    @Test
+    void denoisedQuantInputScoresTheGramOfTheCleanEstimate() {
+        WanModel m = S2qMethodTest.model();
+        int c = LATENT_C, f = S2qMethodTest.LATENT[1], h = S2qMethodTest.LATENT[2], w = S2qMethodTest.LATENT[3];
+        int n = f * (h / 2) * (w / 2), d = c * 4;
+        try (CandidatePool pool = CandidatePool.collect(m, calibration(m), SalientDataSelection.Norm.FROBENIUS,
+                SalientDataSelection.QuantInput.DENOISED, SalientDataSelection.DiffInput.DENOISED, 1 << 30)) {
+            List<Candidate> got = pool.candidates();
+            assertEquals(6, got.size());
+            for (int i = 0; i < 6; i++) {
+                int p = i / 3, k = i % 3;
+                float t = 1000f - 250 * k;
+                float[] v = m.forward(constant(A[p][k]), t, TEXT).toArray();
+                double[][] x = new double[n][d];
+                for (int ci = 0; ci < c; ci++) for (int fi = 0; fi < f; fi++) for (int hi = 0; hi < h; hi++) for (int wi = 0; wi < w; wi++) {
+                    int src = ((ci * f + fi) * h + hi) * w + wi;
+                    int tok = (fi * (h / 2) + hi / 2) * (w / 2) + wi / 2, col = (ci * 2 + hi % 2) * 2 + wi % 2;
+                    x[tok][col] = A[p][k] - t / 1000.0 * v[src];
+                }
+                double fro = 0;
+                for (int a = 0; a < d; a++) for (int b = 0; b < d; b++) {
+                    double g = 0;
+                    for (int r = 0; r < n; r++) g += x[r][a] * x[r][b];
+                    fro += g * g;
+                }
+                fro = Math.sqrt(fro);
+                assertEquals(fro, got.get(i).cQuant(), 1e-4 * fro, "candidate " + i);
+            }
+        }
+    }
+
+    static final int LATENT_C = 4;
+
     @Test
     void refusesUntaggedCalibration() {
         WanModel m = S2qMethodTest.model();

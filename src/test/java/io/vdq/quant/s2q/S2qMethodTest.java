@@ -102,7 +102,7 @@ class S2qMethodTest {
         QuantMethods.apply(s2q, Recipe.of("s", "s2q", 4, 4, Map.of("samples", 6, "epochs", 6)), calibration(s2q));
         double eR = error(fp, rtn), eS = error(fp, s2q);
         assertTrue(eS < eR, "W4A4 output rel. L2 vs FP: s2q " + eS + ", RTN " + eR);
-        for (String preset : new String[]{"w4a6-s2q-nosds", "w4a6-s2q-nostd"}) {
+        for (String preset : new String[]{"w4a6-s2q-nosds", "w4a6-s2q-nostd", "w4a6-s2q-atop", "w4a6-s2q-atfp", "w4a6-s2q-rtfp"}) {
             Recipe p = io.vdq.quant.Presets.get(preset);
             Map<String, Object> o = new HashMap<>(p.options());
             o.put("samples", 4);
@@ -111,6 +111,29 @@ class S2qMethodTest {
             QuantReport rep = QuantMethods.apply(m, Recipe.of(preset, "s2q", 4, 6, o), calibration(m));
             assertEquals(20, rep.layers().size(), preset);
             assertTrue(Double.isFinite(error(fp, m)), preset);
+            assertTrue(!rep.layers().getFirst().note().contains("not larger than K"), preset + ": " + rep.layers().getFirst().note());
         }
+        WanModel all = model(); // K above the pool: the run says the selector had no choice
+        QuantReport rep = QuantMethods.apply(all, Recipe.of("k", "s2q", 4, 6, Map.of("samples", 1000, "epochs", 1)), calibration(all));
+        for (var l : rep.layers()) assertTrue(l.note().contains("is not larger than K = 1000: every candidate is used"), l.note());
+    }
+
+    /** act_clip: the clipping ratio learned in calibration is the deployed quantizer's (it used to be dropped). */
+    @Test
+    void aLearnedActivationClipIsDeployed() {
+        WanModel m = model();
+        QuantMethods.apply(m, Recipe.of("c", "s2q", 4, 4, Map.of("samples", 4, "epochs", 2, "act_clip", true)), calibration(m));
+        float c = assertInstanceOf(QuantizedLinear.class, m.linears().get("blocks.0.ffn.net.2")).activations().clip();
+        assertTrue(c > 0.5f && c < 1f, "learned ratio " + c);
+        WanModel plain = model();
+        QuantMethods.apply(plain, Recipe.of("c", "s2q", 4, 4, Map.of("samples", 4, "epochs", 1)), calibration(plain));
+        assertEquals(1f, assertInstanceOf(QuantizedLinear.class, plain.linears().get("blocks.0.ffn.net.2")).activations().clip());
+    }
+
+    @Test
+    void thePoolNoteAppearsExactlyWhenThePoolIsNotLargerThanK() {
+        assertEquals("", S2qMethod.poolNote(41, 40));
+        assertTrue(S2qMethod.poolNote(40, 40).startsWith("candidate pool (40) is not larger than K = 40"));
+        assertTrue(S2qMethod.poolNote(18, 40).startsWith("candidate pool (18) is not larger than K = 40"));
     }
 }

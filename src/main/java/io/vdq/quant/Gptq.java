@@ -1,10 +1,6 @@
-package io.vdq.quant.gptq;
+package io.vdq.quant;
 
 import io.vdq.VdqException.ConfigException;
-import io.vdq.quant.Granularity;
-import io.vdq.quant.HessianFactor;
-import io.vdq.quant.QuantParams;
-import io.vdq.quant.UniformQuantizer;
 import io.vdq.tensor.Parallel;
 
 /**
