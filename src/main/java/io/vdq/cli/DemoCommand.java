@@ -68,7 +68,7 @@ final class DemoCommand implements Runnable {
     @Option(names = "--random-init", description = "Use a seeded random-init model shaped by --heads/--head-dim/--ffn/--layers/--patch instead of vdq-tiny.")
     boolean randomInit;
 
-    @Option(names = "--quick", description = "About 2 minutes: 2 prompts, 6 steps, 5 recipes (w8a8/w4a4-minmax, w4a8-smoothquant, w4a4-quarot, w4a6-dvd).")
+    @Option(names = "--quick", description = "About 2 minutes: 2 prompts, 6 steps, 5 recipes (w8a8/w4a4-minmax, w4a8-smoothquant, w4a4-quarot, w4a4/8-dvd).")
     boolean quick;
 
     @Option(names = "--prompts", description = "Evaluation prompts, 1..8 of the built-in list (default 4; 2 with --quick).")
@@ -134,7 +134,7 @@ final class DemoCommand implements Runnable {
     @Spec CommandSpec spec;
 
     /** The --quick selection (those that are registered): both MinMax extremes, one calibrated, one rotated, δ-GBS. */
-    static final Set<String> QUICK = Set.of("w8a8-minmax", "w4a4-minmax", "w4a8-smoothquant", "w4a4-quarot", "w4a6-dvd");
+    static final Set<String> QUICK = Set.of("w8a8-minmax", "w4a4-minmax", "w4a8-smoothquant", "w4a4-quarot", "w4a4/8-dvd");
 
     static final int UPSCALE = 4, GIF_DELAY_MS = 120;
 

@@ -147,7 +147,7 @@ final class GenerateCommand implements Runnable {
             + "diffusion_pytorch_model.safetensors), e.g. to keep random:tiny as a real checkpoint.")
     Path saveModel;
 
-    @Option(names = "--quant", description = "Quantize the model with this recipe (a preset name such as w4a6-dvd, or a "
+    @Option(names = "--quant", description = "Quantize the model with this recipe (a preset name such as w4a4/8-dvd, or a "
             + "recipe JSON file) before sampling; data-free methods only (no calibration data is fed).")
     String quant;
 

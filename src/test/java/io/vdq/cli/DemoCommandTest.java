@@ -353,11 +353,12 @@ class DemoCommandTest {
         List<String> plain = d.selectRecipes().stream().map(io.vdq.quant.Recipe::name).toList();
         d.ablations = true;
         List<String> all = d.selectRecipes().stream().map(io.vdq.quant.Recipe::name).toList();
-        for (String a : List.of("w4a4-dvd-bgr-only", "w4a4-dvd-arq-only", "w4a6-s2q-nosds", "w4a6-s2q-nostd")) {
+        for (String a : List.of("w4a4-dvd-bgr-only", "w4a4-dvd-arq-only", "w4a6-s2q-nosds", "w4a6-s2q-nostd",
+                "w4a8-minmax-g128", "w4a8-dvd-g128", "w4a8-gptq-g128", "w4a6-arq")) { // variants (issue #25) too
             assertFalse(plain.contains(a), a + " is an ablation: " + plain);
             assertTrue(all.contains(a), a + " runs with --ablations: " + all);
         }
-        for (String m : List.of("w4a4-minmax", "w4a8-smoothquant", "w4a6-vidit-lite", "w4a4-quarot", "w4a8-gptq", "w4a6-dvd", "w4a6-s2q", "w4a4-s2q"))
+        for (String m : List.of("w4a4-minmax", "w4a8-smoothquant", "w4a6-vidit-lite", "w4a4-quarot", "w4a8-gptq", "w4a4/8-dvd", "w4a16-gptq-g128", "w4a6-s2q", "w4a4-s2q"))
             assertTrue(plain.contains(m), m + " runs by default: " + plain);
         assertEquals(Presets.all().size(), all.size(), "with --ablations every preset runs");
     }

@@ -33,7 +33,7 @@ class EvalCommandTest {
     static void runs() {
         gen("fp", "5");
         gen("w4a8", "5", "--quant", "w4a8-minmax");
-        gen("dvd", "5", "--quant", "w4a6-dvd");
+        gen("dvd", "5", "--quant", "w4a4/8-dvd");
         gen("fp-seed6", "6");
     }
 
@@ -81,7 +81,7 @@ class EvalCommandTest {
         assertTrue(Double.isFinite(w4a8.get("psnr_db").asDouble()));
 
         JsonNode dvd = c.get(2);
-        assertEquals("w4a6-dvd", dvd.get("recipe").asText());
+        assertEquals("w4a4/8-dvd", dvd.get("recipe").asText());
         JsonNode sched = dvd.get("activation_bits_per_step");
         assertEquals(6, sched.size());
         double sum = 0;
@@ -94,7 +94,7 @@ class EvalCommandTest {
         double dcos = dvd.get("cosine").asDouble();
         assertTrue(dcos < 1 && dcos > 0.5, "cosine " + dcos);
         assertTrue(table.contains("bits/step:"), table);
-        assertTrue(table.contains("w4a8-minmax") && table.contains("w4a6-dvd"), table);
+        assertTrue(table.contains("w4a8-minmax") && table.contains("w4a4/8-dvd"), table);
         try (var files = Files.list(json.getParent())) {
             assertFalse(files.anyMatch(f -> f.getFileName().toString().contains(".tmp")), "no temporary files left");
         }

@@ -110,13 +110,13 @@ class GenerateCommandTest {
     void quantizedGenerationRecordsTheBitSchedule() throws Exception {
         assertEquals(0, gen(dir.resolve("q"), "--quant", "w4a6-dvd", "--steps", "6"));
         var meta = read(dir.resolve("q/latents.safetensors")).metadata();
-        assertEquals("w4a6-dvd", meta.get("quant"));
+        assertEquals("w4a4/8-dvd", meta.get("quant"), "the old name resolves to the mix, named as such");
         String sched = meta.get("activation_bits_per_step");
         assertEquals(6, sched.length(), sched);
         assertTrue(sched.startsWith("88") && sched.chars().allMatch(ch -> ch == '4' || ch == '8'), sched);
         assertEquals(64, meta.get("model_sha256").length()); // hash of the float weights, taken before quantizing
         JsonNode run = new ObjectMapper().readTree(dir.resolve("q/run.json").toFile());
-        assertEquals("w4a6-dvd", run.get("quant").asText());
+        assertEquals("w4a4/8-dvd", run.get("quant").asText());
         assertEquals(sched, run.get("activation_bits_per_step").asText());
     }
 

@@ -9,7 +9,11 @@ import io.vdq.io.DType;
 import io.vdq.model.Linear;
 import io.vdq.model.wan.WanConfig;
 import io.vdq.model.wan.WanModel;
+import io.vdq.quant.Granularity;
 import io.vdq.quant.Presets;
+import io.vdq.quant.QuantizedLinear;
+import io.vdq.quant.dvd.ArqLinear;
+import io.vdq.quant.vidit.TimestepSwitchedLinear;
 import io.vdq.quant.QuantReport;
 import io.vdq.quant.ckpt.CheckpointSize;
 import io.vdq.quant.ckpt.QuantizedCheckpoint;
@@ -28,11 +32,35 @@ class QuantizePipelineTest {
     static final int[] LATENT = {4, 2, 8, 8};
 
     static QuantizePipeline.Settings settings(String preset) {
-        return new QuantizePipeline.Settings(Presets.get(preset), List.of("a red circle moving left", "a blue square moving up"),
+        return new QuantizePipeline.Settings(Presets.resolve(preset), List.of("a red circle moving left", "a blue square moving up"),
                 11, preset.contains("-dvd") ? 6 : 3, LATENT, 5f, 3.0, 64); // δ-GBS's 6-bit target needs > 3 steps (2 run high)
     }
 
     static Stream<String> presets() { return Presets.all().keySet().stream(); }
+
+    /** One recipe of every method with its weights in groups of 8 along K (the tiny model's K is 24 or 32). */
+    static Stream<String> grouped() {
+        return Stream.of("w4a8-minmax", "w4a8-smoothquant", "w4a6-vidit", "w4a4-quarot", "w4a8-gptq", "w4a4-dvd", "w4a4/8-dvd", "w4a6-s2q")
+                .map(p -> p + "+group_size=8");
+    }
+
+    @ParameterizedTest
+    @MethodSource("grouped")
+    void groupedRecipesOfEveryMethodStoreTheirGroupsAndRoundTrip(String spec) {
+        savedAndLoadedModelGeneratesBitIdenticalLatents(spec);
+        QuantizedCheckpoint.Loaded loaded = QuantizedCheckpoint.load(dir);
+        assertEquals(Granularity.PER_GROUP, loaded.recipe().weightGranularity(), spec);
+        assertEquals(8, loaded.recipe().groupSize(), spec);
+        for (var e : loaded.model().linears().entrySet()) {
+            Linear l = e.getValue() instanceof TimestepSwitchedLinear t ? t.variants().getFirst() : e.getValue();
+            if (l instanceof QuantizedLinear q && q.weightParams() != null) {
+                assertEquals(Granularity.PER_GROUP, q.weightParams().granularity(), spec + " " + e.getKey());
+                assertEquals(8, q.weightParams().groupSize(), spec + " " + e.getKey());
+            } else if (l instanceof ArqLinear a) {
+                assertEquals(8, a.weights().groupSize(), spec + " " + e.getKey());
+            }
+        }
+    }
 
     static int[] bits(Tensor t) {
         float[] a = t.toArray();
@@ -78,7 +106,7 @@ class QuantizePipelineTest {
         assertTrue(res.rows().size() >= 1);
         // the size model used for Wan2.1-1.3B figures is the writer's layout: estimate = measured file, byte for byte
         CheckpointSize measured = CheckpointSize.measure(dir.resolve(QuantizedCheckpoint.WEIGHTS));
-        assertEquals(CheckpointSize.estimate(WanConfig.tiny(), Presets.get(preset), DType.F32), measured);
+        assertEquals(CheckpointSize.estimate(WanConfig.tiny(), Presets.resolve(preset), DType.F32), measured);
     }
 
     @org.junit.jupiter.api.Test

@@ -1,5 +1,6 @@
 package io.vdq.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -146,5 +147,33 @@ class FakeQuantSTETest {
         double gwNorm = 0;
         for (float v : gw.g()) gwNorm += Math.abs(v);
         assertTrue(gwNorm > 0 && ga.g()[0] != 0f, "clipping parameters receive gradients through the linear layer");
+    }
+
+    @Test
+    void perGroupWeightIsPerChannelOnTheRowsCutIntoGroups() {
+        // rows × cols in groups of g along a row = (rows·cols/g) × g per channel, forward and backward (g divides cols)
+        int rows = 3, cols = 12, g = 4, units = rows * cols / g;
+        SplittableRandom r = new SplittableRandom(5);
+        float[] x = new float[rows * cols], dy = new float[rows * cols];
+        for (int i = 0; i < x.length; i++) { x[i] = (float) r.nextGaussian(); dy[i] = (float) r.nextGaussian(); }
+        Param ga = FakeQuantSTE.clipParam("a", units, 1.5f), gb = FakeQuantSTE.clipParam("b", units, 1.5f);
+        for (int u = 0; u < units; u++) { ga.v()[u] = 0.3f * u - 1; gb.v()[u] = 0.3f * u - 1; }
+        FakeQuantSTE grouped = FakeQuantSTE.perGroupWeight(4, ga, g), channel = FakeQuantSTE.perChannelWeight(4, gb);
+        float[] ya = new float[x.length], yb = new float[x.length], dxa = new float[x.length], dxb = new float[x.length];
+        var ca = grouped.forward(x, rows, cols, ya);
+        var cb = channel.forward(x, units, g, yb);
+        assertArrayEquals(yb, ya);
+        grouped.backward(ca, dy, dxa);
+        channel.backward(cb, dy, dxb);
+        assertArrayEquals(dxb, dxa);
+        assertArrayEquals(gb.g(), ga.g());
+        // a last group shorter than the others: 10 columns in groups of 4 = 4, 4, 2
+        Param gc = FakeQuantSTE.clipParam("c", 3, 30f);
+        float[] row = {1, 2, 3, 4, 0.5f, 0.25f, -1, 0.125f, 7, -3.5f}, y = new float[10];
+        FakeQuantSTE.perGroupWeight(4, gc, 4).forward(row, 1, 10, y);
+        // sigmoid(30) = 1 to float precision: Δ = max|group|/7; groups' maxima 4, 1, 7 → every value on its grid
+        assertEquals(4f / 7 * Math.round(3 * 7 / 4f), y[2], 1e-6);
+        assertEquals(-1f, y[6], 1e-6);
+        assertEquals(-4f, y[9], 1e-6); // −3.5 on a grid of step 1 rounds half to even
     }
 }

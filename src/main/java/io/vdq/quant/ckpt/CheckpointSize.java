@@ -94,7 +94,7 @@ public record CheckpointSize(int layers, long quantizedBytes, long quantizedBf16
         long biasBytes = bias ? (long) out * floatType.bytes : 0;
         switch (r.method()) {
             case "dvd" -> {
-                int g = r.weightGranularity() == Granularity.PER_GROUP ? r.groupSize() : in;
+                int g = r.weightGranularity() == Granularity.PER_GROUP && r.groupSize() < in ? r.groupSize() : in; // as Bgr
                 if (in % g != 0) throw new ConfigException(layer + ": DVD group size " + g + " does not divide K = " + in);
                 return codes(out, in, r.weightBits()) + 2L * 4 * out * (in / g) + biasBytes;
             }

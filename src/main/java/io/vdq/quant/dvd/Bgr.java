@@ -13,10 +13,15 @@ import io.vdq.tensor.Parallel;
  * represents 0 and an integer zero point in [0, q_max] exists):
  * <ol>
  * <li><b>MinMax</b> (reported baseline): Δ = (max − min)/q_max, z = rint(−min/Δ).</li>
- * <li><b>Bounded initialisation</b> (decision 2): lo = α·min, hi = α·max. {@link Init#SEARCH} (default) tries
- *     α = 1.00, 0.95, …, {@code alphaMin} (0.50) and keeps the α with the lowest reconstruction error (ties keep
- *     the larger α), so bounded ≤ MinMax always holds. {@link Init#FIXED} uses one α ({@code fixedAlpha}, 0.9),
- *     the mild shrink that reproduces the paper's figure; then bounded ≤ MinMax is likely but not guaranteed.</li>
+ * <li><b>Bounded initialisation</b> (decision 2): the paper clamps the row to [min + δ_l, max − δ_u] with a
+ *     lower and an upper shrink of their own; here lo = α_l·min, hi = α_u·max (δ_l = (1 − α_l)·|min|,
+ *     δ_u = (1 − α_u)·max). {@link Init#SEARCH} (default) tries every pair of α_l, α_u on the grid 1.00, 0.95, …,
+ *     {@code alphaMin} (0.50): 11 × 11 grids, and keeps the pair with the lowest reconstruction error (ties keep the
+ *     pair met first: larger α_l, then larger α_u). With {@code separateBounds = false} (option
+ *     {@code bgr_bounds: tied}, the default before issue #25) one α shrinks both ends: 11 grids. The grid contains
+ *     α = 1 (MinMax) and the tied pairs, so bounded ≤ tied ≤ MinMax always holds. {@link Init#FIXED} uses one α
+ *     ({@code fixedAlpha}, 0.9) for both ends, the mild shrink that reproduces the paper's figure; then
+ *     bounded ≤ MinMax is likely but not guaranteed.</li>
  * <li><b>Refinement</b> (decision 3), closed-form alternation: codes q = clamp(rint(w/Δ + z), 0, q_max)
  *     (exact minimiser for a fixed grid); step Δ = ⟨q − z, w⟩ / ⟨q − z, q − z⟩ (least squares for fixed codes
  *     and z); zero point z = mean(q − w/Δ) (least squares with z relaxed to a real), then rounded and clamped
@@ -28,7 +33,8 @@ import io.vdq.tensor.Parallel;
  * {@code (float)(Δ·(q − z))}; inner products and errors accumulate in double. Rows run in parallel on
  * {@link Parallel}; every row is independent, so the result does not depend on the thread count.
  * Decision 1 (granularity): {@code groupSize = 0} means one (Δ, z) per output channel (default); a positive group
- * size (e.g. 128) splits each row along K into groups that are each treated as a row.
+ * size (e.g. 128) splits each row along K into groups that are each treated as a row; it must divide K, and a
+ * group at least as wide as K is one group per row (as per_group granularity reads it elsewhere).
  */
 public final class Bgr {
     private Bgr() {}
@@ -48,10 +54,12 @@ public final class Bgr {
      * @param maxIterations refinement iteration cap (default 50; 0 = bounded init only)
      * @param tolerance     stop when (e_prev − e)/e_prev falls below this (default 1e-4)
      * @param realZeroPoint keep z real instead of rounding it (default false)
+     * @param separateBounds search the lower and upper shrink separately (default true, the paper's δ_l and δ_u);
+     *                       false = one α for both ends
      */
     public record Options(int bits, int groupSize, Init init, double fixedAlpha, double alphaMin, double alphaStep,
-                          int maxIterations, double tolerance, boolean realZeroPoint) {
-        public static final Options DEFAULTS = new Options(4, 0, Init.SEARCH, 0.9, 0.5, 0.05, 50, 1e-4, false);
+                          int maxIterations, double tolerance, boolean realZeroPoint, boolean separateBounds) {
+        public static final Options DEFAULTS = new Options(4, 0, Init.SEARCH, 0.9, 0.5, 0.05, 50, 1e-4, false, true);
 
         public Options {
             if (bits < 2 || bits > 8) throw new ConfigException("BGR bits must be in 2..8, got " + bits);
@@ -64,11 +72,12 @@ public final class Bgr {
             if (!(tolerance >= 0)) throw new ConfigException("BGR tolerance must be >= 0, got " + tolerance);
         }
 
-        public Options withBits(int b) { return new Options(b, groupSize, init, fixedAlpha, alphaMin, alphaStep, maxIterations, tolerance, realZeroPoint); }
-        public Options withGroupSize(int g) { return new Options(bits, g, init, fixedAlpha, alphaMin, alphaStep, maxIterations, tolerance, realZeroPoint); }
-        public Options withFixedAlpha(double a) { return new Options(bits, groupSize, Init.FIXED, a, alphaMin, alphaStep, maxIterations, tolerance, realZeroPoint); }
-        public Options withMaxIterations(int n) { return new Options(bits, groupSize, init, fixedAlpha, alphaMin, alphaStep, n, tolerance, realZeroPoint); }
-        public Options withRealZeroPoint(boolean r) { return new Options(bits, groupSize, init, fixedAlpha, alphaMin, alphaStep, maxIterations, tolerance, r); }
+        public Options withBits(int b) { return new Options(b, groupSize, init, fixedAlpha, alphaMin, alphaStep, maxIterations, tolerance, realZeroPoint, separateBounds); }
+        public Options withGroupSize(int g) { return new Options(bits, g, init, fixedAlpha, alphaMin, alphaStep, maxIterations, tolerance, realZeroPoint, separateBounds); }
+        public Options withFixedAlpha(double a) { return new Options(bits, groupSize, Init.FIXED, a, alphaMin, alphaStep, maxIterations, tolerance, realZeroPoint, separateBounds); }
+        public Options withMaxIterations(int n) { return new Options(bits, groupSize, init, fixedAlpha, alphaMin, alphaStep, n, tolerance, realZeroPoint, separateBounds); }
+        public Options withRealZeroPoint(boolean r) { return new Options(bits, groupSize, init, fixedAlpha, alphaMin, alphaStep, maxIterations, tolerance, r, separateBounds); }
+        public Options withSeparateBounds(boolean b) { return new Options(bits, groupSize, init, fixedAlpha, alphaMin, alphaStep, maxIterations, tolerance, realZeroPoint, b); }
     }
 
     /**
@@ -105,7 +114,7 @@ public final class Bgr {
     public static Result quantize(float[] w, int off, int rows, int cols, Options o) {
         if (rows <= 0 || cols <= 0 || off < 0 || (long) off + (long) rows * cols > w.length)
             throw new ShapeException("BGR weight " + rows + "×" + cols + " at offset " + off + " does not fit an array of " + w.length);
-        int g = o.groupSize() == 0 ? cols : o.groupSize();
+        int g = o.groupSize() == 0 || o.groupSize() >= cols ? cols : o.groupSize(); // a group as wide as K is a row
         if (cols % g != 0)
             throw new ConfigException("BGR groupSize " + g + " must divide the input width K = " + cols);
         int gpr = cols / g, groups = rows * gpr;
@@ -167,13 +176,15 @@ public final class Bgr {
             bestSt = st.clone();
         } else {
             boolean moved = false;
-            for (int k = 1; ; k++) {
-                double alpha = 1.0 - k * o.alphaStep();
-                if (alpha < o.alphaMin() - 1e-9 || alpha <= 0) break;
-                float[] p = initParams(min, max, alpha, qmax, o.realZeroPoint());
-                double e = error(w, off, n, p[0], p[1], qmax);
-                if (e < bestE) { bestE = e; bestD = p[0]; bestZ = p[1]; moved = true; }
-            }
+            int grid = 0; // grid points below 1.00: α = 1 − k·step for k = 1..grid
+            while (1.0 - (grid + 1) * o.alphaStep() >= o.alphaMin() - 1e-9 && 1.0 - (grid + 1) * o.alphaStep() > 0) grid++;
+            for (int kl = 0; kl <= grid; kl++)
+                for (int ku = o.separateBounds() ? 0 : kl; ku <= (o.separateBounds() ? grid : kl); ku++) {
+                    if (kl == 0 && ku == 0) continue; // MinMax, already the starting point
+                    float[] p = initParams(min, max, 1.0 - kl * o.alphaStep(), 1.0 - ku * o.alphaStep(), qmax, o.realZeroPoint());
+                    double e = error(w, off, n, p[0], p[1], qmax);
+                    if (e < bestE) { bestE = e; bestD = p[0]; bestZ = p[1]; moved = true; }
+                }
             if (moved) pass(w, off, n, bestD, bestZ, qmax, bestSt); // statistics of the chosen grid
         }
         double eInit = bestE;
@@ -201,7 +212,12 @@ public final class Bgr {
 
     /** {Δ, z} for the range [α·min, α·max] (min ≤ 0 ≤ max), as stored (float32; z rounded unless real). */
     private static float[] initParams(double min, double max, double alpha, int qmax, boolean realZ) {
-        double lo = alpha * min, hi = alpha * max;
+        return initParams(min, max, alpha, alpha, qmax, realZ);
+    }
+
+    /** {Δ, z} for the range [α_l·min, α_u·max] (min ≤ 0 ≤ max): the lower and upper bounds shrink separately. */
+    static float[] initParams(double min, double max, double alphaLower, double alphaUpper, int qmax, boolean realZ) {
+        double lo = alphaLower * min, hi = alphaUpper * max;
         float d = (float) ((hi - lo) / qmax);
         double z = clamp(-lo / d, qmax);
         return new float[]{d, (float) (realZ ? z : Math.rint(z))};
@@ -322,7 +338,7 @@ public final class Bgr {
 
     /** MinMax squared error of the matrix (same bits and granularity as {@code o}), for reports and tests. */
     public static double minMaxError(float[] w, int off, int rows, int cols, Options o) {
-        int g = o.groupSize() == 0 ? cols : o.groupSize();
+        int g = o.groupSize() == 0 || o.groupSize() >= cols ? cols : o.groupSize();
         int qmax = (1 << o.bits()) - 1;
         double[] st = new double[STATS];
         double e = 0;

@@ -13,9 +13,13 @@ import java.util.Arrays;
  * accumulation; a zero ‖F_{t−1}‖₁ counts as +∞ unless F_t equals it). The accumulator holds Σ L1(t) since the
  * last reset step. Step i runs at {@code lowBits} (4) if the accumulator is below δ, otherwise at {@code highBits}
  * (8) and the accumulator resets (t_p ← i). Warm-up (decision 11): until two outputs exist there is no L1, so the
- * step runs high. Optional knobs force the first {@code forceFirst} and last {@code forceLast} steps high (defaults
- * 2 and 0; the first two are high anyway); a forced high step resets the accumulator like any high step, since it
- * ran at full activation precision. δ = 0 gives every step high; δ = +∞ gives every step after warm-up low.
+ * step runs high. The first {@code forceFirst} and last {@code forceLast} steps are forced high; by default
+ * ({@link #PAPER}) in the proportion of the paper's 50-step schedule figure, which keeps the first 4 and the last 6
+ * of 50 steps high: of N steps the first round(4N/50) and the last round(6N/50) (half up; 10 steps: 1 and 1,
+ * 20 steps: 2 and 2, 50 steps: 4 and 6), the warm-up's first two being high anyway. Before issue #25 the defaults
+ * were 2 and 0 (recipe {@code gbs_force_first: 2, gbs_force_last: 0}). A forced high step resets the accumulator
+ * like any high step, since it ran at full activation precision. δ = 0 gives every step high; δ = +∞ gives every
+ * step after warm-up low (and the forced ends high).
  *
  * <p>Use: {@link #reset} at the start of each run, then per step {@link #nextBits} before the model call and
  * {@link #observe} with the output after it. The schedule of the run is kept ({@link #schedule}).
@@ -26,23 +30,39 @@ public final class BitSwitcher {
      * @param delta      threshold δ ≥ 0 (may be +∞)
      * @param lowBits    activation bits of a low step (default 4)
      * @param highBits   activation bits of a high step (default 8)
-     * @param forceFirst number of leading steps forced high (default 2)
-     * @param forceLast  number of trailing steps forced high (default 0; needs the step count)
+     * @param forceFirst number of leading steps forced high, or {@link #PAPER} (default) for round(4N/50)
+     * @param forceLast  number of trailing steps forced high, or {@link #PAPER} (default) for round(6N/50); needs
+     *                   the step count
      */
     public record Options(double delta, int lowBits, int highBits, int forceFirst, int forceLast) {
         public Options {
             if (!(delta >= 0)) throw new ConfigException("δ-GBS delta must be >= 0, got " + delta);
             if (lowBits < 2 || highBits > 16 || lowBits > highBits)
                 throw new ConfigException("δ-GBS bits must satisfy 2 <= lowBits <= highBits <= 16, got " + lowBits + "/" + highBits);
-            if (forceFirst < 0 || forceLast < 0)
-                throw new ConfigException("δ-GBS forceFirst/forceLast must be >= 0, got " + forceFirst + "/" + forceLast);
+            if (forceFirst < PAPER || forceLast < PAPER)
+                throw new ConfigException("δ-GBS forceFirst/forceLast must be >= 0 (or " + PAPER + " = the paper's proportion), got "
+                        + forceFirst + "/" + forceLast);
         }
 
-        /** The defaults of method-dvd-quant.md §10 with the given δ. */
-        public static Options of(double delta) { return new Options(delta, 4, 8, 2, 0); }
+        /** The defaults (low 4, high 8, the paper's forced ends) with the given δ. */
+        public static Options of(double delta) { return new Options(delta, 4, 8, PAPER, PAPER); }
+
+        /** Leading steps forced high in a run of {@code steps} steps (−1 = unknown: the paper's 4). */
+        public int firstForced(int steps) { return forceFirst != PAPER ? forceFirst : steps > 0 ? scaled(PAPER_FIRST, steps) : PAPER_FIRST; }
+
+        /** Trailing steps forced high in a run of {@code steps} steps (0 when the step count is unknown). */
+        public int lastForced(int steps) { return steps <= 0 ? 0 : forceLast != PAPER ? forceLast : scaled(PAPER_LAST, steps); }
 
         public Options withDelta(double d) { return new Options(d, lowBits, highBits, forceFirst, forceLast); }
     }
+
+    /** {@link Options} value of forceFirst / forceLast meaning "in the paper's proportion". */
+    public static final int PAPER = -1;
+    /** The paper's schedule figure: of {@link #PAPER_STEPS} steps the first 4 and the last 6 run high. */
+    static final int PAPER_FIRST = 4, PAPER_LAST = 6, PAPER_STEPS = 50;
+
+    /** round(count·steps/50), half up, in integers: the paper's forced count scaled to {@code steps}. */
+    static int scaled(int count, int steps) { return (int) ((2L * count * steps + PAPER_STEPS) / (2L * PAPER_STEPS)); }
 
     private final Options opt;
     private int totalSteps = -1;
@@ -71,8 +91,8 @@ public final class BitSwitcher {
     /** The activation bit width of the next step; call once per step, before the model runs. */
     public int nextBits() {
         if (decided) throw new IllegalStateException("δ-GBS: nextBits called twice for step " + step + " without observe");
-        boolean forced = step < opt.forceFirst() || outputs < 2
-                || (totalSteps > 0 && step >= totalSteps - opt.forceLast());
+        boolean forced = step < opt.firstForced(totalSteps) || outputs < 2
+                || (totalSteps > 0 && step >= totalSteps - opt.lastForced(totalSteps));
         int bits;
         if (forced || acc >= opt.delta()) { bits = opt.highBits(); acc = 0; }
         else bits = opt.lowBits();

@@ -29,7 +29,9 @@ import java.util.Optional;
  * <li>Weights (decisions 1–4): always asymmetric (the recipe's {@code weight_symmetric} is ignored);
  *     {@code weight_granularity} per_channel [default] or per_group with {@code group_size};
  *     {@code bgr} [true] (false = MinMax with the same grid: the "arq-only" ablation);
- *     {@code bgr_init} "search" [default] | "fixed"; {@code bgr_alpha} [0.9] (fixed α); {@code bgr_alpha_min}
+ *     {@code bgr_init} "search" [default] | "fixed"; {@code bgr_bounds} "separate" [default: the paper's lower
+ *     and upper shrink δ_l, δ_u searched apart on an 11 × 11 grid] | "tied" [one α for both, the default before
+ *     issue #25]; {@code bgr_alpha} [0.9] (fixed α); {@code bgr_alpha_min}
  *     [0.5]; {@code bgr_alpha_step} [0.05]; {@code bgr_max_iterations} [50]; {@code bgr_tolerance} [1e-4];
  *     {@code bgr_real_zero_point} [false].</li>
  * <li>Activations (5–7): {@code arq} [true] (false = no rotation and no Λ: plain dynamic quantization, the
@@ -43,7 +45,9 @@ import java.util.Optional;
  *     the layers whose input is the text tokens (cross-attention key/value), which hurt when tried.</li>
  * <li>Bits per step (8–11): {@code gbs} [false]; {@code gbs_low_bits} [4]; {@code gbs_high_bits} [8];
  *     {@code gbs_delta} a number or "auto" [auto]; {@code gbs_target_bits} [= activation_bits] for auto-δ;
- *     {@code gbs_tolerance} [0.25]; {@code gbs_force_first} [2]; {@code gbs_force_last} [0]. With "auto", δ
+ *     {@code gbs_tolerance} [0.25]; {@code gbs_force_first} and {@code gbs_force_last} ["paper": the first
+ *     round(4N/50) and last round(6N/50) of N steps run high, the paper's 4 and 6 of 50; or a step count; before
+ *     issue #25 2 and 0]. With "auto", δ
  *     starts at 0.1 until {@link GbsController#calibrate} has run on calibration prompts; store the result in
  *     the recipe with {@link #withDelta}. With gbs on, {@code activation_bits} is the nominal mean (6 for W4A6).</li>
  * <li>Layers (12): the recipe's include/exclude patterns (Wan default: every block linear).</li>
@@ -67,7 +71,7 @@ public final class DvdQuantMethod implements QuantMethod {
 
     /** Every option this method reads; anything else in a "dvd" recipe is a typo and rejected. */
     public static final java.util.Set<String> OPTIONS = java.util.Set.of("bgr", "bgr_init", "bgr_alpha", "bgr_alpha_min",
-            "bgr_alpha_step", "bgr_max_iterations", "bgr_tolerance", "bgr_real_zero_point", "arq", "rotate", "random_signs",
+            "bgr_alpha_step", "bgr_bounds", "bgr_max_iterations", "bgr_tolerance", "bgr_real_zero_point", "arq", "rotate", "random_signs",
             "seed", "rotation_cap", "scaling", "scale_block", "center", "center_text", "integer_reference", "gbs", "gbs_low_bits", "gbs_high_bits",
             "gbs_delta", "gbs_target_bits", "gbs_tolerance", "gbs_force_first", "gbs_force_last");
 
@@ -87,7 +91,8 @@ public final class DvdQuantMethod implements QuantMethod {
         Bgr.Options bo = new Bgr.Options(r.weightBits(), group,
                 bgr && init.equals("search") ? Bgr.Init.SEARCH : Bgr.Init.FIXED,
                 bgr ? r.optDouble("bgr_alpha", 0.9) : 1.0, r.optDouble("bgr_alpha_min", 0.5), r.optDouble("bgr_alpha_step", 0.05),
-                bgr ? r.optInt("bgr_max_iterations", 50) : 0, r.optDouble("bgr_tolerance", 1e-4), r.optBool("bgr_real_zero_point", false));
+                bgr ? r.optInt("bgr_max_iterations", 50) : 0, r.optDouble("bgr_tolerance", 1e-4), r.optBool("bgr_real_zero_point", false),
+                bounds(r));
         boolean arq = r.optBool("arq", true);
         Arq.Granularity ag = switch (r.activationGranularity()) {
             case PER_TOKEN -> Arq.Granularity.PER_TOKEN;
@@ -111,7 +116,7 @@ public final class DvdQuantMethod implements QuantMethod {
         else if (d instanceof Number n) delta = n.doubleValue();
         else throw new ConfigException("recipe '" + r.name() + "' option 'gbs_delta' = " + d + ": expected a number or \"auto\"");
         BitSwitcher.Options go = gbs ? new BitSwitcher.Options(delta, r.optInt("gbs_low_bits", 4), r.optInt("gbs_high_bits", 8),
-                r.optInt("gbs_force_first", 2), r.optInt("gbs_force_last", 0)) : null;
+                forced(r, "gbs_force_first"), forced(r, "gbs_force_last")) : null;
         if (go != null && !(ActivationBits.valid(go.lowBits()) && ActivationBits.valid(go.highBits())))
             throw new ConfigException("recipe '" + r.name() + "' options 'gbs_low_bits'/'gbs_high_bits' = " + go.lowBits() + "/"
                     + go.highBits() + ": expected 2..8 or 16 (float)");
@@ -119,6 +124,22 @@ public final class DvdQuantMethod implements QuantMethod {
             LOG.log(Level.INFO, "recipe {0}: float activations; ARQ only rotates", r.name());
         return new Settings(bo, ao, r.optLong("seed", 1234), r.optBool("integer_reference", false), go, auto,
                 r.optDouble("gbs_target_bits", r.activationBits()), r.optDouble("gbs_tolerance", 0.25));
+    }
+
+    /** Option {@code bgr_bounds}: "separate" [default] searches the lower and upper shrink apart, "tied" one α for both. */
+    private static boolean bounds(Recipe r) {
+        String b = r.optString("bgr_bounds", "separate").toLowerCase(Locale.ROOT);
+        if (!b.equals("separate") && !b.equals("tied"))
+            throw new ConfigException("recipe '" + r.name() + "' option 'bgr_bounds' = '" + b + "': expected separate or tied");
+        return b.equals("separate");
+    }
+
+    /** Option {@code gbs_force_first} / {@code gbs_force_last}: "paper" [default] or a step count >= 0. */
+    private static int forced(Recipe r, String key) {
+        Object v = r.options().get(key);
+        if (v == null || "paper".equals(v)) return BitSwitcher.PAPER;
+        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && n.doubleValue() >= 0) return n.intValue();
+        throw new ConfigException("recipe '" + r.name() + "' option '" + key + "' = " + v + ": expected \"paper\" or a step count >= 0");
     }
 
     @Override

@@ -25,7 +25,7 @@ import java.util.function.Consumer;
  * S²Q-VDiT block-wise reconstruction of one Wan block (FlatQuant's loop, §5.3–5.5 of the method doc): the FP block
  * maps each calibration sample's FP input to its FP output (cached); one {@link LearnableTransform} per group of
  * linears reading the same activation (attn1 q/k/v; attn1 out; attn2 q; attn2 k/v on the text; attn2 out; FFN up;
- * FFN down) plus learnable per-row weight clipping (and, as an option, per-layer activation clipping) are trained
+ * FFN down) plus learnable per-row (or per-group, with the recipe's group size) weight clipping (and, as an option, per-layer activation clipping) are trained
  * through fake quantization with a straight-through estimator on the token-weighted loss of
  * {@link TokenWeightedLoss}, λ from the FP self-attention ({@link TokenImportance}, attn1 only: its keys are the
  * block's output tokens; cross-attention keys are text tokens). AdamW (no decay), cosine decay to lr·1e-3.
@@ -41,14 +41,26 @@ public final class BlockCalibrator {
     /** Everything the loop needs besides the data. */
     public record Settings(int weightBits, int activationBits, int epochs, int batch, double lr, double clipLr, boolean learnActClip,
                            boolean learnRotation, LearnableTransform.RotationInit rotationInit, double alpha, boolean std,
-                           float lambdaMin, float lambdaMax, double damp, long seed) {
+                           float lambdaMin, float lambdaMax, double damp, long seed, int groupSize) {
         public Settings {
             if (weightBits < 2 || weightBits > 8) throw new ConfigException("S²Q: weight_bits " + weightBits + ", expected 2..8");
+            if (groupSize < 0) throw new ConfigException("S²Q: weight group size " + groupSize + ", expected 0 (per channel) or >= 1");
             if (epochs < 0 || batch < 1) throw new ConfigException("S²Q: epochs (" + epochs + ") must be >= 0 and batch (" + batch + ") >= 1");
             if (!(alpha >= 0 && alpha <= 1)) throw new ConfigException("S²Q: option 'alpha' = " + alpha + ", expected 0..1");
         }
 
+        /** Per-channel weights (groupSize 0). */
+        public Settings(int weightBits, int activationBits, int epochs, int batch, double lr, double clipLr, boolean learnActClip,
+                        boolean learnRotation, LearnableTransform.RotationInit rotationInit, double alpha, boolean std,
+                        float lambdaMin, float lambdaMax, double damp, long seed) {
+            this(weightBits, activationBits, epochs, batch, lr, clipLr, learnActClip, learnRotation, rotationInit, alpha, std,
+                    lambdaMin, lambdaMax, damp, seed, 0);
+        }
+
         boolean floatActivations() { return activationBits == 0 || activationBits >= 16; }
+
+        /** Weight scales (and clipping values) per row of a layer with K inputs: 1, or ceil(K / groupSize). */
+        int groups(int k) { int w = ClippedGptq.width(k, groupSize); return (k + w - 1) / w; }
     }
 
     /**
@@ -130,9 +142,11 @@ public final class BlockCalibrator {
         for (int i = 0; i < lin.length; i++) {
             if (!quantize.contains(lin[i].name())) continue;
             LearnableTransform t = tr[GROUP[i]];
-            wClip[i] = FakeQuantSTE.clipParam(lin[i].name() + ".w_clip", lin[i].out(), 4f).lrScale(s.clipLr() / s.lr());
+            int ng = s.groups(lin[i].in());
+            wClip[i] = FakeQuantSTE.clipParam(lin[i].name() + ".w_clip", lin[i].out() * ng, 4f).lrScale(s.clipLr() / s.lr());
             params.add(wClip[i]);
-            lin[i].setWeightFn(t.weightFn(FakeQuantSTE.perChannelWeight(s.weightBits(), wClip[i])));
+            lin[i].setWeightFn(t.weightFn(ng == 1 ? FakeQuantSTE.perChannelWeight(s.weightBits(), wClip[i])
+                    : FakeQuantSTE.perGroupWeight(s.weightBits(), wClip[i], s.groupSize())));
             FakeQuantSTE aq = null;
             if (!s.floatActivations()) {
                 Param a = FakeQuantSTE.clipParam(lin[i].name() + ".a_clip", 1, s.learnActClip() ? 4f : 30f).lrScale(s.clipLr() / s.lr());
@@ -180,11 +194,11 @@ public final class BlockCalibrator {
             int g = GROUP[i], o = lin[i].out(), k = lin[i].in();
             float[] w = lin[i].weight().v().clone();
             frozen[g].foldIntoWeights(w, o);
-            float[] ratio = new float[o];
-            for (int r = 0; r < o; r++) ratio[r] = (float) (1 / (1 + Math.exp(-wClip[i].v()[r])));
-            float[] sc = ClippedGptq.clippedScales(w, o, k, s.weightBits(), ratio);
+            float[] ratio = new float[o * s.groups(k)];
+            for (int r = 0; r < ratio.length; r++) ratio[r] = (float) (1 / (1 + Math.exp(-wClip[i].v()[r])));
+            float[] sc = ClippedGptq.clippedScales(w, o, k, s.weightBits(), ratio, s.groupSize());
             float actClipI = aClip[i] == null ? 1f : (float) (1 / (1 + Math.exp(-aClip[i].v()[0])));
-            ClippedGptq.Result res = ClippedGptq.quantize(lin[i].name(), w, o, k, hT[g], s.weightBits(), sc, s.damp());
+            ClippedGptq.Result res = ClippedGptq.quantize(lin[i].name(), w, o, k, hT[g], s.weightBits(), sc, s.groupSize(), s.damp());
             float[] bias = lin[i].bias() == null ? null : lin[i].bias().v().clone();
             // the learned activation clip is deployed with the quantizer it was trained for (fake-quant path; the
             // integer kernels have no clip ratio); without act_clip the ratio stayed at sigmoid(30) and is not used

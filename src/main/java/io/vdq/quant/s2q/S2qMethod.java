@@ -100,7 +100,7 @@ public final class S2qMethod implements QuantMethod {
                 r.optBool("learn_rotation", true),
                 parse(LearnableTransform.RotationInit.class, r.optString("rotation", "hadamard"), "rotation"),
                 r.optDouble("alpha", 0.3), r.optBool("std", true), (float) r.optDouble("lambda_min", 0.5),
-                (float) r.optDouble("lambda_max", 1.0), r.optDouble("damp", 0.01), seed);
+                (float) r.optDouble("lambda_max", 1.0), r.optDouble("damp", 0.01), seed, weightGroup(r));
         long memory = (long) (r.optDouble("pool_memory_mb", 1024) * (1 << 20));
 
         long t0 = System.nanoTime();
@@ -174,6 +174,19 @@ public final class S2qMethod implements QuantMethod {
     static String poolNote(int poolSize, int k) {
         return poolSize > k ? "" : String.format(Locale.ROOT, "candidate pool (%d) is not larger than K = %d: every candidate is "
                 + "used and the selector makes no choice (more calibration prompts or steps are needed for SDS to act)", poolSize, k);
+    }
+
+    /**
+     * The recipe's weight granularity as S²Q's group size: 0 = per output channel, else the group along K (the
+     * learned clipping and the GPTQ scales are then per row and group).
+     */
+    static int weightGroup(Recipe r) {
+        return switch (r.weightGranularity()) {
+            case PER_CHANNEL -> 0;
+            case PER_GROUP -> r.groupSize();
+            default -> throw new ConfigException("recipe '" + r.name() + "': S²Q weight_granularity must be per_channel or per_group, got "
+                    + r.weightGranularity().jsonName());
+        };
     }
 
     /** One Wan block of the training engine holding the model's weights for block {@code b}. */

@@ -203,4 +203,62 @@ class BgrTest {
             Parallel.setThreads(t);
         }
     }
+
+    /** Independent bounded init: range [α_l·min, α_u·max] (widened to contain 0), Δ as float, z = rint(−lo/Δ) clamped. */
+    static double boundedReference(float[] w, int off, int n, int bits, double al, double au) {
+        int qmax = (1 << bits) - 1;
+        double mn = 0, mx = 0;
+        for (int i = 0; i < n; i++) { mn = Math.min(mn, w[off + i]); mx = Math.max(mx, w[off + i]); }
+        double lo = al * mn, hi = au * mx;
+        float d = (float) ((hi - lo) / qmax);
+        double z = Math.rint(Math.min(qmax, Math.max(0, -lo / d)));
+        double e = 0;
+        for (int i = 0; i < n; i++) {
+            double q = Math.min(qmax, Math.max(0, Math.rint(w[off + i] / (double) d + z)));
+            double r = w[off + i] - (float) (d * (q - z));
+            e += r * r;
+        }
+        return e;
+    }
+
+    @Test
+    void boundedInitSearchesTheLowerAndUpperShrinkSeparately() {
+        // An asymmetric row: a uniform negative half and an exponential (long-tailed) positive half, interleaved.
+        int n = 512;
+        float[] w = new float[n];
+        for (int j = 0; j < 256; j++) {
+            w[2 * j] = (float) (-(j + 0.5) / 256);
+            w[2 * j + 1] = (float) (-Math.log(1 - (j + 0.5) / 256) / 2);
+        }
+        double bestSep = Double.MAX_VALUE, bestTied = Double.MAX_VALUE;
+        for (int kl = 0; kl <= 10; kl++)
+            for (int ku = 0; ku <= 10; ku++) {
+                double e = boundedReference(w, 0, n, 4, 1 - 0.05 * kl, 1 - 0.05 * ku);
+                bestSep = Math.min(bestSep, e);
+                if (kl == ku) bestTied = Math.min(bestTied, e);
+            }
+        Bgr.Fit sep = Bgr.fitGroup(w, 0, n, Bgr.Options.DEFAULTS, new double[4]);
+        Bgr.Fit tied = Bgr.fitGroup(w, 0, n, Bgr.Options.DEFAULTS.withSeparateBounds(false), new double[4]);
+        assertEquals(bestSep, sep.init(), 1e-9 * bestSep, "separate: the minimum over the 11 × 11 grid");
+        assertEquals(bestTied, tied.init(), 1e-9 * bestTied, "tied (the pre-#25 default): the minimum over the diagonal");
+        // src/test/python/bgr_bounds_expected.py: separate 2.53850 at (α_l, α_u) = (0.95, 0.80), tied 2.55266 at 0.85,
+        // MinMax 3.29170
+        assertEquals(2.538503835545418, sep.init(), 1e-6);
+        assertEquals(2.552663695391617, tied.init(), 1e-6);
+        assertEquals(3.291697689798408, sep.minMax(), 1e-6);
+        assertTrue(sep.refined() <= sep.init() && tied.refined() <= tied.init());
+    }
+
+    @Test
+    void separateBoundsAreNeverWorseThanTiedOnEveryRow() {
+        int rows = 16, cols = 1024;
+        float[] w = studentT(8, rows * cols, 4);
+        double[] st = new double[4];
+        for (int r = 0; r < rows; r++) {
+            Bgr.Fit sep = Bgr.fitGroup(w, r * cols, cols, Bgr.Options.DEFAULTS, st);
+            Bgr.Fit tied = Bgr.fitGroup(w, r * cols, cols, Bgr.Options.DEFAULTS.withSeparateBounds(false), st);
+            assertTrue(sep.init() <= tied.init(), "row " + r);
+            assertTrue(tied.init() <= tied.minMax(), "row " + r);
+        }
+    }
 }

@@ -52,8 +52,11 @@ class BitSwitcherTest {
         double[] l = new double[20];
         java.util.Arrays.fill(l, 0.01);
         assertEquals("8".repeat(20), BitSwitcher.format(run(new BitSwitcher(BitSwitcher.Options.of(0)), l)));
-        assertEquals("88" + "4".repeat(18),
+        // 20 steps: the paper's ends scale to round(4·20/50) = 2 first and round(6·20/50) = 2 last steps high
+        assertEquals("88" + "4".repeat(16) + "88",
                 BitSwitcher.format(run(new BitSwitcher(BitSwitcher.Options.of(Double.POSITIVE_INFINITY)), l)));
+        assertEquals("88" + "4".repeat(18), // the pre-#25 knobs: first 2, last 0
+                BitSwitcher.format(run(new BitSwitcher(new BitSwitcher.Options(Double.POSITIVE_INFINITY, 4, 8, 2, 0)), l)));
     }
 
     @Test
@@ -139,8 +142,63 @@ class BitSwitcherTest {
     void autoDeltaRejectsUnreachableTargets() {
         double[] l = new double[10];
         java.util.Arrays.fill(l, 0.01);
+        // paper ends at 10 steps: steps 0, 1 (warm-up) and 9 (round(6·10/50) = 1) high: (3·8 + 7·4)/10 = 5.2
         ConfigException e = assertThrows(ConfigException.class, () -> AutoDelta.find(4.0, d ->
                 List.of(run(new BitSwitcher(BitSwitcher.Options.of(d)), l))));
+        assertTrue(e.getMessage().contains("5.2"), e.getMessage());
+        // first 2, last 0: (2·8 + 8·4)/10 = 4.8
+        e = assertThrows(ConfigException.class, () -> AutoDelta.find(4.0, d ->
+                List.of(run(new BitSwitcher(new BitSwitcher.Options(d, 4, 8, 2, 0)), l))));
         assertTrue(e.getMessage().contains("4.8"), e.getMessage());
+    }
+
+    @Test
+    void thePapersForcedEndsScaleWithTheStepCount() {
+        // round(4N/50) first and round(6N/50) last, half up, worked by hand
+        int[][] expected = {{6, 0, 1}, {10, 1, 1}, {20, 2, 2}, {25, 2, 3}, {50, 4, 6}, {100, 8, 12}};
+        BitSwitcher.Options o = BitSwitcher.Options.of(0.1);
+        for (int[] e : expected) {
+            assertEquals(e[1], o.firstForced(e[0]), "first of " + e[0]);
+            assertEquals(e[2], o.lastForced(e[0]), "last of " + e[0]);
+        }
+        assertEquals(3, new BitSwitcher.Options(0.1, 4, 8, 3, 5).firstForced(50));
+        assertEquals(5, new BitSwitcher.Options(0.1, 4, 8, 3, 5).lastForced(10));
+    }
+
+    @Test
+    void tenStepScheduleWithThePapersEndsWorkedByHand() {
+        // δ = 0.1, l = 0.04 each step. Steps 0, 1 warm-up (acc reset at 1); acc 0.04, 0.08 → steps 2, 3 low;
+        // 0.12 → step 4 high (reset); 5, 6 low; 7 high; 8 low; step 9 forced (round(6·10/50) = 1): 8844844848.
+        double[] l = new double[10];
+        java.util.Arrays.fill(l, 0.04);
+        int[] paper = run(new BitSwitcher(BitSwitcher.Options.of(0.1)), l);
+        assertEquals("8844844848", BitSwitcher.format(paper));
+        assertEquals(6.0, BitSwitcher.meanBits(paper), 0.0);
+        // the pre-#25 knobs (2, 0) leave the last step to the rule: 8844844844, 5.6 bits
+        int[] old = run(new BitSwitcher(new BitSwitcher.Options(0.1, 4, 8, 2, 0)), l);
+        assertEquals("8844844844", BitSwitcher.format(old));
+        assertEquals(5.6, BitSwitcher.meanBits(old), 1e-12);
+    }
+
+    @Test
+    void autoDeltaMeetsTheMeanWithThePapersEndsHigh() {
+        // two 10-step "prompts" with flat L1 traces; every run keeps steps 0, 1, 9 high; auto-δ still lands on 6 ± 0.25
+        double[][] traces = {new double[10], new double[10]};
+        java.util.Arrays.fill(traces[0], 0.03);
+        java.util.Arrays.fill(traces[1], 0.05);
+        for (double target : new double[]{5.5, 6.0, 7.0}) {
+            AutoDelta.Result r = AutoDelta.find(target, d -> List.of(run(new BitSwitcher(BitSwitcher.Options.of(d)), traces[0]),
+                    run(new BitSwitcher(BitSwitcher.Options.of(d)), traces[1])));
+            assertTrue(r.withinTolerance(), "target " + target + ": " + r);
+            double mean = 0;
+            for (double[] t : traces) {
+                int[] s = run(new BitSwitcher(BitSwitcher.Options.of(r.delta())), t);
+                assertEquals(8, s[0]);
+                assertEquals(8, s[1]);
+                assertEquals(8, s[9], "the last step of 10 is forced high");
+                mean += BitSwitcher.meanBits(s) / 2;
+            }
+            assertEquals(target, mean, 0.25, "target " + target);
+        }
     }
 }

@@ -68,10 +68,18 @@ class DvdQuantMethodTest {
         assertEquals(new Arq.Options(true, true, 1024, Arq.Scaling.BLOCK, 128, Arq.Granularity.PER_TOKEN, 1e-8, false),
                 DvdQuantMethod.settings(Presets.get("w4a4-dvd-paper")).arq());
         assertNull(a4.gbs());
-        DvdQuantMethod.Settings a6 = DvdQuantMethod.settings(Presets.get("w4a6-dvd"));
+        assertTrue(a4.bgr().separateBounds(), "the paper's separate lower/upper shrink (issue #25)");
+        assertFalse(DvdQuantMethod.settings(Presets.get("w4a4-dvd").withOption("bgr_bounds", "tied")).bgr().separateBounds());
+        assertEquals(Presets.get("w4a4/8-dvd"), Presets.get("w4a6-dvd"), "the old name is an alias of the mix");
+        DvdQuantMethod.Settings a6 = DvdQuantMethod.settings(Presets.get("w4a4/8-dvd"));
         assertTrue(a6.autoDelta());
         assertEquals(6.0, a6.targetBits(), 0);
-        assertEquals(new BitSwitcher.Options(0.1, 4, 8, 2, 0), a6.gbs());
+        assertEquals(new BitSwitcher.Options(0.1, 4, 8, BitSwitcher.PAPER, BitSwitcher.PAPER), a6.gbs());
+        assertEquals(new BitSwitcher.Options(0.1, 4, 8, 2, 0), DvdQuantMethod.settings(Presets.get("w4a4/8-dvd")
+                .withOption("gbs_force_first", 2L).withOption("gbs_force_last", 0L)).gbs(), "the pre-#25 ends stay reachable");
+        DvdQuantMethod.Settings arq6 = DvdQuantMethod.settings(Presets.get("w4a6-arq"));
+        assertNull(arq6.gbs(), "w4a6-arq: uniform 6-bit activations");
+        assertEquals(6, Presets.get("w4a6-arq").activationBits());
         assertEquals(8, DvdQuantMethod.settings(Presets.get("w4a8-dvd")).gbs() == null ? 8 : -1);
         DvdQuantMethod.Settings bgrOnly = DvdQuantMethod.settings(Presets.get("w4a4-dvd-bgr-only"));
         assertFalse(bgrOnly.arq().rotate());
@@ -80,7 +88,7 @@ class DvdQuantMethodTest {
         assertEquals(0, arqOnly.bgr().maxIterations());
         assertEquals(1.0, arqOnly.bgr().fixedAlpha(), 0);
         // a calibrated δ is stored as a number and survives JSON
-        Recipe stored = RecipeJson.parse(RecipeJson.write(DvdQuantMethod.withDelta(Presets.get("w4a6-dvd"), 0.0875)), "test");
+        Recipe stored = RecipeJson.parse(RecipeJson.write(DvdQuantMethod.withDelta(Presets.get("w4a4/8-dvd"), 0.0875)), "test");
         assertFalse(DvdQuantMethod.settings(stored).autoDelta());
         assertEquals(0.0875, DvdQuantMethod.settings(stored).gbs().delta(), 0);
     }

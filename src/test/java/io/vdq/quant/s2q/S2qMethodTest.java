@@ -136,4 +136,21 @@ class S2qMethodTest {
         assertTrue(S2qMethod.poolNote(40, 40).startsWith("candidate pool (40) is not larger than K = 40"));
         assertTrue(S2qMethod.poolNote(18, 40).startsWith("candidate pool (18) is not larger than K = 40"));
     }
+
+    @Test
+    void groupedWeightsFollowTheRecipesGroupSizeAndLowerTheWeightError() {
+        // issue #25: S²Q's learned clipping and GPTQ scales per row and group of 8 along K (K = 24 or 48 here)
+        double[] err = new double[2];
+        for (int v = 0; v < 2; v++) {
+            WanModel m = model();
+            Recipe r = Recipe.of("s", "s2q", 4, 16, Map.of("samples", 4, "epochs", 1));
+            if (v == 1) r = r.withWeightGranularity(Granularity.PER_GROUP, 8);
+            QuantReport rep = QuantMethods.apply(m, r, calibration(m));
+            for (var l : rep.layers()) err[v] += l.weightRelL2() / rep.layers().size();
+            QuantizedLinear q = assertInstanceOf(QuantizedLinear.class, m.linears().get("blocks.1.ffn.net.2"));
+            assertEquals(v == 0 ? Granularity.PER_CHANNEL : Granularity.PER_GROUP, q.weightParams().granularity());
+            assertEquals(v == 0 ? 24 : 24 * 48 / 8, q.weightParams().scale().length, "one scale per row (and group)");
+        }
+        assertTrue(err[1] < err[0], "mean weight rel. L2: g8 " + err[1] + " vs per channel " + err[0]);
+    }
 }
