@@ -19,6 +19,9 @@ public final class Presets {
     public record Preset(Recipe recipe, String description) {
         /** An ablation of a method (its description says "ablation:"): run on request, not by default in the demo. */
         public boolean ablation() { return description.contains("ablation:"); }
+
+        /** A GGUF block format (method {@code gguf}): run on request only, never in the demo's default list. */
+        public boolean gguf() { return recipe.method().equals("gguf"); }
     }
 
     private static final SequencedMap<String, Preset> PRESETS = new LinkedHashMap<>();
@@ -72,6 +75,17 @@ public final class Presets {
                 "S²Q-VDiT ablation: calibration samples at uniformly spaced steps instead of salient data selection");
         add(Recipe.of("w4a6-s2q-nostd", "s2q", 4, 6, Map.of("std", false)),
                 "S²Q-VDiT ablation: plain block MSE (λ = 1) instead of attention-guided token weights");
+        // GGUF block formats as fake-quant recipes (quant.gguf.GgufMethod; docs/GGUF.md): on request only
+        String[][] gguf = {{"q8_0", "8", "Q8_0"}, {"q5_k", "5", "Q5_K"}, {"q4_k", "4", "Q4_K"}, {"q4_0", "4", "Q4_0"}, {"q3_k", "3", "Q3_K"}};
+        for (String[] g : gguf) {
+            int bits = Integer.parseInt(g[1]);
+            add(Recipe.of("gguf-" + g[0], "gguf", bits, 16, Map.of("type", g[0], "encoder", "ref")),
+                    "GGUF " + g[2] + ", ggml's reference encoder (llama-quantize without imatrix); weights decoded as ggml does, float activations");
+            add(Recipe.of("gguf-" + g[0] + "-bgr", "gguf", bits, 16, Map.of("type", g[0], "encoder", "bgr")),
+                    "GGUF " + g[2] + ", vdq's BGR block refinement weighted by calibration mean squares; float activations");
+            add(Recipe.of("gguf-" + g[0] + "-gptq", "gguf", bits, 16, Map.of("type", g[0], "encoder", "gptq", "damp", 0.01)),
+                    "GGUF " + g[2] + ", GPTQ error feedback on the ggml grid (calibration Hessian); float activations");
+        }
     }
 
     /** A DVD-Quant recipe whose options are the base key/value pairs then the extra ones, in that order. */

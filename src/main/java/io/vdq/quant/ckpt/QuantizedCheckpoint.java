@@ -87,6 +87,10 @@ public final class QuantizedCheckpoint {
                             Map<String, String> extra) {
         if (floatType != DType.F32 && floatType != DType.BF16 && floatType != DType.F16)
             throw new CheckpointException("quantized checkpoint float dtype " + floatType + ": expected F32, BF16 or F16");
+        if (report.method().equals("gguf")) // quant.gguf's fake-quant recipes: the real artefact is a GGUF file
+            throw new CheckpointException("recipe '" + report.recipe().name() + "' (method gguf) is not stored as a vdq checkpoint: "
+                    + "write a GGUF with vdq export-gguf --type " + report.recipe().optString("type", "TYPE") + " --method "
+                    + report.recipe().optString("encoder", "ref") + " instead");
         SafetensorsWriter w = new SafetensorsWriter().withDigests().requireFinite();
         ObjectNode layers = LayerCodec.JSON.createObjectNode();
         boolean tagged = false;
