@@ -261,6 +261,14 @@ class ExportGgufCommandTest {
         assertTrue(bad.err().contains("--calib-* options need --method gptq or --write-importance"), bad.err());
     }
 
+    @Test void quantizeRefusesGgufRecipesBeforeCalibratingAndPointsToExportGguf() {
+        Result r = run("quantize", "--model", "random:tiny", "--recipe", "gguf-q4_k-gptq", "--out", dir.resolve("q").toString());
+        assertEquals(1, r.code());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("vdq export-gguf --type q4_k --method gptq"), r.err());
+        assertFalse(Files.exists(dir.resolve("q")));
+    }
+
     @Test void llamaCppMixesGiveTheValueAndFfnDownProjectionsMoreBits() {
         WanModel fp = WanModel.random(new WanConfig(1, 2, 2, 2, 128, 4, 4, 64, 256, 512, 3, true,
                 WanConfig.QK_NORM_ACROSS_HEADS, 1e-6f, 1024), 8);
