@@ -26,17 +26,6 @@ public final class GgufEncoding {
     }
 
     /**
-     * As {@link #encode(GgmlType, Method, float[], int, int, float[])}; {@code hessian} (cols × cols, Σ xxᵀ over the
-     * layer's calibration inputs) is required by {@link Method#GPTQ}, whose block search is BGR weighted by diag(H).
-     */
-    public static byte[] encode(GgmlType t, Method m, float[] x, int rows, int cols, float[] importance, double[] hessian, double damp) {
-        if (!t.quantized()) return encode(t, Method.REF, x, rows, cols, null);
-        if (m != Method.GPTQ) return encode(t, m, x, rows, cols, importance);
-        if (hessian == null) throw new ConfigException("GPTQ on the ggml grid needs the layer's calibration Hessian");
-        return GgufGptq.encode("tensor", t, x, rows, cols, hessian, damp, GgufGptq.Search.BGR).bytes();
-    }
-
-    /**
      * The ggml bytes of {@code x} as {@code rows} rows of {@code cols} values; {@code importance} is null or one
      * weight per column (BGR only; e.g. the mean square of the layer's calibration inputs per input channel).
      */
@@ -44,7 +33,7 @@ public final class GgufEncoding {
         if (cols % t.blockSize != 0)
             throw new ConfigException(t + ": row length " + cols + " is not a multiple of the block size " + t.blockSize);
         if (m == Method.GPTQ && t.quantized())
-            throw new ConfigException("GPTQ on the ggml grid needs the layer's calibration Hessian (none was given)");
+            throw new ConfigException("GPTQ on the ggml grid needs the layer's calibration Hessian: use GgufGptq.encode");
         if (importance != null && importance.length != cols)
             throw new ConfigException("importance has " + importance.length + " weights for rows of " + cols);
         long rowBytes = t.rowBytes(cols);
