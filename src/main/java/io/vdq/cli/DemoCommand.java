@@ -159,7 +159,7 @@ final class DemoCommand implements Runnable {
         Set<String> methods = new HashSet<>(QuantMethods.names());
         for (var p : Presets.all().values()) {
             Recipe r = p.recipe();
-            if (methods.contains(r.method()) && (!quick || QUICK.contains(r.name())) && (ablations || !p.ablation())) list.add(r);
+            if (methods.contains(r.method()) && (!quick || QUICK.contains(r.name())) && (ablations || !p.ablation()) && !p.gguf()) list.add(r);
         }
         return list;
     }

@@ -10,9 +10,16 @@ import io.vdq.io.gguf.WanGguf;
 import io.vdq.io.gguf.WanNames;
 import io.vdq.io.gguf.WanQuantMix;
 import io.vdq.model.wan.WanConfig;
+import io.vdq.model.wan.WanModel;
+import io.vdq.pipeline.CalibrationTexts;
+import io.vdq.pipeline.GgufCalibration;
+import io.vdq.pipeline.LoadedModel;
 import io.vdq.pipeline.ModelDefaults;
+import io.vdq.pipeline.ModelLoader;
+import io.vdq.pipeline.QuantizePipeline;
 import io.vdq.quant.gguf.ColumnImportance;
 import io.vdq.quant.gguf.GgufEncoding;
+import io.vdq.quant.gguf.GgufGptq;
 import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -50,9 +57,38 @@ final class ExportGgufCommand implements Callable<Integer> {
             description = "ggml type of the blocks' linear weights: q8_0, q6_k, q5_k, q5_1, q5_0, q4_k, q4_1, q4_0, q3_k, q2_k, f16, bf16, f32, or a llama.cpp mix: q3_k_s/m/l, q4_k_s/m, q5_k_s/m (more bits for the v and ffn.2 projections).")
     String type;
 
-    @Option(names = "--method", defaultValue = "ref", paramLabel = "ref|bgr",
-            description = "Block encoder: ref (ggml's reference, as llama-quantize without imatrix) or bgr (vdq's refinement, never worse per block). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--method", defaultValue = "ref", paramLabel = "ref|bgr|gptq",
+            description = "Block encoder: ref (ggml's reference, as llama-quantize without imatrix), bgr (vdq's refinement, never worse per block) "
+                    + "or gptq (error feedback through each layer's calibration Hessian; runs the model on the calibration prompts). Default: ${DEFAULT-VALUE}.")
     String method;
+
+    @Option(names = "--calib-prompts", paramLabel = "FILE",
+            description = "Calibration prompts for --method gptq / --write-importance, one per line ('#' comments); default: the demo's two ("
+                    + "'a red triangle moving down', 'a blue circle moving up').")
+    Path calibPrompts;
+
+    @Option(names = "--calib-steps", paramLabel = "N", description = "Sampling steps per calibration prompt (default: the model's vdq.json steps).")
+    Integer calibSteps;
+
+    @Option(names = "--calib-frames", paramLabel = "F", description = "Calibration video frames (default: the model's vdq.json frames).")
+    Integer calibFrames;
+
+    @Option(names = "--calib-height", paramLabel = "H", description = "Calibration video height (default: the model's vdq.json height).")
+    Integer calibHeight;
+
+    @Option(names = "--calib-width", paramLabel = "W", description = "Calibration video width (default: the model's vdq.json width).")
+    Integer calibWidth;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Calibration noise seed: prompt i uses seed + i (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--damp", defaultValue = "0.01", description = "--method gptq: dampening, a fraction of the mean diagonal of H (default ${DEFAULT-VALUE}).")
+    double damp;
+
+    @Option(names = "--write-importance", paramLabel = "FILE",
+            description = "Run the calibration prompts and write each block linear's per-input-channel mean square (the --importance file) to FILE; "
+                    + "with --method bgr and no --importance, the encoding also uses it.")
+    Path writeImportance;
 
     @Option(names = "--importance", paramLabel = "FILE",
             description = "With --method bgr: per-column importance of each linear (safetensors of mean squares keyed by diffusers layer name, see quant.gguf.ColumnImportance); the weighted error is minimised.")
@@ -76,10 +112,25 @@ final class ExportGgufCommand implements Callable<Integer> {
         GgufEncoding.Method m = GgufEncoding.Method.parse(method);
         PrintWriter log = spec.commandLine().getErr();
         if (importance != null && m != GgufEncoding.Method.BGR)
-            throw new ConfigException("--importance needs --method bgr (ggml's reference encoder takes no weights here)");
+            throw new ConfigException("--importance needs --method bgr (ggml's reference encoder takes no weights; gptq uses its Hessian)");
+        boolean calibrate = m == GgufEncoding.Method.GPTQ || writeImportance != null;
+        if (!calibrate && (calibPrompts != null || calibSteps != null || calibFrames != null || calibHeight != null || calibWidth != null))
+            throw new ConfigException("--calib-* options need --method gptq or --write-importance (nothing else runs calibration)");
+        if (!(damp >= 0)) throw new ConfigException("--damp " + damp + ": expected >= 0");
         Map<String, float[]> imp = importance == null ? Map.of() : ColumnImportance.load(importance);
         WanConfig config = Checkpoints.configFile(model).map(WanConfig::read).orElse(null);
         long t0 = System.nanoTime();
+        GgufCalibration.Result cal = null;
+        if (calibrate) {
+            cal = calibrate(m == GgufEncoding.Method.GPTQ, log);
+            if (writeImportance != null) {
+                ColumnImportance.save(cal.meanSquares(), writeImportance);
+                if (!quiet) log.printf(Locale.ROOT, "export-gguf: wrote %s (%d layers)%n", writeImportance, cal.meanSquares().size());
+            }
+            if (m == GgufEncoding.Method.BGR && importance == null) imp = cal.meanSquares();
+        }
+        Map<String, double[]> hessians = cal == null ? Map.of() : cal.hessians();
+        Map<String, float[]> weights = imp;
         try (TensorSource src = Checkpoints.open(model)) {
             boolean original = WanNames.isOriginal(src.names());
             record Item(String source, String wan) {}
@@ -97,6 +148,9 @@ final class ExportGgufCommand implements Callable<Integer> {
             w.put("vdq.method", GgufValue.string(m.name().toLowerCase(Locale.ROOT)));
             if (config != null) putConfig(w, config);
             if (importance != null) w.put("vdq.importance", GgufValue.string(importance.getFileName().toString()));
+            else if (m == GgufEncoding.Method.BGR && cal != null) w.put("vdq.importance", GgufValue.string("calibration mean squares"));
+            if (m == GgufEncoding.Method.GPTQ) w.put("vdq.damp", GgufValue.f32((float) damp));
+            if (cal != null) w.put("vdq.calibration", GgufValue.string(cal.description()));
             // how vdq generate samples the model (its text encoder, pixel space, video size): the folder's vdq.json
             Path defaults = Checkpoints.resolve(model).toAbsolutePath().getParent().resolve(ModelDefaults.FILE);
             if (Files.isRegularFile(defaults)) {
@@ -112,7 +166,8 @@ final class ExportGgufCommand implements Callable<Integer> {
                 long[] shape = src.info(it.source()).shape();
                 GgmlType st = WanNames.storageType(it.wan(), shape, mix.typeFor(it.wan()));
                 w.tensor(it.wan(), st, shape, () -> {
-                    MemorySegment s = MemorySegment.ofArray(encode(src, it.source(), shape, st, m, importanceOf(imp, it.source(), shape, original)));
+                    MemorySegment s = MemorySegment.ofArray(encode(src, it.source(), shape, st, m, importanceOf(weights, it.source(), shape, original),
+                            hessianOf(hessians, it.source(), shape, original, st)));
                     done[0]++;
                     if (!quiet && (st.quantized() || done[0] == total)) {
                         double sec = (System.nanoTime() - t0) / 1e9;
@@ -142,11 +197,48 @@ final class ExportGgufCommand implements Callable<Integer> {
         return ColumnImportance.weights(v);
     }
 
-    private static byte[] encode(TensorSource src, String name, long[] shape, GgmlType t, GgufEncoding.Method m, float[] imp) {
+    /** Loads --model as a Wan model and runs the calibration prompts over it (see {@link GgufCalibration}). */
+    private GgufCalibration.Result calibrate(boolean hessians, PrintWriter log) {
+        List<String> prompts = calibPrompts == null ? null : QuantizeCommand.readPrompts(calibPrompts);
+        LoadedModel lm = ModelLoader.load(model.toString(), null);
+        if (lm.quantized() != null || lm.twoExperts())
+            throw new ConfigException("--model " + model + ": calibration needs one float transformer (not a quantized checkpoint or a two-expert pipeline)");
+        WanModel wan = lm.model();
+        WanConfig c = wan.config();
+        ModelDefaults d = lm.defaults();
+        int steps = calibSteps != null ? calibSteps : d.steps();
+        if (steps < 1 || steps > GenerateCommand.MAX_STEPS)
+            throw new ConfigException("--calib-steps " + steps + ": expected 1.." + GenerateCommand.MAX_STEPS);
+        int f = calibFrames != null ? calibFrames : d.frames(), h = calibHeight != null ? calibHeight : d.height(),
+                wd = calibWidth != null ? calibWidth : d.width();
+        int[] shape = d.pixelSpace() ? GenerateCommand.pixelShape(c, f, h, wd) : GenerateCommand.latentShape(c, f, h, wd);
+        // the recipe is not used: only the calibration runs of these settings are
+        var settings = new QuantizePipeline.Settings(null, prompts, seed, steps, shape, d.guidance(), d.shift(), 1,
+                CalibrationTexts.supplier(model.toString(), prompts, null, c, System.err, quiet), false);
+        QuantizePipeline.Progress progress = quiet ? QuantizePipeline.Progress.NONE : new QuantizePipeline.Progress() {
+            @Override public void layer(int done, int total, String name, double outputRelL2, double elapsedS) {}
+            @Override public void stage(String message) { log.println("export-gguf: " + message); log.flush(); }
+        };
+        return GgufCalibration.run(wan, settings, hessians, progress);
+    }
+
+    /** The calibration Hessian of a tensor's layer for --method gptq, or null for tensors that are not encoded by it. */
+    private static double[] hessianOf(Map<String, double[]> h, String name, long[] shape, boolean original, GgmlType st) {
+        if (h.isEmpty() || !st.quantized() || shape.length != 2 || !name.endsWith(".weight")) return null;
+        String layer = (original ? WanNames.toDiffusers(name, "calibration") : name);
+        double[] v = h.get(layer.substring(0, layer.length() - ".weight".length()));
+        if (v == null)
+            throw new ConfigException("--method gptq: tensor '" + name + "' (" + st + ") has no calibration Hessian: the calibration run never reached its layer");
+        return v;
+    }
+
+    private byte[] encode(TensorSource src, String name, long[] shape, GgmlType t, GgufEncoding.Method m, float[] imp, double[] hessian) {
         float[] x = src.readFloat(name).toArray();
         int cols = shape.length == 0 ? 1 : Math.toIntExact(shape[shape.length - 1]);
         int rows = cols == 0 ? 0 : x.length / cols;
-        return GgufEncoding.encode(t, m, x, rows, cols, t.quantized() ? imp : null);
+        if (m == GgufEncoding.Method.GPTQ && t.quantized())
+            return GgufGptq.encode(name, t, x, rows, cols, hessian, damp, GgufGptq.Search.BGR).bytes();
+        return GgufEncoding.encode(t, m == GgufEncoding.Method.GPTQ ? GgufEncoding.Method.REF : m, x, rows, cols, t.quantized() ? imp : null);
     }
 
     /** Globals first, then blocks by number, then the head; the patch embedding bias before its 5-D weight (city96's order). */

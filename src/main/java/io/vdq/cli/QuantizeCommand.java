@@ -97,6 +97,7 @@ final class QuantizeCommand implements Runnable {
     public void run() {
         Recipe r = Presets.resolve(recipe);
         QuantMethods.checkOptions(r);
+        QuantizedCheckpoint.requireStorable(r);   // before minutes of calibration
         PrintStream err = System.err;
         if (sizeOnly) {
             WanConfig c = config();

@@ -140,15 +140,7 @@ public final class QuantizePipeline {
             if (cache.isEmpty()) cache.add(texts(model, s));
             return cache.getFirst();
         };
-        Calibration calib = Calibration.of(s.steps(), tag -> {
-            List<CalibrationText> ts = texts.get();
-            for (int i = 0; i < ts.size(); i++) {
-                progress.stage(String.format(Locale.ROOT, "calibration prompt %d/%d \"%s\"", i + 1, ts.size(), ts.get(i).label()));
-                Sampling.sample(model, "unipc", s.steps(), s.shift(), s.guidance(), s.seed() + i, s.latentShape(),
-                        ts.get(i).text(), ts.get(i).negative(), SamplerHook.tagging(tag));
-            }
-            tag.clear();
-        });
+        Calibration calib = calibration(model, s, texts, progress);
 
         Map<String, float[]> probes = new LinkedHashMap<>();
         String probe;
@@ -180,6 +172,31 @@ public final class QuantizePipeline {
         if (deltaNote != null) meta.put("gbs_delta_note", deltaNote);
         LOG.log(System.Logger.Level.DEBUG, () -> String.format("quantized %d layers in %.1f s", targets.size(), (System.nanoTime() - t0) / 1e9));
         return new Result(model, rep, rows, baseSha, probe, deltaNote, meta);
+    }
+
+    /**
+     * The calibration runs of {@code s} as a {@link Calibration} (no quantization): each text sampled with UniPC from
+     * noise seed {@code seed + i}, the step tag set before every step. For callers that record statistics themselves
+     * (export-gguf's data-aware encoders); {@link #run} uses the same.
+     */
+    public static Calibration calibration(WanModel model, Settings s, Progress progress) {
+        List<List<CalibrationText>> cache = new ArrayList<>();
+        return calibration(model, s, () -> {
+            if (cache.isEmpty()) cache.add(texts(model, s));
+            return cache.getFirst();
+        }, progress);
+    }
+
+    private static Calibration calibration(WanModel model, Settings s, Supplier<List<CalibrationText>> texts, Progress progress) {
+        return Calibration.of(s.steps(), tag -> {
+            List<CalibrationText> ts = texts.get();
+            for (int i = 0; i < ts.size(); i++) {
+                progress.stage(String.format(Locale.ROOT, "calibration prompt %d/%d \"%s\"", i + 1, ts.size(), ts.get(i).label()));
+                Sampling.sample(model, "unipc", s.steps(), s.shift(), s.guidance(), s.seed() + i, s.latentShape(),
+                        ts.get(i).text(), ts.get(i).negative(), SamplerHook.tagging(tag));
+            }
+            tag.clear();
+        });
     }
 
     /** Writes the result as a quantized checkpoint folder; float parameters as {@code floatType} (the base's type). */

@@ -23,6 +23,9 @@ public final class Presets {
          * ({@code vdq demo --ablations}), not by default in the demo.
          */
         public boolean ablation() { return description.contains("ablation:") || description.contains("variant:"); }
+
+        /** A GGUF block format (method {@code gguf}): run on request only, never in the demo's default list. */
+        public boolean gguf() { return recipe.method().equals("gguf"); }
     }
 
     private static final SequencedMap<String, Preset> PRESETS = new LinkedHashMap<>();
@@ -113,6 +116,17 @@ public final class Presets {
                 "S²Q-VDiT ablation: ATFP calibration set, all timesteps of five prompts (K/5 evenly spaced steps of each)");
         add(Recipe.of("w4a6-s2q-rtfp", "s2q", 4, 6, Map.of("selector", "rtfp")),
                 "S²Q-VDiT ablation: RTFP calibration set, K random timesteps of five prompts");
+        // GGUF block formats as fake-quant recipes (quant.gguf.GgufMethod; docs/GGUF.md): on request only
+        String[][] gguf = {{"q8_0", "8", "Q8_0"}, {"q5_k", "5", "Q5_K"}, {"q4_k", "4", "Q4_K"}, {"q4_0", "4", "Q4_0"}, {"q3_k", "3", "Q3_K"}};
+        for (String[] g : gguf) {
+            int bits = Integer.parseInt(g[1]);
+            add(Recipe.of("gguf-" + g[0], "gguf", bits, 16, Map.of("type", g[0], "encoder", "ref")),
+                    "GGUF " + g[2] + ", ggml's reference encoder (llama-quantize without imatrix); weights decoded as ggml does, float activations");
+            add(Recipe.of("gguf-" + g[0] + "-bgr", "gguf", bits, 16, Map.of("type", g[0], "encoder", "bgr")),
+                    "GGUF " + g[2] + ", vdq's BGR block refinement weighted by calibration mean squares; float activations");
+            add(Recipe.of("gguf-" + g[0] + "-gptq", "gguf", bits, 16, Map.of("type", g[0], "encoder", "gptq", "damp", 0.01)),
+                    "GGUF " + g[2] + ", GPTQ error feedback on the ggml grid (calibration Hessian); float activations");
+        }
     }
 
     /** A DVD-Quant recipe whose options are the base key/value pairs then the extra ones, in that order. */

@@ -360,6 +360,13 @@ class DemoCommandTest {
         }
         for (String m : List.of("w4a4-minmax", "w4a8-smoothquant", "w4a6-vidit-lite", "w4a4-quarot", "w4a8-gptq", "w4a4/8-dvd", "w4a16-gptq-g128", "w4a6-s2q", "w4a4-s2q"))
             assertTrue(plain.contains(m), m + " runs by default: " + plain);
-        assertEquals(Presets.all().size(), all.size(), "with --ablations every preset runs");
+        // GGUF encodings (method gguf) run only when named, even with --ablations: the demo's lists are unchanged
+        long gguf = Presets.all().values().stream().filter(Presets.Preset::gguf).count();
+        assertEquals(15, gguf);
+        for (String g : List.of("gguf-q4_k", "gguf-q4_k-bgr", "gguf-q3_k-gptq")) {
+            assertFalse(plain.contains(g), g + ": " + plain);
+            assertFalse(all.contains(g), g + ": " + all);
+        }
+        assertEquals(Presets.all().size() - gguf, all.size(), "with --ablations every preset but the GGUF ones runs");
     }
 }

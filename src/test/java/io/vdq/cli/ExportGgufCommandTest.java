@@ -130,9 +130,13 @@ class ExportGgufCommandTest {
         assertEquals(1, bad.code());
         assertEquals(1, bad.err().strip().lines().count(), bad.err());
         assertTrue(bad.err().contains("--type"), bad.err());
-        Result method = run("export-gguf", "--model", m.toString(), "--type", "q8_0", "--method", "gptq", "--out", dir.resolve("x.gguf").toString());
+        Result method = run("export-gguf", "--model", m.toString(), "--type", "q8_0", "--method", "awq", "--out", dir.resolve("x.gguf").toString());
         assertEquals(1, method.code());
-        assertTrue(method.err().contains("--method"), method.err());
+        assertTrue(method.err().contains("--method") && method.err().contains("ref, bgr, gptq"), method.err());
+        // gptq runs calibration prompts: a folder with no text encoder (no vdq.json) says so in one line
+        Result noText = run("export-gguf", "--model", m.toString(), "--type", "q8_0", "--method", "gptq", "--out", dir.resolve("x.gguf").toString());
+        assertEquals(1, noText.code());
+        assertEquals(1, noText.err().strip().lines().count(), noText.err());
         assertFalse(Files.exists(dir.resolve("x.gguf")));
     }
 
@@ -207,6 +211,62 @@ class ExportGgufCommandTest {
                 assertTrue(eb < ea, layer + ": importance-weighted error " + eb + " not below the reference's " + ea);
             }
         }
+    }
+
+    /** A model folder with a vdq.json that samples 2 frames of 8×8 pixels with the synthetic text encoder in 2 steps. */
+    Path calibratableModel(WanModel fp) throws Exception {
+        Path m = model(fp);
+        java.nio.file.Files.writeString(m.resolve("vdq.json"), """
+                {"text_encoder": "vdq-synth", "pixel_space": true,
+                 "defaults": {"frames": 2, "height": 8, "width": 8, "steps": 2, "shift": 3.0, "guidance": 5.0, "fps": 8, "sampler": "unipc"}}
+                """);
+        return m;
+    }
+
+    @Test void gptqAndWriteImportanceRunTheCalibrationPrompts() throws Exception {
+        WanModel fp = WanModel.random(CONFIG, 8);
+        Path m = calibratableModel(fp), prompts = dir.resolve("prompts.txt");
+        java.nio.file.Files.writeString(prompts, "# two prompts\na red square moving left\na green circle moving up\n");
+        Path gptq = dir.resolve("gptq.gguf"), imp = dir.resolve("imp.safetensors");
+        Result r = run("export-gguf", "--model", m.toString(), "--type", "q4_k", "--method", "gptq", "--calib-prompts", prompts.toString(),
+                "--write-importance", imp.toString(), "--out", gptq.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("calibration prompt 2/2"), r.err());
+        Map<String, float[]> ms = io.vdq.quant.gguf.ColumnImportance.load(imp);
+        assertEquals(2 * 10, ms.size(), ms.keySet().toString());   // the block linears only
+        assertEquals(512, ms.get("blocks.1.ffn.net.2").length);
+        for (float[] v : ms.values()) for (float x : v) assertTrue(x >= 0 && Float.isFinite(x));
+        Map<String, Tensor> base = fp.toTensors();
+        try (GgufFile f = GgufFile.open(gptq)) {
+            assertEquals("gptq", f.kv().get("vdq.method").value());
+            assertTrue(f.kv().get("vdq.calibration").value().toString().contains("2 prompts (a red square moving left | a green circle moving up)"),
+                    f.kv().get("vdq.calibration").value().toString());
+            float[] w = base.get("blocks.0.attn1.to_q.weight").toArray(), y = f.readFloat("blocks.0.self_attn.q.weight").toArray();
+            double se = 0, n = 0;
+            for (int i = 0; i < w.length; i++) { se += Math.pow(w[i] - y[i], 2); n += (double) w[i] * w[i]; }
+            assertTrue(Math.sqrt(se / n) > 0.01 && Math.sqrt(se / n) < 0.3, "rel. weight error " + Math.sqrt(se / n));
+        }
+        // bgr with the freshly collected importance is bgr with that file passed back in
+        Path a = dir.resolve("a.gguf"), b = dir.resolve("b.gguf");
+        assertEquals(0, run("export-gguf", "--model", m.toString(), "--type", "q4_k", "--method", "bgr", "--calib-prompts", prompts.toString(),
+                "--write-importance", dir.resolve("imp2.safetensors").toString(), "--out", a.toString(), "--quiet").code());
+        assertEquals(0, run("export-gguf", "--model", m.toString(), "--type", "q4_k", "--method", "bgr", "--importance", imp.toString(),
+                "--out", b.toString(), "--quiet").code());
+        try (GgufFile fa = GgufFile.open(a); GgufFile fb = GgufFile.open(b)) {
+            for (String t : new String[]{"blocks.0.self_attn.q.weight", "blocks.1.ffn.2.weight"})
+                assertArrayEquals(fb.readFloat(t).toArray(), fa.readFloat(t).toArray(), t);
+        }
+        Result bad = run("export-gguf", "--model", m.toString(), "--type", "q4_k", "--calib-prompts", prompts.toString(), "--out", dir.resolve("x.gguf").toString());
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("--calib-* options need --method gptq or --write-importance"), bad.err());
+    }
+
+    @Test void quantizeRefusesGgufRecipesBeforeCalibratingAndPointsToExportGguf() {
+        Result r = run("quantize", "--model", "random:tiny", "--recipe", "gguf-q4_k-gptq", "--out", dir.resolve("q").toString());
+        assertEquals(1, r.code());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("vdq export-gguf --type q4_k --method gptq"), r.err());
+        assertFalse(Files.exists(dir.resolve("q")));
     }
 
     @Test void llamaCppMixesGiveTheValueAndFfnDownProjectionsMoreBits() {

@@ -84,9 +84,21 @@ public final class QuantizedCheckpoint {
      * atomically. {@code floatType} (F32, BF16 or F16) stores the float parameters; choose the base's type so they
      * are kept exactly. {@code extra} adds metadata (e.g. calibration notes); it may not replace a format key.
      */
+    /**
+     * Refuses recipes whose layers are not stored as vdq checkpoints: quant.gguf's fake-quant GGUF encodings (method
+     * {@code gguf}), whose real artefact is a GGUF file.
+     */
+    public static void requireStorable(Recipe r) {
+        if (r.method().equals("gguf"))
+            throw new CheckpointException("recipe '" + r.name() + "' (method gguf) is not stored as a vdq checkpoint: "
+                    + "write a GGUF with vdq export-gguf --type " + r.optString("type", "TYPE") + " --method "
+                    + r.optString("encoder", "ref") + " instead");
+    }
+
     public static void save(Path dir, WanModel model, QuantReport report, String baseSha256, DType floatType,
                             Map<String, String> extra) {
         checkFloatType(floatType);
+        requireStorable(report.recipe());
         SafetensorsWriter w = new SafetensorsWriter().withDigests().requireFinite();
         ObjectNode layers = LayerCodec.JSON.createObjectNode();
         boolean tagged = false;

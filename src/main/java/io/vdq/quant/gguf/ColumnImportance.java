@@ -43,9 +43,12 @@ public final class ColumnImportance implements LinearHook {
         return m;
     }
 
-    public void save(Path file) {
+    public void save(Path file) { save(meanSquares(), file); }
+
+    /** Writes per-layer mean squares in the format {@link #load} reads. */
+    public static void save(Map<String, float[]> meanSquares, Path file) {
         SafetensorsWriter w = new SafetensorsWriter().metadata("vdq_importance", "mean square of each input column per linear layer");
-        meanSquares().forEach((k, v) -> w.add(k, Tensor.of(v, v.length)));
+        meanSquares.forEach((k, v) -> w.add(k, Tensor.of(v, v.length)));
         w.write(file);
     }
 

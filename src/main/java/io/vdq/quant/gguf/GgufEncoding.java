@@ -9,14 +9,20 @@ import io.vdq.tensor.Parallel;
 public final class GgufEncoding {
     private GgufEncoding() {}
 
-    /** Which block encoder: ggml's reference ({@code quantize_row_*_ref}, bit-identical to llama.cpp without imatrix) or {@link GgufBgr}. */
+    /**
+     * Which block encoder: ggml's reference ({@code quantize_row_*_ref}, bit-identical to llama.cpp without imatrix),
+     * {@link GgufBgr}, or {@link GgufGptq} (error feedback through the layer's calibration Hessian).
+     */
     public enum Method {
-        REF, BGR;
+        REF, BGR, GPTQ;
 
         public static Method parse(String s) {
             for (Method m : values()) if (m.name().equalsIgnoreCase(s)) return m;
-            throw new ConfigException("--method: '" + s + "' is not one of ref, bgr");
+            throw new ConfigException("--method: '" + s + "' is not one of ref, bgr, gptq");
         }
+
+        /** Whether the method needs the layer's calibration Hessian. */
+        public boolean needsHessian() { return this == GPTQ; }
     }
 
     /**
@@ -26,6 +32,8 @@ public final class GgufEncoding {
     public static byte[] encode(GgmlType t, Method m, float[] x, int rows, int cols, float[] importance) {
         if (cols % t.blockSize != 0)
             throw new ConfigException(t + ": row length " + cols + " is not a multiple of the block size " + t.blockSize);
+        if (m == Method.GPTQ && t.quantized())
+            throw new ConfigException("GPTQ on the ggml grid needs the layer's calibration Hessian: use GgufGptq.encode");
         if (importance != null && importance.length != cols)
             throw new ConfigException("importance has " + importance.length + " weights for rows of " + cols);
         long rowBytes = t.rowBytes(cols);
