@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: FP32 GEMM, attention, a Wan block, integer GEMM.",
         subcommands = {BenchCommand.Gemm.class, BenchCommand.Attention.class, BenchBlockCommand.class, BenchIntCommand.class,
-                BenchQuantCommand.class})
+                BenchQuantCommand.class, BenchGgufCommand.class})
 final class BenchCommand implements Runnable {
     @Spec CommandSpec spec;
 

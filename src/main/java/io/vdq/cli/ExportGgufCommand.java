@@ -43,7 +43,8 @@ import picocli.CommandLine.Spec;
  * ComfyUI-GGUF and stable-diffusion.cpp load: original Wan names, {@code general.architecture = wan}, the blocks'
  * linear weights in the chosen ggml type and the rest F16/F32 as those loaders expect ({@link WanNames#storageType}),
  * the 5-D patch embedding as F32 with no array keys, and {@code vdq.*} scalar keys (method, type, version, the
- * diffusers config). Tensors are read from the mapped input and encoded one at a time; the file is written atomically.
+ * diffusers config). Tensors are read one at a time with positional reads (not through the mapping, whose pages
+ * would stay resident) and encoded; the file is written atomically through a channel.
  */
 @Command(name = "export-gguf", mixinStandardHelpOptions = true,
         description = "Write a Wan transformer as a GGUF file for ComfyUI-GGUF / stable-diffusion.cpp.")
@@ -233,7 +234,7 @@ final class ExportGgufCommand implements Callable<Integer> {
     }
 
     private byte[] encode(TensorSource src, String name, long[] shape, GgmlType t, GgufEncoding.Method m, float[] imp, double[] hessian) {
-        float[] x = src.readFloat(name).toArray();
+        float[] x = src.readFloatStreamed(name);   // positional reads: the input's pages do not stay in our resident set
         int cols = shape.length == 0 ? 1 : Math.toIntExact(shape[shape.length - 1]);
         int rows = cols == 0 ? 0 : x.length / cols;
         if (m == GgufEncoding.Method.GPTQ && t.quantized())

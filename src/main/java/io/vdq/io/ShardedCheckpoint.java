@@ -153,6 +153,8 @@ public final class ShardedCheckpoint implements TensorSource {
 
     @Override public MemorySegment segment(String name) { return shardOf(name).segment(name); }
 
+    @Override public float[] readFloatStreamed(String name) { return shardOf(name).readFloatStreamed(name); }
+
     /** The shards' {@code __metadata__} maps merged (the first shard wins on conflicting keys). */
     @Override public Map<String, String> metadata() { return metadata; }
 

@@ -40,28 +40,33 @@ public final class TensorCodec {
     /** Decodes {@code n} elements of {@code dt} from {@code seg} into float32. */
     public static float[] toFloats(MemorySegment seg, DType dt, int n) {
         float[] out = new float[n];
-        rangeOf(n, (from, to) -> {
-            switch (dt) {
-                case F16, BF16 -> halves(seg, dt == DType.BF16, out, from, to);
-                case I8 -> { for (int i = from; i < to; i++) out[i] = seg.get(ValueLayout.JAVA_BYTE, i); }
-                case U8 -> { for (int i = from; i < to; i++) out[i] = seg.get(ValueLayout.JAVA_BYTE, i) & 0xFF; }
-                case BOOL -> { for (int i = from; i < to; i++) out[i] = seg.get(ValueLayout.JAVA_BYTE, i) != 0 ? 1f : 0f; }
-                case I32 -> { for (int i = from; i < to; i++) out[i] = seg.get(I32, 4L * i); }
-                case I64 -> { for (int i = from; i < to; i++) out[i] = seg.get(I64, 8L * i); }
-                case F32 -> MemorySegment.copy(seg, F32, 4L * from, out, from, to - from);
-            }
-        });
+        toFloats(seg, dt, out, 0, n);
         return out;
     }
 
-    /** F16/BF16 elements [from, to) to float, through a small bulk-copied short[] buffer (faster than per-element reads). */
-    private static void halves(MemorySegment seg, boolean bf16, float[] out, int from, int to) {
+    /** Decodes {@code n} elements of {@code dt} from the start of {@code seg} into {@code out[off, off + n)}. */
+    public static void toFloats(MemorySegment seg, DType dt, float[] out, int off, int n) {
+        rangeOf(n, (from, to) -> {
+            switch (dt) {
+                case F16, BF16 -> halves(seg, dt == DType.BF16, out, off, from, to);
+                case I8 -> { for (int i = from; i < to; i++) out[off + i] = seg.get(ValueLayout.JAVA_BYTE, i); }
+                case U8 -> { for (int i = from; i < to; i++) out[off + i] = seg.get(ValueLayout.JAVA_BYTE, i) & 0xFF; }
+                case BOOL -> { for (int i = from; i < to; i++) out[off + i] = seg.get(ValueLayout.JAVA_BYTE, i) != 0 ? 1f : 0f; }
+                case I32 -> { for (int i = from; i < to; i++) out[off + i] = seg.get(I32, 4L * i); }
+                case I64 -> { for (int i = from; i < to; i++) out[off + i] = seg.get(I64, 8L * i); }
+                case F32 -> MemorySegment.copy(seg, F32, 4L * from, out, off + from, to - from);
+            }
+        });
+    }
+
+    /** F16/BF16 elements [from, to) to float at out[off + i], through a small bulk-copied short[] buffer (faster than per-element reads). */
+    private static void halves(MemorySegment seg, boolean bf16, float[] out, int off, int from, int to) {
         short[] buf = new short[Math.min(4096, to - from)];
         for (int i = from; i < to; i += buf.length) {
             int c = Math.min(buf.length, to - i);
             MemorySegment.copy(seg, I16, 2L * i, buf, 0, c);
-            if (bf16) for (int k = 0; k < c; k++) out[i + k] = Float.intBitsToFloat(buf[k] << 16);
-            else for (int k = 0; k < c; k++) out[i + k] = Float.float16ToFloat(buf[k]);
+            if (bf16) for (int k = 0; k < c; k++) out[off + i + k] = Float.intBitsToFloat(buf[k] << 16);
+            else for (int k = 0; k < c; k++) out[off + i + k] = Float.float16ToFloat(buf[k]);
         }
     }
 

@@ -24,6 +24,14 @@ public interface TensorSource extends AutoCloseable {
     Tensor readFloat(String name);
 
     /**
+     * The tensor as float32 values (row-major), read so that the source's bytes do not stay resident: a file is
+     * read with positional reads through a bounded buffer instead of through its mapping, whose touched pages
+     * would count toward the process's resident set until it is closed. For streaming a whole model one tensor
+     * at a time (export-gguf). The default is {@link #readFloat}.
+     */
+    default float[] readFloatStreamed(String name) { return readFloat(name).toArray(); }
+
+    /**
      * The tensor's raw little-endian bytes in its stored dtype ({@link TensorInfo#dtype()}), read-only; for
      * memory-mapped files a zero-copy slice of the mapping, valid until {@link #close()}. The default encodes
      * {@link #readFloat} as F32, which matches {@code info(name).dtype()} for float-only sources.

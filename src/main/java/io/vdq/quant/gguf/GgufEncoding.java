@@ -4,6 +4,7 @@ import io.vdq.VdqException.ConfigException;
 import io.vdq.io.gguf.GgmlRefQuant;
 import io.vdq.io.gguf.GgmlType;
 import io.vdq.tensor.Parallel;
+import java.util.Arrays;
 
 /** Encodes whole tensors (rows × cols, row-major) into ggml blocks, rows in parallel; the result does not depend on the thread count. */
 public final class GgufEncoding {
@@ -37,12 +38,13 @@ public final class GgufEncoding {
         if (importance != null && importance.length != cols)
             throw new ConfigException("importance has " + importance.length + " weights for rows of " + cols);
         long rowBytes = t.rowBytes(cols);
-        byte[] out = new byte[Math.toIntExact(Math.multiplyExact(rowBytes, (long) rows))];
+        int size = Math.toIntExact(Math.multiplyExact(rowBytes, (long) rows));
         if (!t.quantized() || rows == 0) {
+            // one array, not a copy: the largest Wan tensor (14B time_projection, 157 M values) is stored this way
             byte[] all = GgmlRefQuant.encode(t, x, 0, rows * cols);
-            System.arraycopy(all, 0, out, 0, all.length);
-            return out;
+            return all.length == size ? all : Arrays.copyOf(all, size);
         }
+        byte[] out = new byte[size];
         Parallel.range(rows, (from, to) -> {
             for (int r = from; r < to; r++) {
                 byte[] b = m == Method.BGR ? GgufBgr.encode(t, x, r * cols, cols, importance, 0)
