@@ -34,6 +34,8 @@ import java.util.Arrays;
 final class ArqIntExec {
     /** Rows per chunk: the int8 copy of a chunk is at most this many bytes (per-channel Λ: also its float output, at most 4× this). */
     static final int CHUNK_BYTES = 1 << 22;
+    /** A cap on the rows per chunk (tests set it low to run several chunks on small inputs). */
+    static volatile int maxChunkRows = Integer.MAX_VALUE;
 
     private final Arq arq;
     private final RotQuant rq;
@@ -98,6 +100,7 @@ final class ArqIntExec {
         float eps = (float) arq.options().eps();
         int chunk = Math.max(1, Math.min(rows, CHUNK_BYTES / kp));
         if (channel) chunk = Math.max(1, Math.min(chunk, CHUNK_BYTES / out)); // the second plane's output: ≤ 16 MB
+        chunk = Math.min(chunk, maxChunkRows);
         float[] buf = mu == null ? null : new float[Math.min(rows, chunk) * k];
         float[] s;
         if (arq.options().scaling() == Arq.Scaling.OFF) {
@@ -110,13 +113,14 @@ final class ArqIntExec {
             s = new float[rq.blocks()];
             for (int r0 = 0; r0 < rows; r0 += chunk) {
                 int m = Math.min(chunk, rows - r0);
-                System.arraycopy(x, xOff + r0 * k, buf, 0, m * k);
-                Arq.subtractShift(buf, 0, m, mu);
+                centre(x, xOff + r0 * k, m, mu, buf);
                 float[] c = b.rotBlockMax(buf, 0, m, rq);
                 for (int g = 0; g < s.length; g++) s[g] = Math.max(s[g], c[g]);
             }
             for (int g = 0; g < s.length; g++) s[g] = Math.max(s[g], eps);
         }
+        // one chunk: buf still holds the centred rows from the Λ pass
+        boolean centredOnce = mu != null && rows <= chunk && arq.options().scaling() != Arq.Scaling.OFF;
         float[] inv = new float[s.length];
         for (int g = 0; g < s.length; g++) inv[g] = 1f / s[g];
         float[] groupScale = null;
@@ -146,25 +150,40 @@ final class ArqIntExec {
             }
             if (mu == null) b.rotQuantize(x, xOff + r0 * k, rq, inv, eps, a);
             else {
-                System.arraycopy(x, xOff + r0 * k, buf, 0, m * k);
-                Arq.subtractShift(buf, 0, m, mu);
+                if (!centredOnce) centre(x, xOff + r0 * k, m, mu, buf);
                 b.rotQuantize(buf, 0, rq, inv, eps, a);
             }
             int yo = yOff + r0 * out;
+            float[] lw = null;
             if (!channel) weights.gemm(b, a, groupScale, y, yo);
             else {
                 channelPlanes(a, s, hi, lo);
                 weights.gemm(b, hi, null, y, yo);
                 weights.gemm(b, lo, null, low, 0);
-                float[] lw = low;
+                lw = low;
+            }
+            if (lw != null || extra != null) { // y += low plane (+ extra), one pass
+                float[] l = lw, e = extra;
                 Parallel.range(m, (from, to) -> {
-                    for (int i = from * out; i < to * out; i++) y[yo + i] += lw[i];
+                    for (int t = from; t < to; t++)
+                        for (int o = 0, i = t * out; o < out; o++, i++) {
+                            float v = y[yo + i];
+                            if (l != null) v += l[i];
+                            if (e != null) v += e[o];
+                            y[yo + i] = v;
+                        }
                 });
             }
-            if (extra != null)
-                for (int t = 0; t < m; t++)
-                    for (int o = 0; o < out; o++) y[yo + t * out + o] += extra[o];
         }
+    }
+
+    /** buf[0 .. m·k) = the m rows at x[off..] minus μ (the float subtraction of {@link Arq#subtractShift}), rows in parallel. */
+    private void centre(float[] x, int off, int m, float[] mu, float[] buf) {
+        int k = mu.length;
+        Parallel.range(m, (from, to) -> {
+            for (int t = from; t < to; t++)
+                for (int j = 0, i = t * k; j < k; j++, i++) buf[i] = x[off + i] - mu[j];
+        });
     }
 
     /**

@@ -160,6 +160,21 @@ class ArqIntExecTest {
         check(256, 24, 6, ch, Bgr.Options.DEFAULTS.withGroupSize(64), 4, "W4A4 per-channel Λ, BGR groups of 64");
         check(128, 17, 5, ch, Bgr.Options.DEFAULTS.withBits(8), 8, "W8A8 per-channel Λ (nibble-plane weights)");
         check(64, 8, 700, ch.withCenter(true), Bgr.Options.DEFAULTS, 4, "W4A4 centred, per-channel Λ, 700 rows");
+        check(128, 17, 5, Arq.Options.DEFAULTS.withScaling(Arq.Scaling.OFF).withCenter(true), Bgr.Options.DEFAULTS, 4, "Λ off, centred");
+    }
+
+    @Test
+    void severalChunksGiveTheSameResultAsOne() {
+        // the integer path splits a call into chunks of rows (Λ and μ still over the whole call): 100 rows as 7 chunks
+        ArqIntExec.maxChunkRows = 16;
+        try {
+            Arq.Options ch = Arq.Options.DEFAULTS.withScaling(Arq.Scaling.CHANNEL);
+            check(128, 24, 100, ch.withCenter(true), Bgr.Options.DEFAULTS, 4, "W4A4 centred, per-channel Λ, 7 chunks");
+            check(128, 24, 100, Arq.Options.DEFAULTS.withCenter(true), Bgr.Options.DEFAULTS, 4, "W4A4 centred, block Λ, 7 chunks");
+            check(128, 24, 100, Arq.Options.DEFAULTS.withScaling(Arq.Scaling.OFF).withCenter(true), Bgr.Options.DEFAULTS, 4, "Λ off, centred, 7 chunks");
+        } finally {
+            ArqIntExec.maxChunkRows = Integer.MAX_VALUE;
+        }
     }
 
     @Test
