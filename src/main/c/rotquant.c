@@ -73,6 +73,14 @@ VDQ_API int vdq_rot_block_max(const float* x, int ldx, int k, const float* signs
     const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
     for (int t = m0; t < m1; t++) {
         rotate_row(x + (size_t) t * ldx, k, signs, hblock, norm, buf);
+        if (sblock == 1) { /* per-channel Λ: eight channels' maxima at once */
+            int j = 0;
+            for (; j + 8 <= k; j += 8)
+                _mm256_storeu_ps(bmax + j, _mm256_max_ps(_mm256_loadu_ps(bmax + j),
+                                                         _mm256_and_ps(absmask, _mm256_loadu_ps(buf + j))));
+            for (; j < k; j++) { float a = fabsf(buf[j]); bmax[j] = a > bmax[j] ? a : bmax[j]; }
+            continue;
+        }
         for (int g = 0, j = 0; j < k; g++) {
             const int e = j + sblock;
             float mx = bmax[g];
@@ -110,6 +118,12 @@ VDQ_API int vdq_rot_quantize_rows(const float* x, int ldx, int k, int kp, const 
         if (sblock % 8 == 0) {
             for (; j < k; j += 8) {
                 __m256 v = _mm256_mul_ps(_mm256_loadu_ps(buf + j), _mm256_set1_ps(inv[j / sblock]));
+                _mm256_storeu_ps(buf + j, v);
+                mv = _mm256_max_ps(mv, _mm256_and_ps(absmask, v));
+            }
+        } else if (sblock == 1) { /* per-channel Λ */
+            for (; j + 8 <= k; j += 8) {
+                __m256 v = _mm256_mul_ps(_mm256_loadu_ps(buf + j), _mm256_loadu_ps(inv + j));
                 _mm256_storeu_ps(buf + j, v);
                 mv = _mm256_max_ps(mv, _mm256_and_ps(absmask, v));
             }

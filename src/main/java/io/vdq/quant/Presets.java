@@ -65,8 +65,9 @@ public final class Presets {
         Object[] dvd = {"bgr_init", "search", "bgr_max_iterations", 50, "rotation_cap", 1024,
                 "random_signs", true, "seed", 1234, "scaling", "block", "scale_block", 128};
         // W4A4/W4A6 default (issue #31, docs/DVD.md): each call's per-channel token mean is taken out before ARQ and
-        // added back through the weights in float (not on the cross-attention K/V inputs, the text tokens), and Λ is the paper's exact per-channel scale; both run on the
-        // fake-quant path (per-channel Λ sits inside the K sum). The "-paper" presets keep the deployed block Λ.
+        // added back through the weights in float (not on the cross-attention K/V inputs, the text tokens), and Λ is the paper's exact per-channel scale.
+        // Both run on the integer kernels: per-channel Λ sits inside the K sum and changes per call, so ArqIntExec writes
+        // the activation as two int8 planes (two W4A8 GEMMs). The "-paper" presets keep the deployed block Λ (one GEMM).
         Object[] a4 = {"center", true, "scaling", "channel"};
         add(dvdRecipe("w4a4-dvd", 4, dvd, a4), "DVD-Quant W4A4: Hadamard + BGR weights; A4 centred per call (not the text "
                 + "inputs), rotated, per-channel Λ, per token (beats the paper's block Λ when the residual stream has outlier channels)");

@@ -162,7 +162,9 @@ public final class Arq {
         if (!opt.center()) return null;
         checkWidth(x, off, rows);
         double[] acc = new double[k];
-        for (int t = 0; t < rows; t++) for (int j = 0, b = off + t * k; j < k; j++) acc[j] += x[b + j];
+        Parallel.range(k, (from, to) -> { // split by channel: each channel still sums its rows in order
+            for (int t = 0; t < rows; t++) for (int j = from, b = off + t * k; j < to; j++) acc[j] += x[b + j];
+        });
         float[] mu = new float[k];
         if (rows > 0) for (int j = 0; j < k; j++) mu[j] = (float) (acc[j] / rows);
         return mu;

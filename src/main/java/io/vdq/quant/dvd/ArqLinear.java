@@ -56,7 +56,7 @@ public final class ArqLinear implements Linear, IntExec.Executable {
         if (chunk < 1) throw new ShapeException("DVD layer: chunk must be >= 1 rows, got " + chunk);
         this.chunk = chunk;
         this.plan = ArqIntExec.plan(arq, weights, bias);
-        this.intExec = plan.weights() == null ? null : ArqIntExec.create(arq, plan);
+        this.intExec = plan.weights() == null ? null : ArqIntExec.create(arq, plan, bias);
     }
 
     @Override public long kernelWeightBytes() { return intExec == null ? 0 : intExec.weightBytes(); }

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The native fused rotate + Λ⁻¹ + per-token quantizer, the Λ pass and the GEMM with per-call group scales against
  * the Java reference, bit for bit, on vector and scalar paths (Hadamard blocks 1..256, Λ blocks that are and are
- * not multiples of 8, with and without signs; the GEMM on every instruction set the host runs). Skipped without the
+ * not multiples of 8 and per channel, with and without signs; the GEMM on every instruction set the host runs). Skipped without the
  * library.
  */
 class NativeRotQuantTest {
@@ -31,7 +31,8 @@ class NativeRotQuantTest {
 
     /** k, Hadamard block, Λ block, signs? */
     static final int[][] CASES = {{12, 4, 3, 0}, {12, 1, 12, 1}, {40, 8, 20, 1}, {40, 2, 8, 0}, {96, 32, 16, 1},
-            {256, 256, 128, 1}, {256, 64, 256, 0}, {30, 2, 5, 1}};
+            {256, 256, 128, 1}, {256, 64, 256, 0}, {30, 2, 5, 1},
+            {64, 64, 1, 1}, {44, 4, 1, 0}, {12, 4, 1, 1}}; // Λ block 1 (per channel): vector path plus a scalar tail
 
     static RotQuant rq(Random r, int[] c) {
         float[] signs = null;

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 /**
  * ARQ on the integer kernels: the fused rotate + Λ⁻¹ + per-token quantizer gives ARQ's own codes (Java and native,
  * bit for bit), and ArqLinear's integer path equals its fake-quant reference within float GEMM rounding, for
- * W8A8 / W4A8 / W4A4, block and off Λ, per-channel and grouped BGR weights.
+ * W8A8 / W4A8 / W4A4, block, per-channel and off Λ, with and without centring, per-channel and grouped BGR weights.
  */
 class ArqIntExecTest {
     @AfterEach
@@ -82,6 +82,18 @@ class ArqIntExecTest {
         float[] xh = x.clone();
         float[] mu = arq.shift(x, 0, rows); // centring: Q(x − μ) + μ (rotated), i.e. μ·Ŵᵀ added back in float
         Arq.subtractShift(xh, 0, rows, mu);
+        // per-channel Λ runs as a 15-bit fixed point per token: each x̂ element is off by at most c_t/2,
+        // c_t = a_t·max_j |q_tj|·s_j / 32384 (from ARQ's own codes), so output (t, o) by at most c_t/2·Σ_j |ŵ_oj|
+        boolean channel = ao.scaling() == Arq.Scaling.CHANNEL;
+        double[] lsb = new double[rows];
+        if (channel) {
+            Arq.QuantizedActivation qa = arq.quantize(xh, 0, rows, actBits);
+            for (int t = 0; t < rows; t++) {
+                double mx = 0;
+                for (int j = 0; j < k; j++) mx = Math.max(mx, Math.abs(qa.codes()[t * k + j]) * (double) qa.scales()[j]);
+                lsb[t] = qa.tokenScale()[t] * mx / (254 * 127 + 126);
+            }
+        }
         arq.fakeQuantize(xh, 0, rows, actBits);
         if (mu != null) {
             float[] mr = mu.clone();
@@ -104,10 +116,15 @@ class ArqIntExecTest {
             else assertArrayEquals(first, y, what + ": " + be.name() + " equals the Java integer path bit for bit");
             for (int t = 0; t < rows; t++)
                 for (int o = 0; o < out; o++) {
-                    double s = b[o], mag = Math.abs(b[o]);
-                    for (int j = 0; j < k; j++) { double p = (double) xh[t * k + j] * wd[o * k + j]; s += p; mag += Math.abs(p); }
+                    double s = b[o], mag = Math.abs(b[o]), wabs = 0;
+                    for (int j = 0; j < k; j++) {
+                        double p = (double) xh[t * k + j] * wd[o * k + j];
+                        s += p;
+                        mag += Math.abs(p);
+                        wabs += Math.abs(wd[o * k + j]);
+                    }
                     double tol = 4e-7 * Math.sqrt(k) * mag;
-                    assertEquals(s, y[t * out + o], tol, what + " int " + be.name() + " [" + t + "," + o + "]");
+                    assertEquals(s, y[t * out + o], tol + 0.5 * lsb[t] * wabs, what + " int " + be.name() + " [" + t + "," + o + "]");
                     assertEquals(s, fake[t * out + o], tol, what + " fakequant [" + t + "," + o + "]");
                 }
         }
@@ -134,6 +151,63 @@ class ArqIntExecTest {
     }
 
     @Test
+    void perChannelLambdaRunsOnTheIntegerKernels() {
+        Arq.Options ch = Arq.Options.DEFAULTS.withScaling(Arq.Scaling.CHANNEL);
+        // w4a4-dvd's ARQ (centred, per-channel Λ) at A4, and the same at A8 (w4a6-dvd's A8 steps, w4a8 settings)
+        check(256, 40, 9, ch.withCenter(true), Bgr.Options.DEFAULTS, 4, "W4A4 centred, per-channel Λ");
+        check(256, 40, 9, ch.withCenter(true), Bgr.Options.DEFAULTS, 8, "W4A8 centred, per-channel Λ");
+        check(192, 24, 7, ch, Bgr.Options.DEFAULTS, 4, "W4A4 per-channel Λ, Hadamard 64");
+        check(256, 24, 6, ch, Bgr.Options.DEFAULTS.withGroupSize(64), 4, "W4A4 per-channel Λ, BGR groups of 64");
+        check(128, 17, 5, ch, Bgr.Options.DEFAULTS.withBits(8), 8, "W8A8 per-channel Λ (nibble-plane weights)");
+        check(64, 8, 700, ch.withCenter(true), Bgr.Options.DEFAULTS, 4, "W4A4 centred, per-channel Λ, 700 rows");
+        check(128, 17, 5, Arq.Options.DEFAULTS.withScaling(Arq.Scaling.OFF).withCenter(true), Bgr.Options.DEFAULTS, 4, "Λ off, centred");
+    }
+
+    @Test
+    void severalChunksGiveTheSameResultAsOne() {
+        // the integer path splits a call into chunks of rows (Λ and μ still over the whole call): 100 rows as 7 chunks
+        ArqIntExec.maxChunkRows = 16;
+        try {
+            Arq.Options ch = Arq.Options.DEFAULTS.withScaling(Arq.Scaling.CHANNEL);
+            check(128, 24, 100, ch.withCenter(true), Bgr.Options.DEFAULTS, 4, "W4A4 centred, per-channel Λ, 7 chunks");
+            check(128, 24, 100, Arq.Options.DEFAULTS.withCenter(true), Bgr.Options.DEFAULTS, 4, "W4A4 centred, block Λ, 7 chunks");
+            check(128, 24, 100, Arq.Options.DEFAULTS.withScaling(Arq.Scaling.OFF).withCenter(true), Bgr.Options.DEFAULTS, 4, "Λ off, centred, 7 chunks");
+        } finally {
+            ArqIntExec.maxChunkRows = Integer.MAX_VALUE;
+        }
+    }
+
+    @Test
+    void perChannelPlanesRebuildTheFakeQuantActivation() {
+        // two tokens by hand: codes q, a_t, Λ; x̂ = a·q·s must come back as c·(254·h + l) within c/2
+        int k = 8;
+        ActQuant a = new ActQuant(2, k, 4, 0);
+        byte[] q = {7, -3, 0, 1, -7, 2, 5, -1, /* row 2: all zero */ 0, 0, 0, 0, 0, 0, 0, 0};
+        System.arraycopy(q, 0, a.q, 0, 8);
+        a.scale[0] = 0.5f;
+        float[] s = {1f, 4f, 0.25f, 100f, 0.001f, 3f, 2f, 50f};
+        ActQuant hi = new ActQuant(2, k, 8, 0), lo = new ActQuant(2, k, 8, 0);
+        ArqIntExec.channelPlanes(a, s, hi, lo);
+        double mx = 100.0; // max |q|·s = |1·100|
+        double c = 0.5 * mx / 32384;
+        assertEquals(254 * c, hi.scale[0], 1e-6 * 254 * c);
+        assertEquals(c, lo.scale[0], 1e-6 * c);
+        int sh = 0, sl = 0;
+        for (int j = 0; j < k; j++) {
+            double xhat = 0.5 * q[j] * s[j];
+            assertTrue(Math.abs(hi.q[j]) <= 127 && Math.abs(lo.q[j]) <= 127, "int8 planes");
+            assertEquals(xhat, hi.scale[0] * hi.q[j] + lo.scale[0] * lo.q[j], 0.5 * c + 1e-6 * Math.abs(xhat), "x̂[" + j + "]");
+            sh += hi.q[j];
+            sl += lo.q[j];
+        }
+        assertEquals(127, hi.q[3], "the largest element fills the high plane");
+        assertEquals(sh, hi.xsum[0]);
+        assertEquals(sl, lo.xsum[0]);
+        assertEquals(0f, hi.scale[1]);
+        for (int j = 0; j < k; j++) assertEquals(0, hi.q[k + j] | lo.q[k + j], "zero row");
+    }
+
+    @Test
     void longCallsUseOneLambdaOverAllTokens() {
         // more rows than one chunk of the fake-quant path (512): Λ still comes from the whole call in both paths
         check(64, 8, 700, Arq.Options.DEFAULTS, Bgr.Options.DEFAULTS, 4, "700 rows");
@@ -143,9 +217,9 @@ class ArqIntExecTest {
     void inexpressibleConfigurationsStayOnFakeQuant() {
         int k = 64, out = 4;
         float[] w = Tensor.randn(3, out, k).data();
-        Arq perChannel = new Arq(k, Arq.Options.DEFAULTS.withScaling(Arq.Scaling.CHANNEL), 5);
-        ArqLinear a = new ArqLinear(perChannel, Bgr.quantize(w, 0, out, k, Bgr.Options.DEFAULTS), null, new ActivationBits(4), false);
-        assertEquals("fakequant (per-channel Λ)", a.execution());
+        Arq perTensor = new Arq(k, Arq.Options.DEFAULTS.withGranularity(Arq.Granularity.PER_TENSOR), 5);
+        ArqLinear a = new ArqLinear(perTensor, Bgr.quantize(w, 0, out, k, Bgr.Options.DEFAULTS), null, new ActivationBits(4), false);
+        assertEquals("fakequant (per-tensor activation scale)", a.execution());
         Arq arq = new Arq(k, Arq.Options.DEFAULTS, 5);
         ArqLinear real = new ArqLinear(arq, Bgr.quantize(w, 0, out, k, Bgr.Options.DEFAULTS.withRealZeroPoint(true)), null,
                 new ActivationBits(4), false);
