@@ -138,7 +138,7 @@ final class ExportGgufCommand implements Callable<Integer> {
             List<Item> items = new ArrayList<>();
             for (String n : src.names()) items.add(new Item(n, original ? n : WanNames.toWan(n, src.describe())));
             items.sort(Comparator.comparing((Item i) -> order(i.wan())));
-            GgufWriter w = new GgufWriter();
+            GgufWriter w = new GgufWriter().withDataDigest();
             w.put("general.architecture", GgufValue.string("wan"));
             String name = Checkpoints.resolve(model).toAbsolutePath().getParent().getFileName().toString();
             w.put("general.name", GgufValue.string(name));

@@ -125,7 +125,12 @@ final class InspectCommand implements Callable<Integer> {
             Pattern f = filter;
             List<String> names = src.names().stream().filter(n -> f == null || f.matcher(n).find()).toList();
             PrintWriter out = spec.commandLine().getOut();
-            if (verify) {
+            if (verify && src instanceof io.vdq.io.gguf.GgufFile g) {
+                if (!g.verifyDataDigest())
+                    throw new ConfigException(file + ": --verify: this GGUF has no " + io.vdq.io.gguf.GgufWriter.DATA_SHA256
+                            + " (written by another tool, or by vdq before digests): nothing to check");
+                if (!json) out.println("verified: the SHA-256 of the tensor data matches " + io.vdq.io.gguf.GgufWriter.DATA_SHA256);
+            } else if (verify) {
                 int n = TensorDigests.verify(src);
                 if (!json) out.println("verified: the SHA-256 of all " + n + " tensors matches __metadata__ " + TensorDigests.KEY);
             }

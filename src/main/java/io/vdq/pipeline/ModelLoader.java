@@ -44,7 +44,7 @@ public final class ModelLoader {
         if (isGguf(dir)) {
             if (transformerOverride != null || transformer2Override != null)
                 throw new ConfigException("--transformer: only with a pipeline --model (a folder with model_index.json)");
-            return LoadedModel.of(spec, WanGgufLoader.loadWan(dir), null, ggufDefaults(dir), null);
+            return LoadedModel.of(spec, WanGgufLoader.loadWan(dir, verify), null, ggufDefaults(dir), null);
         }
         if (PipelineFolder.isPipeline(dir)) {
             PipelineFolder p = PipelineFolder.read(dir);
@@ -102,7 +102,7 @@ public final class ModelLoader {
 
     /** A float transformer folder, a quantized checkpoint folder, or a Wan GGUF file (dequantized at load). */
     static Transformer transformer(Path dir, String flag, boolean verify) {
-        if (isGguf(dir)) return new Transformer(WanGgufLoader.loadWan(dir), null);
+        if (isGguf(dir)) return new Transformer(WanGgufLoader.loadWan(dir, verify), null);
         if (!Files.isDirectory(dir)) throw new ConfigException(flag + " " + dir + ": not a folder (or a .gguf file)");
         if (QuantizedCheckpoint.isQuantized(dir)) {
             QuantizedCheckpoint.Loaded q = QuantizedCheckpoint.load(dir, verify);

@@ -3,6 +3,7 @@ package io.vdq.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vdq.io.gguf.GgmlType;
@@ -116,6 +117,36 @@ class ExportGgufCommandTest {
         assertEquals(0, inspect.code(), inspect.err());
         assertTrue(inspect.out().contains("Q4_K") && inspect.out().contains("blocks.0.self_attn.q.weight")
                 && inspect.out().contains("general.architecture: wan"), inspect.out());
+    }
+
+    /** The export carries a SHA-256 of its data section; a flipped data byte is refused at load, --no-verify skips it. */
+    @Test void dataDigestIsWrittenCheckedAndEnforcedAtLoad() throws Exception {
+        Path m = model(WanModel.random(CONFIG, 6));
+        Path q = dir.resolve("q8.gguf");
+        assertEquals(0, run("export-gguf", "--model", m.toString(), "--type", "q8_0", "--out", q.toString(), "--quiet").code());
+        byte[] b = Files.readAllBytes(q);
+        long dataStart;
+        String stored;
+        try (GgufFile f = GgufFile.open(q)) {
+            dataStart = f.dataStart();
+            stored = f.kv().get(io.vdq.io.gguf.GgufWriter.DATA_SHA256).display();
+            assertTrue(f.verifyDataDigest());
+        }
+        // an independent hash of the bytes after the header
+        java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+        md.update(b, (int) dataStart, b.length - (int) dataStart);
+        assertEquals(java.util.HexFormat.of().formatHex(md.digest()), stored);
+        Result ok = run("inspect", "--verify", q.toString());
+        assertEquals(0, ok.code(), ok.err());
+        assertTrue(ok.out().contains("verified"), ok.out());
+        b[b.length - 100] ^= 0x10;   // inside the last tensor's blocks (or its padding)
+        Files.write(q, b);
+        Result bad = run("inspect", "--verify", q.toString());
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("SHA-256") && bad.err().contains(q.getFileName().toString()), bad.err());
+        var e = assertThrows(io.vdq.VdqException.class, () -> io.vdq.model.wan.WanGgufLoader.loadWan(q));
+        assertTrue(e.getMessage().contains("vdq.data_sha256"), e.getMessage());
+        assertEquals(CONFIG, io.vdq.model.wan.WanGgufLoader.loadWan(q, false).config());
     }
 
     @Test void refAndF32ExportsAndBadOptionsGiveOneLineErrors() throws Exception {

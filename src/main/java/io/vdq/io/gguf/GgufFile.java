@@ -119,6 +119,26 @@ public final class GgufFile implements TensorSource {
     /** Absolute file offset of the data section. */
     public long dataStart() { return dataStart; }
 
+    /**
+     * Checks {@link GgufWriter#DATA_SHA256} against the SHA-256 of everything after the header, as vdq wrote it.
+     * Returns false when the file has no such key (a GGUF from another tool: nothing to check); throws
+     * {@code CheckpointException} naming the file when the digest is malformed or does not match.
+     */
+    public boolean verifyDataDigest() {
+        GgufValue v = kv.get(GgufWriter.DATA_SHA256);
+        if (v == null) return false;
+        if (v.type() != GgufValue.Type.STRING || !v.display().matches("[0-9a-f]{64}"))
+            throw new CheckpointException(source + ": key " + GgufWriter.DATA_SHA256 + " must be 64 lowercase hex digits (a SHA-256)");
+        java.security.MessageDigest md = io.vdq.io.TensorDigests.sha256();
+        for (long o = dataStart; o < file.byteSize(); o += 1 << 24)
+            md.update(file.asSlice(o, Math.min(1 << 24, file.byteSize() - o)).asByteBuffer());
+        String have = io.vdq.io.TensorDigests.hex(md);
+        if (!have.equals(v.display()))
+            throw new CheckpointException(source + ": SHA-256 of the tensor data is " + have + " but " + GgufWriter.DATA_SHA256
+                    + " says " + v.display() + " (the file is corrupted or was edited; --no-verify skips this check)");
+        return true;
+    }
+
     /** All key/value pairs in file order. */
     public Map<String, GgufValue> kv() { return kv; }
 

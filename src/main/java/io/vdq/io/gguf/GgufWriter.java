@@ -2,6 +2,7 @@ package io.vdq.io.gguf;
 
 import io.vdq.VdqException;
 import io.vdq.io.AtomicFiles;
+import io.vdq.io.TensorDigests;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -9,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -91,9 +93,25 @@ public final class GgufWriter {
 
     public int alignment() { return alignment; }
 
+    /**
+     * The key holding the SHA-256 (64 lowercase hex digits) of everything after the header: the tensors' bytes and
+     * the zero padding between them, as stored. Written over a same-length placeholder once the data is written, so
+     * the header never moves; other GGUF readers ignore it as an unknown string key.
+     */
+    public static final String DATA_SHA256 = "vdq.data_sha256";
+
+    private boolean dataDigest;
+
+    /** Also stores {@link #DATA_SHA256}, computed while the data is written. */
+    public GgufWriter withDataDigest() {
+        dataDigest = true;
+        return this;
+    }
+
     /** Writes the file atomically. */
     public void write(Path out) {
         Map<String, GgufValue> all = new LinkedHashMap<>(kv);
+        if (dataDigest) all.put(DATA_SHA256, GgufValue.string("0".repeat(64)));
         if (tensors.stream().anyMatch(t -> t.type.quantized()))
             all.putIfAbsent("general.quantization_version", GgufValue.u32(2));
         boolean fiveD = tensors.stream().anyMatch(t -> t.ne.length > 4);
@@ -104,8 +122,9 @@ public final class GgufWriter {
                             + "next to the 5-D " + FIVE_D_TENSOR);
         }
         byte[] header = header(all);
+        MessageDigest md = dataDigest ? TensorDigests.sha256() : null;
         AtomicFiles.write(out, ch -> {
-            writeFully(ch, ByteBuffer.wrap(header));
+            writeFully(ch, ByteBuffer.wrap(header), null);
             long pos = header.length;
             for (Entry t : tensors) {
                 MemorySegment s = t.data.bytes();
@@ -113,20 +132,29 @@ public final class GgufWriter {
                     throw new VdqException("tensor '" + t.name + "' " + t.type + ": " + s.byteSize() + " bytes given, "
                             + t.bytes + " expected for ne " + Arrays.toString(t.ne));
                 for (long o = 0; o < s.byteSize(); o += 1 << 26)
-                    writeFully(ch, s.asSlice(o, Math.min(1 << 26, s.byteSize() - o)).asByteBuffer());
+                    writeFully(ch, s.asSlice(o, Math.min(1 << 26, s.byteSize() - o)).asByteBuffer(), md);
                 pos += t.bytes;
-                pos = zeros(ch, pos);
+                pos = zeros(ch, pos, md);
+            }
+            if (md != null) {   // the real digest over its same-length placeholder
+                all.put(DATA_SHA256, GgufValue.string(TensorDigests.hex(md)));
+                byte[] done = header(all);
+                if (done.length != header.length)
+                    throw new IllegalStateException("GGUF header changed length " + header.length + " -> " + done.length);
+                ByteBuffer b = ByteBuffer.wrap(done);
+                for (long p = 0; b.hasRemaining(); ) p += ch.write(b, p);
             }
         });
     }
 
-    private long zeros(FileChannel ch, long pos) throws IOException {
+    private long zeros(FileChannel ch, long pos, MessageDigest md) throws IOException {
         long padded = GgufFile.pad(pos, alignment);
-        if (padded > pos) writeFully(ch, ByteBuffer.allocate((int) (padded - pos)));
+        if (padded > pos) writeFully(ch, ByteBuffer.allocate((int) (padded - pos)), md);
         return padded;
     }
 
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+    private static void writeFully(FileChannel ch, ByteBuffer b, MessageDigest md) throws IOException {
+        if (md != null) md.update(b.duplicate());
         while (b.hasRemaining()) ch.write(b);
     }
 

@@ -21,8 +21,15 @@ public final class WanGgufLoader {
     public static final int WAN_HEAD_DIM = 128;
 
     /** Opens, validates and loads {@code gguf}; the model holds float copies, so the file is closed on return. */
-    public static WanModel loadWan(Path gguf) {
+    public static WanModel loadWan(Path gguf) { return loadWan(gguf, true); }
+
+    /**
+     * As {@link #loadWan(Path)}; with {@code verify}, a file that carries vdq's data digest
+     * ({@link io.vdq.io.gguf.GgufWriter#DATA_SHA256}) is checked against it first (a GGUF from another tool has none).
+     */
+    public static WanModel loadWan(Path gguf, boolean verify) {
         try (GgufFile f = GgufFile.open(gguf)) {
+            if (verify) f.verifyDataDigest();
             TensorSource d = WanGguf.toDiffusers(f);
             return WanModel.load(config(f, d), d);
         }
