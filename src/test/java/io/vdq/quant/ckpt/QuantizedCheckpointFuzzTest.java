@@ -92,7 +92,7 @@ class QuantizedCheckpointFuzzTest {
         @Override public String describe() { return src.describe(); }
     }
 
-    @Property(tries = 100, seed = "2026112401")
+    @Property(tries = 4000, seed = "2026112401")
     void mutatedDescriptorsLoadOrFailWithACheckpointError(@ForAll @IntRange(min = 0, max = 2) int fixture,
                                                          @ForAll @IntRange(min = 0, max = 100_000) int slot,
                                                          @ForAll @IntRange(min = 0, max = 9) int kind,
@@ -122,7 +122,7 @@ class QuantizedCheckpointFuzzTest {
     }
 
     /** Any single flipped bit in the data region (codes, scales, zero points, biases, float parameters) is refused. */
-    @Property(tries = 60, seed = "2026120701")
+    @Property(tries = 6000, seed = "2026120701")
     void everyFlippedDataBitIsRefusedNamingTheTensor(@ForAll @IntRange(min = 0, max = 2) int fixture,
                                                      @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE - 1) int at,
                                                      @ForAll @IntRange(min = 0, max = 7) int bit) {
