@@ -4,10 +4,12 @@ import io.vdq.VdqException;
 import io.vdq.kernel.KernelBackend;
 import io.vdq.kernel.Kernels;
 import io.vdq.kernel.PackedWeights;
+import io.vdq.kernel.nat.OpenBlas;
 import io.vdq.tensor.Parallel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -70,10 +72,19 @@ final class BenchCommand implements Runnable {
         @Option(names = "--n", description = "Outputs (rows of W). Default: ${DEFAULT-VALUE}.") int n = 1024;
         @Option(names = "--k", description = "Inputs (columns of X and W). Default: ${DEFAULT-VALUE}.") int k = 1024;
         @Option(names = "--reps", description = "Timed repetitions. Default: ${DEFAULT-VALUE}.") int reps = 15;
+        @Option(names = "--anchor", description = "Also time this reference in the same run and print vdq's rate as a "
+                + "ratio of it: openblas (the system OpenBLAS's cblas_sgemm, e.g. Debian libopenblas0), or none. Default: ${DEFAULT-VALUE}.")
+        String anchor = "none";
         @Spec CommandSpec spec;
 
         @Override public void run() {
             checkCounts(reps, m, n, k);
+            if (!anchor.equals("none") && !anchor.equals("openblas"))
+                throw new VdqException.ConfigException("bench gemm: --anchor '" + anchor + "': expected openblas or none");
+            Optional<OpenBlas> blas = anchor.equals("openblas") ? OpenBlas.load() : Optional.empty();
+            if (anchor.equals("openblas") && blas.isEmpty())
+                throw new VdqException.ConfigException("bench gemm: --anchor openblas: no OpenBLAS with cblas_sgemm found "
+                        + "(install libopenblas0, e.g. apt-get install libopenblas0)");
             var out = spec.commandLine().getOut();
             long elems = Math.max((long) m * k, Math.max((long) n * k, (long) m * n));
             if (elems > Integer.MAX_VALUE - 64)
@@ -88,7 +99,19 @@ final class BenchCommand implements Runnable {
                     + " (-Dvdq.native=off: the Vector API micro-kernel; same bits)");
             out.printf(HEADER, "backend", "threads", "median GF/s", "best GF/s", "median ms", "GF/CPU-s", "max rel err");
             int saved = Parallel.threads();
+            java.util.Map<Integer, Double> anchorRate = new java.util.TreeMap<>();
             try {
+                if (blas.isPresent()) {   // the anchor first, then vdq: same shapes, same thread counts, one run
+                    OpenBlas ob = blas.get();
+                    java.lang.foreign.MemorySegment xs = ob.copy(x), ws = ob.copy(w), ys = ob.copy(y);
+                    for (int t : threads) {
+                        ob.threads(t);
+                        Timings ns = time(() -> ob.gemm(xs, ws, ys, m, n, k), warmup, warmupSeconds, reps);
+                        float[] yb = ys.toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
+                        report(out, "openblas", t, flops, ns, gemmError(rnd, x, w, yb, m, n, k));
+                        anchorRate.put(t, flops / median(ns.wallNs()));
+                    }
+                }
                 for (KernelBackend b : bs) {
                     PackedWeights pw = b.pack(w, 0, n, k);
                     for (int t : threads) {
@@ -97,10 +120,15 @@ final class BenchCommand implements Runnable {
                         Timings ns = time(() -> b.gemm(x, 0, m, pw, null, y, 0), warmup, warmupSeconds, reps);
                         double err = gemmError(rnd, x, w, y, m, n, k);
                         report(out, b.name(), t, flops, ns, err);
+                        Double a = anchorRate.get(t);
+                        if (a != null)
+                            out.printf(java.util.Locale.ROOT, "        %s at %d threads = %.2f× OpenBLAS (median wall rate, %s)%n",
+                                    b.name(), t, flops / median(ns.wallNs()) / a, blas.get().path());
                     }
                 }
             } finally {
                 Parallel.setThreads(saved);
+                blas.ifPresent(OpenBlas::close);
             }
         }
     }
