@@ -91,4 +91,25 @@ class ArchitectureTest {
         bad.removeAll(KNOWN);
         assertEquals(List.of(), bad);
     }
+
+    private static final Pattern INLINE_FQN = Pattern.compile("(?<![\\w.])(?:io\\.vdq|java|javax)(?:\\.[a-z0-9_]+)+\\.[A-Z]");
+
+    /** Code names classes through imports: no inline fully-qualified class names (comments, javadoc and strings aside). */
+    @Test
+    void noInlineFullyQualifiedNames() throws IOException {
+        List<String> bad = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(SRC)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                List<String> lines = Files.readAllLines(f);
+                for (int i = 0; i < lines.size(); i++) {
+                    String code = lines.get(i).strip();
+                    if (code.startsWith("//") || code.startsWith("*") || code.startsWith("/*") || code.startsWith("import ")
+                            || code.startsWith("package ")) continue;
+                    code = code.replaceAll("\"(?:[^\"\\\\]|\\\\.)*\"", "\"\"").replaceAll("//.*$", "");
+                    if (INLINE_FQN.matcher(code).find()) bad.add(SRC.relativize(f) + ":" + (i + 1) + ": " + lines.get(i).strip());
+                }
+            }
+        }
+        assertEquals(List.of(), bad);
+    }
 }

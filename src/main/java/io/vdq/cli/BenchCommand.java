@@ -15,6 +15,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import io.vdq.kernel.VectorBackend;
+import java.io.PrintWriter;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * {@code vdq bench}: kernel benchmarks (one subcommand per kernel family). Each measurement warms up, times
@@ -95,19 +103,19 @@ final class BenchCommand implements Runnable {
             double flops = 2.0 * m * n * k;
             out.printf("gemm m=%d n=%d k=%d  (%.3f GFLOP per call, %d warm-up, %d timed reps, %s)%n",
                     m, n, k, flops / 1e9, warmup, reps, cpuNote());
-            out.println("vector backend GEMM: " + Kernels.describe(io.vdq.kernel.VectorBackend.INSTANCE)
+            out.println("vector backend GEMM: " + Kernels.describe(VectorBackend.INSTANCE)
                     + " (-Dvdq.native=off: the Vector API micro-kernel; same bits)");
             out.printf(HEADER, "backend", "threads", "median GF/s", "best GF/s", "median ms", "GF/CPU-s", "max rel err");
             int saved = Parallel.threads();
-            java.util.Map<Integer, Double> anchorRate = new java.util.TreeMap<>();
+            Map<Integer, Double> anchorRate = new TreeMap<>();
             try {
                 if (blas.isPresent()) {   // the anchor first, then vdq: same shapes, same thread counts, one run
                     OpenBlas ob = blas.get();
-                    java.lang.foreign.MemorySegment xs = ob.copy(x), ws = ob.copy(w), ys = ob.copy(y);
+                    MemorySegment xs = ob.copy(x), ws = ob.copy(w), ys = ob.copy(y);
                     for (int t : threads) {
                         ob.threads(t);
                         Timings ns = time(() -> ob.gemm(xs, ws, ys, m, n, k), warmup, warmupSeconds, reps);
-                        float[] yb = ys.toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
+                        float[] yb = ys.toArray(ValueLayout.JAVA_FLOAT);
                         report(out, "openblas", t, flops, ns, gemmError(rnd, x, w, yb, m, n, k));
                         anchorRate.put(t, flops / median(ns.wallNs()));
                     }
@@ -122,7 +130,7 @@ final class BenchCommand implements Runnable {
                         report(out, b.name(), t, flops, ns, err);
                         Double a = anchorRate.get(t);
                         if (a != null)
-                            out.printf(java.util.Locale.ROOT, "        %s at %d threads = %.2f× OpenBLAS (median wall rate, %s)%n",
+                            out.printf(Locale.ROOT, "        %s at %d threads = %.2f× OpenBLAS (median wall rate, %s)%n",
                                     b.name(), t, flops / median(ns.wallNs()) / a, blas.get().path());
                     }
                 }
@@ -188,7 +196,7 @@ final class BenchCommand implements Runnable {
     static Timings time(Runnable call, int warmup, double warmupSeconds, int reps) {
         long until = System.nanoTime() + (long) (warmupSeconds * 1e9);
         for (int i = 0; i < warmup || System.nanoTime() < until; i++) call.run();
-        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        var os = ManagementFactory.getOperatingSystemMXBean();
         var cpu = os instanceof com.sun.management.OperatingSystemMXBean sun ? sun : null;
         double[] ns = new double[reps], cpuNs = new double[reps];
         for (int i = 0; i < reps; i++) {
@@ -214,7 +222,7 @@ final class BenchCommand implements Runnable {
      * process (on a shared machine the wall rate shows the share we got; flops per CPU-second, times the
      * thread count, estimates the rate on a quiet machine).
      */
-    static void report(java.io.PrintWriter out, String backend, int threads, double flops, Timings t, double err) {
+    static void report(PrintWriter out, String backend, int threads, double flops, Timings t, double err) {
         double median = median(t.wallNs()), best = Arrays.stream(t.wallNs()).min().orElseThrow();
         // Process CPU time ticks coarsely (often 10 ms), so the CPU rate is taken over all reps together.
         // Under 0.2 s in total the ticks say nothing: shown as NaN.

@@ -21,6 +21,7 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import java.lang.management.ManagementFactory;
 
 /**
  * {@code vdq bench int}: GOP/s (ops = 2·m·n·k) of the native W8A8 / W4A8 / W4A4 kernels of every instruction
@@ -214,7 +215,7 @@ final class BenchIntCommand implements Callable<Integer> {
     }
 
     private static long processCpuNanos() {
-        return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        return ManagementFactory.getOperatingSystemMXBean()
                 instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
     }
 

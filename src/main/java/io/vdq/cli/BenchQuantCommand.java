@@ -25,6 +25,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import io.vdq.eval.Fidelity;
+import io.vdq.kernel.Int8Attention;
+import io.vdq.kernel.Kernels;
 
 /**
  * {@code vdq bench quant}: one forward of a Wan-shaped model (random weights, {@code --layers} blocks) per
@@ -148,7 +151,7 @@ final class BenchQuantCommand implements Runnable {
     private void attention(PrintWriter out) {
         int d = heads * headDim;
         float scale = (float) (1 / Math.sqrt(headDim));
-        var kb = io.vdq.kernel.Kernels.get();
+        var kb = Kernels.get();
         var ib = IntKernels.get();
         out.printf("self-attention, %d heads × %d, %d thread(s), float backend %s, integer backend %s; load %s%n",
                 heads, headDim, threads, kb.name(), ib.name(), loadAverage());
@@ -159,11 +162,11 @@ final class BenchQuantCommand implements Runnable {
             for (int i = 0; i < k.length; i++) k[i] += (i % d) % 7 == 0 ? 4f : 0f; // channel means, as post-RoPE keys have
             float[] of = new float[n * d], oi = new float[n * d], op = new float[n * d];
             Runnable fl = () -> kb.attention(q, 0, d, k, 0, d, v, 0, d, of, 0, d, n, n, heads, headDim, scale);
-            Runnable i8 = () -> io.vdq.kernel.Int8Attention.attention(ib, kb, q, 0, d, k, 0, d, v, 0, d, oi, 0, d, n, n, heads, headDim, scale, true, false);
-            Runnable pv = () -> io.vdq.kernel.Int8Attention.attention(ib, kb, q, 0, d, k, 0, d, v, 0, d, op, 0, d, n, n, heads, headDim, scale, true, true);
+            Runnable i8 = () -> Int8Attention.attention(ib, kb, q, 0, d, k, 0, d, v, 0, d, oi, 0, d, n, n, heads, headDim, scale, true, false);
+            Runnable pv = () -> Int8Attention.attention(ib, kb, q, 0, d, k, 0, d, v, 0, d, op, 0, d, n, n, heads, headDim, scale, true, true);
             double tf = median(fl), ti = median(i8), tp = median(pv);
             out.printf(Locale.ROOT, "%7d %10.3f %10.3f %8.2f %12.2e %12.3f %8.2f %12.2e %10.1f%n", n, tf, ti, tf / ti,
-                    io.vdq.eval.Fidelity.relL2(of, oi), tp, tf / tp, io.vdq.eval.Fidelity.relL2(of, op), 4.0 * n * n * d / tf / 1e9);
+                    Fidelity.relL2(of, oi), tp, tf / tp, Fidelity.relL2(of, op), 4.0 * n * n * d / tf / 1e9);
             out.flush();
         }
         out.printf("load at the end: %s%n", loadAverage());

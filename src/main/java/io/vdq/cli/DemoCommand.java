@@ -39,6 +39,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import io.vdq.io.AtomicFolder;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * {@code vdq demo}: the whole pipeline on one small model — generate, quantize with every registered preset,
@@ -167,12 +170,12 @@ final class DemoCommand implements Runnable {
     @Override
     public void run() {
         System.setProperty("java.awt.headless", "true");
-        if (quiet) java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING); // methods log at INFO
+        if (quiet) Logger.getLogger("").setLevel(Level.WARNING); // methods log at INFO
         int p = prompts != null ? prompts : quick ? 2 : 4;
         int n = steps != null ? steps : quick ? 6 : 10;
         if (p < 1 || p > PROMPTS.size()) throw new ConfigException("--prompts " + p + ": expected 1.." + PROMPTS.size());
         if (n < 1 || n > GenerateCommand.MAX_STEPS) throw new ConfigException("--steps " + n + ": expected 1.." + GenerateCommand.MAX_STEPS);
-        io.vdq.io.AtomicFolder.checkReplaceable(out, "index.html", "--out");   // before any sampling
+        AtomicFolder.checkReplaceable(out, "index.html", "--out");   // before any sampling
         if (evalPrompts != null && prompts != null) throw new ConfigException("--prompts and --eval-prompts: give one of them");
         List<String> evalList = evalPrompts == null ? PROMPTS.subList(0, p) : QuantizeCommand.readPrompts(evalPrompts, "evaluation prompts");
         if (evalPrompts != null && !randomInit) // VBench-lite parses every prompt; the built-in ones are known to parse
@@ -232,7 +235,7 @@ final class DemoCommand implements Runnable {
         // the report folder appears complete or not at all: written into a temporary sibling (the writers take
         // `out`, so it names that folder meanwhile), then renamed over --out
         Path finalOut = out;
-        io.vdq.io.AtomicFolder.write(finalOut, "index.html", "--out", tmp -> {
+        AtomicFolder.write(finalOut, "index.html", "--out", tmp -> {
             out = tmp;
             try {
                 write(run, s, fp, fpSeconds[0], fpScores, results);

@@ -37,6 +37,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import java.io.IOException;
+import java.nio.file.Files;
 
 /**
  * {@code vdq export-gguf}: a diffusers Wan transformer (or one in the original naming) to a GGUF that
@@ -108,7 +110,7 @@ final class ExportGgufCommand implements Callable<Integer> {
         if (mix == null)
             throw new ConfigException("--type: '" + type + "' is not one of " + Arrays.toString(GgmlType.values()).toLowerCase(Locale.ROOT)
                     + " or q3_k_s, q3_k_m, q3_k_l, q4_k_s, q4_k_m, q5_k_s, q5_k_m");
-        if (java.nio.file.Files.isDirectory(out)) throw new ConfigException("--out " + out + ": is a folder; give a .gguf file");
+        if (Files.isDirectory(out)) throw new ConfigException("--out " + out + ": is a folder; give a .gguf file");
         GgmlType t = mix.base();
         GgufEncoding.Method m = GgufEncoding.Method.parse(method);
         PrintWriter log = spec.commandLine().getErr();
@@ -157,7 +159,7 @@ final class ExportGgufCommand implements Callable<Integer> {
             if (Files.isRegularFile(defaults)) {
                 try {
                     w.put(ModelDefaults.GGUF_KEY, GgufValue.string(Files.readString(defaults)));
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     throw new ConfigException(defaults + ": cannot read: " + e.getMessage());
                 }
             }

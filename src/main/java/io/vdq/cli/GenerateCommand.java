@@ -52,6 +52,8 @@ import java.util.Optional;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import io.vdq.io.AtomicFiles;
+import io.vdq.io.AtomicFolder;
 
 /**
  * {@code vdq generate}: a prompt (or precomputed embeddings) to a video with any model {@link ModelLoader} loads,
@@ -183,7 +185,7 @@ final class GenerateCommand implements Runnable {
         if (fps != null && (fps < 1 || fps > 240)) throw new ConfigException("--fps " + fps + ": expected 1..240");
         if (maxSequenceLength != null && (maxSequenceLength < 0 || maxSequenceLength > MAX_TOKENS))
             throw new ConfigException("--max-sequence-length " + maxSequenceLength + ": expected 0.." + MAX_TOKENS);
-        io.vdq.io.AtomicFolder.checkReplaceable(out, "run.json", "--out");   // before the model is loaded
+        AtomicFolder.checkReplaceable(out, "run.json", "--out");   // before the model is loaded
         if (saveModel != null && saveModel.toAbsolutePath().normalize().startsWith(out.toAbsolutePath().normalize()))
             throw new ConfigException("--save-model " + saveModel + ": inside --out " + out
                     + ", which is replaced as a whole when the run is written; give a folder outside it");
@@ -346,7 +348,7 @@ final class GenerateCommand implements Runnable {
         List<String> files = new ArrayList<>();
         Tensor vid = video;
         double decodeSeconds = decodeS;
-        io.vdq.io.AtomicFolder.write(finalOut, "run.json", "--out", tmp -> {
+        AtomicFolder.write(finalOut, "run.json", "--out", tmp -> {
             out = tmp;
             try {
                 writeRun(meta, latents, ls, vid, videoFps, files, c, sched, f, h, w, textSource, loadS, sampleS, decodeSeconds, stepSeconds, lm);
@@ -574,7 +576,7 @@ final class GenerateCommand implements Runnable {
         root.put("finished", Instant.now().toString());
         Path file = out.resolve("run.json");
         try {   // a random temporary name created exclusively: a planted run.json.tmp link cannot redirect the write
-            io.vdq.io.AtomicFiles.writeBytes(file, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+            AtomicFiles.writeBytes(file, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot write: " + e.getMessage(), e);
         }

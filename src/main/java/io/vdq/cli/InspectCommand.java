@@ -24,6 +24,12 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import io.vdq.io.DType;
+import io.vdq.io.SafetensorsFile;
+import io.vdq.io.TensorCodec;
+import io.vdq.io.gguf.GgufFile;
+import io.vdq.io.gguf.GgufWriter;
+import java.lang.foreign.MemorySegment;
 
 /**
  * {@code vdq inspect FILE|DIR}: validates a safetensors file, sharded checkpoint or diffusers model folder and
@@ -85,7 +91,7 @@ final class InspectCommand implements Callable<Integer> {
          * {@link #CHUNK} elements at a time, in two passes (mean, then the squared deviations), so a tensor of
          * any size is summarised without materialising it.
          */
-        static Stats streamed(java.lang.foreign.MemorySegment seg, io.vdq.io.DType dt, long count) {
+        static Stats streamed(MemorySegment seg, DType dt, long count) {
             double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY, sum = 0, sq = 0;
             long n = 0, bad = 0;
             for (long at = 0; at < count; at += CHUNK) {
@@ -104,9 +110,9 @@ final class InspectCommand implements Callable<Integer> {
             return new Stats(n == 0 ? Double.NaN : min, n == 0 ? Double.NaN : max, mean, n == 0 ? Double.NaN : Math.sqrt(sq / n), bad);
         }
 
-        private static float[] chunk(java.lang.foreign.MemorySegment seg, io.vdq.io.DType dt, long at, long count) {
+        private static float[] chunk(MemorySegment seg, DType dt, long at, long count) {
             int len = (int) Math.min(CHUNK, count - at);
-            return io.vdq.io.TensorCodec.toFloats(seg.asSlice(at * dt.bytes, (long) len * dt.bytes), dt, len);
+            return TensorCodec.toFloats(seg.asSlice(at * dt.bytes, (long) len * dt.bytes), dt, len);
         }
     }
 
@@ -125,11 +131,11 @@ final class InspectCommand implements Callable<Integer> {
             Pattern f = filter;
             List<String> names = src.names().stream().filter(n -> f == null || f.matcher(n).find()).toList();
             PrintWriter out = spec.commandLine().getOut();
-            if (verify && src instanceof io.vdq.io.gguf.GgufFile g) {
+            if (verify && src instanceof GgufFile g) {
                 if (!g.verifyDataDigest())
-                    throw new ConfigException(file + ": --verify: this GGUF has no " + io.vdq.io.gguf.GgufWriter.DATA_SHA256
+                    throw new ConfigException(file + ": --verify: this GGUF has no " + GgufWriter.DATA_SHA256
                             + " (written by another tool, or by vdq before digests): nothing to check");
-                if (!json) out.println("verified: the SHA-256 of the tensor data matches " + io.vdq.io.gguf.GgufWriter.DATA_SHA256);
+                if (!json) out.println("verified: the SHA-256 of the tensor data matches " + GgufWriter.DATA_SHA256);
             } else if (verify) {
                 int n = TensorDigests.verify(src);
                 if (!json) out.println("verified: the SHA-256 of all " + n + " tensors matches __metadata__ " + TensorDigests.KEY);
@@ -142,7 +148,7 @@ final class InspectCommand implements Callable<Integer> {
     }
 
     private Stats statsOf(TensorSource src, String name) {
-        if (src instanceof io.vdq.io.SafetensorsFile || src instanceof ShardedCheckpoint)   // stored bytes = info's dtype
+        if (src instanceof SafetensorsFile || src instanceof ShardedCheckpoint)   // stored bytes = info's dtype
             return Stats.streamed(src.segment(name), src.info(name).dtype(), src.info(name).elements());
         // GGUF (block-quantized types): dequantized whole, bounded by one array
         return src.info(name).elements() > Integer.MAX_VALUE - 16 ? null : Stats.of(src.readFloat(name).toArray());
@@ -156,7 +162,7 @@ final class InspectCommand implements Callable<Integer> {
 
     /** The stored type: the ggml type for a GGUF (Q4_K, …), else the safetensors dtype. */
     private static String dtypeOf(TensorSource src, String n) {
-        return src instanceof io.vdq.io.gguf.GgufFile g ? g.tensor(n).type().name() : src.info(n).dtype().name();
+        return src instanceof GgufFile g ? g.tensor(n).type().name() : src.info(n).dtype().name();
     }
 
     private void printTable(PrintWriter out, Path file, TensorSource src, List<String> names, JsonConfig config) {

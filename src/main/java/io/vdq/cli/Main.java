@@ -4,6 +4,10 @@ import io.vdq.VdqException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import io.vdq.io.Printable;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.Locale;
 
 /** Entry point: {@code vdq [--verbose] COMMAND ...}. Errors print one line; --verbose adds the stack trace. */
 @Command(name = "vdq", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
@@ -43,7 +47,7 @@ public final class Main implements Runnable {
 
     /** Runs {@code cl} with vdq's error handling (tests pass a command line of their own). */
     static int run(CommandLine cl, String... args) {
-        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+        boolean verbose = Arrays.asList(args).contains("--verbose");
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             for (Throwable t = ex; t != null; t = t.getCause()) {
                 if (t instanceof OutOfMemoryError) {   // thrown in a worker thread and wrapped on the way back
@@ -52,9 +56,9 @@ public final class Main implements Runnable {
                     return FAILED;
                 }
             }
-            String msg = ex instanceof VdqException || ex instanceof java.io.UncheckedIOException
+            String msg = ex instanceof VdqException || ex instanceof UncheckedIOException
                     ? ex.getMessage() : ex.getClass().getSimpleName() + ": " + ex.getMessage();
-            cmd.getErr().println("vdq: " + io.vdq.io.Printable.line(msg));   // names read from files may hold newlines
+            cmd.getErr().println("vdq: " + Printable.line(msg));   // names read from files may hold newlines
             if (verbose) ex.printStackTrace(cmd.getErr());
             return FAILED;
         });
@@ -79,7 +83,7 @@ public final class Main implements Runnable {
     static String outOfMemory(long maxHeapBytes) {
         long gib = 1L << 30;
         long now = Math.max(1, Math.round((double) maxHeapBytes / gib));
-        return "out of memory (Java heap limit " + String.format(java.util.Locale.ROOT, "%.1f", (double) maxHeapBytes / gib)
+        return "out of memory (Java heap limit " + String.format(Locale.ROOT, "%.1f", (double) maxHeapBytes / gib)
                 + " GiB): reduce --frames, --height/--width or the model size, or give Java more heap, e.g. "
                 + "VDQ_JAVA_OPTS=-Xmx" + 2 * now + "g ./vdq ... (the launcher already allows 75 % of RAM)";
     }

@@ -15,6 +15,7 @@ import java.util.function.IntFunction;
 import java.util.function.LongConsumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import io.vdq.model.wan.WanParameters;
 
 /**
  * {@code vdq make-checkpoint}: a random Wan checkpoint with heavy-tailed weights and outlier channels, in the
@@ -136,7 +137,7 @@ final class MakeCheckpointCommand implements Runnable {
                 residualOutliers, residualOutlierScale, residualOutlierBiasScale != null ? residualOutlierBiasScale
                 : SyntheticCheckpoint.Options.defaultResidualBiasScale(residualOutlierScale));
         long total = 0;
-        for (int[] s : io.vdq.model.wan.WanParameters.expectedShapes(c).values()) {
+        for (int[] s : WanParameters.expectedShapes(c).values()) {
             long n = 1;
             for (int d : s) n *= d;
             total += n * dt.bytes;

@@ -27,6 +27,13 @@ import java.util.Locale;
 import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import io.vdq.io.AtomicFolder;
+import io.vdq.tensor.Parallel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.NoSuchFileException;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * {@code vdq quantize}: a float Wan model and a recipe in, a quantized checkpoint folder out (usable as
@@ -106,10 +113,10 @@ final class QuantizeCommand implements Runnable {
             return;
         }
         if (out == null) throw new ConfigException("--out is required (or --size-only)");
-        if (quiet) java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING); // methods log at INFO
+        if (quiet) Logger.getLogger("").setLevel(Level.WARNING); // methods log at INFO
         if (calibPrompts != null && calibEmbeds != null) throw new ConfigException("--calib-prompts and --calib-embeds: give one of them");
         List<String> prompts = calibPrompts == null ? null : readPrompts(calibPrompts);
-        io.vdq.io.AtomicFolder.checkReplaceable(out, QuantizedCheckpoint.WEIGHTS, "--out");
+        AtomicFolder.checkReplaceable(out, QuantizedCheckpoint.WEIGHTS, "--out");
         // sizes are checked before the base model is loaded (it can take minutes)
         GenerateCommand.checkSize(frames == null ? 1 : frames, height == null ? 16 : height, width == null ? 16 : width);
         if (calibSteps < 1 || calibSteps > GenerateCommand.MAX_STEPS)
@@ -125,7 +132,7 @@ final class QuantizeCommand implements Runnable {
         var settings = new QuantizePipeline.Settings(r, prompts, seed, calibSteps, latent, guidance, shift, probeRows,
                 CalibrationTexts.supplier(model, prompts, calibEmbeds, c, err, quiet), calibEmbeds != null);
         if (!quiet) err.printf(Locale.ROOT, "quantize: %s (method %s, W%d A%d) on %s, %d threads%n", r.name(), r.method(),
-                r.weightBits(), r.activationBits(), model, io.vdq.tensor.Parallel.threads());
+                r.weightBits(), r.activationBits(), model, Parallel.threads());
         QuantizePipeline.Progress progress = quiet ? QuantizePipeline.Progress.NONE : new QuantizePipeline.Progress() {
             @Override public void layer(int done, int total, String name, double outputRelL2, double elapsedS) {
                 double rate = done / Math.max(elapsedS, 1e-9);
@@ -136,8 +143,8 @@ final class QuantizeCommand implements Runnable {
         };
         QuantizePipeline.Result res = QuantizePipeline.run(wan, settings, progress);
         // the checkpoint folder appears complete or not at all (written into a temporary sibling, then renamed)
-        io.vdq.io.AtomicFolder.write(out, QuantizedCheckpoint.WEIGHTS, "--out",
-                tmp -> QuantizePipeline.save(res, tmp, ft, java.util.Map.of(GenerateCommand.BASE_MODEL_KEY, model)));
+        AtomicFolder.write(out, QuantizedCheckpoint.WEIGHTS, "--out",
+                tmp -> QuantizePipeline.save(res, tmp, ft, Map.of(GenerateCommand.BASE_MODEL_KEY, model)));
         System.out.print(QuantizePipeline.table(res.rows()));
         System.out.println("output error on " + res.outputProbe() + (res.deltaNote() != null ? "; sampler hook: " + res.deltaNote() : ""));
         Path file = out.resolve(QuantizedCheckpoint.WEIGHTS);
@@ -238,9 +245,9 @@ final class QuantizeCommand implements Runnable {
         List<String> lines;
         try {
             lines = Files.readAllLines(file);
-        } catch (java.nio.charset.CharacterCodingException e) {
+        } catch (CharacterCodingException e) {
             throw new ConfigException(file + ": " + what + " are not UTF-8 text (one prompt per line)");
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             throw new ConfigException(file + ": no such file (" + what + ")");
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot read " + what + ": " + e.getMessage(), e);

@@ -2,6 +2,7 @@ package io.vdq.cli;
 
 import io.vdq.diffusion.StepHook;
 import io.vdq.quant.SamplerHook;
+import io.vdq.pipeline.Sampling;
 
 /**
  * Glue between the diffusion sampler's {@link StepHook} and quantization's {@link SamplerHook} (the two packages
@@ -12,7 +13,7 @@ final class SamplerHooks {
     private SamplerHooks() {}
 
     /** {@code quant} around {@code inner}: quant's beforeStep runs first, its afterStep before inner's. */
-    static StepHook adapt(SamplerHook quant, StepHook inner) { return io.vdq.pipeline.Sampling.adapt(quant, inner); }
+    static StepHook adapt(SamplerHook quant, StepHook inner) { return Sampling.adapt(quant, inner); }
 
     static StepHook adapt(SamplerHook quant) { return adapt(quant, StepHook.NONE); }
 }

@@ -39,6 +39,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import java.nio.file.Files;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * {@code vdq sweep}: recipes × seeds × calibration sets on the demo's model, paired by (seed, calibration set) so
@@ -137,12 +140,12 @@ final class SweepCommand implements Runnable {
     @Override
     public void run() {
         System.setProperty("java.awt.headless", "true");
-        if (quiet) java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
+        if (quiet) Logger.getLogger("").setLevel(Level.WARNING);
         t0 = System.nanoTime();
         log = quiet ? null : System.err;
         if (seeds < 1) throw new ConfigException("--seeds " + seeds + ": expected >= 1");
         if (steps < 2 || steps > GenerateCommand.MAX_STEPS) throw new ConfigException("--steps " + steps + ": expected 2.." + GenerateCommand.MAX_STEPS);
-        if (java.nio.file.Files.exists(out) && !java.nio.file.Files.isDirectory(out))   // before any sampling
+        if (Files.exists(out) && !Files.isDirectory(out))   // before any sampling
             throw new ConfigException("--out " + out + ": exists and is not a folder");
         if (evalPrompts != null && prompts != null) throw new ConfigException("--prompts and --eval-prompts: give one of them");
         int p = prompts == null ? 4 : prompts;

@@ -15,6 +15,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.nio.file.Path;
 
 /**
  * Checks a pixel-space model on held-out prompts: the canonical prompts of scenes {@code 0..n−1} of a split
@@ -58,7 +59,7 @@ final class TinyEval {
     }
 
     static Result run(WanModel m, TextEncoder enc, List<String> prompts, int seeds, int frames, int size, int steps,
-                      float guidance, double shift, PrintStream log, java.nio.file.Path sheets) {
+                      float guidance, double shift, PrintStream log, Path sheets) {
         double[] sum = new double[Dimension.values().length];
         int n = 0;
         for (int i = 0; i < prompts.size(); i++) {

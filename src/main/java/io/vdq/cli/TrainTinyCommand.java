@@ -34,6 +34,8 @@ import java.util.Map;
 import java.util.SequencedMap;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import io.vdq.eval.vbench.Dimension;
+import java.io.ByteArrayOutputStream;
 
 /**
  * {@code vdq train-tiny}: trains vdq-tiny, a Wan2.1-architecture transformer in pixel space, on the synthetic world
@@ -185,7 +187,7 @@ final class TrainTinyCommand implements Runnable {
         }
         StringBuilder logText = new StringBuilder(previousLog);
         PrintStream tee = new PrintStream(new OutputStream() {
-            private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+            private final ByteArrayOutputStream line = new ByteArrayOutputStream();
             @Override public void write(int b) {
                 System.out.write(b);
                 line.write(b);
@@ -272,7 +274,7 @@ final class TrainTinyCommand implements Runnable {
         for (double v : smooth(losses, 10)) l.add(v);
         ObjectNode v = root.putObject("validation");
         v.put("videos", val.videos());
-        for (var d : io.vdq.eval.vbench.Dimension.values()) v.put(d.key(), val.get(d));
+        for (var d : Dimension.values()) v.put(d.key(), val.get(d));
         try {
             AtomicFiles.writeBytes(out.resolve("train.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
         } catch (IOException e) {

@@ -10,6 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.LinkOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Writes a file so that it either appears complete or not at all: the content goes to a temporary sibling
@@ -73,7 +76,7 @@ public final class AtomicFiles {
      */
     static FileChannel openTemporary(Path tmp) throws IOException {
         return FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING,
-                java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                LinkOption.NOFOLLOW_LINKS);
     }
 
     /**
@@ -82,10 +85,10 @@ public final class AtomicFiles {
      * so reports and checkpoints can be read by other users and served. No-op where POSIX permissions do not exist.
      */
     static void usualPermissions(Path tmp, Path target) throws IOException {
-        if (!Files.getFileStore(tmp).supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class)) return;
-        Files.getFileAttributeView(tmp, java.nio.file.attribute.PosixFileAttributeView.class, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+        if (!Files.getFileStore(tmp).supportsFileAttributeView(PosixFileAttributeView.class)) return;
+        Files.getFileAttributeView(tmp, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                 .setPermissions(Files.exists(target) ? Files.getPosixFilePermissions(target)
-                        : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                        : PosixFilePermissions.fromString("rw-r--r--"));
     }
 
     /** Makes the rename durable; not every platform can open a folder, which is harmless. */

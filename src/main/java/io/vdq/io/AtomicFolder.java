@@ -12,6 +12,8 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.UUID;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Writes a whole output folder so that it appears complete or not at all: the content goes into a temporary
@@ -113,8 +115,8 @@ public final class AtomicFolder {
 
     /** rwxr-xr-x, as a plain mkdir under umask 022 gives (createTempDirectory makes it 0700). */
     private static void usualPermissions(Path dir) throws IOException {
-        if (Files.getFileStore(dir).supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class))
-            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        if (Files.getFileStore(dir).supportsFileAttributeView(PosixFileAttributeView.class))
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
     /** Deletes a folder and everything in it, never following links (a link is deleted, not its target). */

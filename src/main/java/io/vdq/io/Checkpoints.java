@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
+import java.util.Locale;
 
 /**
  * One entry point for weights on disk: a {@code .safetensors} or {@code .gguf} file, a {@code *.safetensors.index.json}, a folder
@@ -30,7 +31,7 @@ public final class Checkpoints {
     }
 
     /** Whether {@code f} is read as a GGUF file (by its {@code .gguf} extension). */
-    public static boolean isGguf(Path f) { return f.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".gguf"); }
+    public static boolean isGguf(Path f) { return f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf"); }
 
     /** Whether {@code f} is read as a sharded-checkpoint index (any {@code .json} file) rather than a safetensors file. */
     public static boolean isIndex(Path f) { return f.getFileName().toString().endsWith(".json"); }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.nio.file.Files;
 
 /**
  * A JSON object read from a file such as a diffusers {@code config.json}, with typed getters. A missing key
@@ -33,7 +34,7 @@ public final class JsonConfig {
     public static JsonConfig read(Path file) {
         String src = file.toString();
         try {
-            return of(src, SafetensorsHeader.JSON.readTree(java.nio.file.Files.readAllBytes(file)));
+            return of(src, SafetensorsHeader.JSON.readTree(Files.readAllBytes(file)));
         } catch (JacksonException e) {
             throw new ConfigException(src + ": not well-formed JSON: " + SafetensorsHeader.oneLine(e.getOriginalMessage()), e);
         } catch (NoSuchFileException e) {

@@ -15,6 +15,7 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.Arrays;
 
 /**
  * One safetensors file, memory-mapped read-only as a single {@link MemorySegment} (no 2 GB limit). The
@@ -94,7 +95,7 @@ public final class SafetensorsFile implements TensorSource {
         TensorInfo i = info(name);
         long n = i.elements();
         if (n > Integer.MAX_VALUE - 16)
-            throw new CheckpointException(source + ": tensor '" + name + "' " + i.dtype() + " " + java.util.Arrays.toString(i.shape())
+            throw new CheckpointException(source + ": tensor '" + name + "' " + i.dtype() + " " + Arrays.toString(i.shape())
                     + " has " + n + " elements, more than one float array holds; use segment()");
         float[] v = TensorCodec.toFloats(segment(name), i.dtype(), (int) n);
         try {
@@ -116,7 +117,7 @@ public final class SafetensorsFile implements TensorSource {
         TensorInfo i = info(name);
         long n = i.elements();
         if (n > Integer.MAX_VALUE - 16)
-            throw new CheckpointException(source + ": tensor '" + name + "' " + i.dtype() + " " + java.util.Arrays.toString(i.shape())
+            throw new CheckpointException(source + ": tensor '" + name + "' " + i.dtype() + " " + Arrays.toString(i.shape())
                     + " has " + n + " elements, more than one float array holds");
         if (closed) throw new CheckpointException(source + ": tensor '" + name + "' read after the file was closed");
         if (path == null) return readFloat(name).toArray();

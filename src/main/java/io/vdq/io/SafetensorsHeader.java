@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.Collection;
 
 /**
  * The parsed and validated header of a safetensors file: an 8-byte little-endian length N, then N bytes of
@@ -177,7 +178,7 @@ public record SafetensorsHeader(String source, Map<String, TensorInfo> tensors, 
         return v;
     }
 
-    private static void checkOverlaps(String source, java.util.Collection<TensorInfo> all) {
+    private static void checkOverlaps(String source, Collection<TensorInfo> all) {
         List<TensorInfo> sorted = new ArrayList<>(all);
         sorted.removeIf(t -> t.bytes() == 0);
         sorted.sort(Comparator.comparingLong(TensorInfo::begin).thenComparing(TensorInfo::name));
@@ -194,7 +195,7 @@ public record SafetensorsHeader(String source, Map<String, TensorInfo> tensors, 
      * hole between tensors or bytes after the last one would be data that nothing describes (and that a digest of
      * the tensors would not cover), so both are refused.
      */
-    private static void checkCovered(String source, java.util.Collection<TensorInfo> all, long dataSize) {
+    private static void checkCovered(String source, Collection<TensorInfo> all, long dataSize) {
         List<TensorInfo> sorted = new ArrayList<>(all);
         sorted.removeIf(t -> t.bytes() == 0);
         sorted.sort(Comparator.comparingLong(TensorInfo::begin));

@@ -20,6 +20,8 @@ import java.util.Map;
 import java.util.SequencedMap;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 
 /**
  * Writes a safetensors file whose tensors are produced one at a time, so that a model larger than memory can be
@@ -58,7 +60,7 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
     private static final class Slot {
         final Spec spec;
         final long begin;
-        final java.security.MessageDigest md;   // null without digests
+        final MessageDigest md;   // null without digests
         long written;
         Slot(Spec spec, long begin, boolean digest) {
             this.spec = spec;
@@ -190,8 +192,8 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
      */
     public void finalMetadata(String key, String value) {
         String declared = metadata.get(key);
-        if (declared == null || declared.length() != value.length() || declared.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
-                != value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+        if (declared == null || declared.length() != value.length() || declared.getBytes(StandardCharsets.UTF_8).length
+                != value.getBytes(StandardCharsets.UTF_8).length)
             throw new IllegalArgumentException("metadata '" + key + "': declared " + declared + ", cannot become '" + value + "' (same length required)");
         pendingMetadata.put(key, value);
     }

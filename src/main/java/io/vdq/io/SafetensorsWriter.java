@@ -17,6 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.nio.ByteOrder;
+import java.security.MessageDigest;
+import java.util.ArrayList;
 
 /**
  * Builds a safetensors file: float tensors encoded as F32, F16, BF16 (round to nearest even), I8, U8 or I32,
@@ -128,7 +131,7 @@ public final class SafetensorsWriter {
 
     /** The tensors added so far as stream-writer declarations, in file (name) order. */
     public List<SafetensorsStreamWriter.Spec> specs() {
-        List<SafetensorsStreamWriter.Spec> out = new java.util.ArrayList<>();
+        List<SafetensorsStreamWriter.Spec> out = new ArrayList<>();
         for (Entry e : entries.values()) out.add(new SafetensorsStreamWriter.Spec(e.name, e.dtype, e.shape));
         return out;
     }
@@ -197,12 +200,12 @@ public final class SafetensorsWriter {
             if (digests) meta.put(TensorDigests.KEY, TensorDigests.placeholder(list.stream().map(Entry::name).toList()));
             byte[] header = header(list, meta);
             AtomicFiles.write(file, ch -> {
-                ByteBuffer len = ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
+                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
                 writeFully(ch, len);
                 writeFully(ch, ByteBuffer.wrap(header));
                 SortedMap<String, String> sums = new TreeMap<>();
                 for (Entry e : list) {
-                    java.security.MessageDigest md = digests ? TensorDigests.sha256() : null;
+                    MessageDigest md = digests ? TensorDigests.sha256() : null;
                     writeData(ch, e, md);
                     if (md != null) sums.put(e.name, TensorDigests.hex(md));
                 }
@@ -254,7 +257,7 @@ public final class SafetensorsWriter {
     /** Where a tensor's bytes go, in order. */
     private interface Sink { void accept(ByteBuffer b) throws IOException; }
 
-    private static void writeData(FileChannel ch, Entry e, java.security.MessageDigest md) throws IOException {
+    private static void writeData(FileChannel ch, Entry e, MessageDigest md) throws IOException {
         writeData(e, b -> writeFully(ch, b, md));
     }
 
@@ -281,7 +284,7 @@ public final class SafetensorsWriter {
 
     private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException { writeFully(ch, b, null); }
 
-    private static void writeFully(FileChannel ch, ByteBuffer b, java.security.MessageDigest md) throws IOException {
+    private static void writeFully(FileChannel ch, ByteBuffer b, MessageDigest md) throws IOException {
         if (md != null) md.update(b.duplicate());
         while (b.hasRemaining()) ch.write(b);
     }

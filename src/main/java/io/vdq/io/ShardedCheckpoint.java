@@ -16,6 +16,7 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.nio.file.InvalidPathException;
 
 /**
  * A checkpoint split over several safetensors files, described by a {@code *.safetensors.index.json}
@@ -107,7 +108,7 @@ public final class ShardedCheckpoint implements TensorSource {
         Path rel;
         try {
             rel = Path.of(file);
-        } catch (java.nio.file.InvalidPathException e) {
+        } catch (InvalidPathException e) {
             throw new CheckpointException(at + ": shard name '" + SafetensorsHeader.oneLine(file) + "' is not a valid path");
         }
         Path p = dir.resolve(rel).normalize();

@@ -1,6 +1,7 @@
 package io.vdq.kernel;
 
 import io.vdq.tensor.Parallel;
+import java.util.Arrays;
 
 /**
  * Plain Java loops: the oracle every other backend is tested against. Parallel over output rows only,
@@ -75,7 +76,7 @@ public final class ScalarBackend implements KernelBackend {
                     q[qo + i] = (byte) c;
                     cs += c;
                 }
-                java.util.Arrays.fill(q, qo + cols, qo + qStride, (byte) 0);
+                Arrays.fill(q, qo + cols, qo + qStride, (byte) 0);
                 scale[r] = 1f / (127f * sum);
                 codeSum[r] = cs;
             }

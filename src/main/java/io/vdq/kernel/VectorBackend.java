@@ -1,6 +1,7 @@
 package io.vdq.kernel;
 
 import io.vdq.VdqException.ShapeException;
+import io.vdq.tensor.Parallel;
 
 /**
  * Vector API backend ({@code FloatVector.SPECIES_PREFERRED}: 256-bit on AVX2 hosts, correct at any width):
@@ -38,7 +39,7 @@ public final class VectorBackend implements KernelBackend {
                       float beta, float[] c, int cOff, int ldc) {
         if (m <= 0 || n <= 0) return;
         if (beta != 0f && beta != 1f)
-            io.vdq.tensor.Parallel.range(m, (r0, r1) -> {
+            Parallel.range(m, (r0, r1) -> {
                 for (int i = r0; i < r1; i++) VectorOps.scale(c, cOff + i * ldc, n, beta);
             });
         float[] bp = VectorGemm.packB(transB, b, bOff, ldb, n, k);

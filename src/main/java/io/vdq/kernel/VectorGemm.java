@@ -3,6 +3,8 @@ package io.vdq.kernel;
 import io.vdq.tensor.Parallel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
+import io.vdq.kernel.nat.NativeFloatMacro;
+import java.util.Arrays;
 
 /**
  * FP32 GEMM on the Vector API, GotoBLAS-style: B (the weights, or op(B) for sgemm) is packed into panels of
@@ -40,7 +42,7 @@ final class VectorGemm {
      * {@code -Dvdq.native=off} keeps the Vector API kernel. Resolved once; {@link #setMacroKernel} replaces it
      * (tests, benchmarks).
      */
-    private static FloatMacroKernel macro = io.vdq.kernel.nat.NativeFloatMacro.loadOrNull(NR);
+    private static FloatMacroKernel macro = NativeFloatMacro.loadOrNull(NR);
 
     /** Replaces the macro-kernel (null: the Vector API micro-kernel). */
     static void setMacroKernel(FloatMacroKernel k) {
@@ -117,7 +119,7 @@ final class VectorGemm {
         int np = panels(n);
         if (k == 0) {
             if (!accumulate) for (int i = r0; i < r1; i++)
-                java.util.Arrays.fill(c, cOff + i * ldc + p0 * NR, cOff + i * ldc + Math.min(n, p1 * NR), 0f);
+                Arrays.fill(c, cOff + i * ldc + p0 * NR, cOff + i * ldc + Math.min(n, p1 * NR), 0f);
         } else {
             float[] ap = new float[Math.min(MC, roundUp(r1 - r0, MR)) * Math.min(KC, k)];
             float[] tile = new float[MR * NR];

@@ -8,6 +8,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
+import java.util.Arrays;
 
 /**
  * Row-wise and element-wise float32 ops on the Vector API: softmax, LayerNorm, RMSNorm, GELU (tanh), SiLU,
@@ -150,7 +151,7 @@ final class VectorOps {
             q[qo + i] = (byte) c;
             cs += c;
         }
-        java.util.Arrays.fill(q, qo + cols, qo + qStride, (byte) 0);
+        Arrays.fill(q, qo + cols, qo + qStride, (byte) 0);
         scale[r] = 1f / (127f * sum);
         codeSum[r] = cs;
     }

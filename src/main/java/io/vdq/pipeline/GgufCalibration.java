@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import io.vdq.model.wan.LinearHook;
 
 /**
  * The calibration statistics {@code vdq export-gguf} needs for its data-aware encoders: the model samples the
@@ -72,7 +73,7 @@ public final class GgufCalibration {
     }
 
     /** A {@link ColumnImportance} that only looks at the chosen layers. */
-    private record LayerRecorder(ColumnImportance imp, List<String> layers) implements io.vdq.model.wan.LinearHook {
+    private record LayerRecorder(ColumnImportance imp, List<String> layers) implements LinearHook {
         @Override public void input(String name, float[] x, int xOff, int rows, int in) {
             if (layers.contains(name)) imp.input(name, x, xOff, rows, in);
         }

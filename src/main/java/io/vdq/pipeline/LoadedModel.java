@@ -7,6 +7,7 @@ import io.vdq.model.wan.WanModel;
 import io.vdq.quant.ckpt.QuantizedCheckpoint;
 import java.nio.file.Path;
 import java.util.Optional;
+import io.vdq.diffusion.Scheduler;
 
 /**
  * A model as {@link ModelLoader} found it: the transformer (float or quantized), for Wan2.2-A14B pipelines the
@@ -46,7 +47,7 @@ public record LoadedModel(String spec, WanModel model, QuantizedCheckpoint.Loade
     /** The model the sampler calls: with two experts, the high-noise one for t ≥ boundary·1000, as WanPipeline switches. */
     public Denoiser denoiser() {
         if (model2 == null) return model::forward;
-        float boundary = (float) (boundaryRatio * io.vdq.diffusion.Scheduler.TRAIN_TIMESTEPS);
+        float boundary = (float) (boundaryRatio * Scheduler.TRAIN_TIMESTEPS);
         return (x, t, text) -> t >= boundary ? model.forward(x, t, text) : model2.forward(x, t, text);
     }
 

@@ -4,6 +4,7 @@ import io.vdq.VdqException.ConfigException;
 import io.vdq.io.JsonConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 
 /**
  * What a model folder says about how it is sampled, so that {@code vdq generate --model DIR --prompt …} needs no
@@ -60,7 +61,7 @@ public record ModelDefaults(int frames, int height, int width, int steps, double
         if (!root.has("text_encoder"))
             throw new ConfigException(src + ": field 'text_encoder' is required (" + UMT5 + ", " + SYNTH + ", " + RANDOM + " or " + NONE + ")");
         String enc = root.getString("text_encoder");
-        if (!java.util.Set.of(UMT5, SYNTH, RANDOM, NONE).contains(enc))
+        if (!Set.of(UMT5, SYNTH, RANDOM, NONE).contains(enc))
             throw new ConfigException(src + ": field 'text_encoder' is '" + enc + "', expected " + UMT5 + ", " + SYNTH + ", " + RANDOM + " or " + NONE);
         boolean pixel = root.getBoolean("pixel_space", false);
         ModelDefaults f = fallback;

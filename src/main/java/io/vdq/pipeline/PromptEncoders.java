@@ -4,6 +4,9 @@ import io.vdq.VdqException.ConfigException;
 import io.vdq.model.wan.WanConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.vdq.io.gguf.GgufFile;
+import io.vdq.io.gguf.WanGguf;
+import io.vdq.model.wan.WanGgufLoader;
 
 /** The prompt encoder a model's embeddings come from (see {@link ModelDefaults#textEncoder()}). */
 public final class PromptEncoders {
@@ -15,8 +18,8 @@ public final class PromptEncoders {
         Path dir = Path.of(spec);
         if (!Files.exists(dir)) throw new ConfigException("--model " + spec + ": no such file or folder");
         if (ModelLoader.isGguf(dir)) {
-            try (var f = io.vdq.io.gguf.GgufFile.open(dir)) {
-                int textDim = io.vdq.model.wan.WanGgufLoader.config(f, io.vdq.io.gguf.WanGguf.toDiffusers(f)).textDim();
+            try (var f = GgufFile.open(dir)) {
+                int textDim = WanGgufLoader.config(f, WanGguf.toDiffusers(f)).textDim();
                 return of(ModelLoader.ggufDefaults(dir).textEncoder(), textDim, null, dir, spec, maxSequenceLength, flag);
             }
         }

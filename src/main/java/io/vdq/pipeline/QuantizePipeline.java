@@ -38,6 +38,9 @@ import java.util.SequencedMap;
 import java.util.SequencedSet;
 import java.util.Set;
 import java.util.function.Supplier;
+import io.vdq.eval.LayerErrorReport;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 
 /**
  * {@code vdq quantize} as a reusable pipeline: quantize a float Wan model with a recipe (calibrating on prompts when
@@ -167,7 +170,7 @@ public final class QuantizePipeline {
                 : cache.isEmpty() ? "(not used: no calibration sampling)"
                 : String.join("\n", cache.getFirst().stream().map(CalibrationText::label).toList()));
         meta.put("calibration", String.format(Locale.ROOT, "unipc, %d steps, shift %s, cfg %s, latent %s, noise seed %d + i",
-                s.steps(), s.shift(), s.guidance(), java.util.Arrays.toString(s.latentShape()), s.seed()));
+                s.steps(), s.shift(), s.guidance(), Arrays.toString(s.latentShape()), s.seed()));
         meta.put("output_error_probe", probe);
         if (deltaNote != null) meta.put("gbs_delta_note", deltaNote);
         LOG.log(System.Logger.Level.DEBUG, () -> String.format("quantized %d layers in %.1f s", targets.size(), (System.nanoTime() - t0) / 1e9));
@@ -240,14 +243,14 @@ public final class QuantizePipeline {
         float[] x = probes.get(name);
         int n;
         if (x != null && x.length >= k) n = x.length / k;
-        else { n = s.probeRows(); x = io.vdq.eval.LayerErrorReport.gaussian(s.seed() ^ name.hashCode(), n * k); }
-        float[] yRef = io.vdq.eval.LayerErrorReport.run(ref, x, n);
+        else { n = s.probeRows(); x = LayerErrorReport.gaussian(s.seed() ^ name.hashCode(), n * k); }
+        float[] yRef = LayerErrorReport.run(ref, x, n);
         Map<String, Double> out = new LinkedHashMap<>();
         if (q instanceof SwitchedLinear t) {
             for (int i = 0; i < t.variants().size(); i++)
-                out.put(name + "@range" + i, Fidelity.relL2(yRef, io.vdq.eval.LayerErrorReport.run(t.variants().get(i), x, n)));
+                out.put(name + "@range" + i, Fidelity.relL2(yRef, LayerErrorReport.run(t.variants().get(i), x, n)));
         } else {
-            out.put(name, Fidelity.relL2(yRef, io.vdq.eval.LayerErrorReport.run(q, x, n)));
+            out.put(name, Fidelity.relL2(yRef, LayerErrorReport.run(q, x, n)));
         }
         return out;
     }
@@ -274,7 +277,7 @@ public final class QuantizePipeline {
         for (LayerReport l : rep.layers()) {
             SequencedMap<String, Double> extra = l.columns();
             Double mm = outErr.get(l.name() + MINMAX_SUFFIX);
-            if (mm != null) { extra = new java.util.LinkedHashMap<>(extra); extra.put("minmax_out", mm); }
+            if (mm != null) { extra = new LinkedHashMap<>(extra); extra.put("minmax_out", mm); }
             rows.add(new LayerRow(l.name(), l.out(), l.in(), l.weightBits(), l.activationBits(), l.weightRelL2(),
                     outErr.getOrDefault(l.name(), Double.NaN), l.note(), extra));
         }

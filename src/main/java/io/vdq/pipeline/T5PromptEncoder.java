@@ -5,6 +5,7 @@ import io.vdq.model.t5.T5Encoder;
 import io.vdq.tensor.Tensor;
 import io.vdq.text.Tokenizer;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
  * WanPipeline's prompt encoding ({@code _get_t5_prompt_embeds}): the tokenizer with EOS, truncated to
@@ -42,7 +43,7 @@ public final class T5PromptEncoder implements PromptEncoder, AutoCloseable {
         if (ids.length <= maxLength) return ids;
         LOG.log(System.Logger.Level.WARNING, String.format("prompt has %d tokens; truncated to max_sequence_length %d as WanPipeline "
                 + "does (the rest is not seen by the model)", ids.length, maxLength));
-        int[] t = java.util.Arrays.copyOf(ids, maxLength);
+        int[] t = Arrays.copyOf(ids, maxLength);
         t[maxLength - 1] = tokenizer.eosId();
         return t;
     }

@@ -2,6 +2,7 @@ package io.vdq.quant;
 
 import io.vdq.VdqException.ConfigException;
 import io.vdq.tensor.Parallel;
+import java.util.Arrays;
 
 /**
  * The GPTQ algorithm (Frantar et al., 2023) on one weight matrix W (out × K) with Hessian H = XᵀX (K × K):
@@ -34,7 +35,7 @@ public final class Gptq {
         if (actOrder) {
             Integer[] idx = new Integer[k];
             for (int i = 0; i < k; i++) idx[i] = i;
-            java.util.Arrays.sort(idx, (a, b) -> Double.compare(h[b * k + b], h[a * k + a]));
+            Arrays.sort(idx, (a, b) -> Double.compare(h[b * k + b], h[a * k + a]));
             for (int i = 0; i < k; i++) perm[i] = idx[i];
         }
         double mean = 0;

@@ -12,6 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.IntUnaryOperator;
+import io.vdq.kernel.Int8Attention;
+import io.vdq.kernel.Kernels;
+import io.vdq.model.AttentionKernel;
 
 /**
  * How quantized layers execute: on the integer kernels ({@link Mode#INT}, the default: int8/int4 codes, int32
@@ -165,9 +168,9 @@ public final class IntExec {
      * V). It ignores the int/fakequant mode (there is no fake-quant twin); the Java and native integer backends give
      * identical results.
      */
-    public static io.vdq.model.AttentionKernel int8Attention(boolean intPV) {
+    public static AttentionKernel int8Attention(boolean intPV) {
         return (q, qOff, qs, k, kOff, ks, v, vOff, vs, out, oOff, os, nq, nk, heads, hd, scale) ->
-                io.vdq.kernel.Int8Attention.attention(IntKernels.get(), io.vdq.kernel.Kernels.get(), q, qOff, qs, k, kOff, ks,
+                Int8Attention.attention(IntKernels.get(), Kernels.get(), q, qOff, qs, k, kOff, ks,
                         v, vOff, vs, out, oOff, os, nq, nk, heads, hd, scale, true, intPV);
     }
 

@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
+import java.util.Arrays;
+import java.util.Collections;
 
 /**
  * Built-in recipes (Wan default layer patterns). Weights per output channel and symmetric unless said otherwise;
@@ -138,12 +140,12 @@ public final class Presets {
     }
 
     private static Object[] concat(Object[] a, Object... b) {
-        Object[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        Object[] r = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, r, a.length, b.length);
         return r;
     }
 
-    public static SequencedMap<String, Preset> all() { return java.util.Collections.unmodifiableSequencedMap(PRESETS); }
+    public static SequencedMap<String, Preset> all() { return Collections.unmodifiableSequencedMap(PRESETS); }
 
     public static Recipe get(String name) {
         Preset p = PRESETS.get(ALIASES.getOrDefault(name, name));

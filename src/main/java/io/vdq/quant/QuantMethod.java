@@ -1,6 +1,7 @@
 package io.vdq.quant;
 
 import io.vdq.model.LinearRegistry;
+import java.util.Set;
 
 /**
  * A post-training quantization method, found by {@link #name()} through {@link QuantMethods} (ServiceLoader
@@ -22,5 +23,5 @@ public interface QuantMethod {
      * misspelt option would otherwise be ignored without a word). {@code null}: the method does not declare them
      * and nothing is checked (plug-ins written before this existed).
      */
-    default java.util.Set<String> options() { return null; }
+    default Set<String> options() { return null; }
 }

@@ -5,6 +5,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
+import io.vdq.model.AttentionKernel;
+import io.vdq.model.LinearRegistry;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Registry of {@link QuantMethod}s by name: every implementation listed in
@@ -37,14 +41,14 @@ public final class QuantMethods {
 
     /** The framework's options, valid for every method. */
     private static final String INT8_ATTENTION = "int8_attention", INT8_ATTENTION_PV = "int8_attention_pv";
-    private static final java.util.Set<String> FRAMEWORK_OPTIONS = java.util.Set.of(INT8_ATTENTION, INT8_ATTENTION_PV);
+    private static final Set<String> FRAMEWORK_OPTIONS = Set.of(INT8_ATTENTION, INT8_ATTENTION_PV);
 
     /**
      * Looks up the recipe's method and applies it. The recipe option {@code int8_attention} (default false), valid
      * for every method, also replaces the model's self-attention with int8 Q·Kᵀ attention ({@link IntExec#int8Attention});
      * {@code int8_attention_pv} (default false, needs {@code int8_attention}) makes its P·V product int8 as well.
      */
-    public static QuantReport apply(io.vdq.model.LinearRegistry model, Recipe recipe, Calibration calibration) {
+    public static QuantReport apply(LinearRegistry model, Recipe recipe, Calibration calibration) {
         checkAttentionOptions(model, recipe);
         // these are the framework's options, not the method's: methods that check their options would refuse them
         Recipe forMethod = recipe.withoutOption(INT8_ATTENTION).withoutOption(INT8_ATTENTION_PV);
@@ -63,19 +67,19 @@ public final class QuantMethods {
      * Sets the self-attention kernel the recipe's {@code int8_attention} / {@code int8_attention_pv} options ask for
      * (nothing when int8_attention is false). Called after a method has run and when a quantized checkpoint is loaded.
      */
-    public static void applyAttention(io.vdq.model.LinearRegistry model, Recipe recipe) {
+    public static void applyAttention(LinearRegistry model, Recipe recipe) {
         checkAttentionOptions(model, recipe);
         if (recipe.optBool(INT8_ATTENTION, false))
-            ((io.vdq.model.AttentionKernel.Configurable) model.underlying())
+            ((AttentionKernel.Configurable) model.underlying())
                     .setSelfAttention(IntExec.int8Attention(recipe.optBool(INT8_ATTENTION_PV, false)));
     }
 
     /** Refuses int8_attention_pv without int8_attention, and int8_attention on a model (behind any observing registry) without a replaceable attention. */
-    private static void checkAttentionOptions(io.vdq.model.LinearRegistry model, Recipe recipe) {
+    private static void checkAttentionOptions(LinearRegistry model, Recipe recipe) {
         boolean int8Attention = recipe.optBool(INT8_ATTENTION, false);
         if (recipe.optBool(INT8_ATTENTION_PV, false) && !int8Attention)
             throw new ConfigException("recipe '" + recipe.name() + "' option 'int8_attention_pv' needs 'int8_attention: true'");
-        if (int8Attention && !(model.underlying() instanceof io.vdq.model.AttentionKernel.Configurable))
+        if (int8Attention && !(model.underlying() instanceof AttentionKernel.Configurable))
             throw new ConfigException("recipe '" + recipe.name() + "' option 'int8_attention': this model's attention cannot be replaced");
     }
 
@@ -90,11 +94,11 @@ public final class QuantMethods {
     }
 
     /** The check itself, for a method's own entry points that do not pass through {@link #apply} (e.g. DVD's settings). */
-    public static void checkOptions(String method, java.util.Set<String> known, Recipe recipe) {
+    public static void checkOptions(String method, Set<String> known, Recipe recipe) {
         for (String key : recipe.options().keySet())
             if (!FRAMEWORK_OPTIONS.contains(key) && !known.contains(key))
                 throw new ConfigException("recipe '" + recipe.name() + "': option '" + key + "' is not an option of method '"
-                        + method + "'; its options are " + new java.util.TreeSet<>(known) + " (and " + INT8_ATTENTION + ", "
+                        + method + "'; its options are " + new TreeSet<>(known) + " (and " + INT8_ATTENTION + ", "
                         + INT8_ATTENTION_PV + ")");
     }
 }

@@ -1,6 +1,7 @@
 package io.vdq.quant;
 
 import java.util.List;
+import java.util.Locale;
 
 /**
  * What a {@link QuantMethod} did: the recipe, one {@link LayerReport} per replaced layer, the sampler hook that
@@ -33,7 +34,7 @@ public record QuantReport(String method, Recipe recipe, List<LayerReport> layers
                     l.weightBits() + "/" + l.activationBits(), l.weightRelL2(), l.weightMse()));
             LayerReport.WeightStages st = l.stages();
             if (st != null)
-                sb.append(String.format(java.util.Locale.ROOT, "  %10.4e  %10.4e  %10.4e  %+6.1f%%", st.minMax(), st.boundedInit(),
+                sb.append(String.format(Locale.ROOT, "  %10.4e  %10.4e  %10.4e  %+6.1f%%", st.minMax(), st.boundedInit(),
                         st.refined(), -100 * st.reductionVsMinMax()));
             else if (staged) sb.append(String.format("  %10s  %10s  %10s  %7s", "", "", "", ""));
             sb.append("  ").append(l.note()).append(System.lineSeparator());

@@ -5,6 +5,7 @@ import io.vdq.kernel.LazyPackedGemm;
 import io.vdq.kernel.nat.IntKernels;
 import io.vdq.model.FloatLinear;
 import io.vdq.model.Linear;
+import java.util.Arrays;
 
 /**
  * The fake-quant reference of a quantized linear layer: {@code y = Q_a(x·T) · Ŵᵀ + b}, where T is an optional
@@ -74,8 +75,8 @@ public final class QuantizedLinear implements Linear, IntExec.Executable {
         if (p.granularity() == Granularity.PER_TENSOR) { // one scale: repeat it per output channel
             scale = new float[out];
             zero = new int[out];
-            java.util.Arrays.fill(scale, p.scale()[0]);
-            java.util.Arrays.fill(zero, p.zero()[0]);
+            Arrays.fill(scale, p.scale()[0]);
+            Arrays.fill(zero, p.zero()[0]);
         }
         int[] z = zero;
         int kernelGroup = srcGroup >= in ? 0 : srcGroup;

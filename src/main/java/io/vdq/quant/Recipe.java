@@ -4,6 +4,7 @@ import io.vdq.VdqException.ConfigException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Collections;
 
 /**
  * A quantization recipe as a value: which method, at which widths and granularities, on which layers, with which
@@ -33,7 +34,7 @@ public record Recipe(String name, String method, int weightBits, int activationB
             throw new ConfigException("recipe field 'group_size' = " + groupSize + ": expected >= 1 for per_group");
         include = List.copyOf(include == null ? ArchitectureDefaults.WAN_INCLUDE : include);
         exclude = List.copyOf(exclude == null ? ArchitectureDefaults.WAN_EXCLUDE : exclude);
-        options = options == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(options));
+        options = options == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(options));
     }
 
     /** A recipe with Wan default patterns, per-channel symmetric weights and per-token symmetric activations. */

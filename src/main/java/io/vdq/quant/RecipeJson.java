@@ -15,6 +15,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import io.vdq.io.AtomicFiles;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Recipe JSON, snake_case keys: {@code name, method, weight_bits, activation_bits, weight_granularity, group_size,
@@ -54,17 +59,17 @@ public final class RecipeJson {
     /** Maps (at any depth) with their keys sorted; lists keep their order. */
     private static Object sorted(Object v) {
         if (v instanceof Map<?, ?> map) {
-            Map<String, Object> out = new java.util.TreeMap<>();
+            Map<String, Object> out = new TreeMap<>();
             map.forEach((k, x) -> out.put(String.valueOf(k), sorted(x)));
             return out;
         }
-        if (v instanceof java.util.List<?> l) return l.stream().map(RecipeJson::sorted).toList();
+        if (v instanceof List<?> l) return l.stream().map(RecipeJson::sorted).toList();
         return v;
     }
 
     /** Writes to a temporary sibling, then renames. */
     public static void write(Recipe r, Path file) {
-        io.vdq.io.AtomicFiles.writeBytes(file, write(r).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        AtomicFiles.writeBytes(file, write(r).getBytes(StandardCharsets.UTF_8));
     }
 
     public static Recipe read(Path file) {
@@ -86,7 +91,7 @@ public final class RecipeJson {
         if (root == null || !root.isObject()) throw new ConfigException("recipe " + source + ": expected a JSON object");
         for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
             String f = it.next();
-            if (!FIELDS.contains(f)) throw new ConfigException("recipe " + source + ": unknown field '" + f + "' (known: " + String.join(", ", new java.util.TreeSet<>(FIELDS)) + ")");
+            if (!FIELDS.contains(f)) throw new ConfigException("recipe " + source + ": unknown field '" + f + "' (known: " + String.join(", ", new TreeSet<>(FIELDS)) + ")");
         }
         ObjectNode o = (ObjectNode) root;
         try {

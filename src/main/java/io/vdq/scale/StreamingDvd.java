@@ -29,6 +29,13 @@ import java.util.Map;
 import java.util.SequencedMap;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
 
 /**
  * Data-free DVD-Quant of a Wan checkpoint that never holds more than one layer: each selected linear's weight is
@@ -123,7 +130,7 @@ public final class StreamingDvd {
         long bytesOut = 0;
         double decodeS = 0, quantS = 0, writeS = 0;
         // the base's fingerprint, hashed in WanModel's order while the tensors pass (no second read of the source)
-        java.security.MessageDigest base = sha256();
+        MessageDigest base = sha256();
         try (QuantizedCheckpoint.Streamed w = QuantizedCheckpoint.Streamed.create(dir, c, plan, "0".repeat(64), floatType,
                 Map.of("source", src.describe()), placeholders, src, floats)) {
             for (var sh : WanParameters.expectedShapes(c).entrySet()) {
@@ -157,7 +164,7 @@ public final class StreamingDvd {
                 LayerReport.WeightStages st = DvdQuantMethod.stages(q.error());
                 LayerReport lr = new LayerReport(layer, out0, in, bits0, recipe.activationBits(),
                         q.error().refined() / ((double) out0 * in), Math.sqrt(st.refined()),
-                        String.format(java.util.Locale.ROOT, "it %.1f | H%d Λ%s", q.error().meanIterations(), arq.rotationBlock(),
+                        String.format(Locale.ROOT, "it %.1f | H%d Λ%s", q.error().meanIterations(), arq.rotationBlock(),
                                 s.arq().scaling() == Arq.Scaling.OFF ? "off" : String.valueOf(arq.scaleBlock())), st);
                 reports.add(lr);
                 if (progress != null) progress.layer(reports.size(), selected.size(), lr);
@@ -165,7 +172,7 @@ public final class StreamingDvd {
             long t0 = System.nanoTime();
             w.floats();
             for (String n : floats) bytesOut += src.info(n).elements() * floatType.bytes;
-            w.commit(java.util.HexFormat.of().formatHex(base.digest()));
+            w.commit(HexFormat.of().formatHex(base.digest()));
             writeS += (System.nanoTime() - t0) / 1e9;
         }
         return new Summary(reports, floats.size(), bytesOut, decodeS, quantS, writeS);
@@ -194,18 +201,18 @@ public final class StreamingDvd {
         return t == DType.BF16 || t == DType.F16 ? t : DType.F32;
     }
 
-    private static java.security.MessageDigest sha256() {
+    private static MessageDigest sha256() {
         try {
-            return java.security.MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
 
     /** {@link io.vdq.model.wan.WanModel#fingerprint}'s update for one tensor: name and shape, then float32 LE values. */
-    private static void hash(java.security.MessageDigest md, String name, int[] shape, float[] v) {
-        md.update((name + Arrays.toString(shape)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static void hash(MessageDigest md, String name, int[] shape, float[] v) {
+        md.update((name + Arrays.toString(shape)).getBytes(StandardCharsets.UTF_8));
+        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < v.length; ) {
             buf.clear();
             int k = Math.min(v.length - i, buf.capacity() / 4);

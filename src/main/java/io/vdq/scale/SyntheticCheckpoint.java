@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.LongConsumer;
+import java.util.Arrays;
 
 /**
  * A random Wan checkpoint in the diffusers layout ({@code config.json} + {@code diffusion_pytorch_model.safetensors},
@@ -170,7 +171,7 @@ public final class SyntheticCheckpoint {
     /** The residual-stream channels that {@code o} amplifies (the same for the patch embedding's weight and bias). */
     public static int[] residualChannels(WanConfig c, Options o) {
         int[] ch = pick(new SplittableRandom(mix(o.seed(), "residual-outliers".hashCode())), c.dim(), o.residualOutliers());
-        java.util.Arrays.sort(ch);
+        Arrays.sort(ch);
         return ch;
     }
 
@@ -183,7 +184,7 @@ public final class SyntheticCheckpoint {
             int j = i + r.nextInt(n - i);
             int t = idx[i]; idx[i] = idx[j]; idx[j] = t;
         }
-        return java.util.Arrays.copyOf(idx, k);
+        return Arrays.copyOf(idx, k);
     }
 
     /** Writes {@code count} prompt embeddings {@code prompts/prompt-K.safetensors}, [tokens, text_dim] N(0, 1) (F32). */

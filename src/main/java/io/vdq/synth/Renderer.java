@@ -1,6 +1,7 @@
 package io.vdq.synth;
 
 import io.vdq.tensor.Tensor;
+import java.util.Arrays;
 
 /**
  * Renders a {@link SceneSpec} to float RGB frames {@code [F, H, W, 3]} in [0, 1]. Pixel (y, x) covers the
@@ -67,7 +68,7 @@ public final class Renderer {
      * covered length / SUPERSAMPLE. Returns the box {y0, y1, x0, x1} (half-open) outside which α is 0.
      */
     public static int[] coverage(ObjectShape shape, double cx, double cy, double r, int height, int width, float[] alpha) {
-        java.util.Arrays.fill(alpha, 0, height * width, 0f);
+        Arrays.fill(alpha, 0, height * width, 0f);
         if (!(r > 0)) return new int[]{0, 0, 0, 0};
         int y0 = Math.max(0, (int) Math.floor(cy - r)), y1 = Math.min(height, (int) Math.ceil(cy + r));
         int bx0 = width, bx1 = 0;

@@ -4,6 +4,7 @@ import io.vdq.VdqException.ConfigException;
 import io.vdq.tensor.Tensor;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.Arrays;
 
 /**
  * The built-in text encoder: a fixed stand-in for T5. A prompt's words become vocabulary ids
@@ -82,15 +83,15 @@ public final class TextEncoder {
         if (ids.length != length) throw new io.vdq.VdqException.ShapeException("text encoder: expected " + length + " ids, got " + ids.length);
         for (int p = 0; p < length; p++) {
             int o = off + p * textDim;
-            if (ids[p] == Vocabulary.PAD) { java.util.Arrays.fill(out, o, o + textDim, 0f); continue; }
+            if (ids[p] == Vocabulary.PAD) { Arrays.fill(out, o, o + textDim, 0f); continue; }
             int t = ids[p] * textDim, q = p * textDim;
             for (int i = 0; i < textDim; i++) out[o + i] = table[t + i] + position[q + i];
         }
     }
 
     /** Row k of the token table (a copy). */
-    public float[] tokenEmbedding(int id) { return java.util.Arrays.copyOfRange(table, id * textDim, (id + 1) * textDim); }
+    public float[] tokenEmbedding(int id) { return Arrays.copyOfRange(table, id * textDim, (id + 1) * textDim); }
 
     /** Row p of the position code (a copy). */
-    public float[] positionCode(int p) { return java.util.Arrays.copyOfRange(position, p * textDim, (p + 1) * textDim); }
+    public float[] positionCode(int p) { return Arrays.copyOfRange(position, p * textDim, (p + 1) * textDim); }
 }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
  * A text tokenizer for a pipeline's text encoder. The one implementation is SentencePiece Unigram (T5, UMT5
@@ -89,7 +90,7 @@ public interface Tokenizer {
         }
         if (pad && length < maxLen) {
             if (padId < 0) throw new ConfigException("padding to " + maxLen + " tokens needs a <pad> id, and the tokenizer has none");
-            java.util.Arrays.fill(out, length, maxLen, padId);
+            Arrays.fill(out, length, maxLen, padId);
         }
         return new Padded(out, length);
     }
@@ -104,7 +105,7 @@ public interface Tokenizer {
         /** 1 for real tokens, 0 for padding, as HF's {@code attention_mask}. */
         public int[] attentionMask() {
             int[] mask = new int[ids.length];
-            java.util.Arrays.fill(mask, 0, length, 1);
+            Arrays.fill(mask, 0, length, 1);
             return mask;
         }
     }

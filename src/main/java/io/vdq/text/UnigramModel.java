@@ -2,6 +2,7 @@ package io.vdq.text;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Map;
 
 /**
  * SentencePiece's Unigram segmentation of a normalized UTF-8 string: the Viterbi path maximizing the sum of
@@ -24,7 +25,7 @@ final class UnigramModel {
     private final int[] byteIds = new int[256];
     private final float minScore, maxScore;
 
-    UnigramModel(UnigramSpec spec, java.util.Map<String, Integer> ids) {
+    UnigramModel(UnigramSpec spec, Map<String, Integer> ids) {
         String[] pieces = spec.pieces();
         this.scores = spec.scores();
         this.types = spec.types();

@@ -3,6 +3,7 @@ package io.vdq.train;
 import io.vdq.VdqException.ConfigException;
 import io.vdq.VdqException.ShapeException;
 import java.util.List;
+import io.vdq.tensor.Tensor;
 
 /**
  * Symmetric uniform fake quantization per row with learnable clipping and a straight-through estimator,
@@ -55,7 +56,7 @@ public final class FakeQuantSTE implements MatrixFn {
 
     /** A clipping parameter γ of n values set to {@code init} (4 gives sigmoid ≈ 0.982), without weight decay. */
     public static Param clipParam(String name, int n, float init) {
-        Param p = new Param(name, io.vdq.tensor.Tensor.zeros(n)).decay(false);
+        Param p = new Param(name, Tensor.zeros(n)).decay(false);
         p.value().fill(init);
         return p;
     }

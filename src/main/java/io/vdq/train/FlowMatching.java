@@ -3,6 +3,7 @@ package io.vdq.train;
 import io.vdq.VdqException.ShapeException;
 import io.vdq.tensor.Tensor;
 import java.util.SplittableRandom;
+import io.vdq.model.wan.WanModel;
 
 /**
  * Rectified-flow (flow-matching) training targets as used for Wan: {@code x_t = (1 − σ)·x0 + σ·ε},
@@ -102,7 +103,7 @@ public final class FlowMatching {
         int batch = xt.dim(0), per = xt.size() / batch;
         if (sigmas.length != batch) throw new ShapeException("flow matching: " + sigmas.length + " sigmas for batch " + batch);
         float[] x = xt.toArray(), v = sample.toArray().clone(); // toArray may be the backing array
-        for (int b = 0; b < batch; b++) io.vdq.model.wan.WanModel.sampleToVelocity(x, v, b * per, per, sigmas[b], minSigma);
+        for (int b = 0; b < batch; b++) WanModel.sampleToVelocity(x, v, b * per, per, sigmas[b], minSigma);
         return Tensor.of(v, xt.shape().dims());
     }
 

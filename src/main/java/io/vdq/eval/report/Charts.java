@@ -14,6 +14,7 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
+import java.awt.Color;
 
 /** PNG charts for reports (XChart, rendered headless and written atomically). */
 public final class Charts {
@@ -35,7 +36,7 @@ public final class Charts {
         }
         c.getStyler().setLegendVisible(false);
         c.getStyler().setXAxisLabelRotation(90); // XChart drops overlapping labels; vertical ones all fit
-        c.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        c.getStyler().setChartBackgroundColor(Color.WHITE);
         c.getStyler().setLabelsVisible(true);
         c.addSeries(yTitle, labels, ys);
         write(file, c);
@@ -45,7 +46,7 @@ public final class Charts {
     public static void lines(Path file, String title, String xTitle, String yTitle, SequencedMap<String, double[]> series) {
         XYChart c = new XYChartBuilder().width(1000).height(380).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
         c.getStyler().setLegendPosition(series.size() > 3 ? Styler.LegendPosition.OutsideE : Styler.LegendPosition.InsideNE);
-        c.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        c.getStyler().setChartBackgroundColor(Color.WHITE);
         for (var e : series.entrySet()) {
             double[] y = e.getValue(), x = new double[y.length];
             for (int i = 0; i < x.length; i++) x[i] = i;

@@ -8,6 +8,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.vdq.io.AtomicFiles;
+import java.util.Arrays;
 
 /**
  * The interim frame format "f32le": the video's elements in row-major order as little-endian IEEE float32,
@@ -22,7 +24,7 @@ public final class RawFloat32Frames implements FrameFormat {
     @Override public void write(Path file, Tensor video) {
         ByteBuffer buf = ByteBuffer.allocate(video.size() * 4).order(ByteOrder.LITTLE_ENDIAN);
         buf.asFloatBuffer().put(video.data(), video.offset(), video.size());
-        io.vdq.io.AtomicFiles.writeBytes(file, buf.array());   // random temporary name, created exclusively
+        AtomicFiles.writeBytes(file, buf.array());   // random temporary name, created exclusively
     }
 
     @Override public Tensor read(Path file, int[] shape) {
@@ -32,7 +34,7 @@ public final class RawFloat32Frames implements FrameFormat {
         try {
             long size = Files.size(file);
             if (size != n * 4)
-                throw new ShapeException("frames " + file + ": " + size + " bytes, expected " + n * 4 + " for float32 shape " + java.util.Arrays.toString(shape));
+                throw new ShapeException("frames " + file + ": " + size + " bytes, expected " + n * 4 + " for float32 shape " + Arrays.toString(shape));
             bytes = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new VdqException("cannot read frames " + file + ": " + e.getMessage(), e);

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import io.vdq.io.AtomicFiles;
 
 /**
  * A run directory: {@code run.json} plus one frames file per video. run.json is
@@ -126,7 +127,7 @@ public record VideoRun(Path dir, String name, FrameFormat frames, List<Entry> vi
             }
             Path file = dir.resolve(FILE);
             try {   // random temporary name, created exclusively (AtomicFiles)
-                io.vdq.io.AtomicFiles.writeBytes(file, JSON.writeValueAsBytes(root));
+                AtomicFiles.writeBytes(file, JSON.writeValueAsBytes(root));
             } catch (IOException e) {
                 throw new VdqException("cannot write " + file + ": " + e.getMessage(), e);
             }

@@ -2,6 +2,8 @@ package io.vdq.io.gguf;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * ggml's block layouts: packing {@link QBlock} fields into bytes, unpacking them, and dequantizing with the same
@@ -138,7 +140,7 @@ public final class GgmlBlocks {
 
     /** Writes {@code k} as one block at {@code b[off]} ({@code k.type.typeSize} bytes). Codes are masked to their bit width. */
     public static void pack(QBlock k, byte[] b, int off) {
-        java.util.Arrays.fill(b, off, off + k.type.typeSize, (byte) 0);
+        Arrays.fill(b, off, off + k.type.typeSize, (byte) 0);
         int[] q = k.q;
         switch (k.type) {
             case Q8_0 -> {
@@ -263,7 +265,7 @@ public final class GgmlBlocks {
      */
     public static void decode(GgmlType t, MemorySegment src, long srcOff, float[] y, int yOff, int n) {
         switch (t) {
-            case F32 -> MemorySegment.copy(src, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), srcOff, y, yOff, n);
+            case F32 -> MemorySegment.copy(src, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), srcOff, y, yOff, n);
             case F16 -> {
                 for (int i = 0; i < n; i++) y[yOff + i] = Float.float16ToFloat(src.get(LE16, srcOff + 2L * i));
             }
@@ -290,5 +292,5 @@ public final class GgmlBlocks {
         return y;
     }
 
-    static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 }

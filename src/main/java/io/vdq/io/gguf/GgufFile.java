@@ -28,6 +28,9 @@ import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import io.vdq.io.TensorDigests;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
 
 /**
  * A GGUF file (version 2 or 3, little-endian), memory-mapped read-only and validated when opened: magic and
@@ -129,10 +132,10 @@ public final class GgufFile implements TensorSource {
         if (v == null) return false;
         if (v.type() != GgufValue.Type.STRING || !v.display().matches("[0-9a-f]{64}"))
             throw new CheckpointException(source + ": key " + GgufWriter.DATA_SHA256 + " must be 64 lowercase hex digits (a SHA-256)");
-        java.security.MessageDigest md = io.vdq.io.TensorDigests.sha256();
+        MessageDigest md = TensorDigests.sha256();
         for (long o = dataStart; o < file.byteSize(); o += 1 << 24)
             md.update(file.asSlice(o, Math.min(1 << 24, file.byteSize() - o)).asByteBuffer());
-        String have = io.vdq.io.TensorDigests.hex(md);
+        String have = TensorDigests.hex(md);
         if (!have.equals(v.display()))
             throw new CheckpointException(source + ": SHA-256 of the tensor data is " + have + " but " + GgufWriter.DATA_SHA256
                     + " says " + v.display() + " (the file is corrupted or was edited; --no-verify skips this check)");
@@ -269,7 +272,7 @@ public final class GgufFile implements TensorSource {
             pos += n;
             try {
                 return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(b)).toString();
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b)).toString();
             } catch (CharacterCodingException e) {
                 throw fail(what + " is not valid UTF-8");
             }

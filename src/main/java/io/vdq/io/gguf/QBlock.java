@@ -1,5 +1,7 @@
 package io.vdq.io.gguf;
 
+import java.util.Arrays;
+
 /**
  * The fields of one ggml quantization block, unpacked: the fp16 super-block scale {@code d} (and {@code dmin},
  * which holds the fp16 minimum {@code m} of Q4_1/Q5_1), the integer sub-block scales {@code sc} and minima
@@ -82,8 +84,8 @@ public final class QBlock {
     public void clear() {
         d = 0;
         dmin = 0;
-        java.util.Arrays.fill(sc, 0);
-        java.util.Arrays.fill(mn, 0);
-        java.util.Arrays.fill(q, 0);
+        Arrays.fill(sc, 0);
+        Arrays.fill(mn, 0);
+        Arrays.fill(q, 0);
     }
 }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static java.lang.foreign.MemorySegment.ofArray;
+import java.util.Arrays;
 
 /**
  * The native integer kernels behind {@link IntBackend}, for one instruction set ({@link Isa}): the AVX2 GEMMs
@@ -110,7 +111,7 @@ public final class NativeIntBackend implements IntBackend {
         int[] zeros = new int[np * groups * 16];
         float[] bias = w.bias() == null ? null : new float[np * 16];
         int nibbleOffset = w.bits() == 4 ? 8 : 0;
-        java.util.Arrays.fill(zeros, nibbleOffset);
+        Arrays.fill(zeros, nibbleOffset);
         for (int o = 0; o < n; o++) {
             int p = o / 16, c = o % 16;
             for (int g = 0; g < groups; g++) {

@@ -22,6 +22,12 @@ import java.util.Set;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.LinkOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 
 /**
  * Finds, checks and binds {@code libvdqnative.so}: the path in {@code -Dvdq.native.lib}, else the copy the
@@ -231,17 +237,17 @@ public final class NativeLibrary {
     static Path cached(byte[] content, Path dir) throws IOException {
         String hash = sha256(content);
         Path target = dir.resolve("libvdqnative-" + hash.substring(0, 16) + ".so");
-        if (Files.isRegularFile(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+        if (Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)
                 && Files.size(target) == content.length && hash.equals(sha256(Files.readAllBytes(target))))
             return target;
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "libvdqnative-", ".tmp");
         try {
-            Files.write(tmp, content, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
-                    java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            Files.write(tmp, content, StandardOpenOption.TRUNCATE_EXISTING,
+                    LinkOption.NOFOLLOW_LINKS);
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+            } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
             }
         } finally {
@@ -252,8 +258,8 @@ public final class NativeLibrary {
 
     static String sha256(byte[] b) {
         try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
-        } catch (java.security.NoSuchAlgorithmException e) {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Arrays;
 
 /**
  * Times one prompt through a UMT5-XXL-shaped encoder with random BF16 weights (not a test: figures go to
@@ -49,7 +50,7 @@ public final class T5Bench {
         if (!Files.isRegularFile(cfg)) {
             long t0 = System.nanoTime();
             long total = 0, step = 1L << 30;
-            for (long[] sh : T5Parameters.allShapes(c).values()) total += 2 * java.util.Arrays.stream(sh).reduce(1, Math::multiplyExact);
+            for (long[] sh : T5Parameters.allShapes(c).values()) total += 2 * Arrays.stream(sh).reduce(1, Math::multiplyExact);
             long all = total;
             long[] next = {step};
             SyntheticT5.write(dir, c, seed, DType.BF16, (long) (shardGb * (1L << 30)), done -> {

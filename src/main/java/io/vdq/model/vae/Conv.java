@@ -6,6 +6,8 @@ import io.vdq.tensor.Parallel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntConsumer;
 
 /**
  * One convolution over a list of frames, each frame {@code [cin][h][w]} row-major; a {@code null} frame is all
@@ -23,7 +25,7 @@ final class Conv {
     private static final int COL_BUDGET = 1 << 21;
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
     /** Multiply-adds done by convolutions and attention since start-up ({@link VaeBench} reports rates with it). */
-    static final java.util.concurrent.atomic.LongAdder MACS = new java.util.concurrent.atomic.LongAdder();
+    static final LongAdder MACS = new LongAdder();
     /** When set, convolutions and attention only count their multiply-adds and return zeros (cost estimates). */
     static volatile boolean countOnly;
 
@@ -69,7 +71,7 @@ final class Conv {
         int blocks = (hw + p - 1) / p;
         int tasks = nt * blocks;
         KernelBackend be = Kernels.get();
-        java.util.function.IntConsumer task = i -> {
+        IntConsumer task = i -> {
             int t = i / blocks, p0 = (i % blocks) * p, n = Math.min(hw, p0 + p) - p0;
             float[] y = out.get(t);
             if (pointwise) {

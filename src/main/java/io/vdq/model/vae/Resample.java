@@ -3,6 +3,7 @@ package io.vdq.model.vae;
 import io.vdq.model.vae.Layers.FrameCache;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Arrays;
 
 /**
  * diffusers' {@code WanResample}. Up: nearest 2× then a 3×3 conv that halves the channels; {@code upsample3d}
@@ -53,8 +54,8 @@ final class Resample {
                     int n = c * h * w;
                     List<float[]> split = new ArrayList<>(2 * y.size());
                     for (float[] f : y) {
-                        split.add(java.util.Arrays.copyOfRange(f, 0, n));
-                        split.add(java.util.Arrays.copyOfRange(f, n, 2 * n));
+                        split.add(Arrays.copyOfRange(f, 0, n));
+                        split.add(Arrays.copyOfRange(f, n, 2 * n));
                     }
                     x = split;
                 }

@@ -4,6 +4,7 @@ import io.vdq.kernel.KernelBackend;
 import io.vdq.kernel.Kernels;
 import io.vdq.model.Linear;
 import io.vdq.tensor.Parallel;
+import io.vdq.model.AttentionKernel;
 
 /**
  * One {@code WanTransformerBlock}: modulated self-attention with QK RMSNorm across heads and 3D RoPE, affine-norm
@@ -19,7 +20,7 @@ final class WanBlock {
     final float[] norm2Weight, norm2Bias; // null without cross_attn_norm
     private final WanConfig c;
     /** Self-attention kernel replacing the backend's (int8 attention), or null. */
-    volatile io.vdq.model.AttentionKernel selfAttention;
+    volatile AttentionKernel selfAttention;
 
     WanBlock(WanConfig c, float[] scaleShiftTable, float[] normQ1, float[] normK1, float[] normQ2, float[] normK2,
              float[] norm2Weight, float[] norm2Bias) {
@@ -72,7 +73,7 @@ final class WanBlock {
         kb.rope(ws.q, 0, n, c.numAttentionHeads(), c.attentionHeadDim(), d, rope.cos(), rope.sin());
         kb.rope(ws.k, 0, n, c.numAttentionHeads(), c.attentionHeadDim(), d, rope.cos(), rope.sin());
         float scale = (float) (1.0 / Math.sqrt(c.attentionHeadDim()));
-        io.vdq.model.AttentionKernel sa = selfAttention;
+        AttentionKernel sa = selfAttention;
         if (sa != null) sa.attention(ws.q, 0, d, ws.k, 0, d, ws.v, 0, d, ws.attn, 0, d, n, n, c.numAttentionHeads(), c.attentionHeadDim(), scale);
         else kb.attention(ws.q, 0, d, ws.k, 0, d, ws.v, 0, d, ws.attn, 0, d, n, n, c.numAttentionHeads(), c.attentionHeadDim(), scale);
         linears[O1].forward(ws.attn, 0, n, ws.out, 0);

@@ -7,6 +7,7 @@ import io.vdq.io.gguf.GgufValue;
 import io.vdq.io.gguf.WanGguf;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Arrays;
 
 /**
  * Runs a Wan GGUF (vdq's {@code export-gguf} output or a city96-style file in the original Wan naming) as a
@@ -86,10 +87,10 @@ public final class WanGgufLoader {
             throw new CheckpointException(d.describe() + ": missing tensor '" + name + "' needed to infer the Wan configuration");
         long[] s = d.info(name).shape();
         if (s.length != rank)
-            throw new CheckpointException(d.describe() + ": tensor '" + name + "' has shape " + java.util.Arrays.toString(s)
+            throw new CheckpointException(d.describe() + ": tensor '" + name + "' has shape " + Arrays.toString(s)
                     + ", expected " + rank + " dims");
         for (long x : s) if (x <= 0 || x > Integer.MAX_VALUE)
-            throw new CheckpointException(d.describe() + ": tensor '" + name + "' has shape " + java.util.Arrays.toString(s));
+            throw new CheckpointException(d.describe() + ": tensor '" + name + "' has shape " + Arrays.toString(s));
         return s;
     }
 }

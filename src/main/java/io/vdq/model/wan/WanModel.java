@@ -28,6 +28,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
 import java.util.SplittableRandom;
+import io.vdq.model.AttentionKernel;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 
 /**
  * The Wan2.1 text-to-video transformer, batch 1, as diffusers' {@code WanTransformer3DModel} computes it.
@@ -35,7 +42,7 @@ import java.util.SplittableRandom;
  * patches) is a {@link Linear} registered under its diffusers prefix. Inputs: latents {@code [C, F, H, W]},
  * a timestep (the model input, σ·1000 for flow matching), text embeddings {@code [L, text_dim]}.
  */
-public final class WanModel implements LinearRegistry, io.vdq.model.AttentionKernel.Configurable {
+public final class WanModel implements LinearRegistry, AttentionKernel.Configurable {
     private final WanConfig c;
     private final SequencedMap<String, Linear> linears = new LinkedHashMap<>();
     private final List<WanBlock> blocks = new ArrayList<>();
@@ -203,7 +210,7 @@ public final class WanModel implements LinearRegistry, io.vdq.model.AttentionKer
      */
     /** Replaces every block's self-attention kernel (null: the float backend's). */
     @Override
-    public void setSelfAttention(io.vdq.model.AttentionKernel kernel) { for (WanBlock b : blocks) b.selfAttention = kernel; }
+    public void setSelfAttention(AttentionKernel kernel) { for (WanBlock b : blocks) b.selfAttention = kernel; }
 
     public void save(Path dir) {
         try {
@@ -255,16 +262,16 @@ public final class WanModel implements LinearRegistry, io.vdq.model.AttentionKer
      * as hex; identifies the weights a run used. Needs every linear to be a {@link FloatLinear}.
      */
     public String fingerprint() {
-        java.security.MessageDigest md;
+        MessageDigest md;
         try {
-            md = java.security.MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
         for (var e : WanParameters.expectedShapes(c).entrySet()) {
             String name = e.getKey();
-            md.update((name + Arrays.toString(e.getValue())).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            md.update((name + Arrays.toString(e.getValue())).getBytes(StandardCharsets.UTF_8));
             float[] a;
             Linear l = name.endsWith(".weight") || name.endsWith(".bias") ? linears.get(name.substring(0, name.lastIndexOf('.'))) : null;
             if (l != null) {
@@ -282,7 +289,7 @@ public final class WanModel implements LinearRegistry, io.vdq.model.AttentionKer
                 i += n;
             }
         }
-        return java.util.HexFormat.of().formatHex(md.digest());
+        return HexFormat.of().formatHex(md.digest());
     }
 
     /** Number of parameters. */

@@ -2,6 +2,7 @@ package io.vdq.quant.calib;
 
 import io.vdq.tensor.Parallel;
 import java.util.SplittableRandom;
+import java.util.Arrays;
 
 /**
  * Input statistics of one linear layer, accumulated call by call (thread-safe: calls are serialised). Abs maxima
@@ -144,7 +145,7 @@ public final class LayerStats {
 
     /** The sampled tokens, kept × in (a new array; fewer than maxSamples when fewer tokens were seen). */
     public synchronized float[] samples() {
-        return samples == null ? new float[0] : java.util.Arrays.copyOf(samples, kept * in);
+        return samples == null ? new float[0] : Arrays.copyOf(samples, kept * in);
     }
 
     public synchronized int sampleCount() { return kept; }

@@ -11,6 +11,8 @@ import io.vdq.quant.Granularity;
 import io.vdq.quant.Recipe;
 import java.nio.file.Path;
 import java.util.Map;
+import io.vdq.quant.s2q.KroneckerTransform;
+import java.io.IOException;
 
 /**
  * Sizes of a quantized checkpoint: measured from a written file (tensor data bytes from its header), or estimated
@@ -39,7 +41,7 @@ public record CheckpointSize(int layers, long quantizedBytes, long quantizedBf16
             JsonNode l;
             try {
                 l = LayerCodec.JSON.readTree(layers);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new CheckpointException(weightsFile + ": __metadata__ layers is not valid JSON: " + e.getMessage(), e);
             }
             long q = 0, qRef = 0, fl = 0, flRef = 0;
@@ -112,7 +114,7 @@ public record CheckpointSize(int layers, long quantizedBytes, long quantizedBf16
             }
             case "s2q" -> { // GPTQ codes, symmetric scales, the folded Kronecker transform (scale [in], P1 [d1, d1], P2 [d2, d2])
                 long n = r.weightGranularity().count(out, in, r.weightGranularity() == Granularity.PER_GROUP ? r.groupSize() : 1);
-                int[] f = io.vdq.quant.s2q.KroneckerTransform.factor(in);
+                int[] f = KroneckerTransform.factor(in);
                 return codes(out, in, r.weightBits()) + 4 * n + (r.weightSymmetric() ? 0 : n)
                         + 4L * (in + (long) f[0] * f[0] + (long) f[1] * f[1]) + biasBytes;
             }

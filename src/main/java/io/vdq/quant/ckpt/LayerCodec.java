@@ -24,6 +24,8 @@ import io.vdq.quant.vidit.TimestepSwitchedLinear;
 import io.vdq.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
+import io.vdq.quant.s2q.KroneckerTransform;
+import java.util.Locale;
 
 /**
  * Writes and reads one quantized layer: its tensors under the layer's prefix and a JSON descriptor (kept in the
@@ -122,7 +124,7 @@ final class LayerCodec {
                 }
                 case InputTransform.HadamardRotation h -> o.put("type", "hadamard").put("block", h.hadamard().block())
                         .put("seed", h.hadamard().seed());
-                case io.vdq.quant.s2q.KroneckerTransform k -> {
+                case KroneckerTransform k -> {
                     o.put("type", "kronecker").put("d1", k.d1()).put("d2", k.d2());
                     w.add(p + ".transform." + i + ".scale", Tensor.of(k.scale(), in), DType.F32);
                     w.add(p + ".transform." + i + ".p1", Tensor.of(k.p1(), k.d1(), k.d1()), DType.F32);
@@ -192,7 +194,7 @@ final class LayerCodec {
                     if (d1 < 1 || d2 < 1 || (long) d1 * d2 != in)
                         throw new CheckpointException(t.file() + ": layer '" + p + "' transform " + i + ": d1 " + d1 + " × d2 " + d2
                                 + " must equal in_features " + in);
-                    yield new io.vdq.quant.s2q.KroneckerTransform(t.floats(p + ".transform." + i + ".scale", DType.F32, in), d1,
+                    yield new KroneckerTransform(t.floats(p + ".transform." + i + ".scale", DType.F32, in), d1,
                             t.floats(p + ".transform." + i + ".p1", DType.F32, d1, d1), d2, t.floats(p + ".transform." + i + ".p2", DType.F32, d2, d2));
                 }
                 default -> throw new CheckpointException(t.file() + ": layer '" + p + "' transform " + i + " has type '" + type
@@ -248,8 +250,8 @@ final class LayerCodec {
         Arq q = a.arq();
         Arq.Options o = q.options();
         d.putObject("arq").put("rotate", o.rotate()).put("random_signs", o.randomSigns()).put("rotation_cap", o.rotationCap())
-                .put("scaling", o.scaling().name().toLowerCase(java.util.Locale.ROOT)).put("scale_block", o.scaleBlock())
-                .put("granularity", o.granularity().name().toLowerCase(java.util.Locale.ROOT)).put("eps", o.eps()).put("center", o.center())
+                .put("scaling", o.scaling().name().toLowerCase(Locale.ROOT)).put("scale_block", o.scaleBlock())
+                .put("granularity", o.granularity().name().toLowerCase(Locale.ROOT)).put("eps", o.eps()).put("center", o.center())
                 .put("seed", q.seed());
         d.put("integer_reference", a.integerPath());
     }

@@ -40,6 +40,12 @@ import java.util.Map;
 import java.util.SequencedMap;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import io.vdq.io.Printable;
+import io.vdq.quant.QuantMethods;
+import java.lang.foreign.MemorySegment;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * A quantized Wan model as a diffusers-style folder: {@code config.json} and one self-contained
@@ -173,7 +179,7 @@ public final class QuantizedCheckpoint {
         private final ActivationBits bits;
         private final TensorSource source;
         private final SortedSet<String> floatNames;
-        private final java.util.Set<String> done = new java.util.HashSet<>();
+        private final Set<String> done = new HashSet<>();
 
         private Streamed(Path dir, WanConfig config, SafetensorsStreamWriter w, ObjectNode layers, DType floatType,
                          ActivationBits bits, TensorSource source, SortedSet<String> floatNames) {
@@ -229,7 +235,7 @@ public final class QuantizedCheckpoint {
         public void floats() {
             for (String n : floatNames) {
                 TensorInfo i = source.info(n);
-                java.lang.foreign.MemorySegment seg = source.segment(n);
+                MemorySegment seg = source.segment(n);
                 if (i.dtype() == floatType) {
                     w.write(n, seg);
                 } else {
@@ -370,7 +376,7 @@ public final class QuantizedCheckpoint {
             hook = hook == SamplerHook.NONE ? ctl : hook.andThen(ctl);
         }
         try {
-            io.vdq.quant.QuantMethods.applyAttention(model, recipe); // int8 self-attention, when the recipe asked for it
+            QuantMethods.applyAttention(model, recipe); // int8 self-attention, when the recipe asked for it
         } catch (VdqException x) {
             throw new CheckpointException(file + ": __metadata__ recipe: " + x.getMessage(), x);
         }
@@ -396,7 +402,7 @@ public final class QuantizedCheckpoint {
         if (!method.equals(recipe.method()))
             throw new CheckpointException(where + "method '" + recipe.method() + "' but __metadata__ method is '" + method + "'");
         try {
-            io.vdq.quant.QuantMethods.checkOptions(recipe);   // also refuses an unknown method
+            QuantMethods.checkOptions(recipe);   // also refuses an unknown method
         } catch (VdqException x) {
             throw new CheckpointException(where + x.getMessage(), x);
         }
@@ -404,7 +410,7 @@ public final class QuantizedCheckpoint {
             Map.Entry<String, JsonNode> e = it.next();
             String p = e.getKey();
             if (!recipe.selects(p))
-                throw new CheckpointException(where + "does not select layer '" + io.vdq.io.Printable.name(p) + "', which the file quantizes");
+                throw new CheckpointException(where + "does not select layer '" + Printable.name(p) + "', which the file quantizes");
             JsonNode d = e.getValue();
             List<JsonNode> parts = new ArrayList<>();
             if (d.path("variants").isArray()) d.get("variants").forEach(parts::add);
@@ -413,12 +419,12 @@ public final class QuantizedCheckpoint {
                 JsonNode b = v.path("weight").path("bits");
                 if (b.isInt() && b.intValue() != recipe.weightBits())
                     throw new CheckpointException(where + "weight_bits " + recipe.weightBits() + " but layer '"
-                            + io.vdq.io.Printable.name(p) + "' stores " + b.intValue() + "-bit weights");
+                            + Printable.name(p) + "' stores " + b.intValue() + "-bit weights");
             }
         }
     }
 
-    private static boolean underAny(String tensor, java.util.Collection<String> prefixes) {
+    private static boolean underAny(String tensor, Collection<String> prefixes) {
         for (String p : prefixes) if (tensor.startsWith(p + ".")) return true;
         return false;
     }
@@ -454,7 +460,7 @@ public final class QuantizedCheckpoint {
             return src.info(name);
         }
         @Override public Tensor readFloat(String name) { info(name); return src.readFloat(name); }
-        @Override public java.lang.foreign.MemorySegment segment(String name) { info(name); return src.segment(name); }
+        @Override public MemorySegment segment(String name) { info(name); return src.segment(name); }
         @Override public Map<String, String> metadata() { return src.metadata(); }
         @Override public String describe() { return src.describe(); }
     }

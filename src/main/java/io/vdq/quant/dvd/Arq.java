@@ -4,6 +4,7 @@ import io.vdq.VdqException.ConfigException;
 import io.vdq.VdqException.ShapeException;
 import io.vdq.quant.Hadamard;
 import io.vdq.tensor.Parallel;
+import java.util.Arrays;
 
 /**
  * Auto-scaling Rotated Quantization (DVD-Quant §3) of the input of one linear layer with K input channels.
@@ -133,7 +134,7 @@ public final class Arq {
     public float[] scales(float[] xr, int off, int rows) {
         int nb = k / block;
         float[] s = new float[nb];
-        if (opt.scaling() == Scaling.OFF) { java.util.Arrays.fill(s, 1f); return s; }
+        if (opt.scaling() == Scaling.OFF) { Arrays.fill(s, 1f); return s; }
         Object lock = new Object();
         Parallel.range(rows, (from, to) -> {
             float[] m = new float[nb];
@@ -187,7 +188,7 @@ public final class Arq {
     public QuantizedActivation quantize(float[] x, int off, int rows, int bits) {
         checkWidth(x, off, rows);
         checkBits(bits);
-        float[] xr = java.util.Arrays.copyOfRange(x, off, off + rows * k);
+        float[] xr = Arrays.copyOfRange(x, off, off + rows * k);
         int[] codes = new int[rows * k];
         Prepared p = prepare(xr, 0, rows, bits, null, Float.NaN);
         Parallel.range(rows, (from, to) -> {
@@ -286,7 +287,7 @@ public final class Arq {
         if (opt.granularity() == Granularity.PER_TENSOR) {
             float mx = 0;
             for (float v : a) mx = Math.max(mx, v);
-            java.util.Arrays.fill(a, Float.isNaN(callMax) ? mx : callMax);
+            Arrays.fill(a, Float.isNaN(callMax) ? mx : callMax);
         }
         float eps = (float) opt.eps();
         for (int t = 0; t < rows; t++) a[t] = Math.max(a[t], eps) / qmax;

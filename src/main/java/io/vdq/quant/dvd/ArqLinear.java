@@ -7,6 +7,8 @@ import io.vdq.kernel.PackedWeights;
 import io.vdq.model.Linear;
 import io.vdq.quant.ActivationBits;
 import io.vdq.quant.IntExec;
+import io.vdq.tensor.Parallel;
+import java.util.Arrays;
 
 /**
  * A DVD-Quant linear layer: weights rotated offline and quantized by BGR ({@link Bgr.Result}, out × in in the
@@ -84,7 +86,7 @@ public final class ArqLinear implements Linear, IntExec.Executable {
             float[] xc = x;
             int off = xOff;
             if (mu != null) {
-                xc = java.util.Arrays.copyOfRange(x, xOff, xOff + rows * k);
+                xc = Arrays.copyOfRange(x, xOff, xOff + rows * k);
                 off = 0;
                 Arq.subtractShift(xc, 0, rows, mu);
             }
@@ -132,7 +134,7 @@ public final class ArqLinear implements Linear, IntExec.Executable {
         float[] m = mu.clone();
         arq.rotateActivations(m, 0, 1);
         float[] w = weights.dequantized(), c = new float[out];
-        io.vdq.tensor.Parallel.range(out, (from, to) -> {
+        Parallel.range(out, (from, to) -> {
             for (int o = from; o < to; o++) {
                 double acc = bias == null ? 0 : bias[o];
                 for (int j = 0, b = o * k; j < k; j++) acc += (double) m[j] * w[b + j];

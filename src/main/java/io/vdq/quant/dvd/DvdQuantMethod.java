@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import io.vdq.quant.QuantMethods;
+import java.util.Set;
 
 /**
  * DVD-Quant as a {@link QuantMethod} named {@code dvd}: data-free (the calibration is ignored). Every layer the
@@ -59,7 +61,7 @@ public final class DvdQuantMethod implements QuantMethod {
 
     @Override public String name() { return "dvd"; }
 
-    @Override public java.util.Set<String> options() { return OPTIONS; }
+    @Override public Set<String> options() { return OPTIONS; }
 
     @Override public String description() {
         return "DVD-Quant: Hadamard + BGR weights, auto-scaled rotated activations, δ-guided bit switching; data-free";
@@ -70,13 +72,13 @@ public final class DvdQuantMethod implements QuantMethod {
                            boolean autoDelta, double targetBits, double tolerance) {}
 
     /** Every option this method reads; anything else in a "dvd" recipe is a typo and rejected. */
-    public static final java.util.Set<String> OPTIONS = java.util.Set.of("bgr", "bgr_init", "bgr_alpha", "bgr_alpha_min",
+    public static final Set<String> OPTIONS = Set.of("bgr", "bgr_init", "bgr_alpha", "bgr_alpha_min",
             "bgr_alpha_step", "bgr_bounds", "bgr_max_iterations", "bgr_tolerance", "bgr_real_zero_point", "arq", "rotate", "random_signs",
             "seed", "rotation_cap", "scaling", "scale_block", "center", "center_text", "integer_reference", "gbs", "gbs_low_bits", "gbs_high_bits",
             "gbs_delta", "gbs_target_bits", "gbs_tolerance", "gbs_force_first", "gbs_force_last");
 
     public static Settings settings(Recipe r) {
-        io.vdq.quant.QuantMethods.checkOptions("dvd", OPTIONS, r);
+        QuantMethods.checkOptions("dvd", OPTIONS, r);
         int group = switch (r.weightGranularity()) {
             case PER_CHANNEL -> 0;
             case PER_GROUP -> r.groupSize();

@@ -6,6 +6,7 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Connects δ-GBS to a sampler: before each step ({@link #beforeStep}, the framework's {@link SamplerHook}) it
@@ -41,7 +42,7 @@ public final class GbsController implements SamplerHook {
     @Override
     public String tuningGoal() {
         Target t = target;
-        return t == null ? null : String.format(java.util.Locale.ROOT, "δ-GBS: choosing δ for %.1f mean activation bits", t.meanBits());
+        return t == null ? null : String.format(Locale.ROOT, "δ-GBS: choosing δ for %.1f mean activation bits", t.meanBits());
     }
 
     /** Chooses δ for the target ({@link #calibrate}); afterwards there is nothing left to tune. */
@@ -51,7 +52,7 @@ public final class GbsController implements SamplerHook {
         if (t == null) throw new UnsupportedOperationException("δ-GBS: δ is already set (" + delta() + ")");
         AutoDelta.Result r = calibrate(t.meanBits(), t.tolerance(), sampleCalibration);
         target = null;
-        return String.format(java.util.Locale.ROOT, "δ = %.4f gives %.2f mean activation bits (%d probes%s)", r.delta(), r.meanBits(),
+        return String.format(Locale.ROOT, "δ = %.4f gives %.2f mean activation bits (%d probes%s)", r.delta(), r.meanBits(),
                 r.probes().size(), r.withinTolerance() ? "" : ", outside tolerance");
     }
 

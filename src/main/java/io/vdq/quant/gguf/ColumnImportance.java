@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.Arrays;
 
 /**
  * Per-input-column importance of each linear layer, as llama.cpp's imatrix: the mean square of the layer's input
@@ -58,7 +59,7 @@ public final class ColumnImportance implements LinearHook {
         try (SafetensorsFile f = SafetensorsFile.open(file)) {
             for (String n : f.names()) {
                 if (f.info(n).shape().length != 1)
-                    throw new CheckpointException(file + ": importance '" + n + "' must be 1-D, got " + java.util.Arrays.toString(f.info(n).shape()));
+                    throw new CheckpointException(file + ": importance '" + n + "' must be 1-D, got " + Arrays.toString(f.info(n).shape()));
                 m.put(n, f.readFloat(n).toArray());
             }
         }

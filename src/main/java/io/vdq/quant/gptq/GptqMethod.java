@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
+import java.util.Set;
 
 /**
  * GPTQ over the selected layers. Options: {@code damp} (fraction of mean diag H, default 0.01), {@code act_order}
@@ -31,7 +32,7 @@ public final class GptqMethod implements QuantMethod {
 
     @Override public String name() { return "gptq"; }
 
-    @Override public java.util.Set<String> options() { return java.util.Set.of("act_order", "damp", "layers_per_pass", "token_stride"); }
+    @Override public Set<String> options() { return Set.of("act_order", "damp", "layers_per_pass", "token_stride"); }
 
     @Override public String description() { return "GPTQ: Hessian-based column-by-column error compensation (calibration XᵀX)"; }
 

@@ -18,6 +18,7 @@ import java.util.SequencedMap;
 import io.vdq.quant.calib.LayerStats;
 import io.vdq.quant.calib.Recorder;
 import io.vdq.quant.calib.StatsRequest;
+import java.util.Set;
 
 /**
  * Round-to-nearest with min/max ranges. Data-free unless option {@code static_activations} is true: then the
@@ -26,7 +27,7 @@ import io.vdq.quant.calib.StatsRequest;
 public final class MinMaxMethod implements QuantMethod {
     @Override public String name() { return "minmax"; }
 
-    @Override public java.util.Set<String> options() { return java.util.Set.of("static_activations"); }
+    @Override public Set<String> options() { return Set.of("static_activations"); }
 
     @Override public String description() { return "round-to-nearest, min/max ranges, dynamic activations (data-free)"; }
 

@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import io.vdq.tensor.Parallel;
+import java.util.Locale;
 
 /**
  * S²Q-VDiT block-wise reconstruction of one Wan block (FlatQuant's loop, §5.3–5.5 of the method doc): the FP block
@@ -179,7 +181,7 @@ public final class BlockCalibrator {
                 for (LearnableTransform t : tr) if (t != null) t.refresh();
             }
             epochLoss[e] = sum / S;
-            if (progress != null) progress.accept(String.format(java.util.Locale.ROOT, "epoch %d/%d loss %.4e", e + 1, s.epochs(), epochLoss[e]));
+            if (progress != null) progress.accept(String.format(Locale.ROOT, "epoch %d/%d loss %.4e", e + 1, s.epochs(), epochLoss[e]));
         }
         double after = evalLoss(block, samples, target, lambda, n, m, dim, rope, s);
         // 4. fold, GPTQ, deployable layers
@@ -258,7 +260,7 @@ public final class BlockCalibrator {
 
     private static double[] kronRows(double[] a, int d, int d1, int d2, float[] p1, float[] p2) {
         double[] out = new double[d * d];
-        io.vdq.tensor.Parallel.range(d, (from, to) -> {
+        Parallel.range(d, (from, to) -> {
             double[] z = new double[d];
             for (int r = from; r < to; r++) {
                 int o = r * d;

@@ -17,6 +17,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import io.vdq.tensor.Tensor;
+import java.util.Arrays;
 
 /**
  * The S²Q candidate pool: the full-precision model is run by the calibration driver (prompts × all sampler steps ×
@@ -204,7 +206,7 @@ public final class CandidatePool implements AutoCloseable {
                 return;
             }
             if (step < lastStep) { prompt++; pending = null; }
-            float[] x = java.util.Arrays.copyOf(patches, n * pin);
+            float[] x = Arrays.copyOf(patches, n * pin);
             double cq = switch (quant) {
                 case HIDDEN -> SalientDataSelection.gramNorm(hidden, n, hidden.length / Math.max(1, n), norm);
                 case LATENT -> SalientDataSelection.gramNorm(x, n, pin, norm);
@@ -217,7 +219,7 @@ public final class CandidatePool implements AutoCloseable {
         }
 
         @Override
-        public void afterForward(io.vdq.tensor.Tensor latents, float timestep, io.vdq.tensor.Tensor velocity) {
+        public void afterForward(Tensor latents, float timestep, Tensor velocity) {
             if (!awaitingOutput) return; // a later CFG branch
             awaitingOutput = false;
             float[] x0 = null;

@@ -10,6 +10,7 @@ import io.vdq.train.Param;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.Arrays;
 
 /**
  * The trainable form of {@link KroneckerTransform} for one group of linears that read the same activation
@@ -100,9 +101,9 @@ public final class LearnableTransform {
             addSkewGrad(base1, minv1, q1, gp1, d1, skew1.g());
             addSkewGrad(base2, minv2, q2, gp2, d2, skew2.g());
         }
-        java.util.Arrays.fill(gc, 0);
-        java.util.Arrays.fill(gp1, 0);
-        java.util.Arrays.fill(gp2, 0);
+        Arrays.fill(gc, 0);
+        Arrays.fill(gp1, 0);
+        Arrays.fill(gp2, 0);
     }
 
     /** dL/dQ = Rᵀ·G; dL/dA = −M⁻ᵀ·(dL/dQ)·(Q + I)ᵀ; dL/dS = dL/dA − (dL/dA)ᵀ. */

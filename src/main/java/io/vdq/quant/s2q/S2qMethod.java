@@ -26,6 +26,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SequencedMap;
 import java.util.Set;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * S²Q-VDiT (arXiv 2508.04016) on a Wan model. Steps: (1) the calibration driver samples the FP model over its prompts
@@ -61,8 +64,8 @@ public final class S2qMethod implements QuantMethod {
     @Override public String name() { return "s2q"; }
 
     @Override
-    public java.util.Set<String> options() {
-        return java.util.Set.of("act_clip", "alpha", "batch", "cfg_branches", "clip_lr", "damp", "epochs", "lambda_max",
+    public Set<String> options() {
+        return Set.of("act_clip", "alpha", "batch", "cfg_branches", "clip_lr", "damp", "epochs", "lambda_max",
                 "lambda_min", "learn_rotation", "lr", "norm", "pool_memory_mb", "rotation", "samples", "sds_diff", "sds_input", "sds_max_per_step",
                 "seed", "selector", "std");
     }
@@ -210,7 +213,7 @@ public final class S2qMethod implements QuantMethod {
     private static <E extends Enum<E>> E parse(Class<E> type, String v, String key) {
         for (E e : type.getEnumConstants()) if (e.name().equalsIgnoreCase(v)) return e;
         throw new ConfigException("recipe option '" + key + "' = '" + v + "': expected one of "
-                + java.util.Arrays.stream(type.getEnumConstants()).map(e -> e.name().toLowerCase(Locale.ROOT)).toList());
+                + Arrays.stream(type.getEnumConstants()).map(e -> e.name().toLowerCase(Locale.ROOT)).toList());
     }
 
     /**
@@ -221,7 +224,7 @@ public final class S2qMethod implements QuantMethod {
         int steps = 0;
         for (Candidate c : pool) steps = Math.max(steps, c.step() + 1);
         int[] per = new int[steps];
-        java.util.Set<Integer> prompts = new java.util.HashSet<>();
+        Set<Integer> prompts = new HashSet<>();
         for (Candidate c : chosen) { per[c.step()]++; prompts.add(c.prompt()); }
         StringBuilder b = new StringBuilder("per step [");
         for (int i = 0; i < steps; i++) b.append(i == 0 ? "" : " ").append(per[i]);

@@ -6,6 +6,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Hessian-aware Salient Data Selection (S²Q-VDiT §3). Each candidate (prompt, step) gets
@@ -90,7 +93,7 @@ public final class SalientDataSelection {
                 for (int j = 0; j < d; j++) s += x[i * d + j] * v[j];
                 xv[i] = s;
             }
-            java.util.Arrays.fill(w, 0);
+            Arrays.fill(w, 0);
             for (int i = 0; i < n; i++) {
                 double a = xv[i];
                 for (int j = 0; j < d; j++) w[j] += x[i * d + j] * a;
@@ -165,7 +168,7 @@ public final class SalientDataSelection {
                 if (maxPerStep == 0) {
                     chosen.addAll(idx.subList(0, k));
                 } else {
-                    java.util.Map<Integer, Integer> perStep = new java.util.HashMap<>();
+                    Map<Integer, Integer> perStep = new HashMap<>();
                     for (int i : idx)
                         if (chosen.size() < k && perStep.merge(pool.get(i).step(), 1, Integer::sum) <= maxPerStep) chosen.add(i);
                     for (int i : idx) if (chosen.size() < k) chosen.add(i); // the cap left too few: best of the rest

@@ -4,6 +4,7 @@ import io.vdq.VdqException.ConfigException;
 import io.vdq.kernel.KernelBackend;
 import io.vdq.kernel.Kernels;
 import io.vdq.tensor.Parallel;
+import java.util.Arrays;
 
 /**
  * Attention-guided token importance for Sparse Token Distillation (S²Q-VDiT §4). For one block and one sample,
@@ -55,7 +56,7 @@ public final class TokenImportance {
     public static double topShare(double[] s, double fraction) {
         if (!(fraction > 0 && fraction <= 1)) throw new ConfigException("top share fraction must be in (0, 1], got " + fraction);
         double[] sorted = s.clone();
-        java.util.Arrays.sort(sorted);
+        Arrays.sort(sorted);
         int top = (int) Math.ceil(fraction * sorted.length);
         double all = 0, head = 0;
         for (int j = 0; j < sorted.length; j++) { all += sorted[j]; if (j >= sorted.length - top) head += sorted[j]; }

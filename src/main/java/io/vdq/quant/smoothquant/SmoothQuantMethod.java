@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
+import java.util.Set;
 
 /**
  * SmoothQuant: option {@code alpha} (default 0.5); {@code static_activations} (default false) uses one static
@@ -30,7 +31,7 @@ import java.util.SequencedMap;
 public final class SmoothQuantMethod implements QuantMethod {
     @Override public String name() { return "smoothquant"; }
 
-    @Override public java.util.Set<String> options() { return java.util.Set.of("alpha", "static_activations"); }
+    @Override public Set<String> options() { return Set.of("alpha", "static_activations"); }
 
     @Override public String description() { return "per-channel smoothing from calibration maxima (α), folded into weights, RTN"; }
 

@@ -6,13 +6,14 @@ import io.vdq.quant.QuantizedLinear;
 import io.vdq.quant.StepTag;
 import io.vdq.quant.SwitchedLinear;
 import java.util.List;
+import io.vdq.quant.IntExec;
 
 /**
  * One quantized variant per range of denoising steps; the range is chosen per call from the shared {@link StepTag}
  * (steps split into equal ranges: step s of n uses variant ⌊s·R/n⌋). With no step known it uses variant 0 and
  * logs a warning once: the sampler must call the report's hook before each step.
  */
-public final class TimestepSwitchedLinear implements SwitchedLinear, io.vdq.quant.IntExec.Executable {
+public final class TimestepSwitchedLinear implements SwitchedLinear, IntExec.Executable {
     private static final System.Logger LOG = System.getLogger("io.vdq.quant.vidit");
     private final List<QuantizedLinear> variants;
     private final StepTag tag;

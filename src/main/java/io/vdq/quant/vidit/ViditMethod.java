@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
+import java.util.Set;
 
 /**
  * Option {@code alphas}: one α per range of steps (equal split of the calibration's step indices; default
@@ -30,7 +31,7 @@ import java.util.SequencedMap;
 public final class ViditMethod implements QuantMethod {
     @Override public String name() { return "vidit"; }
 
-    @Override public java.util.Set<String> options() { return java.util.Set.of("alphas"); }
+    @Override public Set<String> options() { return Set.of("alphas"); }
 
     @Override public String description() { return "ViDiT-Q subset: timestep-aware channel balancing (α per step range), RTN weights, dynamic activations as the recipe says"; }
 
