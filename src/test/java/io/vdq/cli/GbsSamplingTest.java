@@ -82,7 +82,7 @@ class GbsSamplingTest {
             for (int j = 0; j < a.length; j++) { num += Math.abs((double) b[j] - a[j]); den += Math.abs((double) a[j]); }
             assertEquals(num / den, trace[i], 1e-9 * Math.max(1, num / den), "L1 of step " + i);
         }
-        // a schedule recomputed from that trace (method-dvd-quant.md §8–11: step i is decided before it runs, from
+        // a schedule recomputed from that trace (the paper's δ-GBS rule, docs/DVD.md: step i is decided before it runs, from
         // Σ L1 of the steps since the last high one; the first two are high, and the last round(6·16/50) = 2 as in the
         // paper's figure, issue #25) is the one that ran
         int[] expect = new int[STEPS];

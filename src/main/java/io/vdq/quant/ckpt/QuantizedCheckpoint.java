@@ -53,7 +53,7 @@ import java.util.Set;
  * and every quantized layer's codes, scales, zero points and transform tensors, with {@code __metadata__}
  * describing the layers, the recipe, the sampler hooks (step tag, δ-GBS options and δ) and the base's SHA-256.
  *
- * <p>Self-contained rather than a delta on its base (the issue's open choice): a quantized layer replaces its
+ * <p>Self-contained rather than a delta on its base (a design choice): a quantized layer replaces its
  * float weights entirely, so a delta saves only the small float part (embeddings, norms, modulation tables — a few
  * percent of a W4 file) while making every load depend on finding the exact base again; the base's SHA-256
  * ({@link WanModel#fingerprint}, the hash {@code vdq generate} records as {@code model_sha256}) is kept for

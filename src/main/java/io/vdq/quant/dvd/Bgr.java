@@ -43,7 +43,7 @@ public final class Bgr {
     public enum Init { SEARCH, FIXED }
 
     /**
-     * BGR settings; {@link #DEFAULTS} holds the recommended values of method-dvd-quant.md §10.
+     * BGR settings; {@link #DEFAULTS} holds the recommended values (docs/DVD.md).
      *
      * @param bits          weight bits, 2–8 (default 4)
      * @param groupSize     0 = per output channel (default); otherwise values per group along K (must divide K)

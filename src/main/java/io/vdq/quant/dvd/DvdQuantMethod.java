@@ -26,7 +26,7 @@ import java.util.Set;
  * DVD-Quant as a {@link QuantMethod} named {@code dvd}: data-free (the calibration is ignored). Every layer the
  * recipe selects becomes an {@link ArqLinear}: W·R quantized by {@link Bgr}, activations by {@link Arq}, the
  * activation width fixed ({@code activation_bits}) or switched per step by δ-GBS ({@link GbsController}, the
- * report's hook). Each open decision of method-dvd-quant.md §10 is a recipe option; defaults in brackets:
+ * report's hook). Each choice the paper leaves open is a recipe option; defaults in brackets:
  * <ul>
  * <li>Weights (decisions 1–4): always asymmetric (the recipe's {@code weight_symmetric} is ignored);
  *     {@code weight_granularity} per_channel [default] or per_group with {@code group_size};

@@ -24,7 +24,7 @@ import io.vdq.tensor.Parallel;
 import java.util.Locale;
 
 /**
- * S²Q-VDiT block-wise reconstruction of one Wan block (FlatQuant's loop, §5.3–5.5 of the method doc): the FP block
+ * S²Q-VDiT block-wise reconstruction of one Wan block (FlatQuant's loop, docs/QUANT.md): the FP block
  * maps each calibration sample's FP input to its FP output (cached); one {@link LearnableTransform} per group of
  * linears reading the same activation (attn1 q/k/v; attn1 out; attn2 q; attn2 k/v on the text; attn2 out; FFN up;
  * FFN down) plus learnable per-row (or per-group, with the recipe's group size) weight clipping (and, as an option, per-layer activation clipping) are trained

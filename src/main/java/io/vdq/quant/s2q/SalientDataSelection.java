@@ -29,7 +29,7 @@ public final class SalientDataSelection {
     /**
      * Which token matrix X C_quant = ‖XᵀX‖ is taken of: {@link #LATENT} the tokenised model input x_t,
      * {@link #HIDDEN} block 0's input after the patch embedding (n × model width), the input of the first quantized
-     * linears' norm, the method doc's alternative "closer to the Hessian argument", or {@link #DENOISED} the
+     * linears' norm, an alternative closer to GPTQ's Hessian argument, or {@link #DENOISED} the
      * tokenised denoised estimate x̂₀ of step t (first CFG branch), the tensor {@link DiffInput#DENOISED} reads C_diff
      * on. The paper writes both scores of the same x_t, "the denoised feature of timestep t" (Eq. 3 and 6);
      * {@code sds_input=denoised} with {@code sds_diff=denoised} (or latent with latent) is that reading.

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
  * Runs src/main/c/check-spills.sh on the built library: the register-tiled inner loops of the AVX2 and (when the
  * library has them) AVX-512 VNNI integer kernels, and of the AVX2 and (when built) AVX-512 FP32 macro-kernels, must
  * not touch the stack (a spill there halves the kernel's speed,
- * cpu-kernels.md §4.5). Only disassembles, so the AVX-512 loops are checked on any CPU. Skipped without the
+ * measured when the kernels were written). Only disassembles, so the AVX-512 loops are checked on any CPU. Skipped without the
  * library, a file-system copy of it, objdump or perl.
  */
 class NativeCodegenTest {

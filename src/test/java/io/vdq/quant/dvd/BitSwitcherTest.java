@@ -30,7 +30,7 @@ class BitSwitcherTest {
 
     @Test
     void reproducesThePapersFiftyStepPatternFromASyntheticTrace() {
-        // method-dvd-quant.md §4.3: 0–3 high; 4, 6, 8 low singly; pairs 10–11 … 34–35; 37, 39, 41, 43 single; 44–49 high.
+        // the paper's schedule figure: 0–3 high; 4, 6, 8 low singly; pairs 10–11 … 34–35; 37, 39, 41, 43 single; 44–49 high.
         String expected = "8888" + "484848" + "448".repeat(9) + "4848484" + "888888";
         assertEquals(50, expected.length());
         // δ = 0.1. Step i sees the sum of l[t] from the last reset step t_p to i − 1.
