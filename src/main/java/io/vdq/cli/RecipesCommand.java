@@ -4,6 +4,7 @@ import io.vdq.quant.Presets;
 import io.vdq.quant.QuantMethods;
 import io.vdq.quant.Recipe;
 import io.vdq.quant.RecipeJson;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,6 +35,12 @@ final class RecipesCommand implements Callable<Integer> {
                 Recipe r = p.recipe();
                 out.printf("%-17s %-11s W%-2s A%-2s %s%n", r.name(), r.method(), r.weightBits(),
                         r.floatActivations() ? "16" : String.valueOf(r.activationBits()), p.description());
+            }
+            if (!Presets.ALIASES.isEmpty()) {   // earlier names still resolve; say to what
+                out.println();
+                out.print("Earlier names, still accepted:");
+                new TreeMap<>(Presets.ALIASES).forEach((old, now) -> out.print(" " + old + " → " + now + ";"));
+                out.println();
             }
         }
         out.flush();

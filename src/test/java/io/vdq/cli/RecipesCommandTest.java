@@ -21,9 +21,10 @@ class RecipesCommandTest {
     @Test
     void listsEveryPresetOnOneLine() {
         String[] lines = run("recipes").strip().split("\n");
-        assertEquals(Presets.all().size(), lines.length);
+        assertEquals(Presets.all().size() + 2, lines.length, "one line per preset, a blank line, the aliases");
         int i = 0;
         for (String name : Presets.all().keySet()) assertTrue(lines[i++].startsWith(name + " "), name);
+        assertTrue(lines[lines.length - 1].contains("w4a6-dvd → w4a4/8-dvd;"), lines[lines.length - 1]);
     }
 
     @Test
