@@ -4,25 +4,25 @@ import io.vdq.VdqException;
 import io.vdq.kernel.KernelBackend;
 import io.vdq.kernel.Kernels;
 import io.vdq.kernel.PackedWeights;
+import io.vdq.kernel.VectorBackend;
 import io.vdq.kernel.nat.OpenBlas;
 import io.vdq.tensor.Parallel;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Optional;
-import java.util.SplittableRandom;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import io.vdq.kernel.VectorBackend;
 import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code vdq bench}: kernel benchmarks (one subcommand per kernel family). Each measurement warms up, times

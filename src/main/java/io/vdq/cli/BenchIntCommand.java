@@ -12,6 +12,7 @@ import io.vdq.kernel.nat.IntKernels;
 import io.vdq.kernel.nat.NativeIntBackend;
 import io.vdq.kernel.nat.NativeLibrary;
 import io.vdq.tensor.Parallel;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -21,7 +22,6 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import java.lang.management.ManagementFactory;
 
 /**
  * {@code vdq bench int}: GOP/s (ops = 2·m·n·k) of the native W8A8 / W4A8 / W4A4 kernels of every instruction

@@ -1,6 +1,9 @@
 package io.vdq.cli;
 
 import io.vdq.VdqException.ConfigException;
+import io.vdq.eval.Fidelity;
+import io.vdq.kernel.Int8Attention;
+import io.vdq.kernel.Kernels;
 import io.vdq.kernel.nat.IntKernels;
 import io.vdq.model.Linear;
 import io.vdq.model.wan.LinearHook;
@@ -25,9 +28,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import io.vdq.eval.Fidelity;
-import io.vdq.kernel.Int8Attention;
-import io.vdq.kernel.Kernels;
 
 /**
  * {@code vdq bench quant}: one forward of a Wan-shaped model (random weights, {@code --layers} blocks) per

@@ -5,17 +5,18 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vdq.VdqException.ConfigException;
 import io.vdq.eval.Fidelity;
-import io.vdq.eval.vbench.Dimension;
 import io.vdq.eval.report.DiffHeat;
 import io.vdq.eval.report.HtmlReport;
 import io.vdq.eval.report.SvgCharts;
-import io.vdq.pipeline.RecipeRun;
+import io.vdq.eval.vbench.Dimension;
 import io.vdq.io.AtomicFiles;
+import io.vdq.io.AtomicFolder;
 import io.vdq.io.video.GifWriter;
 import io.vdq.kernel.Kernels;
 import io.vdq.model.wan.WanConfig;
 import io.vdq.pipeline.ModelDefaults;
 import io.vdq.pipeline.PipelineFolder;
+import io.vdq.pipeline.RecipeRun;
 import io.vdq.quant.Presets;
 import io.vdq.quant.QuantMethods;
 import io.vdq.quant.Recipe;
@@ -35,13 +36,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SequencedMap;
 import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import io.vdq.io.AtomicFolder;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * {@code vdq demo}: the whole pipeline on one small model — generate, quantize with every registered preset,

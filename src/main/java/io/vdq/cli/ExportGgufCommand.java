@@ -20,6 +20,7 @@ import io.vdq.pipeline.QuantizePipeline;
 import io.vdq.quant.gguf.ColumnImportance;
 import io.vdq.quant.gguf.GgufEncoding;
 import io.vdq.quant.gguf.GgufGptq;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -37,8 +38,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import java.io.IOException;
-import java.nio.file.Files;
 
 /**
  * {@code vdq export-gguf}: a diffusers Wan transformer (or one in the original naming) to a GGUF that

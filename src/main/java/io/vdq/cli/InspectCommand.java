@@ -4,13 +4,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vdq.VdqException.ConfigException;
 import io.vdq.io.Checkpoints;
+import io.vdq.io.DType;
 import io.vdq.io.JsonConfig;
 import io.vdq.io.Printable;
+import io.vdq.io.SafetensorsFile;
 import io.vdq.io.ShardedCheckpoint;
+import io.vdq.io.TensorCodec;
 import io.vdq.io.TensorDigests;
 import io.vdq.io.TensorInfo;
 import io.vdq.io.TensorSource;
+import io.vdq.io.gguf.GgufFile;
+import io.vdq.io.gguf.GgufWriter;
 import java.io.PrintWriter;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -24,12 +30,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import io.vdq.io.DType;
-import io.vdq.io.SafetensorsFile;
-import io.vdq.io.TensorCodec;
-import io.vdq.io.gguf.GgufFile;
-import io.vdq.io.gguf.GgufWriter;
-import java.lang.foreign.MemorySegment;
 
 /**
  * {@code vdq inspect FILE|DIR}: validates a safetensors file, sharded checkpoint or diffusers model folder and
@@ -68,20 +68,7 @@ final class InspectCommand implements Callable<Integer> {
 
     /** Value statistics of one tensor, accumulated in double in index order. */
     record Stats(double min, double max, double mean, double std, long nonFinite) {
-        static Stats of(float[] v) {
-            double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY, sum = 0, sq = 0;
-            long n = 0, bad = 0;
-            for (float x : v) {
-                if (!Float.isFinite(x)) { bad++; continue; }
-                min = Math.min(min, x);
-                max = Math.max(max, x);
-                sum += x;
-                n++;
-            }
-            double mean = n == 0 ? Double.NaN : sum / n;
-            for (float x : v) if (Float.isFinite(x)) sq += (x - mean) * (x - mean);
-            return new Stats(n == 0 ? Double.NaN : min, n == 0 ? Double.NaN : max, mean, n == 0 ? Double.NaN : Math.sqrt(sq / n), bad);
-        }
+        static Stats of(float[] v) { return streamed(MemorySegment.ofArray(v), DType.F32, v.length); }
 
         /** Elements decoded at a time by {@link #streamed}: the statistics of any size take this much heap. */
         static final int CHUNK = 1 << 20;

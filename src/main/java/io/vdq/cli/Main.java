@@ -1,13 +1,13 @@
 package io.vdq.cli;
 
 import io.vdq.VdqException;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import io.vdq.io.Printable;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** Entry point: {@code vdq [--verbose] COMMAND ...}. Errors print one line; --verbose adds the stack trace. */
 @Command(name = "vdq", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,

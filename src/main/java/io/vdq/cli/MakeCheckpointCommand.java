@@ -6,6 +6,7 @@ import io.vdq.model.t5.SyntheticT5;
 import io.vdq.model.t5.T5Config;
 import io.vdq.model.vae.WanVaeConfig;
 import io.vdq.model.wan.WanConfig;
+import io.vdq.model.wan.WanParameters;
 import io.vdq.scale.HeavyTailed;
 import io.vdq.scale.SyntheticCheckpoint;
 import io.vdq.scale.SyntheticPipeline;
@@ -15,7 +16,6 @@ import java.util.function.IntFunction;
 import java.util.function.LongConsumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import io.vdq.model.wan.WanParameters;
 
 /**
  * {@code vdq make-checkpoint}: a random Wan checkpoint with heavy-tailed weights and outlier channels, in the

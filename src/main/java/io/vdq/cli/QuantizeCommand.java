@@ -2,6 +2,7 @@ package io.vdq.cli;
 
 import io.vdq.VdqException.CheckpointException;
 import io.vdq.VdqException.ConfigException;
+import io.vdq.io.AtomicFolder;
 import io.vdq.io.Checkpoints;
 import io.vdq.io.DType;
 import io.vdq.io.TensorSource;
@@ -15,25 +16,24 @@ import io.vdq.quant.QuantMethods;
 import io.vdq.quant.Recipe;
 import io.vdq.quant.ckpt.CheckpointSize;
 import io.vdq.quant.ckpt.QuantizedCheckpoint;
+import io.vdq.tensor.Parallel;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import io.vdq.io.AtomicFolder;
-import io.vdq.tensor.Parallel;
-import java.nio.charset.CharacterCodingException;
-import java.nio.file.NoSuchFileException;
 import java.util.Map;
+import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code vdq quantize}: a float Wan model and a recipe in, a quantized checkpoint folder out (usable as

@@ -1,8 +1,8 @@
 package io.vdq.cli;
 
 import io.vdq.diffusion.StepHook;
-import io.vdq.quant.SamplerHook;
 import io.vdq.pipeline.Sampling;
+import io.vdq.quant.SamplerHook;
 
 /**
  * Glue between the diffusion sampler's {@link StepHook} and quantization's {@link SamplerHook} (the two packages

@@ -12,10 +12,10 @@ import io.vdq.synth.SpecSampler;
 import io.vdq.synth.TextEncoder;
 import io.vdq.tensor.Tensor;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.nio.file.Path;
 
 /**
  * Checks a pixel-space model on held-out prompts: the canonical prompts of scenes {@code 0..n−1} of a split

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vdq.VdqException.ConfigException;
 import io.vdq.eval.report.Charts;
+import io.vdq.eval.vbench.Dimension;
 import io.vdq.io.AtomicFiles;
 import io.vdq.io.Checkpoints;
 import io.vdq.io.DType;
@@ -21,6 +22,7 @@ import io.vdq.train.FlowMatching;
 import io.vdq.train.TinyTrainer;
 import io.vdq.train.WanTrainConfig;
 import io.vdq.train.WanTrainModel;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -34,8 +36,6 @@ import java.util.Map;
 import java.util.SequencedMap;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import io.vdq.eval.vbench.Dimension;
-import java.io.ByteArrayOutputStream;
 
 /**
  * {@code vdq train-tiny}: trains vdq-tiny, a Wan2.1-architecture transformer in pixel space, on the synthetic world

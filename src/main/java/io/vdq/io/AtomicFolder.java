@@ -1,7 +1,7 @@
 package io.vdq.io;
 
-import io.vdq.VdqException;
 import io.vdq.VdqException.ConfigException;
+import io.vdq.VdqException;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileVisitResult;
@@ -11,9 +11,9 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.UUID;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.UUID;
 
 /**
  * Writes a whole output folder so that it appears complete or not at all: the content goes into a temporary

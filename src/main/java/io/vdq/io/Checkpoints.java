@@ -6,9 +6,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Stream;
-import java.util.Locale;
 
 /**
  * One entry point for weights on disk: a {@code .safetensors} or {@code .gguf} file, a {@code *.safetensors.index.json}, a folder

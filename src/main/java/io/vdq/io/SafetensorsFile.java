@@ -11,11 +11,11 @@ import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
-import java.util.Arrays;
 
 /**
  * One safetensors file, memory-mapped read-only as a single {@link MemorySegment} (no 2 GB limit). The

@@ -9,10 +9,12 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -20,8 +22,6 @@ import java.util.Map;
 import java.util.SequencedMap;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 
 /**
  * Writes a safetensors file whose tensors are produced one at a time, so that a model larger than memory can be
@@ -206,19 +206,14 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
                 throw new CheckpointException(target + ": tensor '" + s.spec.name() + "' has " + s.written + " of its "
                         + s.spec.bytes() + " bytes; every declared tensor must be written before commit");
         try {
-            if (!pendingMetadata.isEmpty()) {   // same-length values over their placeholders
-                metadata.putAll(pendingMetadata);
-                if (!digests) rewriteHeader();
-            }
-            if (digests) {   // the real digests over the same-length placeholder
+            // values known only now (the digests, finalMetadata) go over their same-length placeholders
+            metadata.putAll(pendingMetadata);
+            if (digests) {
                 SortedMap<String, String> sums = new TreeMap<>();
                 for (Slot s : slots.values()) sums.put(s.spec.name(), TensorDigests.hex(s.md));
                 metadata.put(TensorDigests.KEY, TensorDigests.json(sums));
-                byte[] header = header(metadata);
-                if (header.length != headerLength)
-                    throw new IllegalStateException("digest header changed length " + headerLength + " -> " + header.length);
-                writeAt(ch, ByteBuffer.wrap(header), 8);
             }
+            if (digests || !pendingMetadata.isEmpty()) rewriteHeader();
             ch.force(true);
             ch.close();
             try {

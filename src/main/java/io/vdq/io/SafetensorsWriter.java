@@ -8,18 +8,17 @@ import io.vdq.tensor.Tensor;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.nio.ByteOrder;
-import java.security.MessageDigest;
-import java.util.ArrayList;
 
 /**
  * Builds a safetensors file: float tensors encoded as F32, F16, BF16 (round to nearest even), I8, U8 or I32,

@@ -1,10 +1,10 @@
 package io.vdq.kernel;
 
+import io.vdq.kernel.nat.NativeFloatMacro;
 import io.vdq.tensor.Parallel;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
-import io.vdq.kernel.nat.NativeFloatMacro;
-import java.util.Arrays;
 
 /**
  * FP32 GEMM on the Vector API, GotoBLAS-style: B (the weights, or op(B) for sgemm) is packed into panels of

@@ -1,14 +1,14 @@
 package io.vdq.kernel;
 
 import io.vdq.tensor.Parallel;
-import jdk.incubator.vector.FloatVector;
+import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
-import java.util.Arrays;
 
 /**
  * Row-wise and element-wise float32 ops on the Vector API: softmax, LayerNorm, RMSNorm, GELU (tanh), SiLU,

@@ -1,5 +1,6 @@
 package io.vdq.pipeline;
 
+import io.vdq.model.wan.LinearHook;
 import io.vdq.model.wan.WanModel;
 import io.vdq.quant.ArchitectureDefaults;
 import io.vdq.quant.Calibration;
@@ -15,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import io.vdq.model.wan.LinearHook;
 
 /**
  * The calibration statistics {@code vdq export-gguf} needs for its data-aware encoders: the model samples the

@@ -2,12 +2,12 @@ package io.vdq.pipeline;
 
 import io.vdq.VdqException.ConfigException;
 import io.vdq.diffusion.Denoiser;
+import io.vdq.diffusion.Scheduler;
 import io.vdq.model.vae.WanVae;
 import io.vdq.model.wan.WanModel;
 import io.vdq.quant.ckpt.QuantizedCheckpoint;
 import java.nio.file.Path;
 import java.util.Optional;
-import io.vdq.diffusion.Scheduler;
 
 /**
  * A model as {@link ModelLoader} found it: the transformer (float or quantized), for Wan2.2-A14B pipelines the

@@ -1,12 +1,12 @@
 package io.vdq.pipeline;
 
 import io.vdq.VdqException.ConfigException;
-import io.vdq.model.wan.WanConfig;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import io.vdq.io.gguf.GgufFile;
 import io.vdq.io.gguf.WanGguf;
+import io.vdq.model.wan.WanConfig;
 import io.vdq.model.wan.WanGgufLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /** The prompt encoder a model's embeddings come from (see {@link ModelDefaults#textEncoder()}). */
 public final class PromptEncoders {

@@ -2,6 +2,7 @@ package io.vdq.pipeline;
 
 import io.vdq.VdqException.ConfigException;
 import io.vdq.eval.Fidelity;
+import io.vdq.eval.LayerErrorReport;
 import io.vdq.io.DType;
 import io.vdq.model.FloatLinear;
 import io.vdq.model.Linear;
@@ -28,6 +29,7 @@ import io.vdq.synth.TextEncoder;
 import io.vdq.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -38,9 +40,6 @@ import java.util.SequencedMap;
 import java.util.SequencedSet;
 import java.util.Set;
 import java.util.function.Supplier;
-import io.vdq.eval.LayerErrorReport;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 
 /**
  * {@code vdq quantize} as a reusable pipeline: quantize a float Wan model with a recipe (calibrating on prompts when

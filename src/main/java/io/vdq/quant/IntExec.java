@@ -2,19 +2,19 @@ package io.vdq.quant;
 
 import io.vdq.VdqException.ConfigException;
 import io.vdq.kernel.ActQuant;
+import io.vdq.kernel.Int8Attention;
 import io.vdq.kernel.IntBackend;
 import io.vdq.kernel.IntWeights;
+import io.vdq.kernel.Kernels;
 import io.vdq.kernel.PackedInt;
 import io.vdq.kernel.nat.IntKernels;
+import io.vdq.model.AttentionKernel;
 import io.vdq.model.Linear;
 import io.vdq.model.LinearRegistry;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.IntUnaryOperator;
-import io.vdq.kernel.Int8Attention;
-import io.vdq.kernel.Kernels;
-import io.vdq.model.AttentionKernel;
 
 /**
  * How quantized layers execute: on the integer kernels ({@link Mode#INT}, the default: int8/int4 codes, int32

@@ -3,12 +3,12 @@ package io.vdq.quant;
 import io.vdq.VdqException.ConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
-import java.util.Arrays;
-import java.util.Collections;
 
 /**
  * Built-in recipes (Wan default layer patterns). Weights per output channel and symmetric unless said otherwise;

@@ -1,13 +1,13 @@
 package io.vdq.quant;
 
 import io.vdq.VdqException.ConfigException;
+import io.vdq.model.AttentionKernel;
+import io.vdq.model.LinearRegistry;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
-import java.util.TreeMap;
-import io.vdq.model.AttentionKernel;
-import io.vdq.model.LinearRegistry;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**

@@ -1,10 +1,10 @@
 package io.vdq.quant;
 
 import io.vdq.VdqException.ConfigException;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Collections;
 
 /**
  * A quantization recipe as a value: which method, at which widths and granularities, on which layers, with which

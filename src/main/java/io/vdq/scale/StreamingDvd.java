@@ -4,10 +4,12 @@ import io.vdq.VdqException.CheckpointException;
 import io.vdq.VdqException.ConfigException;
 import io.vdq.io.DType;
 import io.vdq.io.TensorCodec;
+import io.vdq.io.TensorDigests;
 import io.vdq.io.TensorInfo;
 import io.vdq.io.TensorSource;
 import io.vdq.model.Linear;
 import io.vdq.model.wan.WanConfig;
+import io.vdq.model.wan.WanModel;
 import io.vdq.model.wan.WanParameters;
 import io.vdq.quant.ActivationBits;
 import io.vdq.quant.LayerReport;
@@ -21,21 +23,17 @@ import io.vdq.quant.dvd.Bgr;
 import io.vdq.quant.dvd.DvdQuantMethod;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SequencedMap;
 import java.util.SortedSet;
 import java.util.TreeSet;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-import java.util.Locale;
 
 /**
  * Data-free DVD-Quant of a Wan checkpoint that never holds more than one layer: each selected linear's weight is
@@ -130,7 +128,7 @@ public final class StreamingDvd {
         long bytesOut = 0;
         double decodeS = 0, quantS = 0, writeS = 0;
         // the base's fingerprint, hashed in WanModel's order while the tensors pass (no second read of the source)
-        MessageDigest base = sha256();
+        MessageDigest base = TensorDigests.sha256();
         try (QuantizedCheckpoint.Streamed w = QuantizedCheckpoint.Streamed.create(dir, c, plan, "0".repeat(64), floatType,
                 Map.of("source", src.describe()), placeholders, src, floats)) {
             for (var sh : WanParameters.expectedShapes(c).entrySet()) {
@@ -140,7 +138,7 @@ public final class StreamingDvd {
                 MemorySegment seg = src.segment(n);
                 float[] v = TensorCodec.toFloats(seg, ti.dtype(), Math.toIntExact(ti.elements()));
                 release(seg);
-                hash(base, n, sh.getValue(), v);
+                WanModel.fingerprintTensor(base, n, sh.getValue(), v);
                 long t1 = System.nanoTime();
                 decodeS += (t1 - t0) / 1e9;
                 if (!selected.containsKey(layer) || !n.endsWith(".weight")) continue;
@@ -199,27 +197,6 @@ public final class StreamingDvd {
             else if (t != d) return DType.F32;
         }
         return t == DType.BF16 || t == DType.F16 ? t : DType.F32;
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** {@link io.vdq.model.wan.WanModel#fingerprint}'s update for one tensor: name and shape, then float32 LE values. */
-    private static void hash(MessageDigest md, String name, int[] shape, float[] v) {
-        md.update((name + Arrays.toString(shape)).getBytes(StandardCharsets.UTF_8));
-        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < v.length; ) {
-            buf.clear();
-            int k = Math.min(v.length - i, buf.capacity() / 4);
-            buf.asFloatBuffer().put(v, i, k);
-            md.update(buf.array(), 0, 4 * k);
-            i += k;
-        }
     }
 
     /** Gives the pages of a mapped tensor back to the OS (no-op for heap segments). */

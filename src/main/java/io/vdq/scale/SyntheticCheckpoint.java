@@ -13,13 +13,13 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.LongConsumer;
-import java.util.Arrays;
 
 /**
  * A random Wan checkpoint in the diffusers layout ({@code config.json} + {@code diffusion_pytorch_model.safetensors},

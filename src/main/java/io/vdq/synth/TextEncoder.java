@@ -2,9 +2,9 @@ package io.vdq.synth;
 
 import io.vdq.VdqException.ConfigException;
 import io.vdq.tensor.Tensor;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.Arrays;
 
 /**
  * The built-in text encoder: a fixed stand-in for T5. A prompt's words become vocabulary ids

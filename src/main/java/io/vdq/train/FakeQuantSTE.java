@@ -2,8 +2,8 @@ package io.vdq.train;
 
 import io.vdq.VdqException.ConfigException;
 import io.vdq.VdqException.ShapeException;
-import java.util.List;
 import io.vdq.tensor.Tensor;
+import java.util.List;
 
 /**
  * Symmetric uniform fake quantization per row with learnable clipping and a straight-through estimator,

@@ -1,9 +1,9 @@
 package io.vdq.train;
 
 import io.vdq.VdqException.ShapeException;
+import io.vdq.model.wan.WanModel;
 import io.vdq.tensor.Tensor;
 import java.util.SplittableRandom;
-import io.vdq.model.wan.WanModel;
 
 /**
  * Rectified-flow (flow-matching) training targets as used for Wan: {@code x_t = (1 − σ)·x0 + σ·ε},

@@ -1,6 +1,7 @@
 package io.vdq.eval.report;
 
 import io.vdq.io.AtomicFiles;
+import java.awt.Color;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -14,7 +15,6 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
-import java.awt.Color;
 
 /** PNG charts for reports (XChart, rendered headless and written atomically). */
 public final class Charts {

@@ -1,14 +1,14 @@
 package io.vdq.eval.run;
 
-import io.vdq.VdqException;
 import io.vdq.VdqException.ShapeException;
+import io.vdq.VdqException;
+import io.vdq.io.AtomicFiles;
 import io.vdq.tensor.Tensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import io.vdq.io.AtomicFiles;
 import java.util.Arrays;
 
 /**

@@ -5,15 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.vdq.VdqException;
 import io.vdq.VdqException.ConfigException;
+import io.vdq.VdqException;
+import io.vdq.io.AtomicFiles;
 import io.vdq.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import io.vdq.io.AtomicFiles;
 
 /**
  * A run directory: {@code run.json} plus one frames file per video. run.json is

@@ -3,6 +3,7 @@ package io.vdq.io.gguf;
 import io.vdq.VdqException.CheckpointException;
 import io.vdq.VdqException.ShapeException;
 import io.vdq.io.DType;
+import io.vdq.io.TensorDigests;
 import io.vdq.io.TensorInfo;
 import io.vdq.io.TensorSource;
 import io.vdq.tensor.Tensor;
@@ -10,6 +11,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
@@ -18,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -28,9 +31,6 @@ import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import io.vdq.io.TensorDigests;
-import java.nio.ByteBuffer;
-import java.security.MessageDigest;
 
 /**
  * A GGUF file (version 2 or 3, little-endian), memory-mapped read-only and validated when opened: magic and

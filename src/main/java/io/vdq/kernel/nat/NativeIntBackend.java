@@ -1,21 +1,20 @@
 package io.vdq.kernel.nat;
 
+import static java.lang.foreign.MemorySegment.ofArray;
+import io.vdq.VdqException.ConfigException;
+import io.vdq.VdqException.ShapeException;
 import io.vdq.kernel.ActQuant;
 import io.vdq.kernel.IntBackend;
 import io.vdq.kernel.IntWeights;
 import io.vdq.kernel.PackedInt;
 import io.vdq.kernel.RotQuant;
-import io.vdq.VdqException.ConfigException;
-import io.vdq.VdqException.ShapeException;
 import io.vdq.tensor.Parallel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.util.ArrayList;
-import java.util.List;
-
-import static java.lang.foreign.MemorySegment.ofArray;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The native integer kernels behind {@link IntBackend}, for one instruction set ({@link Isa}): the AVX2 GEMMs

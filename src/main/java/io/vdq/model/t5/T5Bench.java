@@ -8,8 +8,8 @@ import io.vdq.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * Times one prompt through a UMT5-XXL-shaped encoder with random BF16 weights (not a test: figures go to

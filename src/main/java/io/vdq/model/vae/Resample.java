@@ -2,8 +2,8 @@ package io.vdq.model.vae;
 
 import io.vdq.model.vae.Layers.FrameCache;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * diffusers' {@code WanResample}. Up: nearest 2× then a 3×3 conv that halves the channels; {@code upsample3d}

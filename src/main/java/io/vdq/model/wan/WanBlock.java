@@ -2,9 +2,9 @@ package io.vdq.model.wan;
 
 import io.vdq.kernel.KernelBackend;
 import io.vdq.kernel.Kernels;
+import io.vdq.model.AttentionKernel;
 import io.vdq.model.Linear;
 import io.vdq.tensor.Parallel;
-import io.vdq.model.AttentionKernel;
 
 /**
  * One {@code WanTransformerBlock}: modulated self-attention with QK RMSNorm across heads and 3D RoPE, affine-norm

@@ -6,8 +6,8 @@ import io.vdq.io.gguf.GgufFile;
 import io.vdq.io.gguf.GgufValue;
 import io.vdq.io.gguf.WanGguf;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Arrays;
+import java.util.Map;
 
 /**
  * Runs a Wan GGUF (vdq's {@code export-gguf} output or a city96-style file in the original Wan naming) as a

@@ -1,40 +1,39 @@
 package io.vdq.model.wan;
 
-import io.vdq.VdqException;
 import io.vdq.VdqException.CheckpointException;
 import io.vdq.VdqException.ConfigException;
 import io.vdq.VdqException.ShapeException;
+import io.vdq.VdqException;
 import io.vdq.io.AtomicFiles;
 import io.vdq.io.InMemoryTensorSource;
 import io.vdq.io.SafetensorsWriter;
+import io.vdq.io.TensorDigests;
 import io.vdq.io.TensorSource;
 import io.vdq.kernel.KernelBackend;
 import io.vdq.kernel.Kernels;
+import io.vdq.model.AttentionKernel;
 import io.vdq.model.FloatLinear;
 import io.vdq.model.Linear;
 import io.vdq.model.LinearRegistry;
 import io.vdq.tensor.Parallel;
 import io.vdq.tensor.Tensor;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
 import java.util.SplittableRandom;
-import io.vdq.model.AttentionKernel;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * The Wan2.1 text-to-video transformer, batch 1, as diffusers' {@code WanTransformer3DModel} computes it.
@@ -262,16 +261,9 @@ public final class WanModel implements LinearRegistry, AttentionKernel.Configura
      * as hex; identifies the weights a run used. Needs every linear to be a {@link FloatLinear}.
      */
     public String fingerprint() {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        MessageDigest md = TensorDigests.sha256();
         for (var e : WanParameters.expectedShapes(c).entrySet()) {
             String name = e.getKey();
-            md.update((name + Arrays.toString(e.getValue())).getBytes(StandardCharsets.UTF_8));
             float[] a;
             Linear l = name.endsWith(".weight") || name.endsWith(".bias") ? linears.get(name.substring(0, name.lastIndexOf('.'))) : null;
             if (l != null) {
@@ -281,15 +273,26 @@ public final class WanModel implements LinearRegistry, AttentionKernel.Configura
             } else {
                 a = nonLinear(name);
             }
-            for (int i = 0; i < a.length; ) {
-                buf.clear();
-                int n = Math.min(a.length - i, buf.capacity() / 4);
-                buf.asFloatBuffer().put(a, i, n);
-                md.update(buf.array(), 0, 4 * n);
-                i += n;
-            }
+            fingerprintTensor(md, name, e.getValue(), a);
         }
         return HexFormat.of().formatHex(md.digest());
+    }
+
+    /**
+     * One tensor's part of {@link #fingerprint}: its name and shape, then its values as float32 little-endian. Tensors
+     * must be given in {@link WanParameters#expectedShapes} order; a streaming reader of a checkpoint can compute the
+     * fingerprint this way without building the model.
+     */
+    public static void fingerprintTensor(MessageDigest md, String name, int[] shape, float[] values) {
+        md.update((name + Arrays.toString(shape)).getBytes(StandardCharsets.UTF_8));
+        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < values.length; ) {
+            buf.clear();
+            int n = Math.min(values.length - i, buf.capacity() / 4);
+            buf.asFloatBuffer().put(values, i, n);
+            md.update(buf.array(), 0, 4 * n);
+            i += n;
+        }
     }
 
     /** Number of parameters. */

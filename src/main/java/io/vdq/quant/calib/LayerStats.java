@@ -1,8 +1,8 @@
 package io.vdq.quant.calib;
 
 import io.vdq.tensor.Parallel;
-import java.util.SplittableRandom;
 import java.util.Arrays;
+import java.util.SplittableRandom;
 
 /**
  * Input statistics of one linear layer, accumulated call by call (thread-safe: calls are serialised). Abs maxima

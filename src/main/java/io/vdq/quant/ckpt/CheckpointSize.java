@@ -9,10 +9,10 @@ import io.vdq.model.wan.WanConfig;
 import io.vdq.model.wan.WanParameters;
 import io.vdq.quant.Granularity;
 import io.vdq.quant.Recipe;
-import java.nio.file.Path;
-import java.util.Map;
 import io.vdq.quant.s2q.KroneckerTransform;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * Sizes of a quantized checkpoint: measured from a written file (tensor data bytes from its header), or estimated

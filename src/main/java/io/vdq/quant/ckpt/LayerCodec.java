@@ -20,11 +20,11 @@ import io.vdq.quant.UniformQuantizer;
 import io.vdq.quant.dvd.Arq;
 import io.vdq.quant.dvd.ArqLinear;
 import io.vdq.quant.dvd.Bgr;
+import io.vdq.quant.s2q.KroneckerTransform;
 import io.vdq.quant.vidit.TimestepSwitchedLinear;
 import io.vdq.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
-import io.vdq.quant.s2q.KroneckerTransform;
 import java.util.Locale;
 
 /**

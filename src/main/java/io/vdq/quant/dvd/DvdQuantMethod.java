@@ -8,18 +8,18 @@ import io.vdq.quant.Calibration;
 import io.vdq.quant.Granularity;
 import io.vdq.quant.LayerReport;
 import io.vdq.quant.QuantMethod;
+import io.vdq.quant.QuantMethods;
 import io.vdq.quant.QuantReport;
 import io.vdq.quant.QuantTargets;
 import io.vdq.quant.Recipe;
 import io.vdq.quant.SamplerHook;
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import io.vdq.quant.QuantMethods;
 import java.util.Set;
 
 /**

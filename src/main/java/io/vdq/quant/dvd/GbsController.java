@@ -2,8 +2,8 @@ package io.vdq.quant.dvd;
 
 import io.vdq.quant.ActivationBits;
 import io.vdq.quant.SamplerHook;
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

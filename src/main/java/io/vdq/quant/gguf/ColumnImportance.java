@@ -6,10 +6,10 @@ import io.vdq.io.SafetensorsWriter;
 import io.vdq.model.wan.LinearHook;
 import io.vdq.tensor.Tensor;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.Arrays;
 
 /**
  * Per-input-column importance of each linear layer, as llama.cpp's imatrix: the mean square of the layer's input

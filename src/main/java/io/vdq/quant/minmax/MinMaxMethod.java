@@ -11,13 +11,13 @@ import io.vdq.quant.QuantReport;
 import io.vdq.quant.QuantTargets;
 import io.vdq.quant.QuantizedLinear;
 import io.vdq.quant.Recipe;
+import io.vdq.quant.calib.LayerStats;
+import io.vdq.quant.calib.Recorder;
+import io.vdq.quant.calib.StatsRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
-import io.vdq.quant.calib.LayerStats;
-import io.vdq.quant.calib.Recorder;
-import io.vdq.quant.calib.StatsRequest;
 import java.util.Set;
 
 /**

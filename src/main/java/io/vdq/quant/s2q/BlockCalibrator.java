@@ -5,6 +5,7 @@ import io.vdq.quant.ActivationBits;
 import io.vdq.quant.ActivationQuantizer;
 import io.vdq.quant.Granularity;
 import io.vdq.quant.QuantizedLinear;
+import io.vdq.tensor.Parallel;
 import io.vdq.train.AdamW;
 import io.vdq.train.CosineSchedule;
 import io.vdq.train.FakeQuantSTE;
@@ -17,11 +18,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
-import io.vdq.tensor.Parallel;
-import java.util.Locale;
 
 /**
  * S²Q-VDiT block-wise reconstruction of one Wan block (FlatQuant's loop, docs/QUANT.md): the FP block

@@ -1,7 +1,7 @@
 package io.vdq.quant.s2q;
 
-import io.vdq.VdqException;
 import io.vdq.VdqException.ConfigException;
+import io.vdq.VdqException;
 import io.vdq.model.wan.BlockHook;
 import io.vdq.model.wan.WanModel;
 import io.vdq.quant.Calibration;
@@ -16,9 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.List;
-import io.vdq.tensor.Tensor;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The S²Q candidate pool: the full-precision model is run by the calibration driver (prompts × all sampler steps ×

@@ -8,9 +8,9 @@ import io.vdq.train.MatrixFn;
 import io.vdq.train.Ops;
 import io.vdq.train.Param;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.Arrays;
 
 /**
  * The trainable form of {@link KroneckerTransform} for one group of linears that read the same activation

@@ -19,15 +19,14 @@ import io.vdq.train.ParamSet;
 import io.vdq.train.RopeTable;
 import io.vdq.train.WanBlockLayer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SequencedMap;
-import java.util.Set;
-import java.util.Arrays;
-import java.util.HashSet;
 import java.util.Set;
 
 /**

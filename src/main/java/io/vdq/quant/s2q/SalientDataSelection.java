@@ -2,13 +2,13 @@ package io.vdq.quant.s2q;
 
 import io.vdq.VdqException.ConfigException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * Hessian-aware Salient Data Selection (S²Q-VDiT §3). Each candidate (prompt, step) gets

@@ -2,11 +2,11 @@ package io.vdq.quant.vidit;
 
 import io.vdq.VdqException.ShapeException;
 import io.vdq.model.Linear;
+import io.vdq.quant.IntExec;
 import io.vdq.quant.QuantizedLinear;
 import io.vdq.quant.StepTag;
 import io.vdq.quant.SwitchedLinear;
 import java.util.List;
-import io.vdq.quant.IntExec;
 
 /**
  * One quantized variant per range of denoising steps; the range is chosen per call from the shared {@link StepTag}

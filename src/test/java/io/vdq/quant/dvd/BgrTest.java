@@ -27,19 +27,9 @@ class BgrTest {
 
     /** Independent MinMax: range widened to contain 0, Δ = (max − min)/q_max as float, z = rint(−min/Δ). */
     static double minMaxReference(float[] w, int off, int n, int bits) {
-        int qmax = (1 << bits) - 1;
         float mn = 0, mx = 0;
         for (int i = 0; i < n; i++) { mn = Math.min(mn, w[off + i]); mx = Math.max(mx, w[off + i]); }
-        if (mx == mn) return 0;
-        float d = (float) (((double) mx - mn) / qmax);
-        double z = Math.rint(Math.min(qmax, Math.max(0, -mn / (double) d)));
-        double e = 0;
-        for (int i = 0; i < n; i++) {
-            double q = Math.min(qmax, Math.max(0, Math.rint(w[off + i] / (double) d + z)));
-            double r = w[off + i] - (float) (d * (q - z));
-            e += r * r;
-        }
-        return e;
+        return mx == mn ? 0 : boundedReference(w, off, n, bits, 1, 1);   // the bounded grid with no shrink
     }
 
     @Test
