@@ -30,11 +30,12 @@ import io.vdq.pipeline.LoadedModel;
 import io.vdq.pipeline.ModelDefaults;
 import io.vdq.pipeline.ModelLoader;
 import io.vdq.pipeline.PromptEncoder;
-import io.vdq.quant.Calibration;
+import io.vdq.pipeline.QuantizePipeline;
 import io.vdq.quant.IntExec;
 import io.vdq.quant.Presets;
 import io.vdq.quant.QuantMethods;
 import io.vdq.quant.QuantReport;
+import io.vdq.quant.Recipe;
 import io.vdq.quant.SamplerHook;
 import io.vdq.quant.ckpt.QuantizedCheckpoint;
 import io.vdq.tensor.Parallel;
@@ -150,8 +151,13 @@ final class GenerateCommand implements Runnable {
     Path saveModel;
 
     @Option(names = "--quant", description = "Quantize the model with this recipe (a preset name such as w4a4/8-dvd, or a "
-            + "recipe JSON file) before sampling; data-free methods only (no calibration data is fed).")
+            + "recipe JSON file) before sampling. A method that calibrates on data (GPTQ, S²Q, SmoothQuant, QuaRot's GPTQ) first "
+            + "samples the calibration prompts at this run's size, steps, guidance and seed; data-free methods sample nothing extra.")
     String quant;
+
+    @Option(names = "--calib-prompts", description = "With --quant: calibration prompts, one per line ('#' comments), encoded "
+            + "with the model's own text encoder (default: the 2 built-in prompts of vdq quantize). Used only by methods that calibrate.")
+    Path calibPrompts;
 
     @Option(names = "--base", description = "With a quantized --model: the float model it must have been made from "
             + "(folder or random:*); refused unless its SHA-256 equals the checkpoint's base_sha256.")
@@ -223,23 +229,7 @@ final class GenerateCommand implements Runnable {
                     + loaded.recipe().name() + ")");
         if (lm.twoExperts() && quant != null)
             throw new ConfigException("--quant " + quant + ": " + model + " has two experts (Wan2.2); quantizing both on the fly is not supported yet");
-        QuantReport rep = loaded != null ? loaded.report()
-                : quant == null ? null : QuantMethods.apply(wan, Presets.resolve(quant), Calibration.none());
-        if (loaded != null && !quiet)
-            System.err.printf("generate: loaded quantized checkpoint %s: recipe %s (method %s, %d quantized layers)%n",
-                    transformer != null ? transformer : model, loaded.recipe().name(), loaded.report().method(),
-                    wan.linears().values().stream().filter(l -> !(l instanceof FloatLinear)).count());
-        SamplerHook quantHook = rep == null ? SamplerHook.NONE : rep.hook();
-        QuantReport rep2 = lm.quantized2() == null ? null : lm.quantized2().report();
-        if (rep2 != null) {
-            // both experts' hooks see every step; each expert's layers only run on its own steps
-            quantHook = quantHook.andThen(rep2.hook());
-            if (!quiet) System.err.printf("generate: loaded quantized low-noise expert %s: recipe %s%n",
-                    transformer2 != null ? transformer2 : model, rep2.recipe().name());
-        }
-        if (execMode != null) IntExec.setMode(execMode);
-        String execution = rep == null ? null : IntExec.summary(wan);
-        if (execution != null) System.err.println("generate: " + execution);
+        if (calibPrompts != null && quant == null) throw new ConfigException("--calib-prompts " + calibPrompts + ": needs --quant");
 
         // text: the model's own encoder for --prompt (and for the negative prompt), else precomputed embeddings
         int padTo = maxSequenceLength != null ? maxSequenceLength : d.textEncoder().equals(ModelDefaults.SYNTH) ? 0 : 512;
@@ -276,6 +266,24 @@ final class GenerateCommand implements Runnable {
         }
         checkFinite(text, "--prompt / --prompt-embeds");
         if (negative != null) checkFinite(negative, "the negative prompt's embeddings");
+        // quantized after the prompt is encoded, so a bad prompt fails before minutes of calibration
+        QuantReport rep = loaded != null ? loaded.report()
+                : quant == null ? null : quantize(wan, Presets.resolve(quant), nSteps, fShift, cfg, sampleShape);
+        if (loaded != null && !quiet)
+            System.err.printf("generate: loaded quantized checkpoint %s: recipe %s (method %s, %d quantized layers)%n",
+                    transformer != null ? transformer : model, loaded.recipe().name(), loaded.report().method(),
+                    wan.linears().values().stream().filter(l -> !(l instanceof FloatLinear)).count());
+        SamplerHook quantHook = rep == null ? SamplerHook.NONE : rep.hook();
+        QuantReport rep2 = lm.quantized2() == null ? null : lm.quantized2().report();
+        if (rep2 != null) {
+            // both experts' hooks see every step; each expert's layers only run on its own steps
+            quantHook = quantHook.andThen(rep2.hook());
+            if (!quiet) System.err.printf("generate: loaded quantized low-noise expert %s: recipe %s%n",
+                    transformer2 != null ? transformer2 : model, rep2.recipe().name());
+        }
+        if (execMode != null) IntExec.setMode(execMode);
+        String execution = rep == null ? null : IntExec.summary(wan);
+        if (execution != null) System.err.println("generate: " + execution);
         double loadS = (System.nanoTime() - t0) / 1e9;
 
         String deltaNote = rep == null ? null : loaded != null
@@ -479,6 +487,22 @@ final class GenerateCommand implements Runnable {
      * method is data-free, so δ is chosen by sampling this run's own text embeddings with other noise seeds, seed +
      * 1 000 003 + i, two runs). Returns a note on the choice for the metadata, or null when there is nothing to choose.
      */
+    /**
+     * Quantizes {@code wan} with the --quant recipe. The calibration a calibrated recipe runs: the calibration prompts (--calib-prompts, else vdq quantize's
+     * built-in ones) through the model's own encoder, sampled at this run's shape, steps, shift, guidance and noise seed
+     * ({@code seed + i}). Lazy: a data-free method never asks, so nothing extra is sampled for it.
+     */
+    private QuantReport quantize(WanModel wan, Recipe r, int nSteps, double fShift, float cfg, int[] sampleShape) {
+        List<String> prompts = calibPrompts == null ? null : QuantizeCommand.readPrompts(calibPrompts);
+        var settings = new QuantizePipeline.Settings(r, prompts, seed, nSteps, sampleShape, cfg, fShift, 1,
+                CalibrationTexts.supplier(model, prompts, null, wan.config(), System.err, quiet), false);
+        QuantizePipeline.Progress progress = quiet ? QuantizePipeline.Progress.NONE : new QuantizePipeline.Progress() {
+            @Override public void layer(int done, int total, String name, double outputRelL2, double elapsedS) {}
+            @Override public void stage(String message) { System.err.println("generate: --quant " + r.name() + ": " + message); }
+        };
+        return QuantMethods.apply(wan, r, QuantizePipeline.calibration(wan, settings, progress));
+    }
+
     private String chooseDelta(WanModel wan, QuantReport rep, int[] latentShape, Tensor text, Tensor negative, String sampler,
                                int steps, double shift, float guidance) {
         SamplerHook h = rep.hook();
