@@ -106,6 +106,21 @@ class ArchitectureTest {
         assertEquals(List.of(), bad);
     }
 
+    /**
+     * The native bindings ({@code kernel/nat}) are reached only through {@code kernel.ExecutionContext}: neither
+     * {@code quant} (with its method packages) nor the rest of {@code kernel} names them.
+     */
+    @Test
+    void nativeBindingsAreReachedThroughTheExecutionContext() throws IOException {
+        List<String> bad = new ArrayList<>();
+        for (var e : references().entrySet()) {
+            Path f = e.getKey();
+            boolean quant = topLevel(f).equals("quant"), kernel = topLevel(f).equals("kernel") && !f.startsWith(Path.of("kernel", "nat"));
+            if ((quant || kernel) && e.getValue().contains("kernel.nat")) bad.add(f + " -> io.vdq.kernel.nat");
+        }
+        assertEquals(List.of(), bad);
+    }
+
     private static final Pattern INLINE_FQN = Pattern.compile("(?<![\\w.])(?:io\\.vdq|java|javax)(?:\\.[a-z0-9_]+)+\\.[A-Z]");
 
     /** Code names classes through imports: no inline fully-qualified class names (comments, javadoc and strings aside). */
