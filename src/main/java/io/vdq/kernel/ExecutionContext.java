@@ -40,8 +40,6 @@ public final class ExecutionContext {
     private static volatile KernelBackend floatBackend;
     private static volatile IntBackend intBackend;
     private static volatile QuantExec quantExec;
-    private static NativeKernels natives;
-    private static boolean nativesLoaded;
 
     private ExecutionContext() {}
 
@@ -110,11 +108,11 @@ public final class ExecutionContext {
         return n == null ? null : n.floatMacro(nativeMode(), panelWidth);
     }
 
-    private static synchronized NativeKernels natives() {
-        if (!nativesLoaded) {
-            natives = ServiceLoader.load(NativeKernels.class, ExecutionContext.class.getClassLoader()).findFirst().orElse(null);
-            nativesLoaded = true;
-        }
-        return natives;
+    /** The registered native kernels, or null; found once, outside this class's lock (VectorGemm asks during its class initialisation). */
+    private static NativeKernels natives() { return Natives.FOUND; }
+
+    private static final class Natives {
+        static final NativeKernels FOUND =
+                ServiceLoader.load(NativeKernels.class, ExecutionContext.class.getClassLoader()).findFirst().orElse(null);
     }
 }
