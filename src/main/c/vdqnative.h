@@ -23,4 +23,48 @@
 #define VDQ_MR 4    /* activation rows per register tile (AVX2; gemm_avx512.c uses 8) */
 #define VDQ_KU 4    /* k step: kp is a multiple of it */
 
+/* Every exported function, declared once here (each .c file includes this header, so gcc checks the definitions
+ * against these; the FFM bindings in io.vdq.kernel.nat.NativeLibrary follow the same signatures). */
+
+/* pack.c: weight packing into 16-column panels, and the ABI version the Java side checks. */
+VDQ_API void vdq_pack_w8(const int8_t* w, int n, int k, int kp, int8_t* out);
+VDQ_API void vdq_pack_w4(const int8_t* w, int n, int k, int kp, uint8_t* out);
+VDQ_API int vdq_abi_version(void);
+
+/* quant.c: per-row dynamic activation quantization (rows m0..m1). */
+VDQ_API void vdq_quantize_rows(const float* x, int ldx, int k, int kp, int qmax, int gs, int ngroups,
+                               int8_t* q, float* scale, int32_t* xsum, int m0, int m1);
+
+/* rotquant.c: ARQ's rotated activations, block maxima and quantization (0 on success). */
+VDQ_API int vdq_rot_block_max(const float* x, int ldx, int k, const float* signs, int hblock, float norm, int sblock,
+                              float* bmax, int m0, int m1);
+VDQ_API int vdq_rot_quantize_rows(const float* x, int ldx, int k, int kp, const float* signs, int hblock, float norm,
+                                  const float* inv, int sblock, float eps, int qmax, int gs, int ngroups,
+                                  int8_t* q, float* scale, int32_t* xsum, int m0, int m1);
+
+/* ref.c: the scalar reference integer GEMM (unpacked weights). */
+VDQ_API void vdq_gemm_ref(const int8_t* q, int kp, const float* ascale, const int32_t* xsum,
+                          const int8_t* w, int k, const float* wscale, const int32_t* wzero, const float* bias,
+                          float* y, int ldy, int m, int n, int ngroups, int gs);
+
+/* gemm_avx2.c / gemm_avx512.c: integer GEMMs on packed weights, rows m0..m1 and columns n0..n1. */
+VDQ_API void vdq_gemm_w8a8_avx2(const int8_t* q, const float* ascale, const int32_t* xsum, const int8_t* wpack,
+                                const float* wsp, const int32_t* wzp, const float* biasp, float* y, int ldy, int kp,
+                                int ngroups, int gunits, int chunk, int m0, int m1, int n0, int n1);
+VDQ_API void vdq_gemm_w4_avx2(const int8_t* q, const float* ascale, const int32_t* xsum, const uint8_t* wpack,
+                              const float* wsp, const int32_t* wzp, const float* biasp, float* y, int ldy, int kp,
+                              int ngroups, int gunits, int chunk, int m0, int m1, int n0, int n1);
+VDQ_API void vdq_gemm_w8a8_avx512(const int8_t* q, const float* ascale, const int32_t* xsum, const int8_t* wpack,
+                                  const float* wsp, const int32_t* wzp, const float* biasp, float* y, int ldy, int kp,
+                                  int ngroups, int gunits, int chunk, int m0, int m1, int n0, int n1);
+VDQ_API void vdq_gemm_w4_avx512(const int8_t* q, const float* ascale, const int32_t* xsum, const uint8_t* wpack,
+                                const float* wsp, const int32_t* wzp, const float* biasp, float* y, int ldy, int kp,
+                                int ngroups, int gunits, int chunk, int m0, int m1, int n0, int n1);
+
+/* sgemm_avx2.c / sgemm_avx512.c: FP32 macro-kernels over packed A and 16- / 32-column B panels p0..p1. */
+VDQ_API void vdq_sgemm_macro(const float* ap, int mc, int kc, const float* bp, int p0, int p1, int n,
+                             float* c, int ldc, int load);
+VDQ_API void vdq_sgemm_macro_avx512(const float* ap, int mc, int kc, const float* bp, int p0, int p1, int n,
+                                    float* c, int ldc, int load);
+
 #endif

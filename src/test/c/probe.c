@@ -12,11 +12,7 @@
 #include <stdlib.h>
 #include <stdint.h>
 #include <time.h>
-
-void vdq_gemm_w8a8_avx2(const int8_t*, const float*, const int32_t*, const void*, const float*, const int32_t*,
-                        const float*, float*, int, int, int, int, int, int, int, int, int);
-void vdq_gemm_w4_avx2(const int8_t*, const float*, const int32_t*, const void*, const float*, const int32_t*,
-                      const float*, float*, int, int, int, int, int, int, int, int, int);
+#include "../../main/c/vdqnative.h"   /* the library's prototypes */
 
 static double cpu(void) { struct timespec a; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a); return a.tv_sec + a.tv_nsec * 1e-9; }
 
@@ -56,7 +52,7 @@ int main(void) {
         long it = 200000;
         t = cpu();
         for (long i = 0; i < it; i++) {
-            if (b == 0) vdq_gemm_w8a8_avx2(q, as, xs, w, ws, wz, NULL, y, 16, kp, 1, kp / 4, 8, 0, 4, 0, 16);
+            if (b == 0) vdq_gemm_w8a8_avx2(q, as, xs, (const int8_t*) w, ws, wz, NULL, y, 16, kp, 1, kp / 4, 8, 0, 4, 0, 16);
             else vdq_gemm_w4_avx2(q, as, xs, w, ws, wz, NULL, y, 16, kp, 1, kp / 4, 8, 0, 4, 0, 16);
         }
         t = cpu() - t;

@@ -13,9 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-
-void vdq_sgemm_macro_avx512(const float* ap, int mc, int kc, const float* bp, int p0, int p1, int n, float* c,
-                            int ldc, int load);
+#include "../../main/c/vdqnative.h"   /* the library's prototypes */
 
 static double cpu(void) { struct timespec a; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a); return a.tv_sec + a.tv_nsec * 1e-9; }
 

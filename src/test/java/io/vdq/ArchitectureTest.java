@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * The house rules, read from the sources (a plain scan of {@code src/main/java}): the top-level packages form an
  * acyclic graph, and a method's knowledge stays in its package — the commands ({@code cli}) and the pipelines
  * ({@code pipeline}) reach methods only through {@code quant}'s interfaces (recipes, {@code QuantMethods}, sampler
- * hooks, checkpoints).
+ * hooks, checkpoints), and the checkpoint format ({@code quant/ckpt}) stores a method's layers through the codecs the
+ * method registers.
  */
 class ArchitectureTest {
     private static final Path SRC = Path.of("src/main/java/io/vdq");
@@ -89,6 +90,34 @@ class ArchitectureTest {
                 if (r.startsWith("quant.") && METHODS.contains(r.substring("quant.".length()))) bad.add(e.getKey() + " -> io.vdq." + r);
         }
         bad.removeAll(KNOWN);
+        assertEquals(List.of(), bad);
+    }
+
+    /** The checkpoint format ({@code quant/ckpt}) knows no method: the method packages register their codecs with it. */
+    @Test
+    void checkpointFormatKnowsNoMethodPackage() throws IOException {
+        List<String> bad = new ArrayList<>();
+        for (var e : references().entrySet()) {
+            if (!e.getKey().startsWith(Path.of("quant", "ckpt"))) continue;
+            for (String r : e.getValue())
+                if (r.startsWith("quant.") && METHODS.contains(r.substring("quant.".length()))) bad.add(e.getKey() + " -> io.vdq." + r);
+        }
+        assertTrue(references().keySet().stream().anyMatch(k -> k.startsWith(Path.of("quant", "ckpt"))), "the scan found quant/ckpt");
+        assertEquals(List.of(), bad);
+    }
+
+    /**
+     * The native bindings ({@code kernel/nat}) are reached only through {@code kernel.ExecutionContext}: neither
+     * {@code quant} (with its method packages) nor the rest of {@code kernel} names them.
+     */
+    @Test
+    void nativeBindingsAreReachedThroughTheExecutionContext() throws IOException {
+        List<String> bad = new ArrayList<>();
+        for (var e : references().entrySet()) {
+            Path f = e.getKey();
+            boolean quant = topLevel(f).equals("quant"), kernel = topLevel(f).equals("kernel") && !f.startsWith(Path.of("kernel", "nat"));
+            if ((quant || kernel) && e.getValue().contains("kernel.nat")) bad.add(f + " -> io.vdq.kernel.nat");
+        }
         assertEquals(List.of(), bad);
     }
 

@@ -1,6 +1,7 @@
 package io.vdq.cli;
 
 import io.vdq.kernel.ActQuant;
+import io.vdq.kernel.ExecutionContext;
 import io.vdq.kernel.IntBackend;
 import io.vdq.kernel.IntWeights;
 import io.vdq.kernel.JavaIntBackend;
@@ -8,7 +9,6 @@ import io.vdq.kernel.KernelBackend;
 import io.vdq.kernel.Kernels;
 import io.vdq.kernel.PackedInt;
 import io.vdq.kernel.PackedWeights;
-import io.vdq.kernel.nat.IntKernels;
 import io.vdq.kernel.nat.NativeIntBackend;
 import io.vdq.kernel.nat.NativeLibrary;
 import io.vdq.tensor.Parallel;
@@ -67,14 +67,14 @@ final class BenchIntCommand implements Callable<Integer> {
         for (int i = 0; i < wf.length; i++) wf[i] = (float) r.nextGaussian() * 0.02f;
         IntWeights w8 = quantizeWeights(wf, 8), w4 = quantizeWeights(wf, 4);
         System.out.printf("bench int m=%d n=%d k=%d threads=%d (ops = 2mnk = %.3g)%n", m, n, k, Parallel.threads(), ops);
-        System.out.println("integer backend selected by vdq.native: " + IntKernels.describe(IntKernels.get()));
+        System.out.println("integer backend selected by vdq.native: " + ExecutionContext.describe(ExecutionContext.intBackend()));
         System.out.println("FP32 backend: " + Kernels.describe());
         System.out.println("GOP/cpu-s = ops of all timed runs / process CPU time they took: the rate while actually on a core, less sensitive to a busy machine");
         System.out.printf("%-44s %12s %12s %10s %10s%n", "kernel", "median GOP/s", "best GOP/s", "median s", "GOP/cpu-s");
 
-        List<NativeIntBackend> natives = IntKernels.nativeAllowed() ? NativeIntBackend.everyUsable() : List.of();
+        List<NativeIntBackend> natives = ExecutionContext.nativeAllowed() ? NativeIntBackend.everyUsable() : List.of();
         if (natives.isEmpty())
-            System.out.println("native kernels skipped: " + (IntKernels.nativeAllowed() ? NativeLibrary.unavailableReason() : "vdq.native=off"));
+            System.out.println("native kernels skipped: " + (ExecutionContext.nativeAllowed() ? NativeLibrary.unavailableReason() : "vdq.native=off"));
         else if (natives.size() == 1 && NativeLibrary.get() != null)
             System.out.println("AVX-512 VNNI kernels skipped: " + NativeLibrary.get().avx512Unavailable());
         // every native kernel and FP32 run once (FP32 three times) before any is timed, so that JIT compilation

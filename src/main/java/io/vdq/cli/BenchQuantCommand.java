@@ -2,9 +2,9 @@ package io.vdq.cli;
 
 import io.vdq.VdqException.ConfigException;
 import io.vdq.eval.Fidelity;
+import io.vdq.kernel.ExecutionContext;
 import io.vdq.kernel.Int8Attention;
 import io.vdq.kernel.Kernels;
-import io.vdq.kernel.nat.IntKernels;
 import io.vdq.model.Linear;
 import io.vdq.model.wan.LinearHook;
 import io.vdq.model.wan.WanConfig;
@@ -85,7 +85,7 @@ final class BenchQuantCommand implements Runnable {
             throw new ConfigException("--heads " + heads + " × --head-dim " + headDim + " is wider than " + WanConfig.MAX_DIM);
         for (int t : tokens) if (t < 1) throw new ConfigException("bench quant: --tokens must be >= 1, got " + t);
         Parallel.setThreads(threads);
-        IntExec.setMode(IntExec.parseMode(backend));
+        ExecutionContext.setQuantExec(ExecutionContext.QuantExec.parse(backend));
         PrintWriter out = spec.commandLine().getOut();
         WanConfig big = WanConfig.wan21T2V1_3B();
         WanConfig c = new WanConfig(big.patchT(), big.patchH(), big.patchW(), heads, headDim, big.inChannels(), big.outChannels(),
@@ -93,7 +93,7 @@ final class BenchQuantCommand implements Runnable {
         if (attentionOnly) { attention(out); return; }
         Tensor text = Tensor.randn(2, textTokens, c.textDim());
         out.printf("Wan-shaped model: dim %d (%d heads × %d), ffn %d, %d block(s), text %d tokens; %d thread(s); quantized layers run %s, integer backend %s; load %s%n",
-                c.dim(), heads, headDim, ffn, layers, textTokens, threads, backend, IntKernels.get().name(), loadAverage());
+                c.dim(), heads, headDim, ffn, layers, textTokens, threads, backend, ExecutionContext.intBackend().name(), loadAverage());
         out.printf("%-16s %7s %9s %9s %9s %8s %8s %10s %10s %10s%n", "recipe", "tokens", "total s", "linear s", "rest s",
                 "lin ×", "total ×", "FP32 MB", "BF16 MB", "quant MB");
         Map<Integer, double[]> fp32 = new HashMap<>();
@@ -152,7 +152,7 @@ final class BenchQuantCommand implements Runnable {
         int d = heads * headDim;
         float scale = (float) (1 / Math.sqrt(headDim));
         var kb = Kernels.get();
-        var ib = IntKernels.get();
+        var ib = ExecutionContext.intBackend();
         out.printf("self-attention, %d heads × %d, %d thread(s), float backend %s, integer backend %s; load %s%n",
                 heads, headDim, threads, kb.name(), ib.name(), loadAverage());
         out.printf("%7s %10s %10s %8s %12s %12s %8s %12s %10s%n", "tokens", "float s", "int8 QK s", "speed-up", "rel L2 err",

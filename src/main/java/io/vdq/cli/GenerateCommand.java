@@ -20,6 +20,7 @@ import io.vdq.io.video.Frames;
 import io.vdq.io.video.GifWriter;
 import io.vdq.io.video.Mp4Writer;
 import io.vdq.io.video.PngWriter;
+import io.vdq.kernel.ExecutionContext;
 import io.vdq.kernel.Kernels;
 import io.vdq.model.FloatLinear;
 import io.vdq.model.vae.WanVae;
@@ -198,7 +199,7 @@ final class GenerateCommand implements Runnable {
         if (steps != null && (steps < 1 || steps > MAX_STEPS))   // before the model is loaded
             throw new ConfigException("--steps " + steps + ": expected 1.." + MAX_STEPS);
         checkDecodedVideo(frames == null ? 1 : frames, height == null ? 16 : height, width == null ? 16 : width);
-        IntExec.Mode execMode = backend == null ? null : IntExec.parseMode(backend);
+        ExecutionContext.QuantExec execMode = backend == null ? null : ExecutionContext.QuantExec.parse(backend);
         if (noVerify) LOG.log(System.Logger.Level.WARNING, "--no-verify: quantized checkpoint digests are not checked");
         LoadedModel lm = ModelLoader.load(model, transformer, transformer2, !noVerify);
         WanModel wan = lm.model();
@@ -281,7 +282,7 @@ final class GenerateCommand implements Runnable {
             if (!quiet) System.err.printf("generate: loaded quantized low-noise expert %s: recipe %s%n",
                     transformer2 != null ? transformer2 : model, rep2.recipe().name());
         }
-        if (execMode != null) IntExec.setMode(execMode);
+        if (execMode != null) ExecutionContext.setQuantExec(execMode);
         String execution = rep == null ? null : IntExec.summary(wan);
         if (execution != null) System.err.println("generate: " + execution);
         double loadS = (System.nanoTime() - t0) / 1e9;

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vdq.VdqException.ConfigException;
+import io.vdq.eval.report.DemoReport;
 import io.vdq.eval.report.HtmlReport;
 import io.vdq.io.AtomicFiles;
 import io.vdq.kernel.Kernels;
 import io.vdq.model.wan.WanConfig;
+import io.vdq.pipeline.Demo;
 import io.vdq.pipeline.RecipeRun;
 import io.vdq.quant.Presets;
 import io.vdq.quant.QuantMethod;
@@ -148,9 +150,9 @@ final class SweepCommand implements Runnable {
             throw new ConfigException("--out " + out + ": exists and is not a folder");
         if (evalPrompts != null && prompts != null) throw new ConfigException("--prompts and --eval-prompts: give one of them");
         int p = prompts == null ? 4 : prompts;
-        if (p < 1 || p > DemoCommand.PROMPTS.size()) throw new ConfigException("--prompts " + p + ": expected 1.." + DemoCommand.PROMPTS.size());
-        List<String> evalList = evalPrompts == null ? DemoCommand.PROMPTS.subList(0, p) : QuantizeCommand.readPrompts(evalPrompts, "evaluation prompts");
-        Path dir = randomInit ? null : DemoCommand.modelDir(model);
+        if (p < 1 || p > Demo.PROMPTS.size()) throw new ConfigException("--prompts " + p + ": expected 1.." + Demo.PROMPTS.size());
+        List<String> evalList = evalPrompts == null ? Demo.PROMPTS.subList(0, p) : QuantizeCommand.readPrompts(evalPrompts, "evaluation prompts");
+        Path dir = randomInit ? null : Demo.modelDir(model);
         if (!randomInit)
             for (int i = 0; i < evalList.size(); i++) {
                 try {
@@ -316,7 +318,7 @@ final class SweepCommand implements Runnable {
                     r.quantizeS(), Double.NaN, r.error());
         double[] per = r.perPrompt().stream().mapToDouble(m -> m.psnr()).toArray();
         return new SweepCells.Cell(id, recipe, seed, calib, r.psnr(), r.relL2(), r.cosine(),
-                r.stepFidelity() == null ? Double.NaN : r.stepFidelity().snrDb(), DemoCommand.vbenchDeviation(r.vbench(), fpScores),
+                r.stepFidelity() == null ? Double.NaN : r.stepFidelity().snrDb(), DemoReport.vbenchDeviation(r.vbench(), fpScores),
                 per, r.quantizeS(), r.generateS(), null);
     }
 

@@ -4,7 +4,7 @@ package io.vdq.kernel;
  * An integer GEMM backend: W8A8, W4A8 and W4A4 (4-bit activations held as int8) with int32 accumulation
  * and the float epilogue of {@link IntGemm#gemmRows}. Implementations: {@link JavaIntBackend} (the
  * reference, always available) and the native AVX2 and AVX-512 VNNI kernels in {@code io.vdq.kernel.nat};
- * pick one with {@code io.vdq.kernel.nat.IntKernels.get()}. All results are independent of the thread count and equal
+ * the one in use is {@link ExecutionContext#intBackend()}. All results are independent of the thread count and equal
  * across backends bit for bit.
  */
 public interface IntBackend {

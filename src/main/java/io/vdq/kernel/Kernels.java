@@ -3,28 +3,15 @@ package io.vdq.kernel;
 import io.vdq.VdqException.ConfigException;
 
 /**
- * Chooses the backend once at start-up: {@code -Dvdq.backend=scalar|vector} overrides; the default is the
- * Vector API backend. The native integer kernels live beside these (they are not float backends).
+ * The float backends by name ({@code scalar}, {@code vector}) and the one in use, which the {@link ExecutionContext}
+ * chooses once ({@code -Dvdq.backend=scalar|vector}, default the Vector API backend). The integer kernels live beside
+ * these (they are not float backends).
  */
 public final class Kernels {
-    private static final System.Logger LOG = System.getLogger("io.vdq.kernel");
-    private static volatile KernelBackend current;
-
     private Kernels() {}
 
-    public static KernelBackend get() {
-        KernelBackend b = current;
-        if (b == null) {
-            synchronized (Kernels.class) {
-                if (current == null) {
-                    current = byName(System.getProperty("vdq.backend", "vector"));
-                    LOG.log(System.Logger.Level.DEBUG, "float kernel backend: " + current.name());
-                }
-                b = current;
-            }
-        }
-        return b;
-    }
+    /** The float backend of the {@link ExecutionContext} ({@code -Dvdq.backend}). */
+    public static KernelBackend get() { return ExecutionContext.floatBackend(); }
 
     /**
      * The backend's name plus, for the Vector API backend, the FP32 GEMM macro-kernel in use: "vector" or
@@ -41,14 +28,14 @@ public final class Kernels {
     /** {@link #describe(KernelBackend)} of the current backend. */
     public static String describe() { return describe(get()); }
 
-    /** Replaces the process-wide backend (tests and benchmarks). */
-    public static void set(KernelBackend b) { current = b; }
+    /** Replaces the process-wide float backend (tests and benchmarks); {@link ExecutionContext#setFloatBackend}. */
+    public static void set(KernelBackend b) { ExecutionContext.setFloatBackend(b); }
 
     public static KernelBackend byName(String name) {
         return switch (name.toLowerCase()) {
             case "scalar" -> ScalarBackend.INSTANCE;
             case "vector" -> VectorBackend.INSTANCE;
-            default -> throw new ConfigException("unknown kernel backend '" + name + "' (vdq.backend): expected scalar or vector");
+            default -> throw new ConfigException("unknown kernel backend '" + name + "' (" + ExecutionContext.BACKEND_PROPERTY + "): expected scalar or vector");
         };
     }
 

@@ -1,6 +1,5 @@
 package io.vdq.kernel;
 
-import io.vdq.kernel.nat.NativeFloatMacro;
 import io.vdq.tensor.Parallel;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -38,11 +37,11 @@ final class VectorGemm {
 
     /**
      * The native macro-kernel for NR-column panels (same bits) when available, else null: {@code native-avx2}
-     * for NR = 16, {@code native-avx512} for NR = 32 (see {@link io.vdq.kernel.nat.NativeFloatMacro});
+     * for NR = 16, {@code native-avx512} for NR = 32, from {@link ExecutionContext} (the native kernels register it);
      * {@code -Dvdq.native=off} keeps the Vector API kernel. Resolved once; {@link #setMacroKernel} replaces it
      * (tests, benchmarks).
      */
-    private static FloatMacroKernel macro = NativeFloatMacro.loadOrNull(NR);
+    private static FloatMacroKernel macro = ExecutionContext.floatMacro(NR);
 
     /** Replaces the macro-kernel (null: the Vector API micro-kernel). */
     static void setMacroKernel(FloatMacroKernel k) {

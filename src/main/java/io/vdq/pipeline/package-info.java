@@ -5,7 +5,7 @@
  * or the synthetic world's), {@link io.vdq.pipeline.QuantizePipeline} (calibrate on the model's own prompts or
  * given embeddings, quantize, tune δ-GBS, measure per-layer errors, save a quantized checkpoint) and
  * {@link io.vdq.pipeline.RecipeRun} (one recipe against full precision on a pixel-space model, for the demo and the
- * sweep). Sits at the CLI's level: may depend on {@code quant}, {@code quant.ckpt}, {@code diffusion}, {@code eval}, {@code synth},
+ * sweep) and {@link io.vdq.pipeline.Demo} (the demo's run, its report rendered by {@code eval.report.DemoReport}). Sits at the CLI's level: may depend on {@code quant}, {@code quant.ckpt}, {@code diffusion}, {@code eval}, {@code synth},
  * {@code text}, {@code model} and {@code io}.
  */
 package io.vdq.pipeline;

@@ -1,59 +1,36 @@
 package io.vdq.quant;
 
-import io.vdq.VdqException.ConfigException;
 import io.vdq.kernel.ActQuant;
+import io.vdq.kernel.ExecutionContext;
+import io.vdq.kernel.ExecutionContext.QuantExec;
 import io.vdq.kernel.Int8Attention;
 import io.vdq.kernel.IntBackend;
 import io.vdq.kernel.IntWeights;
 import io.vdq.kernel.Kernels;
 import io.vdq.kernel.PackedInt;
-import io.vdq.kernel.nat.IntKernels;
 import io.vdq.model.AttentionKernel;
 import io.vdq.model.Linear;
 import io.vdq.model.LinearRegistry;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.IntUnaryOperator;
 
 /**
- * How quantized layers execute: on the integer kernels ({@link Mode#INT}, the default: int8/int4 codes, int32
- * sums, the native AVX-512 VNNI or AVX2 kernels when the library loads, else the bit-identical Java integer reference, see
- * {@link IntKernels}) or as the fake-quant float reference ({@link Mode#FAKEQUANT}: quantize-dequantize, then a
- * float GEMM with the dequantized weights). Chosen with {@code -Dvdq.quant.exec=int|fakequant} or
- * {@link #setMode}; read on every forward call. A layer whose configuration the kernels cannot express runs
- * fake-quant whatever the mode and says why ({@link Executable#execution()}).
+ * How quantized layers execute: on the integer kernels ({@link QuantExec#INT}, the default: int8/int4 codes, int32
+ * sums, the native AVX-512 VNNI or AVX2 kernels when the library loads, else the bit-identical Java integer reference)
+ * or as the fake-quant float reference ({@link QuantExec#FAKEQUANT}: quantize-dequantize, then a float GEMM with the
+ * dequantized weights). Both choices are the {@link ExecutionContext}'s ({@code -Dvdq.quant.exec=int|fakequant},
+ * {@code -Dvdq.native}, or its setters), read on every forward call. A layer whose configuration the kernels cannot
+ * express runs fake-quant whatever the mode and says why ({@link Executable#execution()}).
  *
  * <p>Also the mapping of a layer's integer codes to the kernels' {@link IntWeights} (signed codes, one per byte,
  * |w| ≤ 127 or in [−8, 7], integer zero points in the signed domain) and one lazily packed copy per backend.
  */
 public final class IntExec {
-    /** Execution of quantized layers. */
-    public enum Mode { INT, FAKEQUANT }
-
-    private static volatile Mode mode;
-
     private IntExec() {}
 
-    /** The current mode ({@code -Dvdq.quant.exec}, default int). */
-    public static Mode mode() {
-        Mode m = mode;
-        if (m == null) mode = m = parseMode(System.getProperty("vdq.quant.exec", "int"));
-        return m;
-    }
-
-    public static void setMode(Mode m) { mode = m; }
-
-    public static Mode parseMode(String s) {
-        return switch (s.trim().toLowerCase(Locale.ROOT)) {
-            case "int", "integer" -> Mode.INT;
-            case "fakequant", "fake-quant", "fake" -> Mode.FAKEQUANT;
-            default -> throw new ConfigException("quantized execution '" + s + "' (vdq.quant.exec / --backend): expected int or fakequant");
-        };
-    }
-
     /** True when activations of {@code bits} run on the integer kernels now (mode INT, 2..8 bits). */
-    public static boolean integerBits(int bits) { return mode() == Mode.INT && bits >= 2 && bits <= 8; }
+    public static boolean integerBits(int bits) { return ExecutionContext.quantExec() == QuantExec.INT && bits >= 2 && bits <= 8; }
 
     /** A quantized layer that can say how it executes. */
     public interface Executable {
@@ -86,7 +63,7 @@ public final class IntExec {
     /** The phrase of {@link Executable#execution()} for a layer whose kernel weights are {@code plan}. */
     public static String describe(Plan plan) {
         if (plan.weights() == null) return "fakequant (" + plan.reason() + ")";
-        return mode() == Mode.FAKEQUANT ? "fakequant" : "int:" + IntKernels.get().name();
+        return ExecutionContext.quantExec() == QuantExec.FAKEQUANT ? "fakequant" : "int:" + ExecutionContext.intBackend().name();
     }
 
     /**
@@ -170,7 +147,7 @@ public final class IntExec {
      */
     public static AttentionKernel int8Attention(boolean intPV) {
         return (q, qOff, qs, k, kOff, ks, v, vOff, vs, out, oOff, os, nq, nk, heads, hd, scale) ->
-                Int8Attention.attention(IntKernels.get(), Kernels.get(), q, qOff, qs, k, kOff, ks,
+                Int8Attention.attention(ExecutionContext.intBackend(), Kernels.get(), q, qOff, qs, k, kOff, ks,
                         v, vOff, vs, out, oOff, os, nq, nk, heads, hd, scale, true, intPV);
     }
 
@@ -182,7 +159,7 @@ public final class IntExec {
      * to {@code bits}, int32 GEMM with the packed weights, float epilogue; in chunks of rows.
      */
     public static void linear(Packed w, float[] x, int xOff, int rows, int bits, float[] y, int yOff) {
-        IntBackend b = IntKernels.get();
+        IntBackend b = ExecutionContext.intBackend();
         int k = w.k(), kp = ActQuant.paddedK(k);
         int chunk = Math.max(1, Math.min(rows, CHUNK_BYTES / kp));
         ActQuant a = null;

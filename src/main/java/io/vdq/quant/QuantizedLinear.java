@@ -1,8 +1,8 @@
 package io.vdq.quant;
 
 import io.vdq.VdqException.ShapeException;
+import io.vdq.kernel.ExecutionContext;
 import io.vdq.kernel.LazyPackedGemm;
-import io.vdq.kernel.nat.IntKernels;
 import io.vdq.model.FloatLinear;
 import io.vdq.model.Linear;
 import java.util.Arrays;
@@ -85,7 +85,7 @@ public final class QuantizedLinear implements Linear, IntExec.Executable {
 
     @Override public String execution() { return IntExec.describe(plan); }
 
-    @Override public long kernelWeightBytes() { return intWeights == null ? 0 : intWeights.bytes(IntKernels.get()); }
+    @Override public long kernelWeightBytes() { return intWeights == null ? 0 : intWeights.bytes(ExecutionContext.intBackend()); }
 
     /**
      * Round-to-nearest quantization of a float layer: copies W, folds the transform into it (if any), fits

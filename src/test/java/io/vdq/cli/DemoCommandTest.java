@@ -13,9 +13,11 @@ import io.vdq.diffusion.Sampler;
 import io.vdq.eval.report.SvgChartsTest;
 import io.vdq.diffusion.Scheduler;
 import io.vdq.eval.StepFidelity;
-import io.vdq.pipeline.RecipeRun;
+import io.vdq.eval.report.DemoReport;
 import io.vdq.model.wan.WanConfig;
 import io.vdq.model.wan.WanModel;
+import io.vdq.pipeline.Demo;
+import io.vdq.pipeline.RecipeRun;
 import io.vdq.quant.Presets;
 import io.vdq.quant.QuantMethods;
 import io.vdq.quant.QuantReport;
@@ -75,7 +77,7 @@ class DemoCommandTest {
                 var reader = ImageIO.getImageReadersByFormatName("gif").next();
                 reader.setInput(in);
                 assertEquals(4, reader.getNumImages(true), name + ": one GIF frame per video frame");
-                assertEquals(16 * DemoCommand.UPSCALE, reader.getWidth(0), name + ": upscaled ×4");
+                assertEquals(16 * DemoReport.UPSCALE, reader.getWidth(0), name + ": upscaled ×4");
             }
         }
         for (String name : List.of("w8a8-minmax", "w4a4-minmax"))
@@ -121,8 +123,8 @@ class DemoCommandTest {
         assertFalse(Files.exists(out.resolve("bit_schedule.svg")), "no recipe switches bits");
 
         // The reported PSNR equals 10·log10(range² / MSE) computed here from the same videos, generated again.
-        var s = new RecipeRun.Settings(tinyConfig(), null, 0, 4, 16, 3, 5f, 3.0, List.of(DemoCommand.PROMPTS.getFirst()),
-                DemoCommand.CALIBRATION_PROMPTS, 100);
+        var s = new RecipeRun.Settings(tinyConfig(), null, 0, 4, 16, 3, 5f, 3.0, List.of(Demo.PROMPTS.getFirst()),
+                Demo.CALIBRATION_PROMPTS, 100);
         RecipeRun run = new RecipeRun(s, null);
         List<Tensor> fp = run.generateFullPrecision(new double[1]);
         RecipeRun.RecipeResult r = run.runRecipe(Presets.get("w8a8-minmax"), "", fp);
@@ -161,7 +163,7 @@ class DemoCommandTest {
 
     @Test
     void repeatedLayerNamesKeepTheirValuesAsVersionsOfOneLayer() {
-        var m = DemoCommand.byName(List.of("b0.q", "b0.k", "b0.q"), new double[]{1, 2, 3});
+        var m = DemoReport.byName(List.of("b0.q", "b0.k", "b0.q"), new double[]{1, 2, 3});
         assertEquals(List.of("b0.q", "b0.k", "b0.q@#2"), List.copyOf(m.keySet()));
         assertEquals(3.0, m.get("b0.q@#2"));
     }
@@ -181,10 +183,10 @@ class DemoCommandTest {
 
         // The full-precision scores are VBench-lite's scores of the same video, regenerated from the saved folder.
         var s = new RecipeRun.Settings(WanConfig.read(model.resolve("config.json")), model, 0, 4, 16, 3, 5f, 3.0,
-                List.of(DemoCommand.PROMPTS.getFirst()), DemoCommand.CALIBRATION_PROMPTS, 100);
+                List.of(Demo.PROMPTS.getFirst()), Demo.CALIBRATION_PROMPTS, 100);
         RecipeRun run = new RecipeRun(s, null);
         Tensor v = run.generateFullPrecision(new double[1]).getFirst();
-        var score = io.vdq.eval.vbench.VBenchLite.score(LatentPreview.video(v), io.vdq.synth.Prompt.parse(DemoCommand.PROMPTS.getFirst()));
+        var score = io.vdq.eval.vbench.VBenchLite.score(LatentPreview.video(v), io.vdq.synth.Prompt.parse(Demo.PROMPTS.getFirst()));
         JsonNode fpv = json.get("full_precision_vbench");
         for (var d : io.vdq.eval.vbench.Dimension.values())
             assertEquals(score.get(d), fpv.get(d.key()).asDouble(), 1e-12, d.key());
@@ -196,8 +198,8 @@ class DemoCommandTest {
         dev = 100 * dev / io.vdq.eval.vbench.Dimension.values().length;
         assertEquals(dev, json.get("recipes").get(0).get("vbench_deviation_pts").asDouble(), 1e-9);
         assertTrue(html.contains("<th>VBench-lite Δ vs FP (pts)</th>"), "deviation column");
-        assertArrayEquals(new double[]{0, 12.5}, new double[]{DemoCommand.vbenchDeviation(new double[]{.5, .5}, new double[]{.5, .5}),
-                DemoCommand.vbenchDeviation(new double[]{1, .2}, new double[]{.9, .35})}, 1e-12, "hand values: (0 + 0)/2, (10 + 15)/2 pts");
+        assertArrayEquals(new double[]{0, 12.5}, new double[]{DemoReport.vbenchDeviation(new double[]{.5, .5}, new double[]{.5, .5}),
+                DemoReport.vbenchDeviation(new double[]{1, .2}, new double[]{.9, .35})}, 1e-12, "hand values: (0 + 0)/2, (10 + 15)/2 pts");
     }
 
     @Test
@@ -280,7 +282,7 @@ class DemoCommandTest {
     @Test
     void fullPrecisionRegenerationWithTheSameSeedIsIdentical() {
         var s = new RecipeRun.Settings(tinyConfig(), null, 7, 4, 16, 3, 5f, 3.0, List.of("a red circle moving left"),
-                DemoCommand.CALIBRATION_PROMPTS, 100);
+                Demo.CALIBRATION_PROMPTS, 100);
         RecipeRun run = new RecipeRun(s, null);
         Tensor x = run.sample(run.freshModel(), "a red circle moving left", 100, SamplerHook.NONE, null, null);
         Tensor y = run.sample(run.freshModel(), "a red circle moving left", 100, SamplerHook.NONE, null, null);
@@ -292,8 +294,8 @@ class DemoCommandTest {
 
     @Test
     void teacherForcedStepSnrIsInfiniteForFullPrecisionAndMatchesAHandComputedFirstStep() {
-        var s = new RecipeRun.Settings(tinyConfig(), null, 0, 4, 16, 3, 5f, 3.0, List.of(DemoCommand.PROMPTS.getFirst(), DemoCommand.PROMPTS.get(1)),
-                DemoCommand.CALIBRATION_PROMPTS, 100);
+        var s = new RecipeRun.Settings(tinyConfig(), null, 0, 4, 16, 3, 5f, 3.0, List.of(Demo.PROMPTS.getFirst(), Demo.PROMPTS.get(1)),
+                Demo.CALIBRATION_PROMPTS, 100);
         RecipeRun run = new RecipeRun(s, null);
         run.generateFullPrecision(new double[1]);
         StepFidelity self = run.teacherForced(run.freshModel(), SamplerHook.NONE, null);
@@ -324,8 +326,8 @@ class DemoCommandTest {
 
     @Test
     void deltaGbsRecipeSwitchesBitsPerStepAfterAutoDelta() {
-        var s = new RecipeRun.Settings(tinyConfig(), null, 0, 4, 16, 6, 5f, 3.0, List.of(DemoCommand.PROMPTS.getFirst()),
-                DemoCommand.CALIBRATION_PROMPTS, 100);
+        var s = new RecipeRun.Settings(tinyConfig(), null, 0, 4, 16, 6, 5f, 3.0, List.of(Demo.PROMPTS.getFirst()),
+                Demo.CALIBRATION_PROMPTS, 100);
         RecipeRun run = new RecipeRun(s, null);
         List<Tensor> fp = run.generateFullPrecision(new double[1]);
         RecipeRun.RecipeResult r = run.runRecipe(Presets.get("w4a6-dvd"), "", fp);

@@ -4,7 +4,7 @@ import static io.vdq.cli.TestFiles.read;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.vdq.kernel.nat.IntKernels;
+import io.vdq.kernel.ExecutionContext;
 import io.vdq.quant.IntExec;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -16,7 +16,7 @@ class GenerateBackendTest {
     @TempDir Path dir;
 
     @AfterEach
-    void restore() { IntExec.setMode(IntExec.Mode.INT); }
+    void restore() { ExecutionContext.setQuantExec(ExecutionContext.QuantExec.INT); }
 
     private float[] gen(String name, String recipe, String backend) throws Exception {
         Path out = dir.resolve(name);
@@ -25,7 +25,7 @@ class GenerateBackendTest {
         String exec = new ObjectMapper().readTree(out.resolve("run.json").toFile()).get("quant_execution").asText();
         assertEquals(exec, read(out.resolve("latents.safetensors")).metadata().get("quant_execution"));
         String kind = recipe.contains("dvd") ? "ArqLinear" : "QuantizedLinear";
-        String expected = backend.equals("int") ? "int:" + IntKernels.get().name() : "fakequant";
+        String expected = backend.equals("int") ? "int:" + ExecutionContext.intBackend().name() : "fakequant";
         assertEquals("quantized layers: 20 " + kind + " on " + expected, exec);
         return read(out.resolve("latents.safetensors")).readFloat("latents").toArray();
     }

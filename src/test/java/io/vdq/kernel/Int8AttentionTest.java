@@ -65,8 +65,8 @@ class Int8AttentionTest {
         double[] ref = reference(d[0], d[1], d[2], scale);
         float[] fp = new float[NQ * D];
         Kernels.get().attention(d[0], 0, D, d[1], 0, D, d[2], 0, D, fp, 0, D, NQ, NK, HEADS, HD, scale);
-        double eFloat = relErr(ref, fp), eSmooth = relErr(ref, int8(d, true, IntKernels.get())),
-                eRaw = relErr(ref, int8(d, false, IntKernels.get()));
+        double eFloat = relErr(ref, fp), eSmooth = relErr(ref, int8(d, true, ExecutionContext.intBackend())),
+                eRaw = relErr(ref, int8(d, false, ExecutionContext.intBackend()));
         assertTrue(eFloat < 1e-5, "float attention " + eFloat);
         // int8 per-token codes (~0.4 % step) on scores of magnitude ~1: output error of the order of 1 %
         assertTrue(eSmooth < 2e-2, "int8 attention with smoothing: rel L2 " + eSmooth);
@@ -77,7 +77,7 @@ class Int8AttentionTest {
     void smoothingMakesTheResultInvariantToKeyChannelOffsets() {
         float[][] a = data(2, 0f), b = data(2, 0f);
         for (int i = 0; i < b[1].length; i++) b[1][i] += (i % D) % 3 == 0 ? 6f : -2f; // per-channel constant
-        float[] ya = int8(a, true, IntKernels.get()), yb = int8(b, true, IntKernels.get());
+        float[] ya = int8(a, true, ExecutionContext.intBackend()), yb = int8(b, true, ExecutionContext.intBackend());
         double e = 0, n = 0;
         for (int i = 0; i < ya.length; i++) { e += (double) (ya[i] - yb[i]) * (ya[i] - yb[i]); n += (double) ya[i] * ya[i]; }
         assertTrue(Math.sqrt(e / n) < 2e-3, "offset K changes the output by rel L2 " + Math.sqrt(e / n));
@@ -98,10 +98,10 @@ class Int8AttentionTest {
         float[][] d = data(5, 4f);
         try {
             io.vdq.tensor.Parallel.setThreads(1);
-            float[] one = int8(d, true, IntKernels.get(), false), onePV = int8(d, true, IntKernels.get(), true);
+            float[] one = int8(d, true, ExecutionContext.intBackend(), false), onePV = int8(d, true, ExecutionContext.intBackend(), true);
             io.vdq.tensor.Parallel.setThreads(2);
-            assertArrayEquals(one, int8(d, true, IntKernels.get(), false));
-            assertArrayEquals(onePV, int8(d, true, IntKernels.get(), true));
+            assertArrayEquals(one, int8(d, true, ExecutionContext.intBackend(), false));
+            assertArrayEquals(onePV, int8(d, true, ExecutionContext.intBackend(), true));
         } finally {
             io.vdq.tensor.Parallel.setThreads(saved);
         }
@@ -118,7 +118,7 @@ class Int8AttentionTest {
         float scale = (float) (1 / Math.sqrt(HD));
         float[][] d = data(4, 8f);
         double[] ref = reference(d[0], d[1], d[2], scale);
-        double eQK = relErr(ref, int8(d, true, IntKernels.get(), false)), ePV = relErr(ref, int8(d, true, IntKernels.get(), true));
+        double eQK = relErr(ref, int8(d, true, ExecutionContext.intBackend(), false)), ePV = relErr(ref, int8(d, true, ExecutionContext.intBackend(), true));
         assertTrue(ePV < 4e-2, "int8 Q·Kᵀ and P·V: rel L2 " + ePV);
         assertTrue(ePV > eQK, "quantizing P and V adds error: " + ePV + " vs " + eQK);
         // a hand-checkable case: one key per query gets all the weight (scores far apart), so P is one-hot,
@@ -128,7 +128,7 @@ class Int8AttentionTest {
         for (int t = 0; t < nq; t++) q[t * hd + t] = 1;                 // query t looks along axis t
         for (int j = 0; j < nk; j++) k[j * hd + j % hd] = j < hd ? 100 : -100; // key j < 4 is the only match for query j
         for (int i = 0; i < v.length; i++) v[i] = (i % 5) - 2 + 0.25f * (i % 3);
-        Int8Attention.attention(IntKernels.get(), Kernels.get(), q, 0, hd, k, 0, hd, v, 0, hd, out, 0, hd, nq, nk, 1, hd, 1f, false, true);
+        Int8Attention.attention(ExecutionContext.intBackend(), Kernels.get(), q, 0, hd, k, 0, hd, v, 0, hd, out, 0, hd, nq, nk, 1, hd, 1f, false, true);
         for (int t = 0; t < nq; t++)
             for (int c = 0; c < hd; c++) {
                 float maxAbs = 0;

@@ -2,6 +2,7 @@ package io.vdq.quant;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.vdq.kernel.ExecutionContext;
 import io.vdq.kernel.IntBackend;
 import io.vdq.kernel.JavaIntBackend;
 import io.vdq.kernel.nat.IntKernels;
@@ -21,8 +22,8 @@ import org.junit.jupiter.api.Test;
 class QuantizedLinearIntTest {
     @AfterEach
     void restore() {
-        IntExec.setMode(IntExec.Mode.INT);
-        IntKernels.set(null);
+        ExecutionContext.setQuantExec(ExecutionContext.QuantExec.INT);
+        ExecutionContext.setIntBackend(null);
     }
 
     /** The integer backends to check: the Java reference always, each native instruction set this host runs. */
@@ -32,9 +33,9 @@ class QuantizedLinearIntTest {
         return b;
     }
 
-    static float[] run(QuantizedLinear q, float[] x, int rows, IntExec.Mode mode, IntBackend b) {
-        IntExec.setMode(mode);
-        IntKernels.set(b);
+    static float[] run(QuantizedLinear q, float[] x, int rows, ExecutionContext.QuantExec mode, IntBackend b) {
+        ExecutionContext.setQuantExec(mode);
+        ExecutionContext.setIntBackend(b);
         float[] xc = x.clone();
         float[] y = new float[rows * q.outFeatures()];
         q.forward(xc, 0, rows, y, 0);
@@ -51,10 +52,10 @@ class QuantizedLinearIntTest {
         if (q.transform() != null) q.transform().apply(xh, 0, rows);
         q.activations().apply(xh, 0, rows, in);
         float[] w = q.dequantizedWeight(), b = q.bias();
-        float[] fake = run(q, x, rows, IntExec.Mode.FAKEQUANT, JavaIntBackend.INSTANCE);
+        float[] fake = run(q, x, rows, ExecutionContext.QuantExec.FAKEQUANT, JavaIntBackend.INSTANCE);
         float[] first = null;
         for (IntBackend be : backends()) {
-            float[] y = run(q, x, rows, IntExec.Mode.INT, be);
+            float[] y = run(q, x, rows, ExecutionContext.QuantExec.INT, be);
             if (first == null) first = y;
             else assertArrayEquals(first, y, what + ": " + be.name() + " equals the Java integer reference bit for bit");
             for (int t = 0; t < rows; t++)
@@ -166,9 +167,9 @@ class QuantizedLinearIntTest {
         QuantizedLinear q = QuantizedLinear.roundToNearest(new FloatLinear(w, b, out, in), 8, true, Granularity.PER_CHANNEL, 0,
                 null, ActivationQuantizer.perToken(new ActivationBits(8), true));
         assertArrayEquals(w, q.dequantizedWeight(), "the weights are exactly on the grid");
-        float[] fake = run(q, x, rows, IntExec.Mode.FAKEQUANT, JavaIntBackend.INSTANCE);
+        float[] fake = run(q, x, rows, ExecutionContext.QuantExec.FAKEQUANT, JavaIntBackend.INSTANCE);
         for (IntBackend be : backends())
-            assertArrayEquals(fake, run(q, x, rows, IntExec.Mode.INT, be), "exact W8A8 on " + be.name());
+            assertArrayEquals(fake, run(q, x, rows, ExecutionContext.QuantExec.INT, be), "exact W8A8 on " + be.name());
         for (int t = 0; t < rows; t++) { // and both equal the exact product
             double s = b[0];
             for (int j = 0; j < in; j++) s += (double) x[t * in + j] * w[j];
@@ -191,8 +192,8 @@ class QuantizedLinearIntTest {
         assertEquals("fakequant (float weights)", w16.execution());
         // an unsupported layer still computes its fake-quant output in mode int
         float[] x = TestData.outlierChannels(1, 3, in, 7, 5f);
-        assertArrayEquals(run(asymAct, x, 3, IntExec.Mode.FAKEQUANT, JavaIntBackend.INSTANCE),
-                run(asymAct, x, 3, IntExec.Mode.INT, JavaIntBackend.INSTANCE));
+        assertArrayEquals(run(asymAct, x, 3, ExecutionContext.QuantExec.FAKEQUANT, JavaIntBackend.INSTANCE),
+                run(asymAct, x, 3, ExecutionContext.QuantExec.INT, JavaIntBackend.INSTANCE));
     }
 
     @Test
@@ -201,11 +202,11 @@ class QuantizedLinearIntTest {
         ActivationBits bits = new ActivationBits(4);
         QuantizedLinear q = QuantizedLinear.roundToNearest(layer(3, out, in), 4, true, Granularity.PER_CHANNEL, 0, null,
                 ActivationQuantizer.perToken(bits, true));
-        IntExec.setMode(IntExec.Mode.FAKEQUANT);
+        ExecutionContext.setQuantExec(ExecutionContext.QuantExec.FAKEQUANT);
         assertEquals("fakequant", q.execution());
         float[] x = TestData.outlierChannels(2, rows, in, 7, 5f);
         bits.set(16);
-        float[] y = run(q, x, rows, IntExec.Mode.INT, JavaIntBackend.INSTANCE);
+        float[] y = run(q, x, rows, ExecutionContext.QuantExec.INT, JavaIntBackend.INSTANCE);
         for (int t = 0; t < rows; t++)
             for (int o = 0; o < out; o++) {
                 double s = q.bias()[o];

@@ -1,13 +1,15 @@
 package io.vdq.kernel.nat;
 
 import io.vdq.VdqException.ConfigException;
+import io.vdq.kernel.ExecutionContext;
 import io.vdq.kernel.IntBackend;
 import io.vdq.kernel.JavaIntBackend;
 import io.vdq.kernel.nat.NativeIntBackend.Isa;
 import java.util.Locale;
 
 /**
- * Picks the integer GEMM backend once per process from {@code -Dvdq.native}:
+ * The integer GEMM backend for a {@code -Dvdq.native} mode ({@link ExecutionContext#intBackend} asks once per
+ * process, through {@link NativeKernelsProvider}):
  * <ul>
  * <li>{@code auto} (default): the native AVX-512 VNNI kernels when the library has them and /proc/cpuinfo reports
  *     {@link NativeLibrary#AVX512_FLAGS}, else the native AVX2 kernels when the library loads, else the Java
@@ -17,33 +19,13 @@ import java.util.Locale;
  *     missing (a CPU flag, or the library);</li>
  * <li>{@code off}: the Java reference.</li>
  * </ul>
- * Logs one INFO line naming the backend in use and why.
+ * {@link #describe} names the backend and why it was chosen.
  */
 public final class IntKernels {
-    private static final System.Logger LOG = System.getLogger("io.vdq.kernel.nat");
-    private static volatile IntBackend current;
-
     private IntKernels() {}
 
-    public static IntBackend get() {
-        IntBackend b = current;
-        if (b == null) {
-            synchronized (IntKernels.class) {
-                if (current == null) {
-                    current = select(mode());
-                    LOG.log(System.Logger.Level.INFO, "integer backend: " + describe(current));
-                }
-                b = current;
-            }
-        }
-        return b;
-    }
-
-    /** Replaces the process-wide integer backend (tests, benchmarks, the CLI's --backend). */
-    public static void set(IntBackend b) { current = b; }
-
-    /** The {@code -Dvdq.native} mode (default auto); the FP32 macro-kernel's choice reads it too. */
-    static String mode() { return System.getProperty("vdq.native", "auto"); }
+    /** The {@code -Dvdq.native} mode (default auto), as {@link ExecutionContext#nativeMode}; the FP32 macro-kernel's choice reads it too. */
+    static String mode() { return ExecutionContext.nativeMode(); }
 
     /** The backend for mode off|auto|on|avx2|avx512, without caching or logging. */
     public static IntBackend select(String mode) {
@@ -75,9 +57,7 @@ public final class IntKernels {
     }
 
     /** True unless {@code -Dvdq.native=off}: tests of the native path skip when this is false. */
-    public static boolean nativeAllowed() {
-        return !"off".equalsIgnoreCase(mode().trim());
-    }
+    public static boolean nativeAllowed() { return ExecutionContext.nativeAllowed(); }
 
     /**
      * One line: the backend and why it was chosen, e.g. "native AVX-512 VNNI (/path/libvdqnative.so)", "native AVX2

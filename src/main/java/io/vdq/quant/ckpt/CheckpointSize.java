@@ -9,14 +9,13 @@ import io.vdq.model.wan.WanConfig;
 import io.vdq.model.wan.WanParameters;
 import io.vdq.quant.Granularity;
 import io.vdq.quant.Recipe;
-import io.vdq.quant.s2q.KroneckerTransform;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 
 /**
  * Sizes of a quantized checkpoint: measured from a written file (tensor data bytes from its header), or estimated
- * from a config's shapes and a recipe by the same layout rules {@link LayerCodec} writes (so a Wan2.1-1.3B-shaped
+ * from a config's shapes and a recipe by the same layout rules the {@link LayerCodec}s write (so a Wan2.1-1.3B-shaped
  * checkpoint can be sized without quantizing 1.3 B parameters; a test keeps estimate and files equal). The BF16
  * reference of the quantized layers is their weight and bias at 2 bytes per value; header JSON is not counted.
  *
@@ -40,7 +39,7 @@ public record CheckpointSize(int layers, long quantizedBytes, long quantizedBf16
             if (layers == null) throw new CheckpointException(weightsFile + ": __metadata__ has no 'layers' (not a vdq quantized checkpoint)");
             JsonNode l;
             try {
-                l = LayerCodec.JSON.readTree(layers);
+                l = Codecs.JSON.readTree(layers);
             } catch (IOException e) {
                 throw new CheckpointException(weightsFile + ": __metadata__ layers is not valid JSON: " + e.getMessage(), e);
             }
@@ -107,16 +106,16 @@ public record CheckpointSize(int layers, long quantizedBytes, long quantizedBf16
                     long n = r.weightGranularity().count(out, in, r.weightGranularity() == Granularity.PER_GROUP ? r.groupSize() : 1);
                     one = codes(out, in, r.weightBits()) + 4 * n + (r.weightSymmetric() ? 0 : n);
                 }
-                if (r.method().equals("smoothquant") || r.method().equals("vidit")) one += 4L * in; // channel divisors
+                if (r.method().equals("smoothquant") || r.method().equals("vidit"))                  // channel divisors
+                    one += Codecs.transform("divide_channels").storedBytes(in);
                 if (r.optBool("static_activations", false)) one += 8;                               // scale F32 + zero I32
                 int variants = r.method().equals("vidit") ? r.optDoubles("alphas", new double[]{0.7, 0.5}).length : 1;
                 return variants * (one + biasBytes);
             }
             case "s2q" -> { // GPTQ codes, symmetric scales, the folded Kronecker transform (scale [in], P1 [d1, d1], P2 [d2, d2])
                 long n = r.weightGranularity().count(out, in, r.weightGranularity() == Granularity.PER_GROUP ? r.groupSize() : 1);
-                int[] f = KroneckerTransform.factor(in);
                 return codes(out, in, r.weightBits()) + 4 * n + (r.weightSymmetric() ? 0 : n)
-                        + 4L * (in + (long) f[0] * f[0] + (long) f[1] * f[1]) + biasBytes;
+                        + Codecs.transform("kronecker").storedBytes(in) + biasBytes;
             }
             default -> throw new ConfigException("no size model for method '" + r.method()
                     + "': write the checkpoint and measure it (vdq quantize prints its size)");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vdq.VdqException.CheckpointException;
+import io.vdq.VdqException.ConfigException;
 import io.vdq.VdqException;
 import io.vdq.io.AtomicFiles;
 import io.vdq.io.DType;
@@ -25,10 +26,6 @@ import io.vdq.quant.Recipe;
 import io.vdq.quant.RecipeJson;
 import io.vdq.quant.SamplerHook;
 import io.vdq.quant.StepTag;
-import io.vdq.quant.dvd.BitSwitcher;
-import io.vdq.quant.dvd.DvdQuantMethod;
-import io.vdq.quant.dvd.GbsController;
-import io.vdq.quant.vidit.TimestepSwitchedLinear;
 import io.vdq.tensor.Tensor;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -70,7 +67,7 @@ public final class QuantizedCheckpoint {
     /** Metadata keys. */
     public static final String KEY_FORMAT = "format", KEY_VERSION = "format_version", KEY_VDQ = "vdq_version",
             KEY_RECIPE = "recipe", KEY_METHOD = "method", KEY_BASE = "base_sha256", KEY_CONFIG = "wan_config",
-            KEY_BITS = "activation_bits", KEY_LAYERS = "layers", KEY_STEP_TAG = "step_tag", KEY_GBS = "gbs",
+            KEY_BITS = "activation_bits", KEY_LAYERS = "layers", KEY_STEP_TAG = "step_tag",
             KEY_FLOAT_DTYPE = "float_dtype";
 
     /** A loaded checkpoint: the model, a report (recipe, no layer lines, the rebuilt hook and width), the metadata. */
@@ -106,12 +103,12 @@ public final class QuantizedCheckpoint {
         checkFloatType(floatType);
         requireStorable(report.recipe());
         SafetensorsWriter w = new SafetensorsWriter().withDigests().requireFinite();
-        ObjectNode layers = LayerCodec.JSON.createObjectNode();
+        ObjectNode layers = Codecs.JSON.createObjectNode();
         boolean tagged = false;
         for (Map.Entry<String, Linear> e : model.linears().entrySet()) {
             if (e.getValue() instanceof FloatLinear) continue;
-            layers.set(e.getKey(), LayerCodec.encode(e.getKey(), e.getValue(), w, floatType, report.activationBits()));
-            tagged |= e.getValue() instanceof TimestepSwitchedLinear;
+            layers.set(e.getKey(), Codecs.encode(e.getKey(), e.getValue(), w, floatType, report.activationBits()));
+            tagged |= Codecs.stepTagged(e.getValue());
         }
         if (layers.isEmpty()) throw new CheckpointException(dir + ": the model has no quantized layer to save");
         for (Map.Entry<String, Tensor> e : model.floatTensors().entrySet()) w.add(e.getKey(), e.getValue(), floatType);
@@ -143,8 +140,8 @@ public final class QuantizedCheckpoint {
         meta.put(KEY_VERSION, Integer.toString(VERSION));
         meta.put(KEY_VDQ, vdqVersion());
         Recipe recipe = report.recipe();
-        // δ-GBS: store the δ in use (chosen automatically or not) in the recipe too, so a loaded model never re-tunes it
-        if (report.hook() instanceof GbsController g) recipe = DvdQuantMethod.withDelta(recipe, g.delta());
+        // a hook's setting chosen by tuning (δ-GBS's δ) goes into the recipe too, so a loaded model never re-tunes it
+        for (HookCodec c : Codecs.hooks()) recipe = c.stored(recipe, report.hook());
         meta.put(KEY_RECIPE, RecipeJson.write(recipe));
         meta.put(KEY_METHOD, report.method());
         meta.put(KEY_BASE, baseSha256 == null ? "unknown" : baseSha256);
@@ -153,12 +150,9 @@ public final class QuantizedCheckpoint {
         meta.put(KEY_STEP_TAG, Boolean.toString(tagged));
         meta.put(KEY_FLOAT_DTYPE, floatType.name());
         meta.put(KEY_LAYERS, layers.toString());
-        if (report.hook() instanceof GbsController g) {
-            BitSwitcher.Options o = g.options();
-            ObjectNode n = LayerCodec.JSON.createObjectNode();
-            n.put("delta", o.delta()).put("low_bits", o.lowBits()).put("high_bits", o.highBits())
-                    .put("force_first", o.forceFirst()).put("force_last", o.forceLast());
-            meta.put(KEY_GBS, n.toString());
+        for (HookCodec c : Codecs.hooks()) {   // the method's sampler hook settings, each under its own key
+            ObjectNode n = c.encode(report.hook());
+            if (n != null) meta.put(c.key(), n.toString());
         }
         return meta;
     }
@@ -204,13 +198,13 @@ public final class QuantizedCheckpoint {
             checkFloatType(floatType);
             if (placeholders.isEmpty()) throw new CheckpointException(dir + ": no quantized layer to save");
             List<SafetensorsStreamWriter.Spec> specs = new ArrayList<>();
-            ObjectNode layers = LayerCodec.JSON.createObjectNode();
+            ObjectNode layers = Codecs.JSON.createObjectNode();
             boolean tagged = false;
             for (Map.Entry<String, Linear> e : placeholders.entrySet()) {
                 SafetensorsWriter one = new SafetensorsWriter();
-                layers.set(e.getKey(), LayerCodec.encode(e.getKey(), e.getValue(), one, floatType, report.activationBits()));
+                layers.set(e.getKey(), Codecs.encode(e.getKey(), e.getValue(), one, floatType, report.activationBits()));
                 specs.addAll(one.specs());
-                tagged |= e.getValue() instanceof TimestepSwitchedLinear;
+                tagged |= Codecs.stepTagged(e.getValue());
             }
             for (String n : floatNames) specs.add(new SafetensorsStreamWriter.Spec(n, floatType, source.info(n).shape()));
             Map<String, String> meta = metadata(config, report, baseSha256, floatType, extra, layers, tagged);
@@ -225,7 +219,7 @@ public final class QuantizedCheckpoint {
             if (declared == null || !done.add(name))
                 throw new CheckpointException("layer '" + name + "' was " + (declared == null ? "not declared" : "already written"));
             SafetensorsWriter one = new SafetensorsWriter().requireFinite();
-            JsonNode d = LayerCodec.encode(name, layer, one, floatType, bits);
+            JsonNode d = Codecs.encode(name, layer, one, floatType, bits);
             if (!d.equals(declared))
                 throw new CheckpointException("layer '" + name + "' is " + d + " but was declared as " + declared);
             one.writeInto(w);
@@ -332,13 +326,12 @@ public final class QuantizedCheckpoint {
         if (!layers.isObject() || layers.isEmpty())
             throw new CheckpointException(file + ": __metadata__ layers must be a non-empty JSON object");
         checkRecipe(file, meta, recipe, layers);
-        Tensors t = new Tensors(src);
-        LayerCodec.Shared shared = new LayerCodec.Shared(bits, tag);
+        LayerReader reader = Codecs.reader(new Tensors(src), bits, tag);
         SequencedMap<String, Linear> built = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = layers.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             try {
-                built.put(e.getKey(), LayerCodec.decode(e.getKey(), e.getValue(), t, shared));
+                built.put(e.getKey(), Codecs.decode(e.getKey(), e.getValue(), reader));
             } catch (CheckpointException x) {
                 throw x;
             } catch (VdqException x) { // a constructor refused the stored values (bits, shapes, options)
@@ -347,7 +340,7 @@ public final class QuantizedCheckpoint {
         }
         SortedSet<String> quantNames = new TreeSet<>(), floatNames = new TreeSet<>();
         for (String n : src.names()) (underAny(n, built.keySet()) ? quantNames : floatNames).add(n);
-        quantNames.removeAll(t.used());
+        quantNames.removeAll(reader.tensors().used());
         if (!quantNames.isEmpty())
             throw new CheckpointException(file + ": unexpected tensor" + (quantNames.size() > 1 ? "s " : " ")
                     + String.join(", ", new ArrayList<>(quantNames).subList(0, Math.min(5, quantNames.size())))
@@ -361,19 +354,16 @@ public final class QuantizedCheckpoint {
             throw new CheckpointException(file + ": " + x.getMessage(), x);
         }
         SamplerHook hook = Boolean.parseBoolean(meta.get(KEY_STEP_TAG)) ? SamplerHook.tagging(tag) : SamplerHook.NONE;
-        String gbs = meta.get(KEY_GBS);
-        if (gbs != null) {
-            JsonNode g = json(file, KEY_GBS, gbs);
-            String where = "__metadata__ gbs";
-            BitSwitcher.Options o;
+        for (HookCodec codec : Codecs.hooks()) {
+            String settings = meta.get(codec.key());
+            if (settings == null) continue;
+            SamplerHook h;
             try {
-                o = new BitSwitcher.Options(t.doubleValue(g, "delta", where), t.integer(g, "low_bits", where),
-                        t.integer(g, "high_bits", where), t.integer(g, "force_first", where), t.integer(g, "force_last", where));
-            } catch (io.vdq.VdqException.ConfigException e) {
-                throw new CheckpointException(file + ": __metadata__ gbs: " + e.getMessage(), e);
+                h = codec.decode(json(file, codec.key(), settings), bits, reader, "__metadata__ " + codec.key());
+            } catch (ConfigException e) {
+                throw new CheckpointException(file + ": __metadata__ " + codec.key() + ": " + e.getMessage(), e);
             }
-            GbsController ctl = new GbsController(o, bits);
-            hook = hook == SamplerHook.NONE ? ctl : hook.andThen(ctl);
+            hook = hook == SamplerHook.NONE ? h : hook.andThen(h);
         }
         try {
             QuantMethods.applyAttention(model, recipe); // int8 self-attention, when the recipe asked for it
@@ -446,7 +436,7 @@ public final class QuantizedCheckpoint {
 
     private static JsonNode json(String file, String key, String text) {
         try {
-            return LayerCodec.JSON.readTree(text);
+            return Codecs.JSON.readTree(text);
         } catch (JsonProcessingException e) {
             throw new CheckpointException(file + ": __metadata__ " + key + " is not valid JSON: " + e.getOriginalMessage());
         }

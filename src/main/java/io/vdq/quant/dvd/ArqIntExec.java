@@ -1,9 +1,9 @@
 package io.vdq.quant.dvd;
 
 import io.vdq.kernel.ActQuant;
+import io.vdq.kernel.ExecutionContext;
 import io.vdq.kernel.IntBackend;
 import io.vdq.kernel.RotQuant;
-import io.vdq.kernel.nat.IntKernels;
 import io.vdq.quant.Hadamard;
 import io.vdq.quant.IntExec;
 import io.vdq.tensor.Parallel;
@@ -84,7 +84,7 @@ final class ArqIntExec {
     }
 
     /** Bytes of the weights packed for the current integer backend. */
-    long weightBytes() { return weights.bytes(IntKernels.get()); }
+    long weightBytes() { return weights.bytes(ExecutionContext.intBackend()); }
 
     /** y[rows × out] from x[rows × K] with activations of {@code bits} (2..8). */
     void forward(float[] x, int xOff, int rows, int bits, float[] y, int yOff) { forward(x, xOff, rows, bits, y, yOff, null, null); }
@@ -95,7 +95,7 @@ final class ArqIntExec {
      * The centred rows are made one chunk at a time, in both passes: no copy of the whole call.
      */
     void forward(float[] x, int xOff, int rows, int bits, float[] y, int yOff, float[] mu, float[] shiftedBias) {
-        IntBackend b = IntKernels.get();
+        IntBackend b = ExecutionContext.intBackend();
         int k = rq.k(), kp = ActQuant.paddedK(k);
         float eps = (float) arq.options().eps();
         int chunk = Math.max(1, Math.min(rows, CHUNK_BYTES / kp));

@@ -1,9 +1,9 @@
 package io.vdq.quant.dvd;
 
+import io.vdq.kernel.ExecutionContext;
 import io.vdq.kernel.KernelBackend;
 import io.vdq.kernel.Kernels;
 import io.vdq.kernel.PackedWeights;
-import io.vdq.kernel.nat.IntKernels;
 import io.vdq.quant.ActivationBits;
 import io.vdq.quant.IntExec;
 import io.vdq.tensor.Tensor;
@@ -32,7 +32,7 @@ public final class ArqCostExperiment {
         Arq.Options paper = Arq.Options.DEFAULTS, dvd = Arq.Options.DEFAULTS.withScaling(Arq.Scaling.CHANNEL).withCenter(true);
         String[] names = {"fp32", "w4a4-dvd-paper int", "w4a4-dvd int", "w4a4-dvd fakequant"};
         System.out.printf(Locale.ROOT, "one 1.3B-shaped block's linears, %d video / 512 text tokens, integer backend %s, float %s, load %s%n",
-                tokens, IntKernels.get().name(), Kernels.get().name(), load());
+                tokens, ExecutionContext.intBackend().name(), Kernels.get().name(), load());
         float[][] x = new float[LAYERS.length][];
         for (int i = 0; i < LAYERS.length; i++) {
             int in = (int) LAYERS[i][1], rows = (boolean) LAYERS[i][3] ? 512 : tokens;
@@ -56,7 +56,7 @@ public final class ArqCostExperiment {
                     calls[i] = () -> l.forward(xi, 0, rows, y, 0);
                 }
             }
-            IntExec.setMode(v == 3 ? IntExec.Mode.FAKEQUANT : IntExec.Mode.INT);
+            ExecutionContext.setQuantExec(v == 3 ? ExecutionContext.QuantExec.FAKEQUANT : ExecutionContext.QuantExec.INT);
             for (Runnable c : calls) c.run(); // warm-up, packing
             double[] cpu = new double[reps], wall = new double[reps];
             double[] perLayer = new double[LAYERS.length];
@@ -76,7 +76,7 @@ public final class ArqCostExperiment {
             for (int i = 0; i < LAYERS.length; i++) sb.append(String.format(Locale.ROOT, " %s %.2f", LAYERS[i][0], perLayer[i]));
             System.out.printf(Locale.ROOT, "%-20s CPU s %.2f (median of %d), wall s %.2f |%s%n", names[v], cpu[reps / 2], reps, wall[reps / 2], sb);
         }
-        IntExec.setMode(IntExec.Mode.INT);
+        ExecutionContext.setQuantExec(ExecutionContext.QuantExec.INT);
         System.out.printf("load at the end: %s%n", load());
     }
 

@@ -3,6 +3,7 @@ package io.vdq.quant.dvd;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.vdq.kernel.ActQuant;
+import io.vdq.kernel.ExecutionContext;
 import io.vdq.kernel.IntBackend;
 import io.vdq.kernel.JavaIntBackend;
 import io.vdq.kernel.RotQuant;
@@ -25,8 +26,8 @@ import org.junit.jupiter.api.Test;
 class ArqIntExecTest {
     @AfterEach
     void restore() {
-        IntExec.setMode(IntExec.Mode.INT);
-        IntKernels.set(null);
+        ExecutionContext.setQuantExec(ExecutionContext.QuantExec.INT);
+        ExecutionContext.setIntBackend(null);
     }
 
     static List<IntBackend> backends() {
@@ -101,13 +102,13 @@ class ArqIntExecTest {
             for (int t = 0; t < rows; t++) for (int j = 0; j < k; j++) xh[t * k + j] += mr[j];
         }
         float[] wd = q.dequantized();
-        IntExec.setMode(IntExec.Mode.FAKEQUANT);
+        ExecutionContext.setQuantExec(ExecutionContext.QuantExec.FAKEQUANT);
         float[] fake = new float[rows * out];
         layer.forward(x, 0, rows, fake, 0);
-        IntExec.setMode(IntExec.Mode.INT);
+        ExecutionContext.setQuantExec(ExecutionContext.QuantExec.INT);
         float[] first = null;
         for (IntBackend be : backends()) {
-            IntKernels.set(be);
+            ExecutionContext.setIntBackend(be);
             assertEquals("int:" + be.name(), layer.execution(), what);
             float[] y = new float[rows * out], xc = x.clone();
             layer.forward(xc, 0, rows, y, 0);

@@ -3,6 +3,7 @@ package io.vdq.quant.dvd;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.vdq.VdqException.ConfigException;
+import io.vdq.kernel.ExecutionContext;
 import io.vdq.model.FloatLinear;
 import io.vdq.model.Linear;
 import io.vdq.model.LinearRegistry;
@@ -193,11 +194,11 @@ class DvdQuantMethodTest {
         String n = "blocks.0.ffn.net.0.proj";
         assertTrue(((ArqLinear) m2.layers.get(n)).integerPath());
         double[] ref = forward(m2.layers.get(n), x, 10);
-        IntExec.setMode(IntExec.Mode.FAKEQUANT);
+        ExecutionContext.setQuantExec(ExecutionContext.QuantExec.FAKEQUANT);
         try {
             assertEquals(0, ArqTest.relErr(forward(m3.layers.get(n), x, 10), ref), 2e-6);
         } finally {
-            IntExec.setMode(IntExec.Mode.INT);
+            ExecutionContext.setQuantExec(ExecutionContext.QuantExec.INT);
         }
         // the integer kernels write per-channel Λ as a 15-bit fixed point (≤ 1/64768 of a token's largest |x̂|)
         assertEquals(0, ArqTest.relErr(forward(m3.layers.get(n), x, 10), ref), 1e-4);

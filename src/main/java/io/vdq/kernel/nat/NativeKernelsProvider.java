@@ -1,0 +1,16 @@
+package io.vdq.kernel.nat;
+
+import io.vdq.kernel.FloatMacroKernel;
+import io.vdq.kernel.IntBackend;
+import io.vdq.kernel.NativeKernels;
+
+/**
+ * This package's kernels as {@link io.vdq.kernel.ExecutionContext} reaches them (registered in
+ * {@code META-INF/services/io.vdq.kernel.NativeKernels}): {@link IntKernels}' choice of integer backend and
+ * {@link NativeFloatMacro}'s FP32 macro-kernel.
+ */
+public final class NativeKernelsProvider implements NativeKernels {
+    @Override public IntBackend intBackend(String mode) { return IntKernels.select(mode); }
+    @Override public String describe(IntBackend backend) { return IntKernels.describe(backend); }
+    @Override public FloatMacroKernel floatMacro(String mode, int panelWidth) { return NativeFloatMacro.loadOrNull(mode, panelWidth); }
+}
