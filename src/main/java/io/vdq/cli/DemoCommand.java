@@ -285,12 +285,7 @@ final class DemoCommand implements Runnable {
      * |score − full-precision score|, in percentage points (0 = the same scores). A recipe can raise one
      * dimension and lower another; the mean score hides that, this does not. NaN when either is not scored.
      */
-    static double vbenchDeviation(double[] v, double[] fp) {
-        if (v.length == 0 || v.length != fp.length) return Double.NaN;
-        double t = 0;
-        for (int k = 0; k < v.length; k++) t += Math.abs(v[k] - fp[k]);
-        return 100 * t / v.length;
-    }
+    static double vbenchDeviation(double[] v, double[] fp) { return RecipeRun.vbenchDeviation(v, fp); }
 
     /** Cells for the VBench-lite columns (colour, shape, direction, mean of all, Δ vs full precision); blanks when not scored. */
     private static List<String> scoreCells(double[] v, double[] fp) {

@@ -113,6 +113,14 @@ public final class RecipeRun {
         return sum;
     }
 
+    /** Mean |recipe − full precision| over the VBench-lite dimensions, in points (NaN when either has no scores). */
+    public static double vbenchDeviation(double[] v, double[] fp) {
+        if (v.length == 0 || v.length != fp.length) return Double.NaN;
+        double t = 0;
+        for (int k = 0; k < v.length; k++) t += Math.abs(v[k] - fp[k]);
+        return 100 * t / v.length;
+    }
+
     /** Text embeddings {@code [16, 64]} of a prompt from the built-in text encoder of the synthetic world. */
     public Tensor text(String prompt) { return encoder.encode(prompt); }
 
