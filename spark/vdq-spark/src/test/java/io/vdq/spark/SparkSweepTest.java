@@ -112,17 +112,22 @@ class SparkSweepTest {
         assertEquals(table(a).replace("(4 computed, 0 resumed)", "(0 computed, 4 resumed)"), table(c));
     }
 
-    /** Fails the first attempt of the cells in {@code failFirst}, and every attempt of those in {@code failAlways}. */
+    /**
+     * Fails the first attempt of the cells in {@code failFirst}, and every attempt of those in {@code failAlways}; kills
+     * its executor JVM (exit status 3) on the first attempt of the cells in {@code killFirst}.
+     */
     static final class FailingTask extends CellTask {
-        private final Set<Integer> failFirst, failAlways;
+        private final Set<Integer> failFirst, failAlways, killFirst;
 
-        FailingTask(Sweep.Spec spec, Set<Integer> failFirst, Set<Integer> failAlways) {
+        FailingTask(Sweep.Spec spec, Set<Integer> failFirst, Set<Integer> failAlways, Set<Integer> killFirst) {
             super(spec);
             this.failFirst = failFirst;
             this.failAlways = failAlways;
+            this.killFirst = killFirst;
         }
 
         @Override protected void beforeCell(Sweep.CellKey k, TaskContext ctx) {
+            if (killFirst.contains(k.index()) && ctx.attemptNumber() == 0) Runtime.getRuntime().halt(3);
             if (failAlways.contains(k.index()) || (failFirst.contains(k.index()) && ctx.attemptNumber() == 0))
                 throw new IllegalStateException("injected failure of cell " + k.index() + ", attempt " + ctx.attemptNumber());
         }
@@ -136,7 +141,7 @@ class SparkSweepTest {
 
         // local[2,3]: up to 3 attempts per task; cells 0 and 3 fail once and succeed on the retry
         Path out = dir.resolve("retry");
-        SparkSweepRunner retry = new SparkSweepRunner("local[2,3]", Map.of(), s -> new FailingTask(s, Set.of(0, 3), Set.of()));
+        SparkSweepRunner retry = new SparkSweepRunner("local[2,3]", Map.of(), s -> new FailingTask(s, Set.of(0, 3), Set.of(), Set.of()));
         Sweep.Outcome o = new Sweep(spec).run(out, retry, null, System.nanoTime());
         assertEquals(numbers(local.cells()), numbers(o.cells()));
         assertEquals(local.table().text(), o.table().text());
@@ -149,7 +154,7 @@ class SparkSweepTest {
 
         // cell 2 fails every attempt: the job fails, the journal keeps what finished, and a rerun computes only the rest
         Path broken = dir.resolve("broken");
-        SparkSweepRunner fail = new SparkSweepRunner("local[1,2]", Map.of(), s -> new FailingTask(s, Set.of(), Set.of(2)));
+        SparkSweepRunner fail = new SparkSweepRunner("local[1,2]", Map.of(), s -> new FailingTask(s, Set.of(), Set.of(2), Set.of()));
         VdqException e = assertThrows(VdqException.class, () -> new Sweep(spec).run(broken, fail, null, System.nanoTime()));
         assertTrue(e.getMessage().contains("injected failure of cell 2"), e.getMessage());
         int kept = Files.readAllLines(broken.resolve("cells.jsonl")).size();
@@ -165,7 +170,7 @@ class SparkSweepTest {
     /**
      * Spark's local-cluster master: a standalone master and two workers in this JVM, each launching one executor JVM
      * from a Spark home made of the Maven jars (symbolic links in target/spark-home/jars) with the test's class folders
-     * on the executors' class path.
+     * on the executors' class path. One executor is killed mid-task.
      */
     @Test
     void twoExecutorJvmsLoadTheNativeKernelsAndGiveTheLocalTable() throws Exception {
@@ -184,13 +189,22 @@ class SparkSweepTest {
         }
         Sweep.Spec spec = tinySpec();
         Sweep.Outcome local = new Sweep(spec).run(dir.resolve("ref"), Sweep.LOCAL, null, System.nanoTime());
+        // both executors registered before the first task (cells 0 and 1 start together, one on each); the first attempt
+        // of the last cell kills its executor JVM: the worker starts another, and Spark retries the cell
         SparkSweepRunner cluster = new SparkSweepRunner("local-cluster[2,1,1024]", Map.of("spark.home", home.toString(),
-                "spark.executor.extraClassPath", String.join(File.pathSeparator, dirs), "spark.executor.memory", "1g"));
-        Sweep.Outcome o = new Sweep(spec).run(dir.resolve("cluster"), cluster, null, System.nanoTime());
+                "spark.executor.extraClassPath", String.join(File.pathSeparator, dirs), "spark.executor.memory", "1g",
+                "spark.scheduler.minRegisteredResourcesRatio", "1.0", "spark.scheduler.maxRegisteredResourcesWaitingTime", "300s"),
+                s -> new FailingTask(s, Set.of(), Set.of(), Set.of(3)));
+        Path out = dir.resolve("cluster");
+        Sweep.Outcome o = new Sweep(spec).run(out, cluster, null, System.nanoTime());
         assertEquals(numbers(local.cells()), numbers(o.cells()), "bit-identical cells from the executor JVMs");
         assertEquals(local.table().text(), o.table().text());
+        assertEquals(4, Files.readAllLines(out.resolve("cells.jsonl")).size(), "each cell once");
+        assertEquals(4, cluster.rows().size());
+        CellRow retried = cluster.rows().stream().filter(r -> r.cell().id().equals(local.cells().get(3).id())).findFirst().orElseThrow();
+        assertTrue(retried.attempt() >= 1, "cell 3 came from a retry after its executor died: " + retried);
         Set<Long> pids = cluster.rows().stream().map(CellRow::pid).collect(Collectors.toSet());
-        assertEquals(2, pids.size(), "two executor JVMs: " + cluster.rows());
+        assertTrue(pids.size() >= 2, "at least two executor JVMs: " + cluster.rows());
         assertFalse(pids.contains(ProcessHandle.current().pid()), "the cells ran outside the driver's JVM");
         boolean nativeHere = NativeLibrary.available();
         for (CellRow r : cluster.rows()) {
