@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * The main class for spark-submit: the vdq CLI, with {@code --spark submit} added to a {@code sweep} that names no
  * master (spark-submit's --master decides). Example:
- * {@code spark-submit --class io.vdq.spark.SparkMain --master yarn --jars ship/*.jar vdq-spark.jar sweep --recipes … --out /shared/sweep}.
+ * {@code spark-submit --class io.vdq.spark.SparkMain --master yarn --jars A.jar,B.jar,… vdq-spark.jar sweep --recipes … --out /shared/sweep},
+ * the jars being those of the build's {@code ship/} folder (README, "Sweeps on a Spark cluster").
  */
 public final class SparkMain {
     private SparkMain() {}
