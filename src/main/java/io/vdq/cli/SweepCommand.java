@@ -102,6 +102,10 @@ final class SweepCommand implements Runnable {
     @Option(names = "--layers", defaultValue = "2", description = "Random-init: transformer blocks (default ${DEFAULT-VALUE}).")
     int layers;
 
+    @Option(names = "--videos", description = "Also write each computed cell's videos, and each seed's full-precision ones, as MP4 under "
+            + "OUT/videos/<cell id>/prompt-<i>.mp4 (with --spark the executors write them: OUT must then be shared storage).")
+    boolean videos;
+
     @Option(names = "--spark", paramLabel = "MASTER",
             description = "Run the cells as Apache Spark tasks on MASTER (local[N], local[N,F] with F tries per task, spark://HOST:PORT, yarn, "
                     + "k8s://…; 'submit' = the master spark-submit was given). Needs the vdq-spark module (README, \"Sweeps on a Spark cluster\").")
@@ -168,7 +172,8 @@ final class SweepCommand implements Runnable {
         if (!names.contains(base)) throw new ConfigException("--baseline " + base + ": not one of --recipes " + names);
         List<List<String>> sets = calibrationSets(evalList);
         return new Sweep.Spec(dir == null ? null : dir.toAbsolutePath().normalize().toString(), patch, heads, headDim, ffn, layers, frames, size,
-                steps, guidance, teacherForced, evalList, sets, names, recipeJson, seeds, base);
+                steps, guidance, teacherForced, evalList, sets, names, recipeJson, seeds, base,
+                videos ? out.resolve("videos").toAbsolutePath().normalize().toString() : null);
     }
 
     /** The calibration sets: the files of --calib-prompts, or --calib-sets disjoint draws from the pool. */

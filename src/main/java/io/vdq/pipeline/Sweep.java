@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vdq.VdqException.ConfigException;
 import io.vdq.eval.report.HtmlReport;
 import io.vdq.io.AtomicFiles;
+import io.vdq.io.video.Mp4Writer;
 import io.vdq.kernel.Kernels;
 import io.vdq.model.wan.WanConfig;
 import io.vdq.quant.QuantMethod;
@@ -57,11 +58,12 @@ public final class Sweep {
      * What a sweep runs. {@code modelDir} is an absolute folder, or null for a seeded random-init model shaped by
      * {@code patch, heads, headDim, ffn, layers}; {@code recipeJson} holds each recipe of {@code recipes} (their names as
      * given, which go into the cell ids) resolved on the driver, so executors need neither the recipe files nor the
-     * presets' spelling.
+     * presets' spelling. {@code videoDir}: an absolute folder that receives every computed cell's videos as MP4, or
+     * null for none (settings only, not in the cell ids).
      */
     public record Spec(String modelDir, int patch, int heads, int headDim, int ffn, int layers, int frames, int size, int steps,
                        float guidance, boolean teacherForced, List<String> evalPrompts, List<List<String>> calibSets,
-                       List<String> recipes, List<String> recipeJson, int seeds, String baseline) implements Serializable {
+                       List<String> recipes, List<String> recipeJson, int seeds, String baseline, String videoDir) implements Serializable {
         public Spec {
             evalPrompts = List.copyOf(evalPrompts);
             calibSets = calibSets.stream().map(List::copyOf).toList();
@@ -161,8 +163,37 @@ public final class Sweep {
     public FullPrecision fullPrecision(int s, PrintStream log, long t0) {
         RecipeRun run = new RecipeRun(settings(s), log, t0);
         List<Tensor> fp = run.generateFullPrecision(new double[1]);
+        if (spec.videoDir() != null)
+            writeVideos(fullPrecisionVideos(s), fp, fp);
         return new FullPrecision(s, run, fp, run.vbench(fp));
     }
+
+    /** Where {@code --videos} puts seed {@code s}'s full-precision videos: {@code fp-<hash of the settings and seed>}. */
+    public Path fullPrecisionVideos(int s) {
+        return Path.of(spec.videoDir()).resolve("fp-" + SweepCells.id(fingerprint, "full precision", s, List.of()));
+    }
+
+    /** Where {@code --videos} puts a cell's videos: its id. */
+    public Path cellVideos(CellKey k) { return Path.of(spec.videoDir()).resolve(k.id()); }
+
+    /** {@code prompt-<i>.mp4} per video, each written whole (temporary file + rename), scaled by full precision's value range. */
+    private void writeVideos(Path dir, List<Tensor> videos, List<Tensor> reference) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(dir + ": cannot create the video folder: " + e.getMessage(), e);
+        }
+        for (int i = 0; i < videos.size(); i++) {
+            float[] ref = reference.get(i).toArray();
+            float lo = Float.POSITIVE_INFINITY, hi = Float.NEGATIVE_INFINITY;
+            for (float x : ref) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
+            Mp4Writer.write(dir.resolve("prompt-" + (i + 1) + ".mp4"), RecipeRun.frames(videos.get(i), lo, hi), VIDEO_FPS,
+                    Mp4Writer.upscaleFor(spec.size(), spec.size(), 256));
+        }
+    }
+
+    /** Frame rate of the MP4s that {@code --videos} writes. */
+    static final int VIDEO_FPS = 8;
 
     /** One cell on a fresh copy of the model, quantized once and reused across the evaluation prompts. */
     public SweepCells.Cell runCell(CellKey k, FullPrecision fp) {
@@ -173,6 +204,7 @@ public final class Sweep {
         if (res.error() != null)
             return new SweepCells.Cell(k.id(), name, k.seed(), k.calib(), Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
                     new double[0], res.quantizeS(), Double.NaN, res.error());
+        if (spec.videoDir() != null) writeVideos(cellVideos(k), res.samples(), fp.videos());
         double[] per = res.perPrompt().stream().mapToDouble(m -> m.psnr()).toArray();
         return new SweepCells.Cell(k.id(), name, k.seed(), k.calib(), res.psnr(), res.relL2(), res.cosine(),
                 res.stepFidelity() == null ? Double.NaN : res.stepFidelity().snrDb(), RecipeRun.vbenchDeviation(res.vbench(), fp.scores()),

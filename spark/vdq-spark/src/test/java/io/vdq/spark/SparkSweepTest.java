@@ -48,7 +48,7 @@ class SparkSweepTest {
         List<String> names = List.of("w4a8-minmax", "w4a4-dvd");
         List<String> json = names.stream().map(n -> Sweep.recipeJson(n, Presets.resolve(n))).toList();
         return new Sweep.Spec(null, 4, 2, 12, 48, 1, 4, 16, 2, 5.0f, true, eval, List.of(Sweep.calibrationPool(eval).subList(0, 2)),
-                names, json, 2, "w4a8-minmax");
+                names, json, 2, "w4a8-minmax", null);
     }
 
     private static String cli(String... args) {
@@ -97,7 +97,7 @@ class SparkSweepTest {
     void sparkLocalTwoPrintsTheLocalTableWithIdenticalCells() throws Exception {
         Path local = dir.resolve("local"), spark = dir.resolve("spark");
         String a = cli(sweepArgs(local));
-        String b = cli(sweepArgs(spark, "--spark", "local[2]"));
+        String b = cli(sweepArgs(spark, "--spark", "local[2]", "--videos"));
         assertTrue(a.contains("4 cells (4 computed, 0 resumed)"), a);
         assertEquals(table(a), table(b), "the same table with and without --spark");
         ObjectMapper json = new ObjectMapper();
@@ -106,8 +106,15 @@ class SparkSweepTest {
         assertEquals(ra.get("table"), rb.get("table"));
         assertEquals("spark local[2]", rb.get("machine").get("runner").asText());
         assertEquals(4, Files.readAllLines(spark.resolve("cells.jsonl")).size());
+        // --videos: the tasks wrote every cell's MP4 (and each seed's full-precision one) under the output folder
+        for (JsonNode cell : rb.get("cells"))
+            assertTrue(Files.size(spark.resolve("videos").resolve(cell.get("id").asText()).resolve("prompt-1.mp4")) > 0, cell.toString());
+        try (var dirs = Files.list(spark.resolve("videos"))) {
+            assertEquals(2, dirs.filter(d -> d.getFileName().toString().startsWith("fp-") && Files.isRegularFile(d.resolve("prompt-1.mp4"))).count(),
+                    "one full-precision folder per seed");
+        }
         // a rerun on Spark resumes every cell from the journal and starts no Spark job
-        String c = cli(sweepArgs(spark, "--spark", "local[2]"));
+        String c = cli(sweepArgs(spark, "--spark", "local[2]", "--videos"));
         assertTrue(c.contains("4 cells (0 computed, 4 resumed)"), c);
         assertEquals(table(a).replace("(4 computed, 0 resumed)", "(0 computed, 4 resumed)"), table(c));
     }
