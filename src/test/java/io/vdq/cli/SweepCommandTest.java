@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vdq.pipeline.Demo;
+import io.vdq.pipeline.Sweep;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -112,9 +113,9 @@ class SweepCommandTest {
     @Test
     void calibrationSetsAreDisjointDrawsWithoutEvaluationPrompts() {
         List<String> eval = Demo.PROMPTS.subList(0, 4);
-        List<String> pool = SweepCommand.calibrationPool(eval);
+        List<String> pool = Sweep.calibrationPool(eval);
         assertEquals(8 * 4 * 4 - 4, pool.size(), "colour × shape × 4 directions, less the 4 evaluation prompts");
-        assertEquals(pool, SweepCommand.calibrationPool(eval), "the same draw every time");
+        assertEquals(pool, Sweep.calibrationPool(eval), "the same draw every time");
         for (String e : eval) assertFalse(pool.contains(e), e);
         assertEquals(pool.size(), new HashSet<>(pool).size());
     }

@@ -1,4 +1,4 @@
-package io.vdq.cli;
+package io.vdq.pipeline;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -16,16 +16,16 @@ import java.util.Map;
  * (seed × calibration set), and per recipe against the baseline the paired difference (recipe − baseline) over the
  * pairs where both were measured: mean, sd, how many pairs the recipe is ahead in, and the paired t.
  */
-final class SweepTable {
+public final class SweepTable {
     /** A metric of the table: JSON key, label, unit digits, and whether higher is better. */
-    record Metric(String key, String label, int digits, boolean higherIsBetter) {}
+    public record Metric(String key, String label, int digits, boolean higherIsBetter) {}
 
-    static final Metric PSNR = new Metric("psnr_db", "video PSNR dB", 2, true);
-    static final Metric STEP_SNR = new Metric("step_snr_db", "step SNR dB", 3, true);
-    static final Metric VBENCH = new Metric("vbench_delta_pts", "VBench-lite |Δ| pts", 2, false);
+    public static final Metric PSNR = new Metric("psnr_db", "video PSNR dB", 2, true);
+    public static final Metric STEP_SNR = new Metric("step_snr_db", "step SNR dB", 3, true);
+    public static final Metric VBENCH = new Metric("vbench_delta_pts", "VBench-lite |Δ| pts", 2, false);
 
     /** One recipe's summary of one metric. */
-    record Summary(int n, double mean, double sd) {}
+    public record Summary(int n, double mean, double sd) {}
 
     final List<String> recipes;
     final String baseline;
@@ -33,7 +33,7 @@ final class SweepTable {
     final List<String> pairs; // "seed/calib" in sweep order
     final Map<String, Map<String, SweepCells.Cell>> byRecipe = new LinkedHashMap<>(); // recipe → pair → cell
 
-    SweepTable(List<String> recipes, String baseline, List<Metric> metrics, List<String> pairs, List<SweepCells.Cell> cells) {
+    public SweepTable(List<String> recipes, String baseline, List<Metric> metrics, List<String> pairs, List<SweepCells.Cell> cells) {
         this.recipes = recipes;
         this.baseline = baseline;
         this.metrics = metrics;
@@ -42,7 +42,7 @@ final class SweepTable {
         for (SweepCells.Cell c : cells) byRecipe.get(c.recipe()).put(pair(c.seed(), c.calibSet()), c);
     }
 
-    static String pair(int seed, int calib) { return seed + "/" + calib; }
+    public static String pair(int seed, int calib) { return seed + "/" + calib; }
 
     private double value(String recipe, String pair, Metric m) {
         SweepCells.Cell c = byRecipe.get(recipe).get(pair);
@@ -50,7 +50,7 @@ final class SweepTable {
     }
 
     /** Mean ± sd over the pairs where the recipe has a finite value. */
-    Summary summary(String recipe, Metric m) {
+    public Summary summary(String recipe, Metric m) {
         List<Double> v = new ArrayList<>();
         for (String p : pairs) {
             double x = value(recipe, p, m);
@@ -61,7 +61,7 @@ final class SweepTable {
     }
 
     /** recipe − baseline over the pairs where both have finite values. */
-    PairedStats.Paired paired(String recipe, Metric m) {
+    public PairedStats.Paired paired(String recipe, Metric m) {
         List<double[]> v = new ArrayList<>();
         for (String p : pairs) {
             double a = value(recipe, p, m), b = value(baseline, p, m);
@@ -72,7 +72,7 @@ final class SweepTable {
         return PairedStats.paired(a, b, m.higherIsBetter());
     }
 
-    int failed(String recipe) { return (int) byRecipe.get(recipe).values().stream().filter(c -> !c.ok()).count(); }
+    public int failed(String recipe) { return (int) byRecipe.get(recipe).values().stream().filter(c -> !c.ok()).count(); }
 
     private static String pm(Summary s, int digits) {
         if (s.n() == 0) return "—";
@@ -84,7 +84,7 @@ final class SweepTable {
     }
 
     /** The table as printed: one block of means, one of paired differences against the baseline. */
-    String text() {
+    public String text() {
         int w = Math.max(8, recipes.stream().mapToInt(String::length).max().orElse(8)) + 2;
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "%-" + w + "s %5s", "recipe", "pairs"));
@@ -115,7 +115,7 @@ final class SweepTable {
     }
 
     /** HTML rows: recipe, pairs, each metric's mean ± sd, then each metric's paired Δ, ahead and t. */
-    HtmlReport.Table html() {
+    public HtmlReport.Table html() {
         List<String> head = new ArrayList<>(List.of("recipe", "pairs"));
         for (Metric m : metrics) head.add(m.label() + " (mean ± sd)");
         for (Metric m : metrics) {
@@ -142,7 +142,7 @@ final class SweepTable {
     }
 
     /** The table as JSON: per recipe each metric's n, mean, sd and (except the baseline) the paired comparison. */
-    ArrayNode json(ObjectMapper json) {
+    public ArrayNode json(ObjectMapper json) {
         ArrayNode out = json.createArrayNode();
         for (String r : recipes) {
             ObjectNode o = out.addObject().put("recipe", r).put("baseline", r.equals(baseline)).put("failed_cells", failed(r));

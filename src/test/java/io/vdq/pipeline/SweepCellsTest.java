@@ -1,4 +1,4 @@
-package io.vdq.cli;
+package io.vdq.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

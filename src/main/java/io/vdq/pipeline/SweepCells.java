@@ -1,10 +1,11 @@
-package io.vdq.cli;
+package io.vdq.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -28,16 +29,16 @@ import java.util.Map;
  * sizes, steps, prompts, recipe, seed, calibration prompts), so a rerun with the same arguments finds it and skips
  * it, while a changed argument makes new ids; a torn last line (an interrupted write) is ignored.
  */
-final class SweepCells {
+public final class SweepCells {
     private SweepCells() {}
 
     /** One finished cell; metrics NaN when not measured (random-init: no VBench-lite; --no-teacher-forced) or failed. */
-    record Cell(String id, String recipe, int seed, int calibSet, double psnr, double relL2, double cosine, double stepSnr,
-                double vbenchDelta, double[] perPromptPsnr, double quantizeS, double generateS, String error) {
-        boolean ok() { return error == null; }
+    public record Cell(String id, String recipe, int seed, int calibSet, double psnr, double relL2, double cosine, double stepSnr,
+                double vbenchDelta, double[] perPromptPsnr, double quantizeS, double generateS, String error) implements Serializable {
+        public boolean ok() { return error == null; }
 
         /** The metric used in the table: {@code psnr_db}, {@code step_snr_db} or {@code vbench_delta_pts}. */
-        double metric(String key) {
+        public double metric(String key) {
             return switch (key) {
                 case "psnr_db" -> psnr;
                 case "step_snr_db" -> stepSnr;
@@ -46,7 +47,7 @@ final class SweepCells {
             };
         }
 
-        ObjectNode toJson(ObjectMapper json) {
+        public ObjectNode toJson(ObjectMapper json) {
             ObjectNode o = json.createObjectNode();
             o.put("id", id).put("recipe", recipe).put("seed", seed).put("calib_set", calibSet);
             if (error != null) return o.put("error", error);
@@ -61,7 +62,7 @@ final class SweepCells {
             return o;
         }
 
-        static Cell fromJson(JsonNode o) {
+        public static Cell fromJson(JsonNode o) {
             JsonNode per = o.path("psnr_db_per_prompt");
             double[] pp = new double[per.size()];
             for (int i = 0; i < pp.length; i++) pp[i] = num(per.get(i));
@@ -73,14 +74,14 @@ final class SweepCells {
     }
 
     /** JSON has no ∞/NaN: such values are written as null (and read back as NaN). */
-    static void finite(ObjectNode o, String key, double v) {
+    public static void finite(ObjectNode o, String key, double v) {
         if (Double.isFinite(v)) o.put(key, v); else o.putNull(key);
     }
 
     private static double num(JsonNode n) { return n == null || n.isNull() ? Double.NaN : n.asDouble(); }
 
     /** The id of a cell: SHA-256 (first 16 hex digits) of the settings' fingerprint and the cell's own coordinates. */
-    static String id(String settings, String recipe, int seed, List<String> calibration) {
+    public static String id(String settings, String recipe, int seed, List<String> calibration) {
         String key = settings + "\nrecipe=" + recipe + "\nseed=" + seed + "\ncalibration=" + String.join("\n", calibration);
         try {
             byte[] h = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
@@ -91,7 +92,7 @@ final class SweepCells {
     }
 
     /** The cells already in {@code file} by id (empty when there is no file); unreadable lines are skipped. */
-    static Map<String, Cell> read(Path file, ObjectMapper json) {
+    public static Map<String, Cell> read(Path file, ObjectMapper json) {
         Map<String, Cell> out = new LinkedHashMap<>();
         if (!Files.isRegularFile(file)) return out;
         List<String> lines;
@@ -116,7 +117,7 @@ final class SweepCells {
      * Appends one cell as a line and forces it to disk, so a killed sweep loses at most the cell in progress. The file
      * is opened without following a link (a planted {@code cells.jsonl} link is refused, its target left alone).
      */
-    static void append(Path file, ObjectMapper json, Cell c) {
+    public static void append(Path file, ObjectMapper json, Cell c) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             StringBuilder line = new StringBuilder();
