@@ -1,7 +1,7 @@
 package io.vdq.spark;
 
+import io.vdq.kernel.ExecutionContext;
 import io.vdq.kernel.Kernels;
-import io.vdq.kernel.nat.IntKernels;
 import io.vdq.kernel.nat.NativeLibrary;
 import io.vdq.pipeline.Sweep;
 import io.vdq.pipeline.SweepCells;
@@ -39,7 +39,7 @@ class CellTask extends AbstractFunction2<TaskContext, Iterator<Sweep.CellKey>, C
         } catch (UnknownHostException e) {
             host = "unknown";
         }
-        return new CellRow(cell, ProcessHandle.current().pid(), host, Kernels.describe() + "; int " + IntKernels.describe(IntKernels.get()),
+        return new CellRow(cell, ProcessHandle.current().pid(), host, Kernels.describe() + "; int " + ExecutionContext.describe(ExecutionContext.intBackend()),
                 NativeLibrary.available(), ctx.attemptNumber(), ExecutorState.fullPrecisionRuns());
     }
 }
