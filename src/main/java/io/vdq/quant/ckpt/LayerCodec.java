@@ -235,6 +235,9 @@ final class LayerCodec {
     private static void encodeArq(String p, ArqLinear a, SafetensorsWriter w, DType floatType, ActivationBits shared, ObjectNode d) {
         if (a.activationBits() != shared)
             throw new CheckpointException("layer '" + p + "': its activation width is not the model's shared ActivationBits");
+        if (a.shiftWeights() != null)
+            throw new CheckpointException("layer '" + p + "': recipe option center_weights (a copy of the weights for centring's "
+                    + "correction) is not stored in a quantized checkpoint; quantize with center_weights=quantized to save");
         Bgr.Result r = a.weights();
         int out = r.rows(), in = r.cols();
         d.put("kind", "arq").put("out", out).put("in", in);
