@@ -10,7 +10,7 @@
 #   (e.g. add --residual-outlier-bias-scale 5000 for token-independent offsets 20-200x the other channels))
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VDQ="$ROOT/vdq"
+VDQ="${VDQ:-$ROOT/vdq}"
 W="${1:-/tmp/vdq-resid}"
 SEEDS="${SEEDS:-3 4 5 6}"
 STEPS="${STEPS:-8}"

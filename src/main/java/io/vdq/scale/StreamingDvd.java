@@ -96,6 +96,9 @@ public final class StreamingDvd {
             throw new ConfigException("recipe '" + recipe.name() + "' uses method '" + recipe.method()
                     + "'; streaming quantization supports the data-free DVD-Quant recipes (method dvd) only");
         DvdQuantMethod.Settings s = DvdQuantMethod.settings(recipe);
+        if (DvdQuantMethod.centerWeights(recipe) != DvdQuantMethod.CenterWeights.QUANTIZED)
+            throw new ConfigException("recipe '" + recipe.name() + "' option 'center_weights' keeps a copy of the weights that a "
+                    + "quantized checkpoint does not store; streaming quantization needs center_weights=quantized");
         if (s.autoDelta())
             throw new ConfigException("recipe '" + recipe.name() + "' chooses δ-GBS's δ by sampling the model (gbs_delta auto), "
                     + "which streaming quantization does not do: give one, e.g. '" + recipe.name() + "+gbs_delta=0.05', or use vdq quantize");

@@ -72,6 +72,9 @@ class StreamingDvdTest {
             ConfigException e = assertThrows(ConfigException.class,
                     () -> StreamingDvd.quantize(c, src, Presets.get("w4a6-dvd"), dir.resolve("x"), null));
             assertTrue(e.getMessage().contains("gbs_delta"), e.getMessage());
+            e = assertThrows(ConfigException.class, () -> StreamingDvd.quantize(c, src,
+                    Presets.get("w4a4-dvd").withOption("center_weights", "w8"), dir.resolve("x"), null));
+            assertTrue(e.getMessage().contains("center_weights"), e.getMessage());
         }
         assertFalse(Files.exists(dir.resolve("x")));
     }

@@ -22,6 +22,9 @@ public final class ArqCodec implements LayerCodec<ArqLinear> {
     public void encode(String p, ArqLinear a, LayerWriter w, ObjectNode d) {
         if (a.activationBits() != w.activationBits())
             throw new CheckpointException("layer '" + p + "': its activation width is not the model's shared ActivationBits");
+        if (a.shiftWeights() != null)
+            throw new CheckpointException("layer '" + p + "': recipe option center_weights (a copy of the weights for centring's "
+                    + "correction) is not stored in a quantized checkpoint; quantize with center_weights=quantized to save");
         Bgr.Result r = a.weights();
         int out = r.rows(), in = r.cols();
         d.put("out", out).put("in", in);

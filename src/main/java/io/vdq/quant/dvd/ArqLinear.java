@@ -37,6 +37,7 @@ public final class ArqLinear implements Linear, IntExec.Executable {
     private volatile KernelBackend packedFor;
     private final IntExec.Plan plan;
     private final ArqIntExec intExec; // or null
+    private volatile float[] shiftWeights; // the weights centring's μ correction multiplies (null: the dequantized Ŵ)
 
     /** Rows per chunk of a long call (Λ is still computed over the whole call). */
     public static final int DEFAULT_CHUNK = 512;
@@ -127,13 +128,15 @@ public final class ArqLinear implements Linear, IntExec.Executable {
 
     /**
      * bias + (μ·R)·Ŵᵀ: the part of the output that centring took out of the quantized activation, computed in
-     * float from the dequantized weights (double accumulation; one GEMV per call).
+     * float from the dequantized weights (double accumulation; one GEMV per call), or from the weights given to
+     * {@link #shiftWeights(float[])} (recipe option {@code center_weights}).
      */
     float[] shiftedBias(float[] mu) {
         int k = weights.cols(), out = weights.rows();
         float[] m = mu.clone();
         arq.rotateActivations(m, 0, 1);
-        float[] w = weights.dequantized(), c = new float[out];
+        float[] sw = shiftWeights;
+        float[] w = sw != null ? sw : weights.dequantized(), c = new float[out];
         Parallel.range(out, (from, to) -> {
             for (int o = from; o < to; o++) {
                 double acc = bias == null ? 0 : bias[o];
@@ -143,6 +146,20 @@ public final class ArqLinear implements Linear, IntExec.Executable {
         });
         return c;
     }
+
+    /**
+     * The out × in weights, in the rotated basis, that centring's correction μ·Wᵀ multiplies instead of the 4-bit
+     * Ŵ (recipe option {@code center_weights}: an 8-bit copy or the float W·R); null restores Ŵ. The GEMM on the
+     * centred activation still uses Ŵ.
+     */
+    public void shiftWeights(float[] w) {
+        if (w != null && w.length != weights.rows() * weights.cols())
+            throw new ShapeException("DVD layer: shift weights have " + w.length + " values, expected " + weights.rows() * weights.cols());
+        this.shiftWeights = w;
+    }
+
+    /** The weights set by {@link #shiftWeights(float[])}, or null (the correction uses Ŵ). */
+    public float[] shiftWeights() { return shiftWeights; }
 
     private PackedWeights packed(KernelBackend kb) {
         int k = weights.cols();

@@ -44,7 +44,10 @@ import java.util.Set;
  *     the integer formulation instead of fake quantization; {@code center} [false] subtracts each call's
  *     per-channel token mean before ARQ and adds it back through the weights in float (docs/DVD.md; the
  *     w4a4-dvd/w4a6-dvd presets set it with {@code scaling: channel}); {@code center_text} [false] also centres
- *     the layers whose input is the text tokens (cross-attention key/value), which hurt when tried.</li>
+ *     the layers whose input is the text tokens (cross-attention key/value), which hurt when tried;
+ *     {@code center_weights} "quantized" [default] multiplies centring's correction μ·Wᵀ with the 4-bit Ŵ, "w8"
+ *     with a per-row 8-bit copy of W·R (one more byte per weight), "float" with W·R itself (a diagnostic: the
+ *     float weights are kept); neither is stored in a quantized checkpoint.</li>
  * <li>Bits per step (8–11): {@code gbs} [false]; {@code gbs_low_bits} [4]; {@code gbs_high_bits} [8];
  *     {@code gbs_delta} a number or "auto" [auto]; {@code gbs_target_bits} [= activation_bits] for auto-δ;
  *     {@code gbs_tolerance} [0.25]; {@code gbs_force_first} and {@code gbs_force_last} ["paper": the first
@@ -74,7 +77,7 @@ public final class DvdQuantMethod implements QuantMethod {
     /** Every option this method reads; anything else in a "dvd" recipe is a typo and rejected. */
     public static final Set<String> OPTIONS = Set.of("bgr", "bgr_init", "bgr_alpha", "bgr_alpha_min",
             "bgr_alpha_step", "bgr_bounds", "bgr_max_iterations", "bgr_tolerance", "bgr_real_zero_point", "arq", "rotate", "random_signs",
-            "seed", "rotation_cap", "scaling", "scale_block", "center", "center_text", "integer_reference", "gbs", "gbs_low_bits", "gbs_high_bits",
+            "seed", "rotation_cap", "scaling", "scale_block", "center", "center_text", "center_weights", "integer_reference", "gbs", "gbs_low_bits", "gbs_high_bits",
             "gbs_delta", "gbs_target_bits", "gbs_tolerance", "gbs_force_first", "gbs_force_last");
 
     public static Settings settings(Recipe r) {
@@ -110,6 +113,7 @@ public final class DvdQuantMethod implements QuantMethod {
         }
         Arq.Options ao = new Arq.Options(r.optBool("rotate", arq), r.optBool("random_signs", true), r.optInt("rotation_cap", 1024),
                 scaling, r.optInt("scale_block", 128), ag, 1e-8, r.optBool("center", false));
+        centerWeights(r); // checked here so a typo fails before any layer is quantized
         boolean gbs = r.optBool("gbs", false);
         Object d = r.options().get("gbs_delta");
         boolean auto = gbs && (d == null || "auto".equals(d));
@@ -136,6 +140,39 @@ public final class DvdQuantMethod implements QuantMethod {
         return b.equals("separate");
     }
 
+    /** How centring's correction μ·Wᵀ gets its weights (option {@code center_weights}). */
+    public enum CenterWeights { QUANTIZED, W8, FLOAT }
+
+    /** Option {@code center_weights}: "quantized" [default: the 4-bit Ŵ], "w8" or "float". */
+    public static CenterWeights centerWeights(Recipe r) {
+        String v = r.optString("center_weights", "quantized").toLowerCase(Locale.ROOT);
+        return switch (v) {
+            case "quantized" -> CenterWeights.QUANTIZED;
+            case "w8" -> CenterWeights.W8;
+            case "float" -> CenterWeights.FLOAT;
+            default -> throw new ConfigException("recipe '" + r.name() + "' option 'center_weights' = '" + v + "': expected quantized, w8 or float");
+        };
+    }
+
+    /**
+     * The weights of centring's correction for {@code mode}: null for QUANTIZED (the layer uses Ŵ); W·R for FLOAT;
+     * for W8, W·R rounded per row to a symmetric 8-bit grid (step max|row| / 127, round half to even).
+     */
+    public static float[] shiftWeights(Arq arq, float[] w, int out, CenterWeights mode) {
+        if (mode == CenterWeights.QUANTIZED) return null;
+        int in = arq.k();
+        float[] rw = w.clone();
+        arq.rotateWeights(rw, 0, out);
+        if (mode == CenterWeights.W8)
+            for (int o = 0; o < out; o++) {
+                double m = 0;
+                for (int j = 0; j < in; j++) m = Math.max(m, Math.abs(rw[o * in + j]));
+                double d = m / 127;
+                if (d > 0) for (int j = 0; j < in; j++) rw[o * in + j] = (float) (d * Math.rint(rw[o * in + j] / d));
+            }
+        return rw;
+    }
+
     /** Option {@code gbs_force_first} / {@code gbs_force_last}: "paper" [default] or a step count >= 0. */
     private static int forced(Recipe r, String key) {
         Object v = r.options().get(key);
@@ -156,7 +193,9 @@ public final class DvdQuantMethod implements QuantMethod {
             int out = f.outFeatures(), in = f.inFeatures();
             Arq arq = new Arq(in, layerOptions(s, r, e.getKey()), layerSeed(s, i));
             Bgr.Result q = quantizeWeights(arq, f.weight(), out, s.bgr());
-            model.replaceLinear(e.getKey(), new ArqLinear(arq, q, f.bias(), bits, s.integer()));
+            ArqLinear layer = new ArqLinear(arq, q, f.bias(), bits, s.integer());
+            if (arq.options().center()) layer.shiftWeights(shiftWeights(arq, f.weight(), out, centerWeights(r)));
+            model.replaceLinear(e.getKey(), layer);
             LayerReport.WeightStages st = stages(q.error());
             mm += st.minMax();
             init += st.boundedInit();

@@ -16,9 +16,12 @@ import io.vdq.model.wan.WanConfig;
 import io.vdq.model.wan.WanModel;
 import io.vdq.quant.ActivationBits;
 import io.vdq.quant.ActivationQuantizer;
+import io.vdq.quant.Calibration;
 import io.vdq.quant.Granularity;
 import io.vdq.quant.Hadamard;
 import io.vdq.quant.InputTransform;
+import io.vdq.quant.Presets;
+import io.vdq.quant.QuantMethods;
 import io.vdq.quant.QuantParams;
 import io.vdq.quant.QuantReport;
 import io.vdq.quant.QuantizedLinear;
@@ -269,6 +272,16 @@ class QuantizedCheckpointTest {
         WanModel other = WanModel.random(WanConfig.tiny(), 1);
         String msg = assertThrows(CheckpointException.class, () -> QuantizedCheckpoint.requireBase(l, other, "the seed-1 model")).getMessage();
         assertTrue(msg.contains(sha) && msg.contains(other.fingerprint()), msg);
+    }
+
+    /** DVD's center_weights copy (w8/float) is not part of the format: saving refuses, naming the option and layer. */
+    @Test
+    void refusesDvdCentringCopiesItDoesNotStore() {
+        WanModel m = WanModel.random(WanConfig.tiny(), 0);
+        QuantReport rep = QuantMethods.apply(m, Presets.get("w4a4-dvd").withOption("center_weights", "w8"), Calibration.none());
+        String msg = assertThrows(CheckpointException.class, () -> QuantizedCheckpoint.save(dir, m, rep, "x", DType.F32, Map.of())).getMessage();
+        assertTrue(msg.contains("center_weights") && msg.contains("blocks.0."), msg);
+        assertFalse(Files.exists(dir.resolve(QuantizedCheckpoint.WEIGHTS)), "nothing is written");
     }
 
     @Test

@@ -95,6 +95,39 @@ class DvdQuantMethodTest {
         assertEquals(0.0875, DvdQuantMethod.settings(stored).gbs().delta(), 0);
     }
 
+    /**
+     * Centring's correction μ·Wᵀ (option center_weights): on an input whose tokens are all the same row x₀, the
+     * centred activation is zero, so the layer's output is exactly the correction, bias + x₀·Wᵀ computed with the
+     * chosen weights. With "float" that is the float layer's own output (hand-derived: nothing is quantized on
+     * this path); with "w8" it is off by at most an 8-bit rounding of each weight, with "quantized" by the 4-bit
+     * weight error. Only the float copy is exact, and the three are ordered by weight precision.
+     */
+    @Test
+    void centringCorrectionUsesTheChosenWeights() {
+        int dim = 128, rows = 6;
+        float[] x0 = ArqTest.activations(11, 1, dim);
+        for (int j = 0; j < dim; j += 17) x0[j] *= 40; // a few large channels, as a residual offset carries
+        float[] x = new float[rows * dim];
+        for (int t = 0; t < rows; t++) System.arraycopy(x0, 0, x, t * dim, dim);
+        double[] err = new double[3];
+        String[] modes = {"float", "w8", "quantized"};
+        for (int i = 0; i < 3; i++) {
+            Model m = new Model(dim, 256);
+            Linear ref = m.layers.get("blocks.0.attn1.to_q");
+            QuantMethods.apply(m, Presets.get("w4a4-dvd").withOption("center_weights", modes[i]), Calibration.none());
+            ArqLinear q = assertInstanceOf(ArqLinear.class, m.layers.get("blocks.0.attn1.to_q"));
+            assertEquals(modes[i].equals("quantized"), q.shiftWeights() == null, modes[i]);
+            double[] want = forward(ref, x, rows), got = forward(q, x, rows);
+            err[i] = ArqTest.relErr(want, got);
+        }
+        assertTrue(err[0] < 1e-6, "float copy: the correction is the float layer's output, rel err " + err[0]);
+        assertTrue(err[1] < 0.01 && err[1] > err[0], "8-bit copy: within 8-bit weight rounding, rel err " + err[1]);
+        assertTrue(err[2] > 0.03 && err[2] > 4 * err[1], "4-bit Ŵ: the weight error stays in the correction, rel err " + err[2]);
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> DvdQuantMethod.settings(Presets.get("w4a4-dvd").withOption("center_weights", "fp16")));
+        assertTrue(e.getMessage().contains("center_weights"), e.getMessage());
+    }
+
     @Test
     void badOptionsAreRejectedByName() {
         Recipe r = Presets.get("w4a4-dvd");
