@@ -131,7 +131,8 @@ final class VectorGemm {
                     boolean load = accumulate || pc > 0;
                     for (int ic = r0; ic < r1; ic += MC) {
                         int mc = Math.min(MC, r1 - ic);
-                        packA(a, aOff, lda, transA, ic, mc, pc, kc, ap);
+                        if (mk != null && !transA) mk.packA(a, aOff + ic * lda + pc, lda, mc, kc, ap);
+                        else packA(a, aOff, lda, transA, ic, mc, pc, kc, ap);
                         if (mk != null) {
                             mk.run(ap, 0, mc, kc, bp, pc * np * NR, jp, jpEnd, n, c, cOff + ic * ldc, ldc, load);
                             continue;

@@ -85,6 +85,19 @@ public final class NativeFloatMacro {
     // handle directly. A shared helper taking the handle as a parameter measured slower in the same session
     // (1024³ GEMM, 1 thread, medians 86–101 against 101–102 GF/s, 4 runs each), so the copy stays.
 
+    /** {@code vdq_sgemm_pack_a} (sgemm_avx2.c, SSE only): the A block into 4-row panels, the same copy as Java's. */
+    private static final class PackBound {
+        static final MethodHandle PACK_A = NativeLibrary.get().sgemmPackA;
+    }
+
+    static void packA(float[] a, int aOff, int lda, int mc, int kc, float[] ap) {
+        try {
+            PackBound.PACK_A.invokeExact(MemorySegment.ofArray(a).asSlice(4L * aOff), lda, mc, kc, MemorySegment.ofArray(ap));
+        } catch (Throwable e) {
+            throw NativeIntBackend.rethrow(e);
+        }
+    }
+
     /** {@code vdq_sgemm_macro} (sgemm_avx2.c): 16-column panels. */
     static final class Avx2 implements FloatMacroKernel {
         /** Bound on first use, which {@link #select} only allows once the library has loaded. */
@@ -95,6 +108,11 @@ public final class NativeFloatMacro {
         @Override public String name() { return "native-avx2"; }
 
         @Override public int panelWidth() { return 16; }
+
+        @Override
+        public void packA(float[] a, int aOff, int lda, int mc, int kc, float[] ap) {
+            NativeFloatMacro.packA(a, aOff, lda, mc, kc, ap);
+        }
 
         @Override
         public void run(float[] ap, int aOff, int mc, int kc, float[] bp, int bOff, int p0, int p1, int n, float[] c, int cOff, int ldc, boolean load) {
@@ -117,6 +135,11 @@ public final class NativeFloatMacro {
         @Override public String name() { return "native-avx512"; }
 
         @Override public int panelWidth() { return 32; }
+
+        @Override
+        public void packA(float[] a, int aOff, int lda, int mc, int kc, float[] ap) {
+            NativeFloatMacro.packA(a, aOff, lda, mc, kc, ap);
+        }
 
         @Override
         public void run(float[] ap, int aOff, int mc, int kc, float[] bp, int bOff, int p0, int p1, int n, float[] c, int cOff, int ldc, boolean load) {
