@@ -10,12 +10,15 @@ import java.util.Locale;
  * The native FP32 macro-kernels and their choice. Two kernels, one per panel width (the width follows the JVM's
  * preferred float vector, see {@code VectorGemm.NR}):
  * <ul>
- * <li>{@code native-avx2}, {@code sgemm_avx2.c}: AVX2 + FMA, 4 × 16 register tile, for 16-column panels (256-bit
- *     vectors). Written in C because the same tile compiled by gcc runs faster than C2's code for the Vector API
- *     version.</li>
- * <li>{@code native-avx512}, {@code sgemm_avx512.c}: AVX-512F, 4 × 32 register tile (8 zmm accumulators), for
- *     32-column panels (512-bit vectors); needs avx512f in /proc/cpuinfo and a library built with it.</li>
+ * <li>{@code native-avx2}, {@code sgemm_avx2.c}: AVX2 + FMA, 6 × 16 register tile (12 ymm accumulators; 4 × 16
+ *     for leftover rows), for 16-column panels (256-bit vectors). The Vector API tile stays 4 × 16: C2 spills
+ *     larger ones (see {@code VectorGemm.kernel}), gcc does not.</li>
+ * <li>{@code native-avx512}, {@code sgemm_avx512.c}: AVX-512F, 12 × 32 register tile (24 zmm accumulators; 8 × 32
+ *     and 4 × 32 for leftover rows), for 32-column panels (512-bit vectors); needs avx512f in /proc/cpuinfo and a
+ *     library built with it.</li>
  * </ul>
+ * Both read the A block in the Java kernel's 4-row panels (a larger tile takes its rows from 2 or 3 panels), and
+ * pack it themselves ({@link FloatMacroKernel#packA}: {@code vdq_sgemm_pack_a}, SSE 4 × 4 transposes).
  * Both give the Vector API micro-kernel's bits. Heap arrays go to critical downcalls without copying; one call
  * covers one packed A block against a run of B panels (about 0.1–1 ms of work in the GEMM; a few µs per key block
  * in attention). Each handle sits in a static final field, which C2 treats as a constant, so the downcall can be
