@@ -54,9 +54,12 @@ INLINE void tile4x16(int kc, const float* a, const float* b, float* c, int ldc, 
 
 /*
  * C[6 x 16] (+)= A[6 x kc] . B[kc x 16] with rows 0 .. np-1 from the 4-row panel slice p (p[kk*4 + r]) and rows
- * np .. 5 from the panel slice q (np = 4 or 2, a constant after inlining).
+ * np .. 5 from the panel slice q (np = 4 or 2, a constant after inlining). With next != NULL, one cache line of
+ * the next B panel is prefetched per k step (a panel is kc lines of 64 bytes), so the next panel's first tile
+ * finds it in L1 instead of streaming it from L2 / L3 (measured +3-5 % at 1024^3).
  */
-INLINE void tile6x16(int kc, const float* p, const int np, const float* q, const float* b, float* c, int ldc, int load) {
+INLINE void tile6x16(int kc, const float* p, const int np, const float* q, const float* b, float* c, int ldc, int load,
+                     const float* next) {
     __m256 c0a, c0b, c1a, c1b, c2a, c2b, c3a, c3b, c4a, c4b, c5a, c5b;
     if (load) {
         c0a = _mm256_loadu_ps(c);           c0b = _mm256_loadu_ps(c + 8);
@@ -71,21 +74,26 @@ INLINE void tile6x16(int kc, const float* p, const int np, const float* q, const
 #define ROW(r) ((r) < np ? p + (r) : q + (r) - np)
     const float *a0 = ROW(0), *a1 = ROW(1), *a2 = ROW(2), *a3 = ROW(3), *a4 = ROW(4), *a5 = ROW(5);
 #undef ROW
-    for (int k = 0; k < kc; k++) {
-        const __m256 b0 = _mm256_loadu_ps(b + k * 16), b1 = _mm256_loadu_ps(b + k * 16 + 8);
-        __m256 av = _mm256_broadcast_ss(a0 + k * 4);
-        c0a = _mm256_fmadd_ps(av, b0, c0a); c0b = _mm256_fmadd_ps(av, b1, c0b);
-        av = _mm256_broadcast_ss(a1 + k * 4);
-        c1a = _mm256_fmadd_ps(av, b0, c1a); c1b = _mm256_fmadd_ps(av, b1, c1b);
-        av = _mm256_broadcast_ss(a2 + k * 4);
-        c2a = _mm256_fmadd_ps(av, b0, c2a); c2b = _mm256_fmadd_ps(av, b1, c2b);
-        av = _mm256_broadcast_ss(a3 + k * 4);
-        c3a = _mm256_fmadd_ps(av, b0, c3a); c3b = _mm256_fmadd_ps(av, b1, c3b);
-        av = _mm256_broadcast_ss(a4 + k * 4);
-        c4a = _mm256_fmadd_ps(av, b0, c4a); c4b = _mm256_fmadd_ps(av, b1, c4b);
-        av = _mm256_broadcast_ss(a5 + k * 4);
-        c5a = _mm256_fmadd_ps(av, b0, c5a); c5b = _mm256_fmadd_ps(av, b1, c5b);
+#define STEP(k) { \
+        const __m256 b0 = _mm256_loadu_ps(b + (k) * 16), b1 = _mm256_loadu_ps(b + (k) * 16 + 8); \
+        __m256 av = _mm256_broadcast_ss(a0 + (k) * 4); \
+        c0a = _mm256_fmadd_ps(av, b0, c0a); c0b = _mm256_fmadd_ps(av, b1, c0b); \
+        av = _mm256_broadcast_ss(a1 + (k) * 4); \
+        c1a = _mm256_fmadd_ps(av, b0, c1a); c1b = _mm256_fmadd_ps(av, b1, c1b); \
+        av = _mm256_broadcast_ss(a2 + (k) * 4); \
+        c2a = _mm256_fmadd_ps(av, b0, c2a); c2b = _mm256_fmadd_ps(av, b1, c2b); \
+        av = _mm256_broadcast_ss(a3 + (k) * 4); \
+        c3a = _mm256_fmadd_ps(av, b0, c3a); c3b = _mm256_fmadd_ps(av, b1, c3b); \
+        av = _mm256_broadcast_ss(a4 + (k) * 4); \
+        c4a = _mm256_fmadd_ps(av, b0, c4a); c4b = _mm256_fmadd_ps(av, b1, c4b); \
+        av = _mm256_broadcast_ss(a5 + (k) * 4); \
+        c5a = _mm256_fmadd_ps(av, b0, c5a); c5b = _mm256_fmadd_ps(av, b1, c5b); }
+    if (next) {
+        for (int k = 0; k < kc; k++) { _mm_prefetch((const char*) (next + k * 16), _MM_HINT_T0); STEP(k) }
+    } else {
+        for (int k = 0; k < kc; k++) STEP(k)
     }
+#undef STEP
     _mm256_storeu_ps(c, c0a);           _mm256_storeu_ps(c + 8, c0b);
     _mm256_storeu_ps(c + ldc, c1a);     _mm256_storeu_ps(c + ldc + 8, c1b);
     _mm256_storeu_ps(c + 2 * ldc, c2a); _mm256_storeu_ps(c + 2 * ldc + 8, c2b);
@@ -120,9 +128,11 @@ VDQ_API void vdq_sgemm_macro(const float* ap, int mc, int kc, const float* bp, i
                 float* ci = c + (size_t) ir * ldc + col0;
                 const float* a = ap + (size_t) ir * kc;
                 prefetch_c(ci + (size_t) 6 * ldc, ldc, 6);
-                tile6x16(kc, a, 4, a + (size_t) 4 * kc, b, ci, ldc, load);
+                tile6x16(kc, a, 4, a + (size_t) 4 * kc, b, ci, ldc, load, NULL);
                 if (ir + 12 < mc) prefetch_c(ci + (size_t) 12 * ldc, ldc, mc - ir - 12 < 6 ? mc - ir - 12 : 6);
-                tile6x16(kc, a + (size_t) 4 * kc + 2, 2, a + (size_t) 8 * kc, b, ci + (size_t) 6 * ldc, ldc, load);
+                /* the panel's last 12 rows prefetch the next panel */
+                const float* next = ir + 12 >= m12 && p + 1 < p1 ? b + (size_t) kc * 16 : NULL;
+                tile6x16(kc, a + (size_t) 4 * kc + 2, 2, a + (size_t) 8 * kc, b, ci + (size_t) 6 * ldc, ldc, load, next);
             }
         }
         for (; ir < mc; ir += 4) {

@@ -230,6 +230,12 @@ final class BenchCommand implements Runnable {
         return r;
     }
 
+    /** CPU nanoseconds of the whole process so far (all its threads), or 0 when the JVM cannot tell. */
+    static long processCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean sun
+                ? sun.getProcessCpuTime() : 0;
+    }
+
     static double median(double[] a) {
         double[] s = a.clone();
         Arrays.sort(s);
