@@ -17,7 +17,7 @@ for p in "${paths[@]}"; do
   if [[ $WHAT == gemm || $WHAT == all ]]; then
     OPENBLAS_CORETYPE=$ct VDQ_JAVA_OPTS="$jo -Xmx4g" "$VDQ" bench gemm --anchor openblas --threads 1,2 --reps 15
     for s in "4096 1536 1536" "4096 8960 1536" "4096 1536 8960"; do set -- $s
-      OPENBLAS_CORETYPE=$ct VDQ_JAVA_OPTS="$jo -Xmx4g" "$VDQ" bench gemm --anchor openblas --m $1 --n $2 --k $3 --threads 2 --reps 5
+      OPENBLAS_CORETYPE=$ct VDQ_JAVA_OPTS="$jo -Xmx4g" "$VDQ" bench gemm --anchor openblas --m $1 --n $2 --k $3 --threads 2 --reps 5 --warmup 1
     done
   fi
 done
