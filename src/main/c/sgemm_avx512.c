@@ -57,6 +57,41 @@ INLINE void tile4x32(int kc, const float* a, const float* b, float* c, int ldc, 
 }
 
 /*
+ * C[R x 32] (+)= A[R x kc] . B[kc x 32] for R = 4 * panels (8 or 12) rows taken from consecutive 4-row panels
+ * a, a + 4*kc, a + 8*kc: 2 * R zmm accumulators (a constant array after inlining, kept in registers).
+ */
+INLINE void tile_rows_x32(const int panels, int kc, const float* a, const float* b, float* c, int ldc, int load,
+                          const float* next) {
+    __m512 acc[24];
+    const float* pa[3] = {a, a + (size_t) 4 * kc, a + (size_t) 8 * kc};
+    if (load) {
+        for (int i = 0; i < 4 * panels; i++) {
+            acc[2 * i] = _mm512_loadu_ps(c + (size_t) i * ldc);
+            acc[2 * i + 1] = _mm512_loadu_ps(c + (size_t) i * ldc + 16);
+        }
+    } else {
+        for (int i = 0; i < 8 * panels; i++) acc[i] = _mm512_setzero_ps();
+    }
+    for (int k = 0; k < kc; k++) {
+        const __m512 b0 = _mm512_loadu_ps(b + k * NRW), b1 = _mm512_loadu_ps(b + k * NRW + 16);
+        if (next) {   /* the next B panel, two cache lines per k step (see sgemm_avx2.c) */
+            _mm_prefetch((const char*) (next + k * NRW), _MM_HINT_T0);
+            _mm_prefetch((const char*) (next + k * NRW + 16), _MM_HINT_T0);
+        }
+#pragma GCC unroll 12
+        for (int i = 0; i < 4 * panels; i++) {
+            const __m512 av = _mm512_set1_ps(pa[i / 4][k * 4 + i % 4]);
+            acc[2 * i] = _mm512_fmadd_ps(av, b0, acc[2 * i]);
+            acc[2 * i + 1] = _mm512_fmadd_ps(av, b1, acc[2 * i + 1]);
+        }
+    }
+    for (int i = 0; i < 4 * panels; i++) {
+        _mm512_storeu_ps(c + (size_t) i * ldc, acc[2 * i]);
+        _mm512_storeu_ps(c + (size_t) i * ldc + 16, acc[2 * i + 1]);
+    }
+}
+
+/*
  * Prefetches the C rows of the next tile of the same panel (rows r0 .. r0+rows-1 from c, nv columns): the part of
  * C that the driver streams from L3 (the whole C is re-read for every K block), whose loads otherwise stall the
  * tile's start. Prefetches never fault; the three lines per row cover a row that straddles cache lines.
@@ -80,7 +115,23 @@ VDQ_API void vdq_sgemm_macro_avx512(const float* ap, int mc, int kc, const float
     for (int p = p0; p < p1; p++) {
         const float* b = bp + (size_t) p * kc * NRW;
         const int col0 = p * NRW, nv = n - col0 < NRW ? n - col0 : NRW;
-        for (int ir = 0; ir < mc; ir += 4) {
+        int ir = 0;
+        if (nv == NRW) {
+            for (; ir + 12 <= mc; ir += 12) {
+                float* ci = c + (size_t) ir * ldc + col0;
+                if (ir + 12 < mc) prefetch_rows(ci + (size_t) 12 * ldc, ldc, mc - ir - 12 < 12 ? mc - ir - 12 : 12, nv);
+                const float* next = ir + 24 > mc && p + 1 < p1 ? b + (size_t) kc * NRW : NULL;
+                if (next) tile_rows_x32(3, kc, ap + (size_t) ir * kc, b, ci, ldc, load, next);
+                else tile_rows_x32(3, kc, ap + (size_t) ir * kc, b, ci, ldc, load, NULL);
+            }
+            if (ir + 8 <= mc) {
+                float* ci = c + (size_t) ir * ldc + col0;
+                if (ir + 8 < mc) prefetch_rows(ci + (size_t) 8 * ldc, ldc, mc - ir - 8 < 4 ? mc - ir - 8 : 4, nv);
+                tile_rows_x32(2, kc, ap + (size_t) ir * kc, b, ci, ldc, load, NULL);
+                ir += 8;
+            }
+        }
+        for (; ir < mc; ir += 4) {
             const int mr = mc - ir < 4 ? mc - ir : 4;
             float* ci = c + (size_t) ir * ldc + col0;
             const float* a = ap + (size_t) ir * kc;

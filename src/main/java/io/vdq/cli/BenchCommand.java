@@ -15,10 +15,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -107,31 +105,32 @@ final class BenchCommand implements Runnable {
                     + " (-Dvdq.native=off: the Vector API micro-kernel; same bits)");
             out.printf(HEADER, "backend", "threads", "median GF/s", "best GF/s", "median ms", "GF/CPU-s", "max rel err");
             int saved = Parallel.threads();
-            Map<Integer, Double> anchorRate = new TreeMap<>();
             try {
-                if (blas.isPresent()) {   // the anchor first, then vdq: same shapes, same thread counts, one run
-                    OpenBlas ob = blas.get();
-                    MemorySegment xs = ob.copy(x), ws = ob.copy(w), ys = ob.copy(y);
-                    for (int t : threads) {
-                        ob.threads(t);
-                        Timings ns = time(() -> ob.gemm(xs, ws, ys, m, n, k), warmup, warmupSeconds, reps);
-                        float[] yb = ys.toArray(ValueLayout.JAVA_FLOAT);
-                        report(out, "openblas", t, flops, ns, gemmError(rnd, x, w, yb, m, n, k));
-                        anchorRate.put(t, flops / median(ns.wallNs()));
-                    }
-                }
+                OpenBlas ob = blas.orElse(null);
+                MemorySegment xs = ob == null ? null : ob.copy(x), ws = ob == null ? null : ob.copy(w), ys = ob == null ? null : ob.copy(y);
+                if (ob != null)
+                    out.println("anchor: " + ob.path() + ", kernels " + ob.coreName() + " (OPENBLAS_CORETYPE="
+                            + System.getenv().getOrDefault("OPENBLAS_CORETYPE", "unset") + "); each vdq rep alternates with an "
+                            + "anchor rep, so both see the same load");
                 for (KernelBackend b : bs) {
                     PackedWeights pw = b.pack(w, 0, n, k);
                     for (int t : threads) {
                         Parallel.setThreads(t);
                         Arrays.fill(y, Float.NaN);
-                        Timings ns = time(() -> b.gemm(x, 0, m, pw, null, y, 0), warmup, warmupSeconds, reps);
-                        double err = gemmError(rnd, x, w, y, m, n, k);
-                        report(out, b.name(), t, flops, ns, err);
-                        Double a = anchorRate.get(t);
-                        if (a != null)
-                            out.printf(Locale.ROOT, "        %s at %d threads = %.2f× OpenBLAS (median wall rate, %s)%n",
-                                    b.name(), t, flops / median(ns.wallNs()) / a, blas.get().path());
+                        Runnable vdqCall = () -> b.gemm(x, 0, m, pw, null, y, 0);
+                        if (ob == null) {
+                            Timings ns = time(vdqCall, warmup, warmupSeconds, reps);
+                            report(out, b.name(), t, flops, ns, gemmError(rnd, x, w, y, m, n, k));
+                            continue;
+                        }
+                        ob.threads(t);
+                        Timings[] both = timeInterleaved(new Runnable[]{() -> ob.gemm(xs, ws, ys, m, n, k), vdqCall},
+                                warmup, warmupSeconds, reps);
+                        report(out, "openblas", t, flops, both[0], gemmError(rnd, x, w, ys.toArray(ValueLayout.JAVA_FLOAT), m, n, k));
+                        report(out, b.name(), t, flops, both[1], gemmError(rnd, x, w, y, m, n, k));
+                        double cpuRatio = Arrays.stream(both[0].cpuNs()).sum() / Arrays.stream(both[1].cpuNs()).sum();
+                        out.printf(Locale.ROOT, "        %s at %d threads = %.2f× OpenBLAS (median wall rate), %.2f× (rate per CPU-second)%n",
+                                b.name(), t, median(both[0].wallNs()) / median(both[1].wallNs()), cpuRatio);
                     }
                 }
             } finally {
@@ -207,6 +206,34 @@ final class BenchCommand implements Runnable {
             cpuNs[i] = cpu == null ? Double.NaN : cpu.getProcessCpuTime() - c0;
         }
         return new Timings(ns, cpuNs);
+    }
+
+    /**
+     * {@link #time} for several calls at once: each is warmed up, then the timed reps alternate between them (call
+     * 0, call 1, ..., call 0, ...), so a load that changes during the run affects them alike.
+     */
+    static Timings[] timeInterleaved(Runnable[] calls, int warmup, double warmupSeconds, int reps) {
+        for (Runnable c : calls) time(c, warmup, warmupSeconds / calls.length, 0);
+        var os = ManagementFactory.getOperatingSystemMXBean();
+        var cpu = os instanceof com.sun.management.OperatingSystemMXBean sun ? sun : null;
+        double[][] ns = new double[calls.length][reps], cpuNs = new double[calls.length][reps];
+        for (int i = 0; i < reps; i++)
+            for (int c = 0; c < calls.length; c++) {
+                long c0 = cpu == null ? 0 : cpu.getProcessCpuTime();
+                long t0 = System.nanoTime();
+                calls[c].run();
+                ns[c][i] = System.nanoTime() - t0;
+                cpuNs[c][i] = cpu == null ? Double.NaN : cpu.getProcessCpuTime() - c0;
+            }
+        Timings[] r = new Timings[calls.length];
+        for (int c = 0; c < calls.length; c++) r[c] = new Timings(ns[c], cpuNs[c]);
+        return r;
+    }
+
+    /** CPU nanoseconds of the whole process so far (all its threads), or 0 when the JVM cannot tell. */
+    static long processCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean sun
+                ? sun.getProcessCpuTime() : 0;
     }
 
     static double median(double[] a) {

@@ -94,8 +94,8 @@ final class BenchQuantCommand implements Runnable {
         Tensor text = Tensor.randn(2, textTokens, c.textDim());
         out.printf("Wan-shaped model: dim %d (%d heads × %d), ffn %d, %d block(s), text %d tokens; %d thread(s); quantized layers run %s, integer backend %s; load %s%n",
                 c.dim(), heads, headDim, ffn, layers, textTokens, threads, backend, ExecutionContext.intBackend().name(), loadAverage());
-        out.printf("%-16s %7s %9s %9s %9s %8s %8s %10s %10s %10s%n", "recipe", "tokens", "total s", "linear s", "rest s",
-                "lin ×", "total ×", "FP32 MB", "BF16 MB", "quant MB");
+        out.printf("%-16s %7s %9s %9s %9s %8s %8s %10s %10s %10s %10s%n", "recipe", "tokens", "total s", "linear s", "rest s",
+                "lin ×", "total ×", "FP32 MB", "BF16 MB", "quant MB", "CPU s/fwd");
         Map<Integer, double[]> fp32 = new HashMap<>();
         // one untimed FP32 forward at the smallest token count first, so no recipe pays the attention/norm JIT warm-up
         forward(WanModel.random(c, 1), c, Arrays.stream(tokens).min().orElseThrow(), text);
@@ -120,6 +120,7 @@ final class BenchQuantCommand implements Runnable {
                 forward(model, c, 256, text); // warm-up (JIT, packing)
                 for (int n : tokens) {
                     double[] secs = new double[reps], lin = new double[reps];
+                    long cpu0 = BenchCommand.processCpuNanos();
                     for (int r = 0; r < reps; r++) {
                         linearNanos[0] = 0;
                         long t0 = System.nanoTime();
@@ -127,14 +128,18 @@ final class BenchQuantCommand implements Runnable {
                         secs[r] = (System.nanoTime() - t0) / 1e9;
                         lin[r] = linearNanos[0] / 1e9;
                     }
+                    // process CPU seconds per forward: on a shared machine the wall times above carry the load,
+                    // this does not (much); all threads of the JVM count (GC, JIT)
+                    double cpuPerFwd = (BenchCommand.processCpuNanos() - cpu0) / 1e9 / reps;
                     int mid = argMedian(secs);
                     double total = secs[mid], linear = lin[mid];
                     if (spec.equalsIgnoreCase("fp32")) fp32.put(n, new double[]{total, linear});
                     double[] f = fp32.get(n);
-                    out.printf(Locale.ROOT, "%-16s %7d %9.2f %9.2f %9.2f %8s %8s %10.1f %10.1f %10s%n", spec, n, total, linear, total - linear,
+                    out.printf(Locale.ROOT, "%-16s %7d %9.2f %9.2f %9.2f %8s %8s %10.1f %10.1f %10s %10.2f%n", spec, n, total, linear, total - linear,
                             f == null ? "-" : String.format(Locale.ROOT, "%.2f", f[1] / linear),
                             f == null ? "-" : String.format(Locale.ROOT, "%.2f", f[0] / total),
-                            bytes[0] / 1e6, bytes[0] / 2e6, spec.equalsIgnoreCase("fp32") ? "-" : String.format(Locale.ROOT, "%.1f", qb[1] / 1e6));
+                            bytes[0] / 1e6, bytes[0] / 2e6, spec.equalsIgnoreCase("fp32") ? "-" : String.format(Locale.ROOT, "%.1f", qb[1] / 1e6),
+                            cpuPerFwd);
                     out.flush();
                 }
             } catch (Exception e) {

@@ -18,4 +18,13 @@ public interface FloatMacroKernel {
 
     /** The B panel width NR this kernel's packed layout assumes. */
     int panelWidth();
+
+    /**
+     * Packs the A block {@code a[aOff + i·lda + kk]} (i in [0, mc), kk in [0, kc)) into row panels of 4 at
+     * {@code ap[0 ..]}, exactly as {@link VectorGemm#packA} does for a non-transposed A (rows past mc zero). The
+     * default is that Java code; the native kernels do the same copy with SIMD transposes.
+     */
+    default void packA(float[] a, int aOff, int lda, int mc, int kc, float[] ap) {
+        VectorGemm.packA(a, aOff, lda, false, 0, mc, 0, kc, ap);
+    }
 }

@@ -10,7 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link #NR} columns, blocked by {@link #KC} along K; blocks of A ({@link #MC} rows × KC) are packed per
  * thread into row panels of {@link #MR}; one register micro-tile of MR × NR (4 × 2 vectors = 8 accumulators,
  * sized for 16 ymm registers, see {@link #kernel}) does the work, or a native macro-kernel with the same bits
- * ({@link FloatMacroKernel}; one for NR = 16 and one for NR = 32, i.e. 256- and 512-bit vectors).
+ * ({@link FloatMacroKernel}; one for NR = 16 and one for NR = 32, i.e. 256- and 512-bit vectors; they use larger
+ * register tiles over the same packed panels, 6 × 16 and 12 × 32, and pack A in C).
  *
  * <p>Determinism: every output element is one FMA chain over k in increasing order (the accumulator is stored
  * and reloaded as float between K blocks, which is lossless), whatever the thread split or the element's
@@ -130,7 +131,8 @@ final class VectorGemm {
                     boolean load = accumulate || pc > 0;
                     for (int ic = r0; ic < r1; ic += MC) {
                         int mc = Math.min(MC, r1 - ic);
-                        packA(a, aOff, lda, transA, ic, mc, pc, kc, ap);
+                        if (mk != null && !transA) mk.packA(a, aOff + ic * lda + pc, lda, mc, kc, ap);
+                        else packA(a, aOff, lda, transA, ic, mc, pc, kc, ap);
                         if (mk != null) {
                             mk.run(ap, 0, mc, kc, bp, pc * np * NR, jp, jpEnd, n, c, cOff + ic * ldc, ldc, load);
                             continue;

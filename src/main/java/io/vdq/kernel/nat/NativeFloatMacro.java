@@ -10,12 +10,15 @@ import java.util.Locale;
  * The native FP32 macro-kernels and their choice. Two kernels, one per panel width (the width follows the JVM's
  * preferred float vector, see {@code VectorGemm.NR}):
  * <ul>
- * <li>{@code native-avx2}, {@code sgemm_avx2.c}: AVX2 + FMA, 4 × 16 register tile, for 16-column panels (256-bit
- *     vectors). Written in C because the same tile compiled by gcc runs faster than C2's code for the Vector API
- *     version.</li>
- * <li>{@code native-avx512}, {@code sgemm_avx512.c}: AVX-512F, 4 × 32 register tile (8 zmm accumulators), for
- *     32-column panels (512-bit vectors); needs avx512f in /proc/cpuinfo and a library built with it.</li>
+ * <li>{@code native-avx2}, {@code sgemm_avx2.c}: AVX2 + FMA, 6 × 16 register tile (12 ymm accumulators; 4 × 16
+ *     for leftover rows), for 16-column panels (256-bit vectors). The Vector API tile stays 4 × 16: C2 spills
+ *     larger ones (see {@code VectorGemm.kernel}), gcc does not.</li>
+ * <li>{@code native-avx512}, {@code sgemm_avx512.c}: AVX-512F, 12 × 32 register tile (24 zmm accumulators; 8 × 32
+ *     and 4 × 32 for leftover rows), for 32-column panels (512-bit vectors); needs avx512f in /proc/cpuinfo and a
+ *     library built with it.</li>
  * </ul>
+ * Both read the A block in the Java kernel's 4-row panels (a larger tile takes its rows from 2 or 3 panels), and
+ * pack it themselves ({@link FloatMacroKernel#packA}: {@code vdq_sgemm_pack_a}, SSE 4 × 4 transposes).
  * Both give the Vector API micro-kernel's bits. Heap arrays go to critical downcalls without copying; one call
  * covers one packed A block against a run of B panels (about 0.1–1 ms of work in the GEMM; a few µs per key block
  * in attention). Each handle sits in a static final field, which C2 treats as a constant, so the downcall can be
@@ -85,6 +88,19 @@ public final class NativeFloatMacro {
     // handle directly. A shared helper taking the handle as a parameter measured slower in the same session
     // (1024³ GEMM, 1 thread, medians 86–101 against 101–102 GF/s, 4 runs each), so the copy stays.
 
+    /** {@code vdq_sgemm_pack_a} (sgemm_avx2.c, SSE only): the A block into 4-row panels, the same copy as Java's. */
+    private static final class PackBound {
+        static final MethodHandle PACK_A = NativeLibrary.get().sgemmPackA;
+    }
+
+    static void packA(float[] a, int aOff, int lda, int mc, int kc, float[] ap) {
+        try {
+            PackBound.PACK_A.invokeExact(MemorySegment.ofArray(a).asSlice(4L * aOff), lda, mc, kc, MemorySegment.ofArray(ap));
+        } catch (Throwable e) {
+            throw NativeIntBackend.rethrow(e);
+        }
+    }
+
     /** {@code vdq_sgemm_macro} (sgemm_avx2.c): 16-column panels. */
     static final class Avx2 implements FloatMacroKernel {
         /** Bound on first use, which {@link #select} only allows once the library has loaded. */
@@ -95,6 +111,11 @@ public final class NativeFloatMacro {
         @Override public String name() { return "native-avx2"; }
 
         @Override public int panelWidth() { return 16; }
+
+        @Override
+        public void packA(float[] a, int aOff, int lda, int mc, int kc, float[] ap) {
+            NativeFloatMacro.packA(a, aOff, lda, mc, kc, ap);
+        }
 
         @Override
         public void run(float[] ap, int aOff, int mc, int kc, float[] bp, int bOff, int p0, int p1, int n, float[] c, int cOff, int ldc, boolean load) {
@@ -117,6 +138,11 @@ public final class NativeFloatMacro {
         @Override public String name() { return "native-avx512"; }
 
         @Override public int panelWidth() { return 32; }
+
+        @Override
+        public void packA(float[] a, int aOff, int lda, int mc, int kc, float[] ap) {
+            NativeFloatMacro.packA(a, aOff, lda, mc, kc, ap);
+        }
 
         @Override
         public void run(float[] ap, int aOff, int mc, int kc, float[] bp, int bOff, int p0, int p1, int n, float[] c, int cOff, int ldc, boolean load) {

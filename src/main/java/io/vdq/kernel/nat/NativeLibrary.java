@@ -44,14 +44,14 @@ import java.util.Set;
  */
 public final class NativeLibrary {
     static final String RESOURCE = "/native/libvdqnative.so";
-    static final int ABI_VERSION = 4;
+    static final int ABI_VERSION = 5;
     /** The /proc/cpuinfo flags the AVX-512 kernels need (gemm_avx512.c is compiled with exactly these). */
     public static final List<String> AVX512_FLAGS = List.of("avx512f", "avx512bw", "avx512vl", "avx512_vnni");
     /** The /proc/cpuinfo flags the AVX-512 FP32 macro-kernel needs (sgemm_avx512.c is compiled with -mavx512f only). */
     public static final List<String> AVX512F_FLAGS = List.of("avx512f");
 
     final Path path;
-    final MethodHandle quantizeRows, packW8, packW4, gemmW8A8, gemmW4, gemmRef, rotBlockMax, rotQuantizeRows, sgemmMacro;
+    final MethodHandle quantizeRows, packW8, packW4, gemmW8A8, gemmW4, gemmRef, rotBlockMax, rotQuantizeRows, sgemmMacro, sgemmPackA;
     /** The AVX-512 VNNI GEMMs (same signature as the AVX2 ones), or null when the library was built without them. */
     final MethodHandle gemmW8A8Avx512, gemmW4Avx512;
     /** The AVX-512 FP32 macro-kernel for 32-column panels (same signature as sgemmMacro), or null when left out. */
@@ -94,6 +94,8 @@ public final class NativeLibrary {
                 ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
         sgemmMacro = linker.downcallHandle(find(lib, "vdq_sgemm_macro"), macro, critical);
         sgemmMacroAvx512 = lib.find("vdq_sgemm_macro_avx512").map(a -> linker.downcallHandle(a, macro, critical)).orElse(null);
+        sgemmPackA = linker.downcallHandle(find(lib, "vdq_sgemm_pack_a"),
+                FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), critical);
         rotQuantizeRows = linker.downcallHandle(find(lib, "vdq_rot_quantize_rows"), FunctionDescriptor.of(JAVA_INT,
                 ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT, JAVA_FLOAT,
                 JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT), critical);

@@ -25,7 +25,7 @@ public final class OpenBlas implements AutoCloseable {
             "/usr/lib/aarch64-linux-gnu/libopenblas.so.0", "/usr/lib/libopenblas.so.0", "/usr/lib64/libopenblas.so.0");
 
     private final Arena arena;
-    private final MethodHandle sgemm, setThreads;
+    private final MethodHandle sgemm, setThreads, coreName;
     private final String path;
 
     private OpenBlas(Arena arena, SymbolLookup lib, String path) {
@@ -38,6 +38,8 @@ public final class OpenBlas implements AutoCloseable {
                 FunctionDescriptor.ofVoid(I, I, I, I, I, I, F, ValueLayout.ADDRESS, I, ValueLayout.ADDRESS, I, F, ValueLayout.ADDRESS, I));
         setThreads = lib.find("openblas_set_num_threads")
                 .map(s -> linker.downcallHandle(s, FunctionDescriptor.ofVoid(I))).orElse(null);
+        coreName = lib.find("openblas_get_corename")
+                .map(s -> linker.downcallHandle(s, FunctionDescriptor.of(ValueLayout.ADDRESS))).orElse(null);
     }
 
     /** The installed OpenBLAS, or empty when none is found (or it lacks {@code cblas_sgemm}). */
@@ -58,6 +60,20 @@ public final class OpenBlas implements AutoCloseable {
 
     /** The library file in use. */
     public String path() { return path; }
+
+    /**
+     * The kernel family OpenBLAS picked for this CPU (e.g. "Haswell", "SkylakeX"; "Prescott" means it did not
+     * know the CPU and fell back to SSE3 kernels: set OPENBLAS_CORETYPE), or "unknown".
+     */
+    public String coreName() {
+        if (coreName == null) return "unknown";
+        try {
+            MemorySegment p = (MemorySegment) coreName.invokeExact();
+            return p.equals(MemorySegment.NULL) ? "unknown" : p.reinterpret(64).getString(0);
+        } catch (Throwable t) {
+            return "unknown";
+        }
+    }
 
     /** Sets OpenBLAS's own thread count (it does not use vdq's pool). */
     public void threads(int n) {
