@@ -66,5 +66,7 @@ VDQ_API void vdq_sgemm_macro(const float* ap, int mc, int kc, const float* bp, i
                              float* c, int ldc, int load);
 VDQ_API void vdq_sgemm_macro_avx512(const float* ap, int mc, int kc, const float* bp, int p0, int p1, int n,
                                     float* c, int ldc, int load);
+/* sgemm_avx2.c (SSE only): the A block [mc, kc] (row stride lda) into the 4-row panels both macro-kernels read. */
+VDQ_API void vdq_sgemm_pack_a(const float* a, int lda, int mc, int kc, float* ap);
 
 #endif
