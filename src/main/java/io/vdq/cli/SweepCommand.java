@@ -87,7 +87,8 @@ final class SweepCommand implements Runnable {
     @Option(names = "--baseline", description = "The recipe the others are paired against (default: the first of --recipes).")
     String baseline;
 
-    @Option(names = "--model", description = "Pixel-space Wan model folder (default: models/vdq-tiny of this checkout).")
+    @Option(names = "--model", description = "Wan model folder (default: models/vdq-tiny of this checkout); a latent-space one (e.g. from "
+            + "'vdq make-checkpoint') is sampled in its latent space, PSNR is then of the final latents and VBench-lite is left out.")
     Path model;
 
     @Option(names = "--random-init", description = "A seeded random-init model (seed 0) shaped by --heads/--head-dim/--ffn/--layers/--patch instead of vdq-tiny.")
@@ -162,8 +163,10 @@ final class SweepCommand implements Runnable {
         WanConfig cfg = randomInit
                 ? new WanConfig(1, patch, patch, heads, headDim, 3, 3, 64, 256, ffn, layers, true, WanConfig.QK_NORM_ACROSS_HEADS, 1e-6f, 1024)
                 : WanConfig.read(dir.resolve("config.json"));
-        if (cfg.inChannels() != 3 || cfg.outChannels() != 3)
-            throw new ConfigException(dir + "/config.json: the sweep needs a pixel-space model (in_channels = out_channels = 3)");
+        if (cfg.inChannels() != cfg.outChannels())
+            throw new ConfigException(dir + "/config.json: the sweep samples the model's own input space: in_channels (" + cfg.inChannels()
+                    + ") must equal out_channels (" + cfg.outChannels() + ")");
+        boolean pixel = cfg.inChannels() == 3; // a latent-space checkpoint (vdq make-checkpoint) has no videos to score
         if (frames > 1025 || size > 4096)
             throw new ConfigException("--frames " + frames + " --size " + size + ": at most 1025 frames of 4096×4096");
         if (frames < 1 || size < 1 || frames % cfg.patchT() != 0 || size % cfg.patchH() != 0 || size % cfg.patchW() != 0)
@@ -244,7 +247,7 @@ final class SweepCommand implements Runnable {
         }
         List<SweepTable.Metric> metrics = new ArrayList<>(List.of(SweepTable.PSNR));
         if (teacherForced) metrics.add(SweepTable.STEP_SNR);
-        if (!randomInit) metrics.add(SweepTable.VBENCH);
+        if (!randomInit && pixel) metrics.add(SweepTable.VBENCH);
         SweepTable table = new SweepTable(names, base, metrics, pairs, cells);
         String text = table.text();
         progress("sweep: %d cells computed, %d resumed from %s", computed, resumed, cellsFile);
@@ -357,6 +360,9 @@ final class SweepCommand implements Runnable {
                         + "A pair is one (seed, calibration set): every recipe of a pair sees the same noise and calibration prompts.",
                 names.size(), seeds, sets.size(), s.prompts().size(), s.trained() ? s.modelDir() : "a RANDOM-INIT model", s.steps(), s.frames(),
                 s.size(), s.size()));
+        if (s.config().inChannels() != 3)
+            notes.add("Latent-space model (" + s.config().inChannels() + " channels): 'video PSNR' is the PSNR of the final latents against "
+                    + "full precision's (peak: their value range); there is no VBench-lite without a VAE.");
         notes.add("Δ is recipe − " + base + " per pair; 'ahead' counts the pairs where the recipe is better (higher PSNR and step SNR, "
                 + "lower VBench-lite |Δ| vs full precision); the paired t has n − 1 degrees of freedom (|t| > 4.30 at n = 3, > 2.26 at n = 10 "
                 + "is p < 0.05 two-sided).");
