@@ -240,8 +240,9 @@ final class SweepCommand implements Runnable {
                     cells.add(cell);
                     computed++;
                     if (cell.ok())
-                        progress("  %s seed %d calib set %d: PSNR %.2f dB, step SNR %s dB, VBench-lite |Δ| %s pts", names.get(ri), s, c,
-                                cell.psnr(), HtmlReport.num(cell.stepSnr(), 3), HtmlReport.num(cell.vbenchDelta(), 2));
+                        progress("  %s seed %d calib set %d: PSNR %.2f dB, step SNR %s dB%s", names.get(ri), s, c,
+                                cell.psnr(), HtmlReport.num(cell.stepSnr(), 3),
+                                Double.isNaN(cell.vbenchDelta()) ? "" : ", VBench-lite |Δ| " + HtmlReport.num(cell.vbenchDelta(), 2) + " pts");
                 }
             }
         }
