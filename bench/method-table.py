@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """The methods × W4A8/W4A6/W4A4 table of issue #25 from one or more `vdq sweep` cell files.
 
-Usage: python3 bench/method-table.py [--markdown] SWEEP_DIR/cells.jsonl [MORE.jsonl ...]
+Usage: python3 bench/method-table.py [--paired] [--seeds N] SWEEP_DIR/cells.jsonl [MORE.jsonl ...]
 Rows are methods, columns activation bit widths (all weights 4-bit per output channel). A cell reads
   step SNR mean ± sd · video PSNR mean · VBench-lite |Δ| mean
 over the (seed, calibration set) pairs of the sweep (sd = sample sd over pairs). Recipes that are not in the map
 below are listed after the table. On a latent-space checkpoint the "video PSNR" is of the final latents and there
 is no VBench-lite (the cell then has two numbers).
+--seeds N keeps the cells of seeds 0..N-1 only (so that every row has the same pairs). --paired adds, per column, every row against that column's MinMax row: the paired difference per (seed,
+calibration set) of step SNR and video PSNR, mean, the pairs where the row is ahead, and t = mean / (sd / sqrt(n)).
 """
 import json, math, sys
 
@@ -39,20 +41,21 @@ def mean_sd(xs):
     return m, sd, len(xs)
 
 
-def load(paths):
+def load(paths, seeds=None):
     cells = {}
     for p in paths:
         for line in open(p):
             c = json.loads(line)
-            if c.get("error"):
+            if c.get("error") or (seeds is not None and c["seed"] >= seeds):
                 continue
             cells[(c["recipe"], c["seed"], c["calib_set"])] = c
     return cells
 
 
 def main(argv):
-    paths = [a for a in argv if not a.startswith("--")]
-    cells = load(paths)
+    seeds = int(argv[argv.index("--seeds") + 1]) if "--seeds" in argv else None
+    paths = [a for i, a in enumerate(argv) if not a.startswith("--") and not (i > 0 and argv[i - 1] == "--seeds")]
+    cells = load(paths, seeds)
     recipes = sorted({r for (r, _, _) in cells})
     by = {}
     for r in recipes:
@@ -83,6 +86,24 @@ def main(argv):
             out.append(s)
         print(f"| {row} | " + " | ".join(out) + " |")
     print(f"\npairs per cell: {', '.join(map(str, npairs))}")
+    if "--paired" in argv:
+        print("\npaired against MinMax of the same column: step SNR Δ (ahead, t) · video PSNR Δ (ahead, t)")
+        for col in COLS:
+            if ("MinMax (RTN)", col) not in grid:
+                continue
+            base = grid[("MinMax (RTN)", col)][0]
+            for row in ROWS[1:]:
+                if (row, col) not in grid:
+                    continue
+                r = grid[(row, col)][0]
+                ks = sorted((s, k) for (rr, s, k) in cells if rr == r and (base, s, k) in cells)
+                parts = []
+                for key in ("step_snr_db", "psnr_db"):
+                    d = [cells[(r, *p)][key] - cells[(base, *p)][key] for p in ks]
+                    m, sd, n = mean_sd(d)
+                    t = m / (sd / math.sqrt(n)) if n > 1 and sd > 0 else float("nan")
+                    parts.append(f"{m:+.2f} ({sum(x > 0 for x in d)} of {n}, t {t:.1f})")
+                print(f"{col} {row}: " + " · ".join(parts))
     rest = [r for r in recipes if r not in MAP]
     if rest:
         print("not in the table: " + ", ".join(rest))
