@@ -49,7 +49,7 @@ import picocli.CommandLine.Spec;
  * with the same arguments skips them.
  */
 @Command(name = "sweep", mixinStandardHelpOptions = true,
-        description = {"Recipes × seeds × calibration sets on vdq-tiny, paired by (seed, calibration set): mean ± sd per recipe "
+        description = {"Recipes × seeds × calibration sets on vdq-tiny (or another Wan folder, latent-space ones too), paired by (seed, calibration set): mean ± sd per recipe "
                 + "and paired differences against a baseline (mean, sd, sign count, paired t). Resumes from --out's cells.jsonl.", ""})
 final class SweepCommand implements Runnable {
     /** Noise seed of evaluation prompt i at seed s: {@code 100 + SEED_STRIDE·s + i} (seed 0 is the demo's noise). */
