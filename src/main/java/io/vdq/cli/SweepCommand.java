@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
  * and a rerun with the same arguments skips them. With {@code --spark} the cells run as Spark tasks (the vdq-spark module).
  */
 @Command(name = "sweep", mixinStandardHelpOptions = true,
-        description = {"Recipes × seeds × calibration sets on vdq-tiny, paired by (seed, calibration set): mean ± sd per recipe "
+        description = {"Recipes × seeds × calibration sets on vdq-tiny (or another Wan folder, latent-space ones too), paired by (seed, calibration set): mean ± sd per recipe "
                 + "and paired differences against a baseline (mean, sd, sign count, paired t). Resumes from --out's cells.jsonl.", ""})
 final class SweepCommand implements Runnable {
     @Option(names = "--recipes", required = true, split = ",",
@@ -63,7 +63,8 @@ final class SweepCommand implements Runnable {
     @Option(names = "--baseline", description = "The recipe the others are paired against (default: the first of --recipes).")
     String baseline;
 
-    @Option(names = "--model", description = "Pixel-space Wan model folder (default: models/vdq-tiny of this checkout).")
+    @Option(names = "--model", description = "Wan model folder (default: models/vdq-tiny of this checkout); a latent-space one (e.g. from "
+            + "'vdq make-checkpoint') is sampled in its latent space, PSNR is then of the final latents and VBench-lite is left out.")
     Path model;
 
     @Option(names = "--random-init", description = "A seeded random-init model (seed 0) shaped by --heads/--head-dim/--ffn/--layers/--patch instead of vdq-tiny.")
@@ -154,8 +155,9 @@ final class SweepCommand implements Runnable {
         WanConfig cfg = randomInit
                 ? new WanConfig(1, patch, patch, heads, headDim, 3, 3, 64, 256, ffn, layers, true, WanConfig.QK_NORM_ACROSS_HEADS, 1e-6f, 1024)
                 : WanConfig.read(dir.resolve("config.json"));
-        if (cfg.inChannels() != 3 || cfg.outChannels() != 3)
-            throw new ConfigException(dir + "/config.json: the sweep needs a pixel-space model (in_channels = out_channels = 3)");
+        if (cfg.inChannels() != cfg.outChannels())
+            throw new ConfigException(dir + "/config.json: the sweep samples the model's own input space: in_channels (" + cfg.inChannels()
+                    + ") must equal out_channels (" + cfg.outChannels() + ")");
         if (frames > 1025 || size > 4096)
             throw new ConfigException("--frames " + frames + " --size " + size + ": at most 1025 frames of 4096×4096");
         if (frames < 1 || size < 1 || frames % cfg.patchT() != 0 || size % cfg.patchH() != 0 || size % cfg.patchW() != 0)

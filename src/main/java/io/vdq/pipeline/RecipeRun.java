@@ -100,10 +100,10 @@ public final class RecipeRun {
 
     /**
      * VBench-lite means per {@link Dimension} over the videos (prompt i with video i), or an empty array for a
-     * random-init model, whose videos have no object to score.
+     * random-init model, whose videos have no object to score, and for a latent-space model (no VAE here).
      */
     public double[] vbench(List<Tensor> videos) {
-        if (!s.trained() || videos.isEmpty()) return new double[0];
+        if (!s.trained() || videos.isEmpty() || s.config().inChannels() != 3) return new double[0]; // latents: nothing to score
         double[] sum = new double[Dimension.values().length];
         for (int i = 0; i < videos.size(); i++) {
             VideoScore sc = VBenchLite.score(pixelVideo(videos.get(i)), Prompt.parse(s.prompts().get(i)));

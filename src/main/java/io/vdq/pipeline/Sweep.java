@@ -274,9 +274,10 @@ public final class Sweep {
                 recorded.put(cell.id(), cell);
                 computed[0]++;
                 if (cell.ok())
-                    progress(log, t0, "  %s seed %d calib set %d: PSNR %.2f dB, step SNR %s dB, VBench-lite |Δ| %s pts (%d/%d computed)",
+                    progress(log, t0, "  %s seed %d calib set %d: PSNR %.2f dB, step SNR %s dB%s (%d/%d computed)",
                             cell.recipe(), cell.seed(), cell.calibSet(), cell.psnr(), HtmlReport.num(cell.stepSnr(), 3),
-                            HtmlReport.num(cell.vbenchDelta(), 2), computed[0], todo.size());
+                            Double.isNaN(cell.vbenchDelta()) ? "" : ", VBench-lite |Δ| " + HtmlReport.num(cell.vbenchDelta(), 2) + " pts",
+                            computed[0], todo.size());
                 else progress(log, t0, "  %s seed %d calib set %d failed: %s", cell.recipe(), cell.seed(), cell.calibSet(), cell.error());
             });
         List<SweepCells.Cell> list = new ArrayList<>();
@@ -289,11 +290,11 @@ public final class Sweep {
         return new Outcome(list, table(list), computed[0], resumed);
     }
 
-    /** The paired table of these cells (PSNR; step SNR when teacher-forced; VBench-lite for a trained model). */
+    /** The paired table of these cells (PSNR; step SNR when teacher-forced; VBench-lite for a trained pixel-space model). */
     public SweepTable table(List<SweepCells.Cell> list) {
         List<SweepTable.Metric> metrics = new ArrayList<>(List.of(SweepTable.PSNR));
         if (spec.teacherForced()) metrics.add(SweepTable.STEP_SNR);
-        if (spec.trained()) metrics.add(SweepTable.VBENCH);
+        if (spec.trained() && cfg.inChannels() == 3) metrics.add(SweepTable.VBENCH); // a latent-space model has no videos to score
         List<String> pairs = new ArrayList<>();
         for (int s = 0; s < spec.seeds(); s++)
             for (int c = 0; c < spec.calibSets().size(); c++) pairs.add(SweepTable.pair(s, c));
@@ -370,6 +371,9 @@ public final class Sweep {
                         + "A pair is one (seed, calibration set): every recipe of a pair sees the same noise and calibration prompts.",
                 names.size(), spec.seeds(), spec.calibSets().size(), s.prompts().size(), s.trained() ? s.modelDir() : "a RANDOM-INIT model",
                 s.steps(), s.frames(), s.size(), s.size()));
+        if (s.config().inChannels() != 3)
+            notes.add("Latent-space model (" + s.config().inChannels() + " channels): 'video PSNR' is the PSNR of the final latents against "
+                    + "full precision's (peak: their value range); there is no VBench-lite without a VAE.");
         notes.add("Δ is recipe − " + base + " per pair; 'ahead' counts the pairs where the recipe is better (higher PSNR and step SNR, "
                 + "lower VBench-lite |Δ| vs full precision); the paired t has n − 1 degrees of freedom (|t| > 4.30 at n = 3, > 2.26 at n = 10 "
                 + "is p < 0.05 two-sided).");

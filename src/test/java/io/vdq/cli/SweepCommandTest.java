@@ -110,6 +110,44 @@ class SweepCommandTest {
         }
     }
 
+    /**
+     * A latent-space checkpoint written by {@code vdq make-checkpoint} (the tiny shape: 4 latent channels, text dim 16) is
+     * sampled in its latent space: the PSNR of the final latents and the teacher-forced step SNR are reported, VBench-lite
+     * is left out, and 8-bit weights and activations beat 4-bit ones in every pair.
+     */
+    @Test
+    void sweepsALatentSpaceCheckpointWithoutVBench() throws Exception {
+        Path model = dir.resolve("ckpt");
+        PrintStream old = System.out;
+        System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        try {
+            assertEquals(0, Main.run("make-checkpoint", "--shape", "tiny", "--quiet", "--out", model.toString()));
+        } finally {
+            System.setOut(old);
+        }
+        Path out = dir.resolve("latent");
+        List<String> args = List.of("sweep", "--quiet", "--out", out.toString(), "--model", model.toString(), "--frames", "2", "--size", "8",
+                "--steps", "3", "--prompts", "2", "--seeds", "2", "--recipes", "w4a4-minmax,w8a8-minmax");
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        try {
+            assertEquals(0, Main.run(args.toArray(String[]::new)));
+        } finally {
+            System.setOut(old);
+        }
+        String text = buf.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("4 cells (4 computed, 0 resumed)"), text);
+        assertFalse(text.contains("VBench"), "no VBench-lite on latents:\n" + text);
+        assertTrue(text.matches("(?s).*w8a8-minmax\\s+step SNR dB\\s+\\+\\S+\\s+\\S+\\s+2 of 2.*"), "W8A8 ahead of W4A4 in both pairs:\n" + text);
+        JsonNode root = new ObjectMapper().readTree(out.resolve("sweep.json").toFile());
+        assertEquals(4, root.get("settings").get("config").get("in_channels").asInt());
+        for (JsonNode c : root.get("cells")) {
+            assertTrue(Double.isFinite(c.get("psnr_db").asDouble()), c.toString());
+            assertTrue(Double.isFinite(c.get("step_snr_db").asDouble()), c.toString());
+        }
+        assertTrue(Files.readString(out.resolve("report.html")).contains("Latent-space model (4 channels)"));
+    }
+
     @Test
     void calibrationSetsAreDisjointDrawsWithoutEvaluationPrompts() {
         List<String> eval = Demo.PROMPTS.subList(0, 4);
