@@ -4,7 +4,7 @@
 # gemm_avx512.c) and do no float work, and innermost loops that broadcast floats (vbroadcastss, or an embedded
 # {1to8} / {1to16} broadcast) into FMAs (vfmadd...ps: the FP32 macro-kernels sgemm_avx2.c and sgemm_avx512.c) --
 # with their size and any stack accesses (%rsp / %rbp): a register-tiled inner loop must have none
-# (cpu-kernels.md §4.5). Exit status 1 if one has.
+# (a spill would cost a load and a store per FMA). Exit status 1 if one has.
 # Usage: src/main/c/check-spills.sh [path/to/libvdqnative.so]   (needs objdump and perl)
 set -euo pipefail
 LIB=${1:-target/classes/native/libvdqnative.so}

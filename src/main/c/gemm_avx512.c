@@ -8,7 +8,7 @@
  * Every multiply is one vpdpbusd zmm: 16 int32 lanes (lane = output column), each adding four u8 x s8
  * products of one k4 step, wrapping modulo 2^32 like the Java reference's int sums (no saturation).
  *
- * Operand roles (cpu-kernels.md §4.4):
+ * Operand roles (vpdpbusd multiplies an unsigned byte operand by a signed one):
  *  - W4 (W4A8, W4A6, W4A4): the packed weights are unsigned nibbles w + 8, the u8 operand; the activations
  *    are s8 and are broadcast straight from q as the s8 operand. The +8 is in the packed zero points already
  *    ((8 + z) * xsum in the epilogue), exactly as in the AVX2 kernel.
