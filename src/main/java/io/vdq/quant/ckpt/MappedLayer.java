@@ -1,0 +1,71 @@
+package io.vdq.quant.ckpt;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vdq.io.TensorSource;
+import io.vdq.model.Linear;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A quantized layer of a sharded checkpoint, left in the mapped file: each call decodes the layer from its
+ * tensors ({@link LayerCodec#decode}, with every check of a normal load: shapes, dtypes, code ranges, finite
+ * values), runs it, drops it and gives the tensors' pages back to the OS. A model built of these holds only its
+ * float part and one decoded layer at a time, so a checkpoint larger than memory (a 14B-shaped W4 model is about
+ * 7.5 GB) runs in bounded memory, at the cost of decoding every layer on every call. The descriptor's kind, sizes
+ * and tensor names are checked at load; the tensor values when the layer first runs.
+ */
+final class MappedLayer implements Linear {
+    private final String prefix;
+    private final JsonNode descriptor;
+    private final TensorSource src;
+    private final LayerCodec.Shared shared;
+    private final int out, in;
+    private final List<String> tensors;
+
+    private MappedLayer(String prefix, JsonNode descriptor, TensorSource src, LayerCodec.Shared shared, int out, int in,
+                        List<String> tensors) {
+        this.prefix = prefix;
+        this.descriptor = descriptor;
+        this.src = src;
+        this.shared = shared;
+        this.out = out;
+        this.in = in;
+        this.tensors = tensors;
+    }
+
+    /** The layer at {@code p}: its descriptor's sizes read through {@code t}, its tensors (every name under p) marked used. */
+    static MappedLayer of(String p, JsonNode d, TensorSource src, Tensors t, LayerCodec.Shared shared) {
+        t.text(d, "kind", p);
+        int out = t.integer(d, "out", p), in = t.integer(d, "in", p);
+        List<String> names = new ArrayList<>();
+        for (String n : src.names()) if (n.startsWith(p + ".")) names.add(n);
+        t.used().addAll(names);
+        return new MappedLayer(p, d, src, shared, out, in, List.copyOf(names));
+    }
+
+    @Override public int inFeatures() { return in; }
+    @Override public int outFeatures() { return out; }
+
+    /** The layer decoded from the mapped file (a fresh copy; the caller drops it). */
+    Linear decode() {
+        try {
+            return LayerCodec.decode(prefix, descriptor, new Tensors(src), shared);
+        } finally {
+            release();
+        }
+    }
+
+    @Override
+    public void forward(float[] x, int xOff, int rows, float[] y, int yOff) {
+        decode().forward(x, xOff, rows, y, yOff);
+    }
+
+    /** Gives the layer's mapped pages back to the OS (the page cache keeps them; they leave this process's RSS). */
+    private void release() {
+        for (String n : tensors) {
+            MemorySegment s = src.segment(n);
+            if (s.isMapped()) s.unload();
+        }
+    }
+}
