@@ -3,9 +3,11 @@ package io.vdq.quant.ckpt;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vdq.io.TensorSource;
 import io.vdq.model.Linear;
+import io.vdq.quant.IntExec;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * A quantized layer of a sharded checkpoint, left in the mapped file: each call decodes the layer from its
@@ -15,7 +17,7 @@ import java.util.List;
  * 7.5 GB) runs in bounded memory, at the cost of decoding every layer on every call. The descriptor's kind, sizes
  * and tensor names are checked at load; the tensor values when the layer first runs.
  */
-final class MappedLayer implements Linear {
+final class MappedLayer implements Linear, IntExec.Executable {
     private final String prefix;
     private final JsonNode descriptor;
     private final TensorSource src;
@@ -42,6 +44,11 @@ final class MappedLayer implements Linear {
         for (String n : src.names()) if (n.startsWith(p + ".")) names.add(n);
         t.used().addAll(names);
         return new MappedLayer(p, d, src, shared, out, in, List.copyOf(names));
+    }
+
+    /** How the decoded layer runs (its kind's usual path), decoded from the mapped shards on every call. */
+    @Override public String execution() {
+        return descriptor.path("kind").asText() + " decoded per call from the mapped shards, " + IntExec.mode().name().toLowerCase(Locale.ROOT);
     }
 
     @Override public int inFeatures() { return in; }
