@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SequencedMap;
 
 /**
  * The calibration statistics {@code vdq export-gguf} needs for its data-aware encoders: the model samples the
@@ -127,10 +128,11 @@ public final class GgufCalibration {
                 bytes += b;
             }
             passes++;
-            if (progress != null)
+            SequencedMap<String, LayerStats> stats = Recorder.record(model, batch, cal, StatsRequest.hessian());
+            if (progress != null)   // after the pass: a calibration that fails says so in one line
                 progress.stage(String.format(Locale.ROOT, "Hessians, pass %d: %d layers from %s (%.0f MB)", passes, batch.size(),
                         batch.getFirst(), bytes / 1e6));
-            for (Map.Entry<String, LayerStats> e : Recorder.record(model, batch, cal, StatsRequest.hessian()).entrySet()) {
+            for (Map.Entry<String, LayerStats> e : stats.entrySet()) {
                 double[] x = e.getValue().xtx();
                 int k = e.getValue().inFeatures();
                 double n = Math.max(1, e.getValue().xtxTokens());
