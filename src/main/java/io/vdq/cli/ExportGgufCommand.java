@@ -96,6 +96,12 @@ final class ExportGgufCommand implements Callable<Integer> {
             description = "With --method bgr: per-column importance of each linear (safetensors of mean squares keyed by diffusers layer name, see quant.gguf.ColumnImportance); the weighted error is minimised.")
     Path importance;
 
+    @Option(names = "--hessian-budget", defaultValue = "1000000000", paramLabel = "BYTES",
+            description = "--method gptq: most bytes of calibration Hessians held at once; layers are calibrated in passes of this "
+                    + "much, in the order they are written (at least one layer a pass; each pass reruns the calibration prompts). "
+                    + "The output does not depend on it. Default: ${DEFAULT-VALUE}.")
+    long hessianBudget;
+
     @Option(names = "--out", required = true, paramLabel = "FILE.gguf", description = "Output file.")
     Path out;
 
@@ -122,16 +128,14 @@ final class ExportGgufCommand implements Callable<Integer> {
         Map<String, float[]> imp = importance == null ? Map.of() : ColumnImportance.load(importance);
         WanConfig config = Checkpoints.configFile(model).map(WanConfig::read).orElse(null);
         long t0 = System.nanoTime();
+        if (hessianBudget < 1) throw new ConfigException("--hessian-budget " + hessianBudget + ": expected a positive number of bytes");
         GgufCalibration.Result cal = null;
         if (calibrate) {
-            cal = calibrate(m == GgufEncoding.Method.GPTQ, log);
-            if (writeImportance != null) {
-                ColumnImportance.save(cal.meanSquares(), writeImportance);
-                if (!quiet) log.printf(Locale.ROOT, "export-gguf: wrote %s (%d layers)%n", writeImportance, cal.meanSquares().size());
-            }
+            cal = calibrate(m == GgufEncoding.Method.GPTQ ? hessianOrder(t, mix) : null, log);
+            if (writeImportance != null && m != GgufEncoding.Method.GPTQ) writeImportance(cal, log);
             if (m == GgufEncoding.Method.BGR && importance == null) imp = cal.meanSquares();
         }
-        Map<String, double[]> hessians = cal == null ? Map.of() : cal.hessians();
+        GgufCalibration.Hessians hessians = cal == null ? null : cal.hessians();
         Map<String, float[]> weights = imp;
         try (TensorSource src = Checkpoints.open(model)) {
             boolean original = WanNames.isOriginal(src.names());
@@ -182,9 +186,36 @@ final class ExportGgufCommand implements Callable<Integer> {
             }
             w.write(out);
         }
+        // with Hessians, the mean squares (their diagonals) are complete only once every pass has run
+        if (writeImportance != null && m == GgufEncoding.Method.GPTQ) writeImportance(cal, log);
         spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s (%s, method %s) in %.1f s%n", out, mix.name(), m.name().toLowerCase(Locale.ROOT),
                 (System.nanoTime() - t0) / 1e9);
         return 0;
+    }
+
+    private void writeImportance(GgufCalibration.Result cal, PrintWriter log) {
+        Map<String, float[]> ms = cal.meanSquares();
+        ColumnImportance.save(ms, writeImportance);
+        if (!quiet) log.printf(Locale.ROOT, "export-gguf: wrote %s (%d layers)%n", writeImportance, ms.size());
+    }
+
+    /** The layers (diffusers prefixes) whose Hessians the export asks for, in the order it writes their weights. */
+    private List<String> hessianOrder(GgmlType t, WanQuantMix mix) {
+        try (TensorSource src = Checkpoints.open(model)) {
+            boolean original = WanNames.isOriginal(src.names());
+            List<String[]> items = new ArrayList<>();   // {wan name, diffusers name}
+            for (String n : src.names()) {
+                String wan = original ? n : WanNames.toWan(n, src.describe());
+                long[] shape = src.info(n).shape();
+                if (shape.length != 2 || !n.endsWith(".weight") || !WanNames.storageType(wan, shape, mix.typeFor(wan)).quantized()) continue;
+                String d = original ? WanNames.toDiffusers(n, "calibration") : n;
+                items.add(new String[]{wan, d.substring(0, d.length() - ".weight".length())});
+            }
+            items.sort(Comparator.comparing((String[] i) -> order(i[0])));
+            List<String> out = new ArrayList<>();
+            for (String[] i : items) out.add(i[1]);
+            return out;
+        }
     }
 
     /** The weights for a tensor, or null: only quantized 2-D linear weights whose layer has an importance vector. */
@@ -200,7 +231,7 @@ final class ExportGgufCommand implements Callable<Integer> {
     }
 
     /** Loads --model as a Wan model and runs the calibration prompts over it (see {@link GgufCalibration}). */
-    private GgufCalibration.Result calibrate(boolean hessians, PrintWriter log) {
+    private GgufCalibration.Result calibrate(List<String> hessianOrder, PrintWriter log) {
         List<String> prompts = calibPrompts == null ? null : QuantizeCommand.readPrompts(calibPrompts);
         LoadedModel lm = ModelLoader.load(model.toString(), null);
         if (lm.quantized() != null || lm.twoExperts())
@@ -221,12 +252,12 @@ final class ExportGgufCommand implements Callable<Integer> {
             @Override public void layer(int done, int total, String name, double outputRelL2, double elapsedS) {}
             @Override public void stage(String message) { log.println("export-gguf: " + message); log.flush(); }
         };
-        return GgufCalibration.run(wan, settings, hessians, progress);
+        return GgufCalibration.run(wan, settings, hessianOrder, hessianBudget, progress);
     }
 
     /** The calibration Hessian of a tensor's layer for --method gptq, or null for tensors that are not encoded by it. */
-    private static double[] hessianOf(Map<String, double[]> h, String name, long[] shape, boolean original, GgmlType st) {
-        if (h.isEmpty() || !st.quantized() || shape.length != 2 || !name.endsWith(".weight")) return null;
+    private static double[] hessianOf(GgufCalibration.Hessians h, String name, long[] shape, boolean original, GgmlType st) {
+        if (h == null || !st.quantized() || shape.length != 2 || !name.endsWith(".weight")) return null;
         String layer = (original ? WanNames.toDiffusers(name, "calibration") : name);
         double[] v = h.get(layer.substring(0, layer.length() - ".weight".length()));
         if (v == null)

@@ -90,6 +90,11 @@ final class MakeCheckpointCommand implements Runnable {
             + "transformer_2/ and boundary_ratio 0.875) (default ${DEFAULT-VALUE}).")
     int experts;
 
+    @Option(names = "--shard-size", defaultValue = "5000000000", description = "Largest transformer shard in bytes: weights larger than this "
+            + "are written as diffusers shards with diffusion_pytorch_model.safetensors.index.json (0: one file; default ${DEFAULT-VALUE}, "
+            + "as diffusers' 5GB; a Wan2.1-14B shape gets 6 shards). An interrupted sharded write resumes: finished shards are kept.")
+    long shardSize;
+
     @Option(names = "--out", required = true, description = "Output folder (config.json + diffusion_pytorch_model.safetensors; with --pipeline the pipeline root).")
     Path out;
 
@@ -157,7 +162,8 @@ final class MakeCheckpointCommand implements Runnable {
         } else {
             if (textEncoder != null) throw new ConfigException("--text-encoder: only with --pipeline");
             if (experts != 1) throw new ConfigException("--experts: only with --pipeline");
-            SyntheticCheckpoint.write(c, out, o, progress);
+            if (shardSize < 0) throw new ConfigException("--shard-size must be >= 0, got " + shardSize);
+            SyntheticCheckpoint.write(c, out, o, shardSize, progress);
         }
         if (prompts > 0) SyntheticCheckpoint.writePrompts(c, out, prompts, promptTokens, seed);
         if (!quiet) {

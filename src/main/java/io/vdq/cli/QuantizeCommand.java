@@ -16,6 +16,8 @@ import io.vdq.quant.QuantMethods;
 import io.vdq.quant.Recipe;
 import io.vdq.quant.ckpt.CheckpointSize;
 import io.vdq.quant.ckpt.QuantizedCheckpoint;
+import io.vdq.scale.MemoryProbe;
+import io.vdq.scale.StreamingQuantize;
 import io.vdq.tensor.Parallel;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -94,8 +96,16 @@ final class QuantizeCommand implements Runnable {
     @Option(names = "--size-only", description = "Only print the checkpoint size this recipe gives for the model's shapes (nothing is quantized).")
     boolean sizeOnly;
 
-    @Option(names = "--out", description = "Output model folder (config.json + diffusion_pytorch_model.safetensors).")
+    @Option(names = "--out", description = "Output model folder (config.json + diffusion_pytorch_model.safetensors; with --stream, shards and their index).")
     Path out;
+
+    @Option(names = "--stream", description = "Data-free recipes only: quantize tensor by tensor from the mapped checkpoint into a "
+            + "sharded quantized checkpoint, in memory bounded by one layer (for models larger than memory); an interrupted run "
+            + "resumes, keeping the finished shards (docs/QUANT.md, \"Streaming quantization\").")
+    boolean stream;
+
+    @Option(names = "--shard-size", defaultValue = "2000000000", description = "With --stream: largest output shard in bytes (default ${DEFAULT-VALUE}).")
+    long shardSize;
 
     @Option(names = "--quiet", description = "No progress output.")
     boolean quiet;
@@ -113,6 +123,7 @@ final class QuantizeCommand implements Runnable {
             return;
         }
         if (out == null) throw new ConfigException("--out is required (or --size-only)");
+        if (stream) { stream(r); return; }
         if (quiet) Logger.getLogger("").setLevel(Level.WARNING); // methods log at INFO
         if (calibPrompts != null && calibEmbeds != null) throw new ConfigException("--calib-prompts and --calib-embeds: give one of them");
         List<String> prompts = calibPrompts == null ? null : readPrompts(calibPrompts);
@@ -150,6 +161,40 @@ final class QuantizeCommand implements Runnable {
         Path file = out.resolve(QuantizedCheckpoint.WEIGHTS);
         printSize("measured in " + file, CheckpointSize.measure(file), ft);
         if (!quiet) err.printf(Locale.ROOT, "quantize: wrote %s in %.1f s%n", out, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** --stream: {@link StreamingQuantize} from the transformer folder's mapped weights into a sharded checkpoint. */
+    private void stream(Recipe r) {
+        if (model.startsWith("random:")) throw new ConfigException("--stream needs a checkpoint folder, not " + model);
+        if (calibPrompts != null || calibEmbeds != null)
+            throw new ConfigException("--stream runs data-free recipes only: --calib-prompts/--calib-embeds do not apply");
+        if (floatDtype != null) throw new ConfigException("--stream keeps the base's float dtype: --float-dtype does not apply");
+        Path dir = folder();
+        if (QuantizedCheckpoint.isQuantized(dir))
+            throw new ConfigException("--model " + model + " is already a quantized checkpoint; quantize its float base instead");
+        if (Files.exists(out) && !Files.isDirectory(out)) throw new ConfigException("--out " + out + ": exists and is not a folder");
+        WanConfig c = WanConfig.read(dir.resolve("config.json"));
+        long t0 = System.nanoTime();
+        PrintStream err = System.err;
+        try (MemoryProbe mem = new MemoryProbe(50); TensorSource src = Checkpoints.open(dir)) {
+            if (!quiet) err.printf(Locale.ROOT, "quantize --stream: %s (method %s) on %s, %d threads%n", r.name(), r.method(), model, Parallel.threads());
+            long[] shownAt = {0};
+            StreamingQuantize.Summary s = StreamingQuantize.quantize(c, src, r, out, shardSize,
+                    Map.of(GenerateCommand.BASE_MODEL_KEY, model), (done, total, last) -> {
+                        if (quiet || (System.nanoTime() - shownAt[0] < 1_000_000_000L && done < total)) return;
+                        shownAt[0] = System.nanoTime();
+                        double sec = (System.nanoTime() - t0) / 1e9;
+                        err.printf(Locale.ROOT, "quantize --stream: [%d/%d] %s  weight rel L2 %.3e  ETA %.0f s%n", done, total, last.name(),
+                                last.weightRelL2(), sec / done * (total - done));
+                    });
+            mem.close();
+            System.out.printf(Locale.ROOT, "%d layers quantized (%d in this run), %d float tensors, %d shards (%d kept from an earlier run) → %s%n",
+                    s.quantizedLayers(), s.layers().size(), s.copied(), s.shards(), s.keptShards(), out);
+            System.out.printf(Locale.ROOT, "wall %.1f s (decode %.1f, quantize %.1f, write %.1f) on %d threads; base sha256 %s%n",
+                    (System.nanoTime() - t0) / 1e9, s.decodeS(), s.quantS(), s.writeS(), Parallel.threads(), s.baseSha256());
+            System.out.printf(Locale.ROOT, "memory: peak RSS %.2f GB (VmHWM), peak anonymous %.2f GB, peak file-backed %.2f GB%n",
+                    mem.hwm() / 1e9, mem.peakAnon() / 1e9, mem.peakFile() / 1e9);
+        }
     }
 
     /**

@@ -115,7 +115,11 @@ public final class TensorDigests {
         // hashed on every thread, largest tensors spread by dynamic assignment; checked in name order so the error
         // reported is the same whatever the thread count
         String[] computed = new String[names.size()];
-        Parallel.forEachDynamic(names.size(), i -> computed[i] = of(src.segment(names.get(i))));
+        Parallel.forEachDynamic(names.size(), i -> {
+            MemorySegment seg = src.segment(names.get(i));
+            computed[i] = of(seg);
+            if (seg.isMapped()) seg.unload();   // a checkpoint larger than memory: its pages leave our resident set
+        });
         for (int i = 0; i < names.size(); i++) {
             String n = names.get(i), have = computed[i];
             JsonNode d = root.get(n);

@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.SequencedMap;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 
 /**
  * Data-free DVD-Quant of a Wan checkpoint that never holds more than one layer: each selected linear's weight is
@@ -114,18 +115,14 @@ public final class StreamingDvd {
         for (String n : src.names()) if (!selected.containsKey(layerOf(n))) floats.add(n);
         DType floatType = floatType(src, floats);
         // placeholders of the final kind and shapes, so the header can be written before any layer is quantized
-        SequencedMap<String, Linear> placeholders = new LinkedHashMap<>();
+        // (built one at a time by the writer and dropped)
+        SequencedMap<String, Supplier<Linear>> placeholders = new LinkedHashMap<>();
         for (var e : selected.entrySet()) {
             String layer = e.getKey();
             int out = (int) src.info(layer + ".weight").shape()[0], in = (int) src.info(layer + ".weight").shape()[1];
-            int group = s.bgr().groupSize() == 0 ? in : s.bgr().groupSize();
-            if (in % group != 0)
-                throw new ConfigException("recipe '" + recipe.name() + "': group size " + group + " does not divide the input width "
-                        + in + " of '" + layer + "'");
-            int groups = out * (in / group);
-            Bgr.Result empty = Bgr.fromCodes(out, in, group, s.bgr().bits(), new byte[out * in], new float[groups], new float[groups]);
-            placeholders.put(layer, new ArqLinear(arq(s, recipe, layer, in, e.getValue()), empty,
-                    src.contains(layer + ".bias") ? new float[out] : null, bits, s.integer()));
+            boolean hasBias = src.contains(layer + ".bias");
+            int index = e.getValue();
+            placeholders.put(layer, () -> placeholder(s, recipe, bits, layer, index, out, in, hasBias));
         }
         List<LayerReport> reports = new ArrayList<>();
         long bytesOut = 0;
@@ -179,20 +176,32 @@ public final class StreamingDvd {
         return new Summary(reports, floats.size(), bytesOut, decodeS, quantS, writeS);
     }
 
+    /** A layer of the final kind and shapes with all-zero codes (its values are ignored: only its descriptor and tensor shapes count). */
+    static Linear placeholder(DvdQuantMethod.Settings s, Recipe recipe, ActivationBits bits, String layer, int index, int out, int in,
+                              boolean hasBias) {
+        int group = s.bgr().groupSize() == 0 ? in : s.bgr().groupSize();
+        if (in % group != 0)
+            throw new ConfigException("recipe '" + recipe.name() + "': group size " + group + " does not divide the input width "
+                    + in + " of '" + layer + "'");
+        int groups = out * (in / group);
+        Bgr.Result empty = Bgr.fromCodes(out, in, group, s.bgr().bits(), new byte[out * in], new float[groups], new float[groups]);
+        return new ArqLinear(arq(s, recipe, layer, in, index), empty, hasBias ? new float[out] : null, bits, s.integer());
+    }
+
     /** The sign seed of a layer is the recipe's seed + its index among the selected layers, as in {@link DvdQuantMethod#apply}. */
-    private static Arq arq(DvdQuantMethod.Settings s, Recipe r, String layer, int in, int index) {
+    static Arq arq(DvdQuantMethod.Settings s, Recipe r, String layer, int in, int index) {
         return new Arq(in, DvdQuantMethod.layerOptions(s, r, layer), DvdQuantMethod.layerSeed(s, index));
     }
 
     /** The layer a tensor name belongs to ({@code P.weight} / {@code P.bias} → P), or the name itself. */
-    private static String layerOf(String n) {
+    static String layerOf(String n) {
         if (n.endsWith(".weight")) return n.substring(0, n.length() - ".weight".length());
         if (n.endsWith(".bias")) return n.substring(0, n.length() - ".bias".length());
         return n;
     }
 
     /** The source's float dtype when every float tensor shares one that a quantized checkpoint stores, else F32. */
-    private static DType floatType(TensorSource src, SortedSet<String> floats) {
+    static DType floatType(TensorSource src, SortedSet<String> floats) {
         DType t = null;
         for (String n : floats) {
             DType d = src.info(n).dtype();
@@ -203,7 +212,7 @@ public final class StreamingDvd {
     }
 
     /** Gives the pages of a mapped tensor back to the OS (no-op for heap segments). */
-    private static void release(MemorySegment seg) {
+    static void release(MemorySegment seg) {
         if (seg.isMapped()) seg.unload();
     }
 

@@ -1,16 +1,22 @@
 package io.vdq.scale;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vdq.VdqException.CheckpointException;
 import io.vdq.VdqException.ConfigException;
 import io.vdq.io.AtomicFiles;
 import io.vdq.io.DType;
+import io.vdq.io.SafetensorsFile;
 import io.vdq.io.SafetensorsStreamWriter;
 import io.vdq.io.SafetensorsWriter;
+import io.vdq.io.TensorInfo;
 import io.vdq.model.wan.WanConfig;
 import io.vdq.model.wan.WanParameters;
 import io.vdq.tensor.Parallel;
 import io.vdq.tensor.Tensor;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -50,6 +56,8 @@ public final class SyntheticCheckpoint {
     private static final System.Logger LOG = System.getLogger(SyntheticCheckpoint.class.getName());
     private static final int CHUNK_ROWS = 64;
     public static final String WEIGHTS_FILE = "diffusion_pytorch_model.safetensors";
+    /** The diffusers index of a sharded transformer. */
+    public static final String INDEX_FILE = "diffusion_pytorch_model.safetensors.index.json";
 
     private SyntheticCheckpoint() {}
 
@@ -94,33 +102,95 @@ public final class SyntheticCheckpoint {
         };
     }
 
-    /** Writes config.json and the weights into {@code dir}; {@code progress} receives the bytes written so far. */
+    /** Writes config.json and the weights (one file) into {@code dir}; {@code progress} receives the bytes written so far. */
     public static void write(WanConfig c, Path dir, Options o, LongConsumer progress) {
+        write(c, dir, o, 0, progress);
+    }
+
+    /**
+     * Writes config.json and the weights into {@code dir}: one {@value #WEIGHTS_FILE} when {@code shardBytes} ≤ 0 or
+     * the weights fit in it, else shards {@code diffusion_pytorch_model-0000i-of-0000N.safetensors} of at most
+     * {@code shardBytes} each (a tensor larger than that gets a shard of its own), tensors in
+     * {@link WanParameters#expectedShapes} order (whole blocks, in block order), with the diffusers index
+     * {@value #INDEX_FILE}. Every shard is committed atomically; a shard already in place with the same tensors and
+     * the same {@code vdq_synthetic} description (the values are a function of them) is kept, so an interrupted write
+     * resumes at the first missing shard. config.json is written last: a folder without it is incomplete.
+     */
+    public static void write(WanConfig c, Path dir, Options o, long shardBytes, LongConsumer progress) {
         Map<String, int[]> shapes = WanParameters.expectedShapes(c);
-        List<SafetensorsStreamWriter.Spec> specs = new ArrayList<>();
+        List<List<SafetensorsStreamWriter.Spec>> shards = new ArrayList<>();
+        List<SafetensorsStreamWriter.Spec> cur = new ArrayList<>();
+        long curBytes = 0, total = 0;
         for (var e : shapes.entrySet()) {
             long[] s = new long[e.getValue().length];
             for (int i = 0; i < s.length; i++) s[i] = e.getValue()[i];
-            specs.add(new SafetensorsStreamWriter.Spec(e.getKey(), o.dtype(), s));
+            SafetensorsStreamWriter.Spec spec = new SafetensorsStreamWriter.Spec(e.getKey(), o.dtype(), s);
+            if (shardBytes > 0 && !cur.isEmpty() && curBytes + spec.bytes() > shardBytes) {
+                shards.add(cur);
+                cur = new ArrayList<>();
+                curBytes = 0;
+            }
+            cur.add(spec);
+            curBytes += spec.bytes();
+            total += spec.bytes();
         }
+        shards.add(cur);
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
         meta.put("vdq_synthetic", String.format(Locale.ROOT, "%s weights, %d outlier channels x%.3g, seed %d",
                 o.dist(), o.outliers(), o.outlierScale(), o.seed())
                 + (o.residualOutliers() > 0 ? String.format(Locale.ROOT, ", %d residual outlier channels (patch embedding weight x%.3g, bias x%.3g)",
                 o.residualOutliers(), o.residualWeightScale(), o.residualBiasScale()) : ""));
+        ObjectNode index = new ObjectMapper().createObjectNode();
+        index.putObject("metadata").put("total_size", total);
+        ObjectNode weightMap = index.putObject("weight_map");
         long done = 0;
-        try (SafetensorsStreamWriter w = SafetensorsStreamWriter.create(dir.resolve(WEIGHTS_FILE), specs, meta)) {
-            for (var e : w.specs().entrySet()) {
-                float[] v = tensor(c, e.getKey(), shapes.get(e.getKey()), o);
-                w.writeFloats(e.getKey(), v, 0, v.length);
-                done += e.getValue().bytes();
+        for (int k = 0; k < shards.size(); k++) {
+            String file = shards.size() == 1 ? WEIGHTS_FILE : shardName(k, shards.size());
+            List<SafetensorsStreamWriter.Spec> specs = shards.get(k);
+            for (SafetensorsStreamWriter.Spec s : specs) weightMap.put(s.name(), file);
+            Path target = dir.resolve(file);
+            if (shards.size() > 1 && complete(target, specs, meta.get("vdq_synthetic"))) {
+                for (SafetensorsStreamWriter.Spec s : specs) done += s.bytes();
+                LOG.log(Level.INFO, () -> "kept " + target + " (already written)");
                 if (progress != null) progress.accept(done);
+                continue;
             }
-            w.commit();
+            try (SafetensorsStreamWriter w = SafetensorsStreamWriter.create(target, specs, meta)) {
+                for (var e : w.specs().entrySet()) {
+                    float[] v = tensor(c, e.getKey(), shapes.get(e.getKey()), o);
+                    w.writeFloats(e.getKey(), v, 0, v.length);
+                    done += e.getValue().bytes();
+                    if (progress != null) progress.accept(done);
+                }
+                w.commit();
+            }
         }
+        if (shards.size() > 1)
+            AtomicFiles.writeBytes(dir.resolve(INDEX_FILE), index.toPrettyString().getBytes(StandardCharsets.UTF_8));
         AtomicFiles.writeBytes(dir.resolve("config.json"), c.toJson().getBytes(StandardCharsets.UTF_8));
         LOG.log(Level.DEBUG, () -> "wrote synthetic checkpoint " + dir);
+    }
+
+    /** The diffusers name of shard {@code k} (from 0) of {@code n}. */
+    static String shardName(int k, int n) {
+        return String.format(Locale.ROOT, "diffusion_pytorch_model-%05d-of-%05d.safetensors", k + 1, n);
+    }
+
+    /** Whether {@code f} is a finished shard holding exactly {@code specs} from the same synthetic description. */
+    private static boolean complete(Path f, List<SafetensorsStreamWriter.Spec> specs, String description) {
+        if (!Files.isRegularFile(f)) return false;
+        try (SafetensorsFile sf = SafetensorsFile.open(f)) {
+            if (!description.equals(sf.metadata().get("vdq_synthetic")) || sf.names().size() != specs.size()) return false;
+            for (SafetensorsStreamWriter.Spec s : specs) {
+                if (!sf.contains(s.name())) return false;
+                TensorInfo t = sf.info(s.name());
+                if (t.dtype() != s.dtype() || !Arrays.equals(t.shape(), s.shape())) return false;
+            }
+            return true;
+        } catch (CheckpointException e) {
+            return false;  // unreadable: written again
+        }
     }
 
     /** The values of one tensor (row-major), exactly as {@link #write} stores them before encoding. */

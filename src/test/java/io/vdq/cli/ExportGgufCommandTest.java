@@ -292,6 +292,31 @@ class ExportGgufCommandTest {
         assertTrue(bad.err().contains("--calib-* options need --method gptq or --write-importance"), bad.err());
     }
 
+    /**
+     * --method gptq with a Hessian budget of one byte (one layer per calibration pass, 20 passes) writes the same
+     * bytes as with the default budget (all 20 Hessians of this model in one pass, which is what the export did
+     * before Hessians were recorded in passes), and the same importance file.
+     */
+    @Test void gptqHessiansInBoundedPassesGiveTheSameFile() throws Exception {
+        WanModel fp = WanModel.random(CONFIG, 9);
+        Path m = calibratableModel(fp);
+        Path one = dir.resolve("one.gguf"), many = dir.resolve("many.gguf");
+        Path impOne = dir.resolve("one.safetensors"), impMany = dir.resolve("many.safetensors");
+        Result a = run("export-gguf", "--model", m.toString(), "--type", "q4_k", "--method", "gptq", "--calib-steps", "1",
+                "--write-importance", impOne.toString(), "--out", one.toString());
+        assertEquals(0, a.code(), a.err());
+        assertTrue(a.err().contains("Hessians, pass 1: 20 layers"), a.err());
+        Result b = run("export-gguf", "--model", m.toString(), "--type", "q4_k", "--method", "gptq", "--calib-steps", "1",
+                "--hessian-budget", "1", "--write-importance", impMany.toString(), "--out", many.toString());
+        assertEquals(0, b.code(), b.err());
+        assertTrue(b.err().contains("Hessians, pass 20: 1 layers"), b.err());
+        assertFalse(b.err().contains("Hessians, pass 21"), b.err());   // requests in write order: every pass runs once
+        assertArrayEquals(Files.readAllBytes(one), Files.readAllBytes(many));
+        assertArrayEquals(Files.readAllBytes(impOne), Files.readAllBytes(impMany));
+        assertEquals(1, run("export-gguf", "--model", m.toString(), "--type", "q4_k", "--method", "gptq", "--hessian-budget", "0",
+                "--out", dir.resolve("x.gguf").toString()).code());
+    }
+
     @Test void quantizeRefusesGgufRecipesBeforeCalibratingAndPointsToExportGguf() {
         Result r = run("quantize", "--model", "random:tiny", "--recipe", "gguf-q4_k-gptq", "--out", dir.resolve("q").toString());
         assertEquals(1, r.code());

@@ -98,4 +98,37 @@ class SyntheticCheckpointTest {
         assertArrayEquals(Files.readAllBytes(dir.resolve("one").resolve(SyntheticCheckpoint.WEIGHTS_FILE)),
                 Files.readAllBytes(dir.resolve("three").resolve(SyntheticCheckpoint.WEIGHTS_FILE)));
     }
+
+    /**
+     * Sharded: the same tensors and values as the single file, split into diffusers shards with an index; a write
+     * that lost a shard (as a kill would) keeps the others and ends with the bytes of an uninterrupted write.
+     */
+    @Test
+    void shardedWriteHoldsTheSameTensorsAndResumesAtTheMissingShard() throws Exception {
+        WanConfig c = small();
+        Path one = dir.resolve("one"), sh = dir.resolve("sh"), fresh = dir.resolve("fresh");
+        SyntheticCheckpoint.write(c, one, OPT, null);
+        SyntheticCheckpoint.write(c, sh, OPT, 20_000, null);
+        assertTrue(Files.exists(sh.resolve(SyntheticCheckpoint.INDEX_FILE)));
+        assertFalse(Files.exists(sh.resolve(SyntheticCheckpoint.WEIGHTS_FILE)));
+        try (TensorSource a = Checkpoints.open(one); TensorSource b = Checkpoints.open(sh)) {
+            assertEquals(a.names(), b.names());
+            for (String n : a.names()) assertArrayEquals(a.readBytes(n), b.readBytes(n), n);
+        }
+        Path second;
+        try (var s = Files.list(sh)) {
+            second = s.filter(p -> p.getFileName().toString().startsWith("diffusion_pytorch_model-00002-of-")).findFirst().orElseThrow();
+        }
+        long firstTime = Files.getLastModifiedTime(sh.resolve(second.getFileName().toString().replace("00002-of", "00001-of"))).toMillis();
+        Files.delete(second);
+        Files.delete(sh.resolve("config.json"));
+        Thread.sleep(20);
+        SyntheticCheckpoint.write(c, sh, OPT, 20_000, null);
+        assertEquals(firstTime, Files.getLastModifiedTime(sh.resolve(second.getFileName().toString().replace("00002-of", "00001-of"))).toMillis(),
+                "shard 1 kept, not rewritten");
+        SyntheticCheckpoint.write(c, fresh, OPT, 20_000, null);
+        try (var s = Files.list(fresh)) {
+            for (Path p : s.toList()) assertArrayEquals(Files.readAllBytes(p), Files.readAllBytes(sh.resolve(p.getFileName().toString())), p.toString());
+        }
+    }
 }

@@ -12,6 +12,7 @@ import io.vdq.io.Printable;
 import io.vdq.io.SafetensorsFile;
 import io.vdq.io.SafetensorsStreamWriter;
 import io.vdq.io.SafetensorsWriter;
+import io.vdq.io.ShardedCheckpoint;
 import io.vdq.io.TensorDigests;
 import io.vdq.io.TensorInfo;
 import io.vdq.io.TensorSource;
@@ -42,7 +43,9 @@ import java.util.Map;
 import java.util.SequencedMap;
 import java.util.Set;
 import java.util.SortedSet;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 
 /**
  * A quantized Wan model as a diffusers-style folder: {@code config.json} and one self-contained
@@ -63,6 +66,12 @@ public final class QuantizedCheckpoint {
     public static final String FORMAT = "vdq-quantized";
     public static final int VERSION = 2;
     public static final String WEIGHTS = "diffusion_pytorch_model.safetensors";
+    /** The index of a sharded checkpoint (diffusers' name): the checkpoint's metadata and the weight map. */
+    public static final String INDEX = "diffusion_pytorch_model.safetensors.index.json";
+    /** The {@code format} of one shard of a sharded checkpoint (not loadable alone). */
+    public static final String SHARD_FORMAT = "vdq-quantized-shard";
+    /** Shard metadata: what the shard was planned from (a hash), so that a resumed run can keep a finished shard. */
+    public static final String KEY_SHARD_PLAN = "shard_plan";
 
     /** Metadata keys. */
     public static final String KEY_FORMAT = "format", KEY_VERSION = "format_version", KEY_VDQ = "vdq_version",
@@ -174,9 +183,10 @@ public final class QuantizedCheckpoint {
         private final TensorSource source;
         private final SortedSet<String> floatNames;
         private final Set<String> done = new HashSet<>();
+        private final boolean shard;
 
         private Streamed(Path dir, WanConfig config, SafetensorsStreamWriter w, ObjectNode layers, DType floatType,
-                         ActivationBits bits, TensorSource source, SortedSet<String> floatNames) {
+                         ActivationBits bits, TensorSource source, SortedSet<String> floatNames, boolean shard) {
             this.dir = dir;
             this.config = config;
             this.w = w;
@@ -185,33 +195,73 @@ public final class QuantizedCheckpoint {
             this.bits = bits;
             this.source = source;
             this.floatNames = floatNames;
+            this.shard = shard;
         }
 
         /**
-         * Starts {@code dir/}{@value #WEIGHTS}: {@code placeholders} are the quantized layers (in forward order) as they
-         * will be, {@code floatNames} the tensors of {@code source} kept in float (stored as {@code floatType}),
-         * {@code report} the recipe, hook and shared activation width the layers use.
+         * Starts {@code dir/}{@value #WEIGHTS}: {@code placeholders} build the quantized layers (in forward order) as
+         * they will be, in kind and shapes (called one at a time, each dropped once its descriptor and tensor shapes
+         * are known, so a 14B model's placeholders never coexist), {@code floatNames} the tensors of {@code source}
+         * kept in float (stored as {@code floatType}), {@code report} the recipe, hook and shared activation width.
          */
         public static Streamed create(Path dir, WanConfig config, QuantReport report, String baseSha256, DType floatType,
-                                      Map<String, String> extra, SequencedMap<String, Linear> placeholders,
+                                      Map<String, String> extra, SequencedMap<String, Supplier<Linear>> placeholders,
                                       TensorSource source, SortedSet<String> floatNames) {
             checkFloatType(floatType);
             if (placeholders.isEmpty()) throw new CheckpointException(dir + ": no quantized layer to save");
             List<SafetensorsStreamWriter.Spec> specs = new ArrayList<>();
             ObjectNode layers = Codecs.JSON.createObjectNode();
-            boolean tagged = false;
-            for (Map.Entry<String, Linear> e : placeholders.entrySet()) {
-                SafetensorsWriter one = new SafetensorsWriter();
-                layers.set(e.getKey(), Codecs.encode(e.getKey(), e.getValue(), one, floatType, report.activationBits()));
-                specs.addAll(one.specs());
-                tagged |= Codecs.stepTagged(e.getValue());
-            }
+            boolean tagged = declare(placeholders, floatType, report.activationBits(), specs, layers);
             for (String n : floatNames) specs.add(new SafetensorsStreamWriter.Spec(n, floatType, source.info(n).shape()));
             Map<String, String> meta = metadata(config, report, baseSha256, floatType, extra, layers, tagged);
             createFolder(dir);
             SafetensorsStreamWriter w = SafetensorsStreamWriter.create(dir.resolve(WEIGHTS), specs, meta, true);
-            return new Streamed(dir, config, w, layers, floatType, report.activationBits(), source, floatNames);
+            return new Streamed(dir, config, w, layers, floatType, report.activationBits(), source, floatNames, false);
         }
+
+        /**
+         * Starts one shard {@code file} of a sharded checkpoint (docs/FORMAT.md, "Sharded checkpoints"): its layers
+         * and float tensors as for {@link #create}; its {@code __metadata__} holds {@code format} {@value #SHARD_FORMAT},
+         * the format version, its own layer descriptors, digests, and {@code plan} under {@value #KEY_SHARD_PLAN}.
+         * {@link #commitShard} renames it into place; the checkpoint's metadata goes into the index
+         * ({@link #writeIndex}).
+         */
+        public static Streamed createShard(Path file, WanConfig config, ActivationBits bits, DType floatType, String plan,
+                                           SequencedMap<String, Supplier<Linear>> placeholders, TensorSource source,
+                                           SortedSet<String> floatNames) {
+            checkFloatType(floatType);
+            List<SafetensorsStreamWriter.Spec> specs = new ArrayList<>();
+            ObjectNode layers = Codecs.JSON.createObjectNode();
+            declare(placeholders, floatType, bits, specs, layers);
+            for (String n : floatNames) specs.add(new SafetensorsStreamWriter.Spec(n, floatType, source.info(n).shape()));
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put(KEY_FORMAT, SHARD_FORMAT);
+            meta.put(KEY_VERSION, Integer.toString(VERSION));
+            meta.put(KEY_VDQ, vdqVersion());
+            meta.put(KEY_FLOAT_DTYPE, floatType.name());
+            meta.put(KEY_SHARD_PLAN, plan);
+            meta.put(KEY_LAYERS, layers.toString());
+            createFolder(file.toAbsolutePath().getParent());
+            SafetensorsStreamWriter w = SafetensorsStreamWriter.create(file, specs, meta, true);
+            return new Streamed(file.toAbsolutePath().getParent(), config, w, layers, floatType, bits, source, floatNames, true);
+        }
+
+        /** Builds each placeholder in turn, records its descriptor and tensor specs; true when one is timestep-switched. */
+        private static boolean declare(SequencedMap<String, Supplier<Linear>> placeholders, DType floatType, ActivationBits bits,
+                                       List<SafetensorsStreamWriter.Spec> specs, ObjectNode layers) {
+            boolean tagged = false;
+            for (Map.Entry<String, Supplier<Linear>> e : placeholders.entrySet()) {
+                Linear l = e.getValue().get();
+                SafetensorsWriter one = new SafetensorsWriter();
+                layers.set(e.getKey(), Codecs.encode(e.getKey(), l, one, floatType, bits));
+                specs.addAll(one.specs());
+                tagged |= Codecs.stepTagged(l);
+            }
+            return tagged;
+        }
+
+        /** The descriptors of the declared layers (forward order). */
+        public ObjectNode layers() { return layers.deepCopy(); }
 
         /** Encodes and appends one quantized layer; it must match its placeholder's kind and shapes. */
         public void layer(String name, Linear layer) {
@@ -249,6 +299,7 @@ public final class QuantizedCheckpoint {
          * been a 64-character placeholder): a streaming writer knows it only once the whole base has passed.
          */
         public void commit(String baseSha256) {
+            if (shard) throw new IllegalStateException("a shard is finished by commitShard");
             if (done.size() != layers.size())
                 throw new CheckpointException(dir + ": " + (layers.size() - done.size()) + " declared layers were not written");
             if (baseSha256 != null) w.finalMetadata(KEY_BASE, baseSha256);
@@ -256,19 +307,57 @@ public final class QuantizedCheckpoint {
             AtomicFiles.writeBytes(dir.resolve("config.json"), config.toJson().getBytes(StandardCharsets.UTF_8));
         }
 
+        /** Checks that every layer and tensor was written and renames the shard into place (nothing else). */
+        public void commitShard() {
+            if (!shard) throw new IllegalStateException("not a shard: finish it with commit");
+            if (done.size() != layers.size())
+                throw new CheckpointException(dir + ": " + (layers.size() - done.size()) + " declared layers were not written");
+            w.commit();
+        }
+
         @Override public void close() { w.close(); }
     }
 
-    /** The weights file of a model folder (or its {@code transformer/} subfolder). */
-    public static Path weightsFile(Path dir) {
-        if (Files.isDirectory(dir.resolve("transformer"))) dir = dir.resolve("transformer");
-        return dir.resolve(WEIGHTS);
+    /**
+     * Finishes a sharded checkpoint whose shards are in place: writes {@value #INDEX} ({@code metadata}: the
+     * checkpoint's {@code __metadata__} keys as a single file has them, less the digests, which each shard keeps;
+     * {@code weight_map}: tensor → shard file), then config.json, each atomically.
+     */
+    public static void writeIndex(Path dir, WanConfig config, QuantReport report, String baseSha256, DType floatType,
+                                  Map<String, String> extra, ObjectNode layers, boolean tagged, SequencedMap<String, String> weightMap) {
+        Map<String, String> meta = metadata(config, report, baseSha256, floatType, extra, layers, tagged);
+        ObjectNode root = Codecs.JSON.createObjectNode();
+        ObjectNode m = root.putObject("metadata");
+        new TreeMap<>(meta).forEach(m::put);
+        ObjectNode wm = root.putObject("weight_map");
+        new TreeMap<>(weightMap).forEach(wm::put);
+        try {
+            AtomicFiles.writeBytes(dir.resolve(INDEX), Codecs.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+        } catch (JsonProcessingException e) {
+            throw new CheckpointException(dir.resolve(INDEX) + ": cannot encode: " + e.getMessage(), e);
+        }
+        AtomicFiles.writeBytes(dir.resolve("config.json"), config.toJson().getBytes(StandardCharsets.UTF_8));
     }
 
-    /** True when {@code dir} holds a single-file checkpoint whose metadata says it is a vdq quantized checkpoint. */
+    /**
+     * The weights file of a model folder (or its {@code transformer/} subfolder): {@value #WEIGHTS}, or the index
+     * {@value #INDEX} of a sharded checkpoint when there is no single file.
+     */
+    public static Path weightsFile(Path dir) {
+        if (Files.isDirectory(dir.resolve("transformer"))) dir = dir.resolve("transformer");
+        Path single = dir.resolve(WEIGHTS);
+        return !Files.isRegularFile(single) && Files.isRegularFile(dir.resolve(INDEX)) ? dir.resolve(INDEX) : single;
+    }
+
+    /** True when {@code dir} holds a checkpoint (single file or index) whose metadata says it is a vdq quantized checkpoint. */
     public static boolean isQuantized(Path dir) {
         Path f = weightsFile(dir);
         if (!Files.isRegularFile(f)) return false;
+        if (f.getFileName().toString().equals(INDEX)) {
+            try (ShardedCheckpoint s = ShardedCheckpoint.open(f)) {
+                return FORMAT.equals(s.indexMetadata().get(KEY_FORMAT));
+            }
+        }
         try (SafetensorsFile s = SafetensorsFile.open(f)) {
             return FORMAT.equals(s.metadata().get(KEY_FORMAT));
         }
@@ -279,23 +368,49 @@ public final class QuantizedCheckpoint {
 
     /**
      * As {@link #load(Path)}; {@code verify} false skips recomputing the per-tensor SHA-256 digests (every other
-     * check still runs).
+     * check still runs). A sharded checkpoint ({@value #INDEX}) loads with its quantized layers mapped: each layer
+     * is decoded from the mapped shards when it runs and dropped after, its pages given back, so a checkpoint
+     * larger than memory runs (see {@link MappedLayer}); its shards stay open for the life of the model.
      */
     public static Loaded load(Path dir, boolean verify) {
         Path f = weightsFile(dir);
         Path cfgFile = f.resolveSibling("config.json");
-        if (!Files.isRegularFile(cfgFile)) throw new CheckpointException(f.getParent() + ": no config.json next to " + WEIGHTS);
+        if (!Files.isRegularFile(cfgFile))
+            throw new CheckpointException(f.getParent() + ": no config.json next to " + f.getFileName());
         WanConfig c = WanConfig.read(cfgFile);
+        if (f.getFileName().toString().equals(INDEX)) {
+            ShardedCheckpoint sc = ShardedCheckpoint.open(f);
+            try {
+                return load(c, new IndexView(sc), verify, true);
+            } catch (RuntimeException e) {
+                sc.close();
+                throw e;
+            }
+        }
         try (SafetensorsFile src = SafetensorsFile.open(f)) {
             return load(c, src, verify);
         }
+    }
+
+    /** A sharded checkpoint seen through its index: the index's metadata is the checkpoint's. */
+    private record IndexView(ShardedCheckpoint sc) implements TensorSource {
+        @Override public SortedSet<String> names() { return sc.names(); }
+        @Override public boolean contains(String name) { return sc.contains(name); }
+        @Override public TensorInfo info(String name) { return sc.info(name); }
+        @Override public Tensor readFloat(String name) { return sc.readFloat(name); }
+        @Override public MemorySegment segment(String name) { return sc.segment(name); }
+        @Override public Map<String, String> metadata() { return sc.indexMetadata(); }
+        @Override public String describe() { return sc.describe(); }
+        @Override public void close() { sc.close(); }
     }
 
     /** Loads from an open source (the caller closes it; every tensor is copied out), verifying the digests. */
     public static Loaded load(WanConfig c, TensorSource src) { return load(c, src, true); }
 
     /** As {@link #load(WanConfig, TensorSource)}; {@code verify} false skips the digests. */
-    public static Loaded load(WanConfig c, TensorSource src, boolean verify) {
+    public static Loaded load(WanConfig c, TensorSource src, boolean verify) { return load(c, src, verify, false); }
+
+    private static Loaded load(WanConfig c, TensorSource src, boolean verify, boolean mapped) {
         Map<String, String> meta = src.metadata();
         String file = src.describe();
         if (!FORMAT.equals(meta.get(KEY_FORMAT)))
@@ -308,7 +423,17 @@ public final class QuantizedCheckpoint {
         if (version != VERSION)
             throw new CheckpointException(file + ": format_version " + version + ", this vdq reads version " + VERSION
                     + " (written by vdq " + meta.get(KEY_VDQ) + ")");
-        if (verify) TensorDigests.verify(src);
+        if (src instanceof IndexView(ShardedCheckpoint sc)) {
+            for (SafetensorsFile shard : sc.shards().values()) {
+                String sf = shard.metadata().get(KEY_FORMAT);
+                if (!SHARD_FORMAT.equals(sf))
+                    throw new CheckpointException(shard.describe() + ": __metadata__ format is " + (sf == null ? "absent" : "'" + sf + "'")
+                            + ", expected '" + SHARD_FORMAT + "' (a shard of " + file + ")");
+                if (!verify && !TensorDigests.present(shard.metadata()))
+                    throw new CheckpointException(shard.describe() + ": __metadata__ has no '" + TensorDigests.KEY + "' (per-tensor SHA-256 digests)");
+            }
+            if (verify) TensorDigests.verify(sc);
+        } else if (verify) TensorDigests.verify(src);
         else if (!TensorDigests.present(meta))
             throw new CheckpointException(file + ": __metadata__ has no '" + TensorDigests.KEY + "' (per-tensor SHA-256 digests)");
         WanConfig stored = WanConfig.parse(require(file, meta, KEY_CONFIG), file + " __metadata__ wan_config");
@@ -331,7 +456,8 @@ public final class QuantizedCheckpoint {
         for (Iterator<Map.Entry<String, JsonNode>> it = layers.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             try {
-                built.put(e.getKey(), Codecs.decode(e.getKey(), e.getValue(), reader));
+                built.put(e.getKey(), mapped ? MappedLayer.of(e.getKey(), e.getValue(), src, reader)
+                        : Codecs.decode(e.getKey(), e.getValue(), reader));
             } catch (CheckpointException x) {
                 throw x;
             } catch (VdqException x) { // a constructor refused the stored values (bits, shapes, options)

@@ -41,11 +41,25 @@ public final class MinMaxMethod implements QuantMethod {
         for (Map.Entry<String, FloatLinear> e : targets.entrySet()) {
             ActivationQuantizer aq = stat ? QuantTargets.staticActivationQuantizer(r, bits, stats.get(e.getKey()).absMax())
                     : QuantTargets.activationQuantizer(r, bits);
-            QuantizedLinear q = QuantizedLinear.roundToNearest(e.getValue(), r.weightBits(), r.weightSymmetric(),
-                    r.weightGranularity(), r.groupSize(), null, aq);
+            QuantizedLinear q = layer(r, e.getValue(), aq);
             model.replaceLinear(e.getKey(), q);
             rows.add(LayerReport.measure(e.getKey(), e.getValue(), q, r.activationBits(), stat ? "rtn static-act" : "rtn"));
         }
         return new QuantReport(name(), r, rows, null, bits);
+    }
+
+    /** Whether {@code r} needs no calibration data (no static activations): streaming quantization can run it. */
+    public static boolean dataFree(Recipe r) { return !r.optBool("static_activations", false); }
+
+    /**
+     * One layer as {@link #apply} quantizes it with dynamic activations (the data-free case), for streaming
+     * quantization, which meets the layers one at a time.
+     */
+    public static QuantizedLinear layer(Recipe r, ActivationBits bits, FloatLinear f) {
+        return layer(r, f, QuantTargets.activationQuantizer(r, bits));
+    }
+
+    private static QuantizedLinear layer(Recipe r, FloatLinear f, ActivationQuantizer aq) {
+        return QuantizedLinear.roundToNearest(f, r.weightBits(), r.weightSymmetric(), r.weightGranularity(), r.groupSize(), null, aq);
     }
 }

@@ -206,6 +206,28 @@ public final class QuaRotMethod implements QuantMethod {
         }
     }
 
+    /** Whether {@code r} needs no calibration data (weights=rtn) and rotates each layer on its own (no vo_fold). */
+    public static boolean dataFree(Recipe r) {
+        return r.optString("weights", "rtn").equals("rtn") && !r.optBool("vo_fold", false);
+    }
+
+    /**
+     * Layer {@code index} (its position among the selected layers in forward order) exactly as {@link #apply}
+     * quantizes it for a data-free recipe ({@link #dataFree}): its input rotation folded into W, online on x,
+     * round-to-nearest weights. For streaming quantization, which meets the layers one at a time.
+     */
+    public static QuantizedLinear rtnLayer(Recipe r, ActivationBits bits, int index, FloatLinear f) {
+        if (!dataFree(r)) throw new ConfigException("recipe '" + r.name() + "' needs calibration data or vo_fold: not a per-layer data-free recipe");
+        int block = r.optInt("block", 0), maxBlock = r.optInt("max_block", 1024);
+        boolean signs = r.optBool("random_signs", true);
+        long seed = r.optLong("seed", 1234);
+        int k = f.inFeatures();
+        int b = block > 0 ? block : Hadamard.defaultBlock(k, maxBlock);
+        InputTransform t = InputTransform.hadamard(new Hadamard(k, b, signs ? seedFor(seed, index) : 0));
+        return QuantizedLinear.roundToNearest(f, r.weightBits(), r.weightSymmetric(), r.weightGranularity(), r.groupSize(),
+                t, QuantTargets.activationQuantizer(r, bits));
+    }
+
     /** Seed of layer i's signs: never 0 (0 means no signs). */
     static long seedFor(long seed, int i) {
         long s = seed + i;

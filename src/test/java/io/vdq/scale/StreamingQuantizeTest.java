@@ -1,0 +1,166 @@
+package io.vdq.scale;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.vdq.VdqException.ConfigException;
+import io.vdq.cli.Main;
+import io.vdq.io.Checkpoints;
+import io.vdq.io.DType;
+import io.vdq.io.SafetensorsFile;
+import io.vdq.io.ShardedCheckpoint;
+import io.vdq.io.TensorSource;
+import io.vdq.model.wan.WanConfig;
+import io.vdq.model.wan.WanModel;
+import io.vdq.quant.Calibration;
+import io.vdq.quant.Presets;
+import io.vdq.quant.QuantMethods;
+import io.vdq.quant.QuantReport;
+import io.vdq.quant.ckpt.QuantizedCheckpoint;
+import io.vdq.tensor.Tensor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StreamingQuantizeTest {
+    @TempDir Path dir;
+
+    /** Shards small enough that the 2-block test model gets several (head, blocks, tail cut apart). */
+    private static final long SMALL_SHARDS = 40_000;
+
+    /**
+     * For every kind of data-free recipe the shards hold exactly the tensors of an in-memory quantization's
+     * single file, byte for byte, the index's metadata is that file's (less the digests, which the shards keep),
+     * and the loaded sharded checkpoint (layers mapped, decoded per call) computes the in-memory model's forward
+     * bit for bit.
+     */
+    @Test
+    void shardsHoldTheInMemoryQuantizationForEveryDataFreeMethod() throws Exception {
+        WanConfig c = SyntheticCheckpointTest.small();
+        SyntheticCheckpoint.write(c, dir.resolve("ck"), SyntheticCheckpointTest.OPT, null);
+        for (String recipe : new String[]{"w4a4-dvd", "w4a8-minmax", "w4a4-quarot-rtn", "w4a4/8-dvd+gbs_delta=0.05"}) {
+            Path out = dir.resolve("q-" + recipe.replaceAll("[^a-z0-9]", "_"));
+            StreamingQuantize.Summary sum;
+            try (TensorSource src = Checkpoints.open(dir.resolve("ck"))) {
+                sum = StreamingQuantize.quantize(c, src, Presets.resolve(recipe), out, SMALL_SHARDS, Map.of("base_model", "x"), null);
+            }
+            assertTrue(sum.shards() >= 3, recipe + ": " + sum.shards() + " shards");
+            assertEquals(0, sum.keptShards());
+            WanModel m;
+            try (TensorSource src = Checkpoints.open(dir.resolve("ck"))) {
+                m = WanModel.load(c, src);
+            }
+            String base = m.fingerprint();
+            assertEquals(base, sum.baseSha256(), recipe);
+            QuantReport rep = QuantMethods.apply(m, Presets.resolve(recipe), Calibration.none());
+            assertEquals(rep.layers().size(), sum.layers().size());
+            Path mem = dir.resolve("mem-" + out.getFileName());
+            QuantizedCheckpoint.save(mem, m, rep, base, DType.BF16, Map.of("base_model", "x"));
+            try (ShardedCheckpoint a = ShardedCheckpoint.open(out.resolve(QuantizedCheckpoint.INDEX));
+                 SafetensorsFile b = SafetensorsFile.open(mem.resolve(QuantizedCheckpoint.WEIGHTS))) {
+                assertEquals(b.names(), a.names(), recipe);
+                for (String n : a.names()) assertArrayEquals(b.readBytes(n), a.readBytes(n), recipe + " " + n);
+                Map<String, String> ma = new TreeMap<>(a.indexMetadata()), mb = new TreeMap<>(b.metadata());
+                assertTrue(ma.remove("source").contains("ck"));
+                mb.remove(io.vdq.io.TensorDigests.KEY);
+                assertEquals(mb, ma, recipe + ": metadata (base hash included)");
+            }
+            QuantizedCheckpoint.Loaded l = QuantizedCheckpoint.load(out);
+            Tensor x = Tensor.randn(3, c.inChannels(), 2, 8, 8), text = Tensor.randn(4, 6, c.textDim());
+            assertArrayEquals(m.forward(x, 500f, text).toArray(), l.model().forward(x, 500f, text).toArray(), recipe);
+        }
+    }
+
+    /**
+     * A run stopped part-way (here by an exception after some layers; a kill -9 leaves the same state: committed
+     * shards and at most one temporary file) leaves only whole shards and no index or config.json; the rerun keeps
+     * those shards and produces the same bytes as an uninterrupted run.
+     */
+    @Test
+    void anInterruptedRunLeavesWholeShardsAndTheRerunResumes() throws Exception {
+        WanConfig c = SyntheticCheckpointTest.small();
+        SyntheticCheckpoint.write(c, dir.resolve("ck"), SyntheticCheckpointTest.OPT, null);
+        Path whole = dir.resolve("whole"), part = dir.resolve("part");
+        try (TensorSource src = Checkpoints.open(dir.resolve("ck"))) {
+            StreamingQuantize.quantize(c, src, Presets.get("w4a4-dvd"), whole, SMALL_SHARDS, Map.of(), null);
+            RuntimeException stop = new RuntimeException("stop");
+            RuntimeException e = assertThrows(RuntimeException.class, () -> StreamingQuantize.quantize(c, src, Presets.get("w4a4-dvd"), part,
+                    SMALL_SHARDS, Map.of(), (done, total, last) -> { if (done == 14) throw stop; }));
+            assertSame(stop, e);
+        }
+        assertFalse(Files.exists(part.resolve("config.json")));
+        assertFalse(Files.exists(part.resolve(QuantizedCheckpoint.INDEX)));
+        List<Path> left = list(part);
+        assertFalse(left.isEmpty());
+        for (Path p : left) {
+            assertFalse(p.getFileName().toString().contains(".tmp-"), p.toString());
+            try (SafetensorsFile f = SafetensorsFile.open(p)) {   // whole, committed shards
+                assertEquals(f.names().size(), io.vdq.io.TensorDigests.verify(f));
+            }
+        }
+        // a temporary file as a kill -9 would leave it is cleaned up by the rerun
+        Files.writeString(part.resolve("diffusion_pytorch_model-00002-of-00005.safetensors.tmp-123"), "half");
+        StreamingQuantize.Summary s;
+        try (TensorSource src = Checkpoints.open(dir.resolve("ck"))) {
+            s = StreamingQuantize.quantize(c, src, Presets.get("w4a4-dvd"), part, SMALL_SHARDS, Map.of(), null);
+        }
+        assertEquals(left.size(), s.keptShards());
+        assertTrue(s.layers().size() < 20 && s.layers().size() > 0, "quantized again: " + s.layers().size());
+        List<Path> a = list(whole), b = list(part);
+        assertEquals(a.stream().map(p -> p.getFileName().toString()).toList(), b.stream().map(p -> p.getFileName().toString()).toList());
+        for (int i = 0; i < a.size(); i++) assertArrayEquals(Files.readAllBytes(a.get(i)), Files.readAllBytes(b.get(i)), a.get(i).toString());
+        assertArrayEquals(Files.readAllBytes(whole.resolve(QuantizedCheckpoint.INDEX)), Files.readAllBytes(part.resolve(QuantizedCheckpoint.INDEX)));
+        // a different recipe replans every shard: nothing is kept
+        try (TensorSource src = Checkpoints.open(dir.resolve("ck"))) {
+            assertEquals(0, StreamingQuantize.quantize(c, src, Presets.get("w4a8-dvd"), part, SMALL_SHARDS, Map.of(), null).keptShards());
+        }
+    }
+
+    @Test
+    void recipesThatNeedDataAreRefusedBeforeAnythingIsWritten() throws Exception {
+        WanConfig c = SyntheticCheckpointTest.small();
+        SyntheticCheckpoint.write(c, dir.resolve("ck"), SyntheticCheckpointTest.OPT, null);
+        try (TensorSource src = Checkpoints.open(dir.resolve("ck"))) {
+            for (String r : new String[]{"w4a8-gptq", "w4a4-quarot", "w4a8-smoothquant", "w4a8-minmax+static_activations=true", "w4a4/8-dvd"}) {
+                ConfigException e = assertThrows(ConfigException.class,
+                        () -> StreamingQuantize.quantize(c, src, Presets.resolve(r), dir.resolve("x"), SMALL_SHARDS, Map.of(), null));
+                assertTrue(e.getMessage().contains("calibration data") || e.getMessage().contains("gbs_delta"), e.getMessage());
+            }
+        }
+        assertFalse(Files.exists(dir.resolve("x")));
+    }
+
+    /** vdq quantize --stream writes the sharded folder; inspect reads it; generate runs it. */
+    @Test
+    void quantizeStreamThenInspectAndGenerate() throws Exception {
+        Path ck = dir.resolve("ck"), q = dir.resolve("q");
+        assertEquals(0, Main.run("make-checkpoint", "--shape", "tiny", "--layers", "2", "--prompts", "1", "--shard-size", "20000",
+                "--out", ck.toString(), "--quiet"));
+        assertTrue(Files.exists(ck.resolve(SyntheticCheckpoint.INDEX_FILE)));
+        assertEquals(0, Main.run("quantize", "--model", ck.toString(), "--recipe", "w4a4-dvd", "--stream", "--shard-size", "10000",
+                "--out", q.toString(), "--quiet"));
+        assertTrue(Files.exists(q.resolve(QuantizedCheckpoint.INDEX)) && Files.exists(q.resolve("config.json")));
+        assertTrue(list(q).size() >= 3, list(q).toString());
+        assertTrue(QuantizedCheckpoint.isQuantized(q));
+        assertEquals(0, Main.run("inspect", q.toString()));
+        Path run = dir.resolve("run");
+        assertEquals(0, Main.run("generate", "--model", q.toString(), "--prompt-embeds", ck.resolve("prompts/prompt-0.safetensors").toString(),
+                "--steps", "1", "--frames", "5", "--height", "64", "--width", "64", "--out", run.toString(), "--quiet"));
+        try (SafetensorsFile f = SafetensorsFile.open(run.resolve("latents.safetensors"))) {
+            assertEquals("w4a4-dvd", f.metadata().get("quant"));
+        }
+    }
+
+    private static List<Path> list(Path d) throws Exception {
+        List<Path> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(d)) {
+            s.filter(p -> p.getFileName().toString().startsWith("diffusion_pytorch_model-")).sorted().forEach(out::add);
+        }
+        return out;
+    }
+}
