@@ -24,4 +24,11 @@ public interface QuantMethod {
      * and nothing is checked (plug-ins written before this existed).
      */
     default Set<String> options() { return null; }
+
+    /**
+     * This recipe's computation one layer at a time ({@link Layerwise}), for streaming quantization; {@code null}
+     * when the method needs calibration data. A recipe whose options make a data-free method need data (or
+     * sampling) is refused with a one-line {@code ConfigException} naming the option.
+     */
+    default Layerwise layerwise(Recipe recipe) { return null; }
 }

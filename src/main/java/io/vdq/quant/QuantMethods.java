@@ -39,6 +39,25 @@ public final class QuantMethods {
 
     public static synchronized List<String> names() { return List.copyOf(all().keySet()); }
 
+    /**
+     * The recipe's layer-at-a-time form ({@link QuantMethod#layerwise}) after its options are checked; a one-line
+     * refusal when its method needs calibration data.
+     */
+    public static Layerwise layerwise(Recipe recipe) {
+        QuantMethod m = get(recipe.method());
+        checkOptions(m, recipe);
+        Layerwise l = m.layerwise(recipe);
+        if (l == null) throw needsData(recipe, "method " + recipe.method());
+        return l;
+    }
+
+    /** The refusal of a recipe that streaming quantization cannot run because {@code what} needs calibration data. */
+    public static ConfigException needsData(Recipe recipe, String what) {
+        return new ConfigException("recipe '" + recipe.name() + "' (" + what + ") needs calibration data; streaming quantization runs "
+                + "the data-free recipes (dvd with a fixed gbs_delta, minmax without static_activations, quarot with weights=rtn "
+                + "and no vo_fold): use vdq quantize without --stream");
+    }
+
     /** The framework's options, valid for every method. */
     private static final String INT8_ATTENTION = "int8_attention", INT8_ATTENTION_PV = "int8_attention_pv";
     private static final Set<String> FRAMEWORK_OPTIONS = Set.of(INT8_ATTENTION, INT8_ATTENTION_PV);

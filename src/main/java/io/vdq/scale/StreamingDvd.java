@@ -122,7 +122,7 @@ public final class StreamingDvd {
             int out = (int) src.info(layer + ".weight").shape()[0], in = (int) src.info(layer + ".weight").shape()[1];
             boolean hasBias = src.contains(layer + ".bias");
             int index = e.getValue();
-            placeholders.put(layer, () -> placeholder(s, recipe, bits, layer, index, out, in, hasBias));
+            placeholders.put(layer, () -> DvdQuantMethod.placeholder(s, recipe, bits, layer, index, out, in, hasBias));
         }
         List<LayerReport> reports = new ArrayList<>();
         long bytesOut = 0;
@@ -149,7 +149,7 @@ public final class StreamingDvd {
                     throw new CheckpointException(src.describe() + ": " + x.getMessage(), x);
                 }
                 float[] bias = src.contains(layer + ".bias") ? src.readFloat(layer + ".bias").toArray() : null;
-                Arq arq = arq(s, recipe, layer, in, selected.get(layer));
+                Arq arq = DvdQuantMethod.arq(s, recipe, layer, in, selected.get(layer));
                 Bgr.Result q = DvdQuantMethod.quantizeWeights(arq, v, out0, s.bgr());
                 v = null;
                 long t2 = System.nanoTime();
@@ -174,23 +174,6 @@ public final class StreamingDvd {
             writeS += (System.nanoTime() - t0) / 1e9;
         }
         return new Summary(reports, floats.size(), bytesOut, decodeS, quantS, writeS);
-    }
-
-    /** A layer of the final kind and shapes with all-zero codes (its values are ignored: only its descriptor and tensor shapes count). */
-    static Linear placeholder(DvdQuantMethod.Settings s, Recipe recipe, ActivationBits bits, String layer, int index, int out, int in,
-                              boolean hasBias) {
-        int group = s.bgr().groupSize() == 0 ? in : s.bgr().groupSize();
-        if (in % group != 0)
-            throw new ConfigException("recipe '" + recipe.name() + "': group size " + group + " does not divide the input width "
-                    + in + " of '" + layer + "'");
-        int groups = out * (in / group);
-        Bgr.Result empty = Bgr.fromCodes(out, in, group, s.bgr().bits(), new byte[out * in], new float[groups], new float[groups]);
-        return new ArqLinear(arq(s, recipe, layer, in, index), empty, hasBias ? new float[out] : null, bits, s.integer());
-    }
-
-    /** The sign seed of a layer is the recipe's seed + its index among the selected layers, as in {@link DvdQuantMethod#apply}. */
-    static Arq arq(DvdQuantMethod.Settings s, Recipe r, String layer, int in, int index) {
-        return new Arq(in, DvdQuantMethod.layerOptions(s, r, layer), DvdQuantMethod.layerSeed(s, index));
     }
 
     /** The layer a tensor name belongs to ({@code P.weight} / {@code P.bias} → P), or the name itself. */

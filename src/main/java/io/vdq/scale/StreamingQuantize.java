@@ -11,26 +11,18 @@ import io.vdq.io.TensorCodec;
 import io.vdq.io.TensorDigests;
 import io.vdq.io.TensorInfo;
 import io.vdq.io.TensorSource;
-import io.vdq.model.FloatLinear;
 import io.vdq.model.Linear;
 import io.vdq.model.wan.WanConfig;
 import io.vdq.model.wan.WanModel;
 import io.vdq.model.wan.WanParameters;
-import io.vdq.quant.ActivationBits;
 import io.vdq.quant.LayerReport;
+import io.vdq.quant.Layerwise;
 import io.vdq.quant.QuantMethods;
 import io.vdq.quant.QuantReport;
 import io.vdq.quant.QuantTargets;
-import io.vdq.quant.QuantizedLinear;
 import io.vdq.quant.Recipe;
 import io.vdq.quant.RecipeJson;
 import io.vdq.quant.ckpt.QuantizedCheckpoint;
-import io.vdq.quant.dvd.Arq;
-import io.vdq.quant.dvd.ArqLinear;
-import io.vdq.quant.dvd.Bgr;
-import io.vdq.quant.dvd.DvdQuantMethod;
-import io.vdq.quant.minmax.MinMaxMethod;
-import io.vdq.quant.quarot.QuaRotMethod;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
@@ -91,80 +83,11 @@ public final class StreamingQuantize {
                           double decodeS, double quantS, double writeS) {}
 
     /** One quantized layer and its report line. */
-    record Quantized(Linear layer, LayerReport report) {}
-
-    /** The per-layer computation of one data-free method. */
-    interface Method {
-        QuantReport plan();
-        Linear placeholder(String layer, int index, int out, int in, boolean bias);
-        Quantized quantize(String layer, int index, float[] w, int out, int in, float[] bias);
-    }
 
     /** The per-layer form of {@code r}'s method, or a one-line refusal for recipes that need calibration data. */
-    static Method method(Recipe r) {
-        QuantMethods.checkOptions(r);
+    static Layerwise method(Recipe r) {
         QuantizedCheckpoint.requireStorable(r);
-        String why = " needs calibration data; streaming quantization runs the data-free recipes (dvd with a fixed gbs_delta, "
-                + "minmax without static_activations, quarot with weights=rtn and no vo_fold): use vdq quantize without --stream";
-        return switch (r.method()) {
-            case "dvd" -> {
-                DvdQuantMethod.Settings s = DvdQuantMethod.settings(r);
-                if (s.autoDelta())
-                    throw new ConfigException("recipe '" + r.name() + "' chooses δ-GBS's δ by sampling the model (gbs_delta auto), "
-                            + "which streaming quantization does not do: give one, e.g. '" + r.name() + "+gbs_delta=0.05', or use vdq quantize");
-                ActivationBits bits = DvdQuantMethod.sharedBits(s, r);
-                QuantReport plan = new QuantReport("dvd", r, List.of(), DvdQuantMethod.hook(s, bits), bits);
-                yield new Method() {
-                    @Override public QuantReport plan() { return plan; }
-                    @Override public Linear placeholder(String layer, int index, int out, int in, boolean bias) {
-                        return StreamingDvd.placeholder(s, r, bits, layer, index, out, in, bias);
-                    }
-                    @Override public Quantized quantize(String layer, int index, float[] w, int out, int in, float[] bias) {
-                        Arq arq = StreamingDvd.arq(s, r, layer, in, index);
-                        Bgr.Result q = DvdQuantMethod.quantizeWeights(arq, w, out, s.bgr());
-                        LayerReport.WeightStages st = DvdQuantMethod.stages(q.error());
-                        LayerReport lr = new LayerReport(layer, out, in, s.bgr().bits(), r.activationBits(),
-                                q.error().refined() / ((double) out * in), Math.sqrt(st.refined()),
-                                String.format(Locale.ROOT, "it %.1f | H%d Λ%s", q.error().meanIterations(), arq.rotationBlock(),
-                                        s.arq().scaling() == Arq.Scaling.OFF ? "off" : String.valueOf(arq.scaleBlock())), st);
-                        return new Quantized(new ArqLinear(arq, q, bias, bits, s.integer()), lr);
-                    }
-                };
-            }
-            case "minmax" -> {
-                if (!MinMaxMethod.dataFree(r)) throw new ConfigException("recipe '" + r.name() + "' (static_activations)" + why);
-                ActivationBits bits = new ActivationBits(r.activationBits());
-                QuantReport plan = new QuantReport("minmax", r, List.of(), null, bits);
-                yield new Method() {
-                    @Override public QuantReport plan() { return plan; }
-                    @Override public Linear placeholder(String layer, int index, int out, int in, boolean bias) {
-                        return MinMaxMethod.layer(r, bits, new FloatLinear(new float[out * in], bias ? new float[out] : null, out, in));
-                    }
-                    @Override public Quantized quantize(String layer, int index, float[] w, int out, int in, float[] bias) {
-                        FloatLinear f = new FloatLinear(w, bias, out, in);
-                        QuantizedLinear q = MinMaxMethod.layer(r, bits, f);
-                        return new Quantized(q, LayerReport.measure(layer, f, q, r.activationBits(), "rtn"));
-                    }
-                };
-            }
-            case "quarot" -> {
-                if (!QuaRotMethod.dataFree(r)) throw new ConfigException("recipe '" + r.name() + "' (weights=gptq or vo_fold)" + why);
-                ActivationBits bits = new ActivationBits(r.activationBits());
-                QuantReport plan = new QuantReport("quarot", r, List.of(), null, bits);
-                yield new Method() {
-                    @Override public QuantReport plan() { return plan; }
-                    @Override public Linear placeholder(String layer, int index, int out, int in, boolean bias) {
-                        return QuaRotMethod.rtnLayer(r, bits, index, new FloatLinear(new float[out * in], bias ? new float[out] : null, out, in));
-                    }
-                    @Override public Quantized quantize(String layer, int index, float[] w, int out, int in, float[] bias) {
-                        FloatLinear f = new FloatLinear(w, bias, out, in);
-                        QuantizedLinear q = QuaRotMethod.rtnLayer(r, bits, index, f);
-                        return new Quantized(q, LayerReport.measure(layer, f, q, r.activationBits(), "rtn, rotated"));
-                    }
-                };
-            }
-            default -> throw new ConfigException("recipe '" + r.name() + "' (method " + r.method() + ")" + why);
-        };
+        return QuantMethods.layerwise(r);
     }
 
     /** A run of consecutive tensors (diffusers order) that go into one shard together. */
@@ -180,7 +103,7 @@ public final class StreamingQuantize {
     public static Summary quantize(WanConfig c, TensorSource src, Recipe recipe, Path dir, long shardBytes, Map<String, String> extra,
                                    Progress progress) {
         if (shardBytes <= 0) throw new ConfigException("--shard-size must be > 0, got " + shardBytes);
-        Method m = method(recipe);
+        Layerwise m = method(recipe);
         StreamingDvd.checkShapes(c, src);
         SequencedMap<String, Integer> selected = new LinkedHashMap<>();
         for (String l : StreamingDvd.linearOrder(c)) if (recipe.selects(l)) selected.put(l, selected.size());
@@ -309,7 +232,7 @@ public final class StreamingQuantize {
                         throw new CheckpointException(src.describe() + ": " + x.getMessage(), x);
                     }
                     float[] bias = src.contains(layer + ".bias") ? src.readFloat(layer + ".bias").toArray() : null;
-                    Quantized q = m.quantize(layer, selected.get(layer), v, out, in, bias);
+                    Layerwise.Quantized q = m.quantize(layer, selected.get(layer), v, out, in, bias);
                     v = null;
                     long t2 = System.nanoTime();
                     w.layer(layer, q.layer());

@@ -2,11 +2,13 @@ package io.vdq.quant.dvd;
 
 import io.vdq.VdqException.ConfigException;
 import io.vdq.model.FloatLinear;
+import io.vdq.model.Linear;
 import io.vdq.model.LinearRegistry;
 import io.vdq.quant.ActivationBits;
 import io.vdq.quant.Calibration;
 import io.vdq.quant.Granularity;
 import io.vdq.quant.LayerReport;
+import io.vdq.quant.Layerwise;
 import io.vdq.quant.QuantMethod;
 import io.vdq.quant.QuantMethods;
 import io.vdq.quant.QuantReport;
@@ -258,6 +260,52 @@ public final class DvdQuantMethod implements QuantMethod {
         return String.format(Locale.ROOT, "rel² minmax %.3e init %.3e bgr %.3e (%+.1f%%) it %.1f | H%d Λ%s" + (arq.options().center() ? " centred" : ""),
                 st.minMax(), st.boundedInit(), st.refined(), -100 * le.reductionVsMinMax(),
                 le.meanIterations(), arq.rotationBlock(), arq.options().scaling() == Arq.Scaling.OFF ? "off" : String.valueOf(arq.scaleBlock()));
+    }
+
+    @Override
+    public Layerwise layerwise(Recipe r) {
+        Settings s = settings(r);
+        if (s.autoDelta())
+            throw new ConfigException("recipe '" + r.name() + "' chooses δ-GBS's δ by sampling the model (gbs_delta auto), "
+                    + "which streaming quantization does not do: give one, e.g. '" + r.name() + "+gbs_delta=0.05', or use vdq quantize");
+        ActivationBits bits = sharedBits(s, r);
+        QuantReport plan = new QuantReport(name(), r, List.of(), hook(s, bits), bits);
+        return new Layerwise() {
+            @Override public QuantReport plan() { return plan; }
+            @Override public Linear placeholder(String layer, int index, int out, int in, boolean bias) {
+                return DvdQuantMethod.placeholder(s, r, bits, layer, index, out, in, bias);
+            }
+            @Override public Quantized quantize(String layer, int index, float[] w, int out, int in, float[] bias) {
+                Arq arq = arq(s, r, layer, in, index);
+                Bgr.Result q = quantizeWeights(arq, w, out, s.bgr());
+                LayerReport.WeightStages st = stages(q.error());
+                LayerReport lr = new LayerReport(layer, out, in, s.bgr().bits(), r.activationBits(),
+                        q.error().refined() / ((double) out * in), Math.sqrt(st.refined()),
+                        String.format(Locale.ROOT, "it %.1f | H%d Λ%s", q.error().meanIterations(), arq.rotationBlock(),
+                                s.arq().scaling() == Arq.Scaling.OFF ? "off" : String.valueOf(arq.scaleBlock())), st);
+                return new Quantized(new ArqLinear(arq, q, bias, bits, s.integer()), lr);
+            }
+        };
+    }
+
+    /**
+     * A layer of the final kind and shapes with all-zero codes (its values are ignored: only its descriptor and tensor
+     * shapes count), for writers that declare a checkpoint's layers before computing them.
+     */
+    public static Linear placeholder(Settings s, Recipe recipe, ActivationBits bits, String layer, int index, int out, int in,
+                                     boolean hasBias) {
+        int group = s.bgr().groupSize() == 0 ? in : s.bgr().groupSize();
+        if (in % group != 0)
+            throw new ConfigException("recipe '" + recipe.name() + "': group size " + group + " does not divide the input width "
+                    + in + " of '" + layer + "'");
+        int groups = out * (in / group);
+        Bgr.Result empty = Bgr.fromCodes(out, in, group, s.bgr().bits(), new byte[out * in], new float[groups], new float[groups]);
+        return new ArqLinear(arq(s, recipe, layer, in, index), empty, hasBias ? new float[out] : null, bits, s.integer());
+    }
+
+    /** The ARQ of the {@code index}-th selected layer: its sign seed is the recipe's seed + index, as in {@link #apply}. */
+    public static Arq arq(Settings s, Recipe r, String layer, int in, int index) {
+        return new Arq(in, layerOptions(s, r, layer), layerSeed(s, index));
     }
 
     /** The δ-GBS controller of a DVD report, if the recipe switches bits. */

@@ -1,12 +1,15 @@
 package io.vdq.quant.minmax;
 
 import io.vdq.model.FloatLinear;
+import io.vdq.model.Linear;
 import io.vdq.model.LinearRegistry;
 import io.vdq.quant.ActivationBits;
 import io.vdq.quant.ActivationQuantizer;
 import io.vdq.quant.Calibration;
 import io.vdq.quant.LayerReport;
+import io.vdq.quant.Layerwise;
 import io.vdq.quant.QuantMethod;
+import io.vdq.quant.QuantMethods;
 import io.vdq.quant.QuantReport;
 import io.vdq.quant.QuantTargets;
 import io.vdq.quant.QuantizedLinear;
@@ -50,6 +53,24 @@ public final class MinMaxMethod implements QuantMethod {
 
     /** Whether {@code r} needs no calibration data (no static activations): streaming quantization can run it. */
     public static boolean dataFree(Recipe r) { return !r.optBool("static_activations", false); }
+
+    @Override
+    public Layerwise layerwise(Recipe r) {
+        if (!dataFree(r)) throw QuantMethods.needsData(r, "static_activations");
+        ActivationBits bits = new ActivationBits(r.activationBits());
+        QuantReport plan = new QuantReport(name(), r, List.of(), null, bits);
+        return new Layerwise() {
+            @Override public QuantReport plan() { return plan; }
+            @Override public Linear placeholder(String layer, int index, int out, int in, boolean bias) {
+                return layer(r, bits, new FloatLinear(new float[out * in], bias ? new float[out] : null, out, in));
+            }
+            @Override public Quantized quantize(String layer, int index, float[] w, int out, int in, float[] bias) {
+                FloatLinear f = new FloatLinear(w, bias, out, in);
+                QuantizedLinear q = layer(r, bits, f);
+                return new Quantized(q, LayerReport.measure(layer, f, q, r.activationBits(), "rtn"));
+            }
+        };
+    }
 
     /**
      * One layer as {@link #apply} quantizes it with dynamic activations (the data-free case), for streaming

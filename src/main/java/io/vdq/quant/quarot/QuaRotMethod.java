@@ -2,6 +2,7 @@ package io.vdq.quant.quarot;
 
 import io.vdq.VdqException.ConfigException;
 import io.vdq.model.FloatLinear;
+import io.vdq.model.Linear;
 import io.vdq.model.LinearRegistry;
 import io.vdq.model.wan.WanModel;
 import io.vdq.quant.ActivationBits;
@@ -10,7 +11,9 @@ import io.vdq.quant.Gptq;
 import io.vdq.quant.Hadamard;
 import io.vdq.quant.InputTransform;
 import io.vdq.quant.LayerReport;
+import io.vdq.quant.Layerwise;
 import io.vdq.quant.QuantMethod;
+import io.vdq.quant.QuantMethods;
 import io.vdq.quant.QuantReport;
 import io.vdq.quant.QuantTargets;
 import io.vdq.quant.QuantizedLinear;
@@ -209,6 +212,24 @@ public final class QuaRotMethod implements QuantMethod {
     /** Whether {@code r} needs no calibration data (weights=rtn) and rotates each layer on its own (no vo_fold). */
     public static boolean dataFree(Recipe r) {
         return r.optString("weights", "rtn").equals("rtn") && !r.optBool("vo_fold", false);
+    }
+
+    @Override
+    public Layerwise layerwise(Recipe r) {
+        if (!dataFree(r)) throw QuantMethods.needsData(r, "weights=gptq or vo_fold");
+        ActivationBits bits = new ActivationBits(r.activationBits());
+        QuantReport plan = new QuantReport(name(), r, List.of(), null, bits);
+        return new Layerwise() {
+            @Override public QuantReport plan() { return plan; }
+            @Override public Linear placeholder(String layer, int index, int out, int in, boolean bias) {
+                return rtnLayer(r, bits, index, new FloatLinear(new float[out * in], bias ? new float[out] : null, out, in));
+            }
+            @Override public Quantized quantize(String layer, int index, float[] w, int out, int in, float[] bias) {
+                FloatLinear f = new FloatLinear(w, bias, out, in);
+                QuantizedLinear q = rtnLayer(r, bits, index, f);
+                return new Quantized(q, LayerReport.measure(layer, f, q, r.activationBits(), "rtn, rotated"));
+            }
+        };
     }
 
     /**
