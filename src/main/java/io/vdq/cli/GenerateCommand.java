@@ -199,6 +199,10 @@ final class GenerateCommand implements Runnable {
         if (steps != null && (steps < 1 || steps > MAX_STEPS))   // before the model is loaded
             throw new ConfigException("--steps " + steps + ": expected 1.." + MAX_STEPS);
         checkDecodedVideo(frames == null ? 1 : frames, height == null ? 16 : height, width == null ? 16 : width);
+        // the recipe and calibration prompts are read before the model is loaded (minutes for a real Wan)
+        if (calibPrompts != null && quant == null) throw new ConfigException("--calib-prompts " + calibPrompts + ": needs --quant");
+        Recipe quantRecipe = quant == null ? null : Presets.resolve(quant);
+        List<String> quantCalibration = calibPrompts == null ? null : QuantizeCommand.readPrompts(calibPrompts);
         ExecutionContext.QuantExec execMode = backend == null ? null : ExecutionContext.QuantExec.parse(backend);
         if (noVerify) LOG.log(System.Logger.Level.WARNING, "--no-verify: quantized checkpoint digests are not checked");
         LoadedModel lm = ModelLoader.load(model, transformer, transformer2, !noVerify);
@@ -230,7 +234,6 @@ final class GenerateCommand implements Runnable {
                     + loaded.recipe().name() + ")");
         if (lm.twoExperts() && quant != null)
             throw new ConfigException("--quant " + quant + ": " + model + " has two experts (Wan2.2); quantizing both on the fly is not supported yet");
-        if (calibPrompts != null && quant == null) throw new ConfigException("--calib-prompts " + calibPrompts + ": needs --quant");
 
         // text: the model's own encoder for --prompt (and for the negative prompt), else precomputed embeddings
         int padTo = maxSequenceLength != null ? maxSequenceLength : d.textEncoder().equals(ModelDefaults.SYNTH) ? 0 : 512;
@@ -269,7 +272,7 @@ final class GenerateCommand implements Runnable {
         if (negative != null) checkFinite(negative, "the negative prompt's embeddings");
         // quantized after the prompt is encoded, so a bad prompt fails before minutes of calibration
         QuantReport rep = loaded != null ? loaded.report()
-                : quant == null ? null : quantize(wan, Presets.resolve(quant), nSteps, fShift, cfg, sampleShape);
+                : quantRecipe == null ? null : quantize(wan, quantRecipe, quantCalibration, nSteps, fShift, cfg, sampleShape);
         if (loaded != null && !quiet)
             System.err.printf("generate: loaded quantized checkpoint %s: recipe %s (method %s, %d quantized layers)%n",
                     transformer != null ? transformer : model, loaded.recipe().name(), loaded.report().method(),
@@ -493,8 +496,7 @@ final class GenerateCommand implements Runnable {
      * built-in ones) through the model's own encoder, sampled at this run's shape, steps, shift, guidance and noise seed
      * ({@code seed + i}). Lazy: a data-free method never asks, so nothing extra is sampled for it.
      */
-    private QuantReport quantize(WanModel wan, Recipe r, int nSteps, double fShift, float cfg, int[] sampleShape) {
-        List<String> prompts = calibPrompts == null ? null : QuantizeCommand.readPrompts(calibPrompts);
+    private QuantReport quantize(WanModel wan, Recipe r, List<String> prompts, int nSteps, double fShift, float cfg, int[] sampleShape) {
         var settings = new QuantizePipeline.Settings(r, prompts, seed, nSteps, sampleShape, cfg, fShift, 1,
                 CalibrationTexts.supplier(model, prompts, null, wan.config(), System.err, quiet), false);
         QuantizePipeline.Progress progress = quiet ? QuantizePipeline.Progress.NONE : new QuantizePipeline.Progress() {

@@ -32,6 +32,11 @@ class SweepCommandTest {
         List<String> args = new ArrayList<>(List.of("sweep", "--quiet", "--out", out.toString()));
         args.addAll(List.of(TINY));
         args.addAll(extra.length == 0 ? List.of("--seeds", "2") : List.of(extra));
+        return stdout(args);
+    }
+
+    /** Runs the CLI with {@code args} (exit code 0 asserted) and returns what it printed on standard output. */
+    private static String stdout(List<String> args) {
         PrintStream old = System.out;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
@@ -128,14 +133,7 @@ class SweepCommandTest {
         Path out = dir.resolve("latent");
         List<String> args = List.of("sweep", "--quiet", "--out", out.toString(), "--model", model.toString(), "--frames", "2", "--size", "8",
                 "--steps", "3", "--prompts", "2", "--seeds", "2", "--recipes", "w4a4-minmax,w8a8-minmax");
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            assertEquals(0, Main.run(args.toArray(String[]::new)));
-        } finally {
-            System.setOut(old);
-        }
-        String text = buf.toString(StandardCharsets.UTF_8);
+        String text = stdout(args);
         assertTrue(text.contains("4 cells (4 computed, 0 resumed)"), text);
         assertFalse(text.contains("VBench"), "no VBench-lite on latents:\n" + text);
         assertTrue(text.matches("(?s).*w8a8-minmax\\s+step SNR dB\\s+\\+\\S+\\s+\\S+\\s+2 of 2.*"), "W8A8 ahead of W4A4 in both pairs:\n" + text);

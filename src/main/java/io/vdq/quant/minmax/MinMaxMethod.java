@@ -1,7 +1,6 @@
 package io.vdq.quant.minmax;
 
 import io.vdq.model.FloatLinear;
-import io.vdq.model.Linear;
 import io.vdq.model.LinearRegistry;
 import io.vdq.quant.ActivationBits;
 import io.vdq.quant.ActivationQuantizer;
@@ -58,18 +57,7 @@ public final class MinMaxMethod implements QuantMethod {
     public Layerwise layerwise(Recipe r) {
         if (!dataFree(r)) throw QuantMethods.needsData(r, "static_activations");
         ActivationBits bits = new ActivationBits(r.activationBits());
-        QuantReport plan = new QuantReport(name(), r, List.of(), null, bits);
-        return new Layerwise() {
-            @Override public QuantReport plan() { return plan; }
-            @Override public Linear placeholder(String layer, int index, int out, int in, boolean bias) {
-                return layer(r, bits, new FloatLinear(new float[out * in], bias ? new float[out] : null, out, in));
-            }
-            @Override public Quantized quantize(String layer, int index, float[] w, int out, int in, float[] bias) {
-                FloatLinear f = new FloatLinear(w, bias, out, in);
-                QuantizedLinear q = layer(r, bits, f);
-                return new Quantized(q, LayerReport.measure(layer, f, q, r.activationBits(), "rtn"));
-            }
-        };
+        return Layerwise.perLayer(name(), r, bits, "rtn", (index, f) -> layer(r, bits, f));
     }
 
     /**

@@ -2,7 +2,6 @@ package io.vdq.quant.quarot;
 
 import io.vdq.VdqException.ConfigException;
 import io.vdq.model.FloatLinear;
-import io.vdq.model.Linear;
 import io.vdq.model.LinearRegistry;
 import io.vdq.model.wan.WanModel;
 import io.vdq.quant.ActivationBits;
@@ -218,18 +217,7 @@ public final class QuaRotMethod implements QuantMethod {
     public Layerwise layerwise(Recipe r) {
         if (!dataFree(r)) throw QuantMethods.needsData(r, "weights=gptq or vo_fold");
         ActivationBits bits = new ActivationBits(r.activationBits());
-        QuantReport plan = new QuantReport(name(), r, List.of(), null, bits);
-        return new Layerwise() {
-            @Override public QuantReport plan() { return plan; }
-            @Override public Linear placeholder(String layer, int index, int out, int in, boolean bias) {
-                return rtnLayer(r, bits, index, new FloatLinear(new float[out * in], bias ? new float[out] : null, out, in));
-            }
-            @Override public Quantized quantize(String layer, int index, float[] w, int out, int in, float[] bias) {
-                FloatLinear f = new FloatLinear(w, bias, out, in);
-                QuantizedLinear q = rtnLayer(r, bits, index, f);
-                return new Quantized(q, LayerReport.measure(layer, f, q, r.activationBits(), "rtn, rotated"));
-            }
-        };
+        return Layerwise.perLayer(name(), r, bits, "rtn, rotated", (index, f) -> rtnLayer(r, bits, index, f));
     }
 
     /**
