@@ -110,8 +110,8 @@ final class BenchCommand implements Runnable {
                 MemorySegment xs = ob == null ? null : ob.copy(x), ws = ob == null ? null : ob.copy(w), ys = ob == null ? null : ob.copy(y);
                 if (ob != null)
                     out.println("anchor: " + ob.path() + ", kernels " + ob.coreName() + " (OPENBLAS_CORETYPE="
-                            + System.getenv().getOrDefault("OPENBLAS_CORETYPE", "unset") + "); each vdq rep alternates with an "
-                            + "anchor rep, so both see the same load");
+                            + System.getenv().getOrDefault("OPENBLAS_CORETYPE", "unset") + ", OPENBLAS_THREAD_TIMEOUT="
+                            + OpenBlas.threadTimeout() + "); each vdq rep alternates with an anchor rep, so both see the same load");
                 for (KernelBackend b : bs) {
                     PackedWeights pw = b.pack(w, 0, n, k);
                     for (int t : threads) {

@@ -17,6 +17,16 @@ import java.util.Optional;
  * --anchor openblas}: the same {@code Y = X·Wᵀ} (row-major X [m, k], W [n, k], Y [m, n]) the kernels compute, on
  * the same threads. Benchmark use only: vdq's results never come from it. Absent when no OpenBLAS is installed
  * (Debian: {@code libopenblas0}).
+ *
+ * <p>Idle threads: after each call OpenBLAS's pthread build keeps its worker threads spinning (yielding) for
+ * 2^{@code OPENBLAS_THREAD_TIMEOUT} cycles, 2^28 by default, about 0.1 s at 2.6 GHz, before they sleep. In a benchmark
+ * that alternates vdq and OpenBLAS reps, a 2-thread vdq rep shorter than that shares the cores with a spinning
+ * OpenBLAS worker, and the process CPU time charged to it includes the spin: on the Intel host of issue #29 this made
+ * vdq's 1024³ GEMM look no faster on 2 threads than on 1 (per CPU-second 0.54× OpenBLAS), and on the Zen 5 host vdq's
+ * 2-thread rate per CPU-second read 66–85 GF/s against 100 with the workers asleep. {@link #load} therefore sets
+ * {@code OPENBLAS_THREAD_TIMEOUT=4} (the minimum: the workers sleep at once, as vdq's pool threads park) in the
+ * process environment before loading the library, unless the variable is already set; {@link #threadTimeout}
+ * reports the value in force.
  */
 public final class OpenBlas implements AutoCloseable {
     private static final int ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112;
@@ -44,6 +54,7 @@ public final class OpenBlas implements AutoCloseable {
 
     /** The installed OpenBLAS, or empty when none is found (or it lacks {@code cblas_sgemm}). */
     public static Optional<OpenBlas> load() {
+        setenvIfUnset("OPENBLAS_THREAD_TIMEOUT", "4");
         for (String p : CANDIDATES) {
             if (!Files.isRegularFile(Path.of(p))) continue;
             Arena arena = Arena.ofShared();
@@ -56,6 +67,37 @@ public final class OpenBlas implements AutoCloseable {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * libc {@code setenv(name, value, 0)}: the native environment, which OpenBLAS reads when it is loaded (the JVM's
+     * {@code System.getenv} is a snapshot and does not see it). Best effort: nothing happens without libc's setenv.
+     */
+    private static void setenvIfUnset(String name, String value) {
+        Linker linker = Linker.nativeLinker();
+        var fn = linker.defaultLookup().find("setenv");
+        if (fn.isEmpty()) return;
+        MethodHandle setenv = linker.downcallHandle(fn.get(),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        try (Arena a = Arena.ofConfined()) {
+            int rc = (int) setenv.invokeExact(a.allocateFrom(name), a.allocateFrom(value), 0);
+        } catch (Throwable t) {
+            // best effort: the anchor runs with OpenBLAS's default thread timeout
+        }
+    }
+
+    /** The {@code OPENBLAS_THREAD_TIMEOUT} of the native environment (see the class comment), or "unset". */
+    public static String threadTimeout() {
+        Linker linker = Linker.nativeLinker();
+        var fn = linker.defaultLookup().find("getenv");
+        if (fn.isEmpty()) return "unset";
+        MethodHandle getenv = linker.downcallHandle(fn.get(), FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment p = (MemorySegment) getenv.invokeExact(a.allocateFrom("OPENBLAS_THREAD_TIMEOUT"));
+            return p.equals(MemorySegment.NULL) ? "unset" : p.reinterpret(64).getString(0);
+        } catch (Throwable t) {
+            return "unset";
+        }
     }
 
     /** The library file in use. */

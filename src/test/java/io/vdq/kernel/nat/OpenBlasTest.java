@@ -32,4 +32,17 @@ class OpenBlasTest {
                 }
         }
     }
+
+    /**
+     * Loading the anchor leaves OpenBLAS's idle threads sleeping at once (OPENBLAS_THREAD_TIMEOUT=4) unless the user
+     * set the variable, so its spinning workers are not charged to vdq's reps in a 2-thread benchmark.
+     */
+    @Test
+    void loadSetsTheThreadTimeoutUnlessTheUserDid() {
+        Optional<OpenBlas> lib = OpenBlas.load();
+        assumeTrue(lib.isPresent(), "no OpenBLAS installed (libopenblas0): the anchor is optional");
+        lib.get().close();
+        String user = System.getenv("OPENBLAS_THREAD_TIMEOUT");
+        assertEquals(user != null ? user : "4", OpenBlas.threadTimeout());
+    }
 }
