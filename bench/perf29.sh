@@ -5,12 +5,23 @@
 # and the AVX-512 path (native-avx512; OpenBLAS forced to SkylakeX: Debian's 0.3.21 does not know newer Intel
 # cores and otherwise falls back to SSE3 "Prescott" kernels) -- then the AVX2 integer GEMMs, then one
 # Wan2.1-1.3B-shaped block per recipe and PyTorch FP32 on the same shapes. On an AVX2-only host the AVX-512 lines
-# are skipped. Everything at 1024³ runs 1 and 2 threads, the Wan shapes 2 threads.
-#   bench/perf29.sh [gemm|int|block|all]      (default all; VDQ=path/to/vdq launcher, default ./vdq)
+# are skipped. Everything at 1024³ runs 1 and 2 threads, the Wan shapes 2 threads. The block runs on both paths
+# too (the AVX2 one with PyTorch on OpenBLAS's Haswell kernels). OPENBLAS_CORETYPE is forced per path whatever the
+# environment says; the family OpenBLAS would pick by itself is printed first. `bench gemm --anchor openblas` sets
+# OPENBLAS_THREAD_TIMEOUT=4 for its in-process OpenBLAS (idle workers sleep at once; see OpenBlas.java).
+#   bench/perf29.sh [gemm|int|block|all]      (default all; VDQ=path/to/vdq launcher, default ./vdq;
+#                                               BLOCK_REPS, default 3; BLOCK_RECIPES overrides the block's recipes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VDQ=${VDQ:-./vdq}; WHAT=${1:-all}
-grep -m1 'model name' /proc/cpuinfo; date -u; uptime; git log -1 --format='commit %h' 2>/dev/null || true
+grep -m1 'model name' /proc/cpuinfo; grep -m1 'cpu family' /proc/cpuinfo; grep -m1 '^model\s' /proc/cpuinfo
+date -u; uptime; git log -1 --format='commit %h' 2>/dev/null || true
+/usr/bin/python3 - <<'PY' 2>/dev/null || true
+import ctypes, os
+os.environ.pop("OPENBLAS_CORETYPE", None)
+l = ctypes.CDLL("libopenblas.so.0"); l.openblas_get_corename.restype = ctypes.c_char_p
+print("OpenBLAS picks by itself:", l.openblas_get_corename().decode())
+PY
 paths=(avx2); grep -qw avx512f /proc/cpuinfo && paths+=(avx512)
 for p in "${paths[@]}"; do
   if [[ $p == avx2 ]]; then jo="-XX:UseAVX=2"; ct=Haswell; else jo=""; ct=SkylakeX; fi
@@ -25,8 +36,13 @@ if [[ $WHAT == int || $WHAT == all ]]; then
   VDQ_JAVA_OPTS="-XX:UseAVX=2 -Dvdq.native=avx2 -Xmx4g" "$VDQ" bench int --threads 1 --skip-ref --reps 15
 fi
 if [[ $WHAT == block || $WHAT == all ]]; then
-  ct=Haswell; grep -qw avx512f /proc/cpuinfo && ct=SkylakeX
-  OPENBLAS_CORETYPE=$ct OPENBLAS_NUM_THREADS=2 /usr/bin/python3 bench/torch-block.py --tokens 4096 --threads 2 --reps 3
-  VDQ_JAVA_OPTS="-Xmx4g" "$VDQ" bench quant --tokens 4096 --reps 3 --recipes fp32,w4a4-minmax,w4a4-minmax+attn8,w4a4-minmax+attn8pv
-  OPENBLAS_CORETYPE=$ct OPENBLAS_NUM_THREADS=2 /usr/bin/python3 bench/torch-block.py --tokens 4096 --threads 2 --reps 3
+  for p in "${paths[@]}"; do
+    # the AVX2 path's integer kernels too: -Dvdq.native=avx2 (otherwise the AVX-512 VNNI ones run on an AVX-512 host)
+    if [[ $p == avx2 ]]; then jo="-XX:UseAVX=2 -Dvdq.native=avx2"; ct=Haswell; else jo=""; ct=SkylakeX; fi
+    echo "== block, $p path (JVM '$jo', OPENBLAS_CORETYPE=$ct for PyTorch)"
+    OPENBLAS_CORETYPE=$ct OPENBLAS_NUM_THREADS=2 /usr/bin/python3 bench/torch-block.py --tokens 4096 --threads 2 --reps ${BLOCK_REPS:-3}
+    VDQ_JAVA_OPTS="$jo -Xmx4g" "$VDQ" bench quant --tokens 4096 --reps ${BLOCK_REPS:-3} \
+      --recipes ${BLOCK_RECIPES:-fp32,w4a4-minmax,w4a4-minmax+attn8,w4a4-minmax+attn8pv}
+    OPENBLAS_CORETYPE=$ct OPENBLAS_NUM_THREADS=2 /usr/bin/python3 bench/torch-block.py --tokens 4096 --threads 2 --reps ${BLOCK_REPS:-3}
+  done
 fi
