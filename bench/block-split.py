@@ -57,7 +57,7 @@ for e in txt.split(ev + " {")[1:]:
     m = re.search(r"startTime = (\S+)", e)
     frames = re.findall(r"^\s+([\w.$<>]+)\(.*?line: (\d+)", e, re.M)
     rows.append((m.group(1) if m else "", kind(frames)))
-rows.sort()
+rows.sort(key=lambda r: r[0])
 ints = [t for t, k in rows if k and k.startswith("linears, integer")]
 cut = ints[0] if ints else "~"
 for label, sel in (("first recipe (fp32)", lambda t: t < cut), ("second recipe (quantized)", lambda t: t >= cut)):
