@@ -21,9 +21,10 @@ import java.util.Optional;
  * <p>Idle threads: after each call OpenBLAS's pthread build keeps its worker threads spinning (yielding) for
  * 2^{@code OPENBLAS_THREAD_TIMEOUT} cycles, 2^28 by default, about 0.1 s at 2.6 GHz, before they sleep. In a benchmark
  * that alternates vdq and OpenBLAS reps, a 2-thread vdq rep shorter than that shares the cores with a spinning
- * OpenBLAS worker, and the process CPU time charged to it includes the spin: on the Intel host of issue #29 this made
- * vdq's 1024³ GEMM look no faster on 2 threads than on 1 (per CPU-second 0.54× OpenBLAS), and on the Zen 5 host vdq's
- * 2-thread rate per CPU-second read 66–85 GF/s against 100 with the workers asleep. {@link #load} therefore sets
+ * OpenBLAS worker, and the process CPU time charged to it includes the spin. On the Zen 5 host vdq's 1024³ 2-thread
+ * rate per CPU-second read 66–85 GF/s with the default against 100 with the workers asleep (and vdq alone runs 1 and 2
+ * threads at the same rate per CPU-second); the same pattern is what the Intel host of issue #29 showed as "1024³ on
+ * 2 threads no faster than on 1" (BENCHMARKS.md, "Issue #29 on an AMD Zen 5 AVX-512 host"). {@link #load} therefore sets
  * {@code OPENBLAS_THREAD_TIMEOUT=4} (the minimum: the workers sleep at once, as vdq's pool threads park) in the
  * process environment before loading the library, unless the variable is already set; {@link #threadTimeout}
  * reports the value in force.
@@ -72,6 +73,7 @@ public final class OpenBlas implements AutoCloseable {
     /**
      * libc {@code setenv(name, value, 0)}: the native environment, which OpenBLAS reads when it is loaded (the JVM's
      * {@code System.getenv} is a snapshot and does not see it). Best effort: nothing happens without libc's setenv.
+     * Benchmark use only, once before the library loads (setenv is not safe against a concurrent native getenv).
      */
     private static void setenvIfUnset(String name, String value) {
         Linker linker = Linker.nativeLinker();
@@ -80,7 +82,7 @@ public final class OpenBlas implements AutoCloseable {
         MethodHandle setenv = linker.downcallHandle(fn.get(),
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
         try (Arena a = Arena.ofConfined()) {
-            int rc = (int) setenv.invokeExact(a.allocateFrom(name), a.allocateFrom(value), 0);
+            int ignored = (int) setenv.invokeExact(a.allocateFrom(name), a.allocateFrom(value), 0);
         } catch (Throwable t) {
             // best effort: the anchor runs with OpenBLAS's default thread timeout
         }
