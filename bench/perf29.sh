@@ -5,7 +5,8 @@
 # and the AVX-512 path (native-avx512; OpenBLAS forced to SkylakeX: Debian's 0.3.21 does not know newer Intel
 # cores and otherwise falls back to SSE3 "Prescott" kernels) -- then the AVX2 integer GEMMs, then one
 # Wan2.1-1.3B-shaped block per recipe and PyTorch FP32 on the same shapes. On an AVX2-only host the AVX-512 lines
-# are skipped. Everything at 1024³ runs 1 and 2 threads, the Wan shapes 2 threads. The block runs on both paths
+# are skipped. Everything at 1024³ runs 1 and 2 threads (41 reps: a 15-30 ms call needs many for a per-CPU-second
+# rate, the CPU clock ticks in 10 ms), the Wan shapes 2 threads. The block runs on both paths
 # too (the AVX2 one with PyTorch on OpenBLAS's Haswell kernels). OPENBLAS_CORETYPE is forced per path whatever the
 # environment says; the family OpenBLAS would pick by itself is printed first. `bench gemm --anchor openblas` sets
 # OPENBLAS_THREAD_TIMEOUT=4 for its in-process OpenBLAS (idle workers sleep at once; see OpenBlas.java).
@@ -26,7 +27,7 @@ paths=(avx2); grep -qw avx512f /proc/cpuinfo && paths+=(avx512)
 for p in "${paths[@]}"; do
   if [[ $p == avx2 ]]; then jo="-XX:UseAVX=2"; ct=Haswell; else jo=""; ct=SkylakeX; fi
   if [[ $WHAT == gemm || $WHAT == all ]]; then
-    OPENBLAS_CORETYPE=$ct VDQ_JAVA_OPTS="$jo -Xmx4g" "$VDQ" bench gemm --anchor openblas --threads 1,2 --reps 15
+    OPENBLAS_CORETYPE=$ct VDQ_JAVA_OPTS="$jo -Xmx4g" "$VDQ" bench gemm --anchor openblas --threads 1,2 --reps 41
     for s in "4096 1536 1536" "4096 8960 1536" "4096 1536 8960"; do set -- $s
       OPENBLAS_CORETYPE=$ct VDQ_JAVA_OPTS="$jo -Xmx4g" "$VDQ" bench gemm --anchor openblas --m $1 --n $2 --k $3 --threads 2 --reps 5 --warmup 1
     done
