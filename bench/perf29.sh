@@ -34,7 +34,7 @@ for p in "${paths[@]}"; do
   fi
 done
 if [[ $WHAT == int || $WHAT == all ]]; then
-  VDQ_JAVA_OPTS="-XX:UseAVX=2 -Dvdq.native=avx2 -Xmx4g" "$VDQ" bench int --threads 1 --skip-ref --reps 15
+  VDQ_JAVA_OPTS="-XX:UseAVX=2 -Dvdq.native=avx2 -Xmx4g" "$VDQ" bench int --threads 1 --skip-ref --reps 41
 fi
 if [[ $WHAT == block || $WHAT == all ]]; then
   for p in "${paths[@]}"; do
