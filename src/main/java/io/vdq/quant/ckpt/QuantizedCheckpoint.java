@@ -439,7 +439,12 @@ public final class QuantizedCheckpoint {
         WanConfig stored = WanConfig.parse(require(file, meta, KEY_CONFIG), file + " __metadata__ wan_config");
         if (!stored.equals(c))
             throw new CheckpointException(file + ": was written for config " + stored + " but config.json says " + c);
-        Recipe recipe = RecipeJson.parseUnchecked(require(file, meta, KEY_RECIPE), file + " __metadata__ recipe");
+        Recipe recipe;
+        try {
+            recipe = RecipeJson.parseUnchecked(require(file, meta, KEY_RECIPE), file + " __metadata__ recipe");
+        } catch (ConfigException e) {   // malformed, or a settings_version this build does not read: the file's fault
+            throw new CheckpointException(e.getMessage(), e);
+        }
         ActivationBits bits;
         try {
             bits = new ActivationBits(parseInt(file, meta, KEY_BITS));
