@@ -113,7 +113,7 @@ final class QuantizeCommand implements Runnable {
     @Override
     public void run() {
         Recipe r = Presets.resolve(recipe);
-        QuantMethods.checkOptions(r);
+        QuantMethods.settings(r);
         QuantizedCheckpoint.requireStorable(r);   // before minutes of calibration
         PrintStream err = System.err;
         if (sizeOnly) {

@@ -4,19 +4,28 @@ import io.vdq.quant.Presets;
 import io.vdq.quant.QuantMethods;
 import io.vdq.quant.Recipe;
 import io.vdq.quant.RecipeJson;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code vdq recipes}: the built-in recipe presets, one line each; {@code --show NAME|FILE} prints one as JSON. */
+/**
+ * {@code vdq recipes}: the built-in recipe presets, one line each; {@code --show NAME|FILE} prints one as JSON,
+ * {@code --settings NAME|FILE} the same with every option of its method explicit (defaults filled in).
+ */
 @Command(name = "recipes", mixinStandardHelpOptions = true, description = "List the built-in quantization recipes, or print one as JSON.")
 final class RecipesCommand implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--show", paramLabel = "NAME|FILE", description = "Print this preset (or recipe file) as JSON.")
     String show;
+
+    @Option(names = "--settings", paramLabel = "NAME|FILE", description = "Print this preset (or recipe file) as JSON with every "
+            + "option of its method spelled out: the defaults it leaves unset filled in, as the method reads them.")
+    String settings;
 
     @Option(names = "--methods", description = "List the registered quantization methods instead.")
     boolean methods;
@@ -26,6 +35,11 @@ final class RecipesCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         if (show != null) {
             out.println(RecipeJson.write(Presets.resolve(show)));
+        } else if (settings != null) {
+            Recipe r = Presets.resolve(settings);
+            Map<String, Object> options = new LinkedHashMap<>(QuantMethods.settings(r).toOptions());
+            for (var e : r.options().entrySet()) options.putIfAbsent(e.getKey(), e.getValue()); // the framework's int8_attention*
+            out.println(RecipeJson.write(r.withOptions(options)));
         } else if (methods) {
             for (String n : QuantMethods.names()) out.printf("%-12s %s%n", n, QuantMethods.get(n).description());
             out.println("Every method also takes int8_attention (int8 Q·Kᵀ self-attention) and int8_attention_pv (int8 P·V too),"

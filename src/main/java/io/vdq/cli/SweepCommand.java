@@ -168,7 +168,7 @@ final class SweepCommand implements Runnable {
         List<String> recipeJson = new ArrayList<>();
         for (String n : names) {
             Recipe r = Presets.resolve(n);
-            QuantMethods.checkOptions(r); // a misspelt option fails now, not after the full-precision videos
+            QuantMethods.settings(r); // a misspelt option fails now, not after the full-precision videos
             recipeJson.add(Sweep.recipeJson(n, r));
         }
         String base = baseline == null ? names.getFirst() : baseline.strip();

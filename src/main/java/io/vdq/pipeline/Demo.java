@@ -49,7 +49,7 @@ public final class Demo {
         if (names != null) {
             for (String name : names) {
                 Recipe r = Presets.resolve(name.trim());
-                QuantMethods.checkOptions(r); // a misspelt option fails now, not after the full-precision videos
+                QuantMethods.settings(r); // a misspelt option fails now, not after the full-precision videos
                 list.add(r);
             }
             return list;

@@ -11,7 +11,8 @@ import java.util.Map;
  * method options. Activation bits 0 or 16 mean float activations; weight bits 16 means float weights. Layers are
  * chosen by include/exclude globs on diffusers prefixes ({@link NamePatterns}). JSON form: {@link RecipeJson}.
  *
- * @param options method-specific values (numbers, booleans, strings, lists) read with the typed accessors
+ * @param options method-specific values (numbers, booleans, strings, lists) as written; the method reads them once into
+ *                its typed settings ({@link QuantMethod#parseSettings}, {@link QuantMethods#settings})
  */
 public record Recipe(String name, String method, int weightBits, int activationBits, Granularity weightGranularity,
                      int groupSize, boolean weightSymmetric, boolean activationSymmetric,
@@ -77,6 +78,12 @@ public record Recipe(String name, String method, int weightBits, int activationB
                 activationSymmetric, activationGranularity, include, exclude, m);
     }
 
+    /** This recipe with {@code opts} as its options, in place of all it had. */
+    public Recipe withOptions(Map<String, Object> opts) {
+        return new Recipe(name, method, weightBits, activationBits, weightGranularity, groupSize, weightSymmetric,
+                activationSymmetric, activationGranularity, include, exclude, opts);
+    }
+
     /** This recipe without option {@code key} (itself when it has none). */
     public Recipe withoutOption(String key) {
         if (!options.containsKey(key)) return this;
@@ -86,41 +93,17 @@ public record Recipe(String name, String method, int weightBits, int activationB
                 activationSymmetric, activationGranularity, include, exclude, m);
     }
 
-    public boolean hasOption(String key) { return options.containsKey(key); }
-
-    public double optDouble(String key, double def) {
-        Object v = options.get(key);
-        if (v == null) return def;
-        if (v instanceof Number n) return n.doubleValue();
-        throw new ConfigException("recipe option '" + key + "' = " + v + ": expected a number");
-    }
-
-    public int optInt(String key, int def) {
-        Object v = options.get(key);
-        if (v == null) return def;
-        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) return n.intValue();
-        throw new ConfigException("recipe option '" + key + "' = " + v + ": expected an integer");
-    }
-
-    public long optLong(String key, long def) {
-        Object v = options.get(key);
-        if (v == null) return def;
-        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) return n.longValue();
-        throw new ConfigException("recipe option '" + key + "' = " + v + ": expected an integer");
-    }
+    /*
+     * Methods read their options once, into their typed settings (QuantMethod.parseSettings). The two untyped readers
+     * below remain only for quant.ckpt.CheckpointSize's per-method size switch, which is moving into per-method hooks
+     * (that read the typed settings); delete them with it.
+     */
 
     public boolean optBool(String key, boolean def) {
         Object v = options.get(key);
         if (v == null) return def;
         if (v instanceof Boolean b) return b;
         throw new ConfigException("recipe option '" + key + "' = " + v + ": expected true or false");
-    }
-
-    public String optString(String key, String def) {
-        Object v = options.get(key);
-        if (v == null) return def;
-        if (v instanceof String s) return s;
-        throw new ConfigException("recipe option '" + key + "' = " + v + ": expected a string");
     }
 
     /** A list of numbers, e.g. per-timestep-range α values. */

@@ -22,9 +22,15 @@ import java.util.TreeSet;
 
 /**
  * Recipe JSON, snake_case keys: {@code name, method, weight_bits, activation_bits, weight_granularity, group_size,
- * weight_symmetric, activation_symmetric, activation_granularity, include, exclude, options}. Only {@code method},
- * {@code weight_bits} and {@code activation_bits} are required; the rest default as in {@link Recipe#of}. Unknown
- * keys and wrong types are errors that name the field and the source.
+ * weight_symmetric, activation_symmetric, activation_granularity, include, exclude, settings_version, options}. Only
+ * {@code method}, {@code weight_bits} and {@code activation_bits} are required; the rest default as in {@link Recipe#of}.
+ * Unknown keys and wrong types are errors that name the field and the source.
+ *
+ * <p>{@code settings_version} is the version of the method's settings format the {@code options} were written for
+ * ({@link QuantMethod#settingsVersion()}); a file without it predates versioning and is version 1. Reading upgrades
+ * older options to the current version ({@link QuantMethods#upgrade}) and then checks them against the method's settings
+ * ({@link QuantMethods#settings}: an unknown option key or a bad value is an error naming the source), when the method
+ * is registered.
  */
 public final class RecipeJson {
     private RecipeJson() {}
@@ -32,7 +38,7 @@ public final class RecipeJson {
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final Set<String> FIELDS = Set.of("name", "method", "weight_bits", "activation_bits",
             "weight_granularity", "group_size", "weight_symmetric", "activation_symmetric", "activation_granularity",
-            "include", "exclude", "options");
+            "include", "exclude", "settings_version", "options");
 
     public static String write(Recipe r) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -47,6 +53,7 @@ public final class RecipeJson {
         m.put("activation_granularity", r.activationGranularity().jsonName());
         m.put("include", r.include());
         m.put("exclude", r.exclude());
+        m.put("settings_version", QuantMethods.known(r.method()) ? QuantMethods.get(r.method()).settingsVersion() : 1);
         m.put("options", sorted(r.options()));   // sorted keys: the same recipe always gives the same bytes
         try {
             return MAPPER.writeValueAsString(m);
@@ -79,8 +86,27 @@ public final class RecipeJson {
         }
     }
 
-    /** Parses recipe JSON; {@code source} (file name or "preset x") appears in every error. */
+    /**
+     * Parses recipe JSON and checks its options against its method's settings; {@code source} (file name or "preset x")
+     * appears in every error.
+     */
     public static Recipe parse(String json, String source) {
+        Recipe r = parseUnchecked(json, source);
+        if (QuantMethods.known(r.method())) {
+            try {
+                QuantMethods.settings(r);
+            } catch (ConfigException e) {
+                throw new ConfigException("recipe " + source + ": " + e.getMessage(), e);
+            }
+        }
+        return r;
+    }
+
+    /**
+     * Parses recipe JSON (options upgraded to the current settings version) without checking the options against the
+     * method, for readers that check the recipe in their own order and words (quantized checkpoints).
+     */
+    public static Recipe parseUnchecked(String json, String source) {
         JsonNode root;
         try {
             root = MAPPER.readTree(json);
@@ -102,7 +128,8 @@ public final class RecipeJson {
                     integer(o, "group_size", 128, source),
                     bool(o, "weight_symmetric", true, source), bool(o, "activation_symmetric", true, source),
                     Granularity.parse(str(o, "activation_granularity", "per_token", source), "recipe " + source + ": field 'activation_granularity'"),
-                    strings(o, "include", source), strings(o, "exclude", source), options(o, source));
+                    strings(o, "include", source), strings(o, "exclude", source),
+                    QuantMethods.upgrade(method, integer(o, "settings_version", 1, source), options(o, source), source));
         } catch (ConfigException e) {
             if (e.getMessage().startsWith("recipe " + source)) throw e;
             throw new ConfigException("recipe " + source + ": " + e.getMessage(), e);

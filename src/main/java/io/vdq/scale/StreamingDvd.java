@@ -97,7 +97,7 @@ public final class StreamingDvd {
             throw new ConfigException("recipe '" + recipe.name() + "' uses method '" + recipe.method()
                     + "'; streaming quantization supports the data-free DVD-Quant recipes (method dvd) only");
         DvdQuantMethod.Settings s = DvdQuantMethod.settings(recipe);
-        if (DvdQuantMethod.centerWeights(recipe) != DvdQuantMethod.CenterWeights.QUANTIZED)
+        if (s.centerWeights() != DvdQuantMethod.CenterWeights.QUANTIZED)
             throw new ConfigException("recipe '" + recipe.name() + "' option 'center_weights' keeps a copy of the weights that a "
                     + "quantized checkpoint does not store; streaming quantization needs center_weights=quantized");
         if (s.autoDelta())
@@ -149,7 +149,7 @@ public final class StreamingDvd {
                     throw new CheckpointException(src.describe() + ": " + x.getMessage(), x);
                 }
                 float[] bias = src.contains(layer + ".bias") ? src.readFloat(layer + ".bias").toArray() : null;
-                Arq arq = DvdQuantMethod.arq(s, recipe, layer, in, selected.get(layer));
+                Arq arq = DvdQuantMethod.arq(s, layer, in, selected.get(layer));
                 Bgr.Result q = DvdQuantMethod.quantizeWeights(arq, v, out0, s.bgr());
                 v = null;
                 long t2 = System.nanoTime();

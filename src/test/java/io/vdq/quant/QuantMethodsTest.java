@@ -49,11 +49,11 @@ class QuantMethodsTest {
 
     @Test
     void misspeltOptionsAreRefusedAndDeclaredOnesAccepted() throws Exception {
-        for (var p : Presets.all().values()) QuantMethods.checkOptions(p.recipe().withOption("int8_attention", true));
+        for (var p : Presets.all().values()) QuantMethods.settings(p.recipe().withOption("int8_attention", true));
         try (var files = java.nio.file.Files.list(java.nio.file.Path.of("bench/recipes"))) { // the shipped recipe files
-            for (var f : files.toList()) QuantMethods.checkOptions(RecipeJson.read(f));
+            for (var f : files.toList()) QuantMethods.settings(RecipeJson.read(f));
         }
-        var e = assertThrows(ConfigException.class, () -> QuantMethods.checkOptions(Presets.resolve("w4a6-s2q+lamda_min=0")));
+        var e = assertThrows(ConfigException.class, () -> QuantMethods.settings(Presets.resolve("w4a6-s2q+lamda_min=0")));
         assertTrue(e.getMessage().contains("'lamda_min'") && e.getMessage().contains("'s2q'") && e.getMessage().contains("lambda_min"), e.getMessage());
         FakeRegistry m = FakeRegistry.wanLike(1, 1, 8, 8);
         Recipe typo = Presets.get("w8a8-minmax").withOption("static_activation", true);

@@ -103,8 +103,8 @@ public final class QuantizedCheckpoint {
     public static void requireStorable(Recipe r) {
         if (r.method().equals("gguf"))
             throw new CheckpointException("recipe '" + r.name() + "' (method gguf) is not stored as a vdq checkpoint: "
-                    + "write a GGUF with vdq export-gguf --type " + r.optString("type", "TYPE") + " --method "
-                    + r.optString("encoder", "ref") + " instead");
+                    + "write a GGUF with vdq export-gguf --type " + r.options().getOrDefault("type", "TYPE") + " --method "
+                    + r.options().getOrDefault("encoder", "ref") + " instead");
     }
 
     public static void save(Path dir, WanModel model, QuantReport report, String baseSha256, DType floatType,
@@ -439,7 +439,12 @@ public final class QuantizedCheckpoint {
         WanConfig stored = WanConfig.parse(require(file, meta, KEY_CONFIG), file + " __metadata__ wan_config");
         if (!stored.equals(c))
             throw new CheckpointException(file + ": was written for config " + stored + " but config.json says " + c);
-        Recipe recipe = RecipeJson.parse(require(file, meta, KEY_RECIPE), file + " __metadata__ recipe");
+        Recipe recipe;
+        try {
+            recipe = RecipeJson.parseUnchecked(require(file, meta, KEY_RECIPE), file + " __metadata__ recipe");
+        } catch (ConfigException e) {   // malformed, or a settings_version this build does not read: the file's fault
+            throw new CheckpointException(e.getMessage(), e);
+        }
         ActivationBits bits;
         try {
             bits = new ActivationBits(parseInt(file, meta, KEY_BITS));
@@ -518,7 +523,7 @@ public final class QuantizedCheckpoint {
         if (!method.equals(recipe.method()))
             throw new CheckpointException(where + "method '" + recipe.method() + "' but __metadata__ method is '" + method + "'");
         try {
-            QuantMethods.checkOptions(recipe);   // also refuses an unknown method
+            QuantMethods.settings(recipe);   // also refuses an unknown method
         } catch (VdqException x) {
             throw new CheckpointException(where + x.getMessage(), x);
         }

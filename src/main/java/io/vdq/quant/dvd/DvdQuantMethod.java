@@ -61,100 +61,67 @@ import java.util.Set;
  * </ul>
  * Each layer's report line carries the MinMax, bounded-init and refined weight errors (relative, squared).
  */
-public final class DvdQuantMethod implements QuantMethod {
+public final class DvdQuantMethod implements QuantMethod<DvdSettings> {
     private static final Logger LOG = System.getLogger(DvdQuantMethod.class.getName());
 
     @Override public String name() { return "dvd"; }
 
-    @Override public Set<String> options() { return OPTIONS; }
+    @Override public Set<String> options() { return DvdSettings.KEYS; }
 
     @Override public String description() {
         return "DVD-Quant: Hadamard + BGR weights, auto-scaled rotated activations, δ-guided bit switching; data-free";
     }
 
-    /** The parsed options of a recipe (for tests and reports). */
+    /**
+     * A recipe's options resolved against its widths and granularities: what each layer's BGR, ARQ and the δ-GBS
+     * controller run with (for {@link #apply}, streaming quantization, tests and reports).
+     */
     public record Settings(Bgr.Options bgr, Arq.Options arq, long seed, boolean integer, BitSwitcher.Options gbs,
-                           boolean autoDelta, double targetBits, double tolerance) {}
+                           boolean autoDelta, double targetBits, double tolerance, boolean centerText, CenterWeights centerWeights) {}
 
-    /** Every option this method reads; anything else in a "dvd" recipe is a typo and rejected. */
-    public static final Set<String> OPTIONS = Set.of("bgr", "bgr_init", "bgr_alpha", "bgr_alpha_min",
-            "bgr_alpha_step", "bgr_bounds", "bgr_max_iterations", "bgr_tolerance", "bgr_real_zero_point", "arq", "rotate", "random_signs",
-            "seed", "rotation_cap", "scaling", "scale_block", "center", "center_text", "center_weights", "integer_reference", "gbs", "gbs_low_bits", "gbs_high_bits",
-            "gbs_delta", "gbs_target_bits", "gbs_tolerance", "gbs_force_first", "gbs_force_last");
+    /** Parses the options and checks them against the recipe's fields, so a bad recipe fails before any layer is quantized. */
+    @Override public DvdSettings parseSettings(Recipe r) {
+        DvdSettings o = DvdSettings.parse(r);
+        settings(r, o);
+        return o;
+    }
 
-    public static Settings settings(Recipe r) {
-        QuantMethods.checkOptions("dvd", OPTIONS, r);
+    /** The recipe's resolved settings (its options parsed here). */
+    public static Settings settings(Recipe r) { return settings(r, DvdSettings.parse(r)); }
+
+    /** The recipe's resolved settings from its parsed options {@code o}. */
+    public static Settings settings(Recipe r, DvdSettings o) {
         int group = switch (r.weightGranularity()) {
             case PER_CHANNEL -> 0;
             case PER_GROUP -> r.groupSize();
             default -> throw new ConfigException("recipe '" + r.name() + "': DVD weight_granularity must be per_channel or per_group, got "
                     + r.weightGranularity().jsonName());
         };
-        String init = r.optString("bgr_init", "search").toLowerCase(Locale.ROOT);
-        if (!init.equals("search") && !init.equals("fixed"))
-            throw new ConfigException("recipe '" + r.name() + "' option 'bgr_init' = '" + init + "': expected search or fixed");
-        boolean bgr = r.optBool("bgr", true);
         if (r.floatWeights()) throw new ConfigException("recipe '" + r.name() + "': DVD-Quant needs weight_bits 2..8, got 16");
-        Bgr.Options bo = new Bgr.Options(r.weightBits(), group,
-                bgr && init.equals("search") ? Bgr.Init.SEARCH : Bgr.Init.FIXED,
-                bgr ? r.optDouble("bgr_alpha", 0.9) : 1.0, r.optDouble("bgr_alpha_min", 0.5), r.optDouble("bgr_alpha_step", 0.05),
-                bgr ? r.optInt("bgr_max_iterations", 50) : 0, r.optDouble("bgr_tolerance", 1e-4), r.optBool("bgr_real_zero_point", false),
-                bounds(r));
-        boolean arq = r.optBool("arq", true);
+        boolean bgr = o.bgr();
+        Bgr.Options bo = new Bgr.Options(r.weightBits(), group, bgr && o.bgrInit() == Bgr.Init.SEARCH ? Bgr.Init.SEARCH : Bgr.Init.FIXED,
+                bgr ? o.bgrAlpha() : 1.0, o.bgrAlphaMin(), o.bgrAlphaStep(), bgr ? o.bgrMaxIterations() : 0, o.bgrTolerance(),
+                o.bgrRealZeroPoint(), o.separateBounds());
         Arq.Granularity ag = switch (r.activationGranularity()) {
             case PER_TOKEN -> Arq.Granularity.PER_TOKEN;
             case PER_TENSOR -> Arq.Granularity.PER_TENSOR;
             default -> throw new ConfigException("recipe '" + r.name() + "': DVD activation_granularity must be per_token or per_tensor, got "
                     + r.activationGranularity().jsonName());
         };
-        String sc = r.optString("scaling", arq ? "block" : "off").toUpperCase(Locale.ROOT);
-        Arq.Scaling scaling;
-        try { scaling = Arq.Scaling.valueOf(sc); }
-        catch (IllegalArgumentException e) {
-            throw new ConfigException("recipe '" + r.name() + "' option 'scaling' = '" + sc.toLowerCase(Locale.ROOT) + "': expected block, channel or off");
-        }
-        Arq.Options ao = new Arq.Options(r.optBool("rotate", arq), r.optBool("random_signs", true), r.optInt("rotation_cap", 1024),
-                scaling, r.optInt("scale_block", 128), ag, 1e-8, r.optBool("center", false));
-        centerWeights(r); // checked here so a typo fails before any layer is quantized
-        boolean gbs = r.optBool("gbs", false);
-        Object d = r.options().get("gbs_delta");
-        boolean auto = gbs && (d == null || "auto".equals(d));
-        double delta;
-        if (d == null || "auto".equals(d)) delta = 0.1;
-        else if (d instanceof Number n) delta = n.doubleValue();
-        else throw new ConfigException("recipe '" + r.name() + "' option 'gbs_delta' = " + d + ": expected a number or \"auto\"");
-        BitSwitcher.Options go = gbs ? new BitSwitcher.Options(delta, r.optInt("gbs_low_bits", 4), r.optInt("gbs_high_bits", 8),
-                forced(r, "gbs_force_first"), forced(r, "gbs_force_last")) : null;
+        Arq.Options ao = new Arq.Options(o.rotate(), o.randomSigns(), o.rotationCap(), o.scaling(), o.scaleBlock(), ag, 1e-8, o.center());
+        boolean auto = o.gbs() && o.autoDelta();
+        double delta = o.autoDelta() ? 0.1 : o.gbsDelta();
+        BitSwitcher.Options go = o.gbs() ? new BitSwitcher.Options(delta, o.gbsLowBits(), o.gbsHighBits(), o.gbsForceFirst(),
+                o.gbsForceLast()) : null;
         if (go != null && !(ActivationBits.valid(go.lowBits()) && ActivationBits.valid(go.highBits())))
             throw new ConfigException("recipe '" + r.name() + "' options 'gbs_low_bits'/'gbs_high_bits' = " + go.lowBits() + "/"
                     + go.highBits() + ": expected 2..8 or 16 (float)");
-        if (!gbs && r.floatActivations() && arq)
-            LOG.log(Level.INFO, "recipe {0}: float activations; ARQ only rotates", r.name());
-        return new Settings(bo, ao, r.optLong("seed", 1234), r.optBool("integer_reference", false), go, auto,
-                r.optDouble("gbs_target_bits", r.activationBits()), r.optDouble("gbs_tolerance", 0.25));
-    }
-
-    /** Option {@code bgr_bounds}: "separate" [default] searches the lower and upper shrink apart, "tied" one α for both. */
-    private static boolean bounds(Recipe r) {
-        String b = r.optString("bgr_bounds", "separate").toLowerCase(Locale.ROOT);
-        if (!b.equals("separate") && !b.equals("tied"))
-            throw new ConfigException("recipe '" + r.name() + "' option 'bgr_bounds' = '" + b + "': expected separate or tied");
-        return b.equals("separate");
+        return new Settings(bo, ao, o.seed(), o.integerReference(), go, auto, o.gbsTargetBits(), o.gbsTolerance(), o.centerText(),
+                o.centerWeights());
     }
 
     /** How centring's correction μ·Wᵀ gets its weights (option {@code center_weights}). */
     public enum CenterWeights { QUANTIZED, W8, FLOAT }
-
-    /** Option {@code center_weights}: "quantized" [default: the 4-bit Ŵ], "w8" or "float". */
-    public static CenterWeights centerWeights(Recipe r) {
-        String v = r.optString("center_weights", "quantized").toLowerCase(Locale.ROOT);
-        return switch (v) {
-            case "quantized" -> CenterWeights.QUANTIZED;
-            case "w8" -> CenterWeights.W8;
-            case "float" -> CenterWeights.FLOAT;
-            default -> throw new ConfigException("recipe '" + r.name() + "' option 'center_weights' = '" + v + "': expected quantized, w8 or float");
-        };
-    }
 
     /**
      * The weights of centring's correction for {@code mode}: null for QUANTIZED (the layer uses Ŵ); W·R for FLOAT;
@@ -175,17 +142,11 @@ public final class DvdQuantMethod implements QuantMethod {
         return rw;
     }
 
-    /** Option {@code gbs_force_first} / {@code gbs_force_last}: "paper" [default] or a step count >= 0. */
-    private static int forced(Recipe r, String key) {
-        Object v = r.options().get(key);
-        if (v == null || "paper".equals(v)) return BitSwitcher.PAPER;
-        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && n.doubleValue() >= 0) return n.intValue();
-        throw new ConfigException("recipe '" + r.name() + "' option '" + key + "' = " + v + ": expected \"paper\" or a step count >= 0");
-    }
-
     @Override
-    public QuantReport apply(LinearRegistry model, Recipe r, Calibration calibration) {
-        Settings s = settings(r);
+    public QuantReport apply(LinearRegistry model, Recipe r, DvdSettings options, Calibration calibration) {
+        Settings s = settings(r, options);
+        if (s.gbs() == null && r.floatActivations() && options.arq())
+            LOG.log(Level.INFO, "recipe {0}: float activations; ARQ only rotates", r.name());
         ActivationBits bits = sharedBits(s, r);
         List<LayerReport> rows = new ArrayList<>();
         double mm = 0, init = 0, ref = 0;
@@ -193,10 +154,10 @@ public final class DvdQuantMethod implements QuantMethod {
         for (Map.Entry<String, FloatLinear> e : QuantTargets.select(model, r).entrySet()) {
             FloatLinear f = e.getValue();
             int out = f.outFeatures(), in = f.inFeatures();
-            Arq arq = new Arq(in, layerOptions(s, r, e.getKey()), layerSeed(s, i));
+            Arq arq = new Arq(in, layerOptions(s, e.getKey()), layerSeed(s, i));
             Bgr.Result q = quantizeWeights(arq, f.weight(), out, s.bgr());
             ArqLinear layer = new ArqLinear(arq, q, f.bias(), bits, s.integer());
-            if (arq.options().center()) layer.shiftWeights(shiftWeights(arq, f.weight(), out, centerWeights(r)));
+            if (arq.options().center()) layer.shiftWeights(shiftWeights(arq, f.weight(), out, s.centerWeights()));
             model.replaceLinear(e.getKey(), layer);
             LayerReport.WeightStages st = stages(q.error());
             mm += st.minMax();
@@ -225,9 +186,9 @@ public final class DvdQuantMethod implements QuantMethod {
     }
 
     /** The ARQ options of one selected layer: {@code center} leaves the text inputs alone unless {@code center_text} is set. */
-    public static Arq.Options layerOptions(Settings s, Recipe r, String layer) {
+    public static Arq.Options layerOptions(Settings s, String layer) {
         Arq.Options ao = s.arq();
-        return ao.center() && !r.optBool("center_text", false) && textInput(layer) ? ao.withCenter(false) : ao;
+        return ao.center() && !s.centerText() && textInput(layer) ? ao.withCenter(false) : ao;
     }
 
     /**
@@ -263,8 +224,8 @@ public final class DvdQuantMethod implements QuantMethod {
     }
 
     @Override
-    public Layerwise layerwise(Recipe r) {
-        Settings s = settings(r);
+    public Layerwise layerwise(Recipe r, DvdSettings options) {
+        Settings s = settings(r, options);
         if (s.autoDelta())
             throw new ConfigException("recipe '" + r.name() + "' chooses δ-GBS's δ by sampling the model (gbs_delta auto), "
                     + "which streaming quantization does not do: give one, e.g. '" + r.name() + "+gbs_delta=0.05', or use vdq quantize");
@@ -276,7 +237,7 @@ public final class DvdQuantMethod implements QuantMethod {
                 return DvdQuantMethod.placeholder(s, r, bits, layer, index, out, in, bias);
             }
             @Override public Quantized quantize(String layer, int index, float[] w, int out, int in, float[] bias) {
-                Arq arq = arq(s, r, layer, in, index);
+                Arq arq = arq(s, layer, in, index);
                 Bgr.Result q = quantizeWeights(arq, w, out, s.bgr());
                 LayerReport.WeightStages st = stages(q.error());
                 LayerReport lr = new LayerReport(layer, out, in, s.bgr().bits(), r.activationBits(),
@@ -300,12 +261,12 @@ public final class DvdQuantMethod implements QuantMethod {
                     + in + " of '" + layer + "'");
         int groups = out * (in / group);
         Bgr.Result empty = Bgr.fromCodes(out, in, group, s.bgr().bits(), new byte[out * in], new float[groups], new float[groups]);
-        return new ArqLinear(arq(s, recipe, layer, in, index), empty, hasBias ? new float[out] : null, bits, s.integer());
+        return new ArqLinear(arq(s, layer, in, index), empty, hasBias ? new float[out] : null, bits, s.integer());
     }
 
     /** The ARQ of the {@code index}-th selected layer: its sign seed is the recipe's seed + index, as in {@link #apply}. */
-    public static Arq arq(Settings s, Recipe r, String layer, int in, int index) {
-        return new Arq(in, layerOptions(s, r, layer), layerSeed(s, index));
+    public static Arq arq(Settings s, String layer, int in, int index) {
+        return new Arq(in, layerOptions(s, layer), layerSeed(s, index));
     }
 
     /** The δ-GBS controller of a DVD report, if the recipe switches bits. */

@@ -35,36 +35,26 @@ import java.util.Set;
  * {@code token_stride}: the Hessian uses every n-th calibration token (default 1). Checkpoints of these recipes are
  * not stored ({@code vdq export-gguf} writes the file).
  */
-public final class GgufMethod implements QuantMethod {
+public final class GgufMethod implements QuantMethod<GgufSettings> {
     public static final String NAME = "gguf";
 
     @Override public String name() { return NAME; }
 
-    @Override public Set<String> options() { return Set.of("type", "encoder", "damp", "importance", "token_stride"); }
+    @Override public Set<String> options() { return GgufSettings.KEYS; }
+
+    @Override public GgufSettings parseSettings(Recipe r) { return GgufSettings.parse(r); }
 
     @Override public String description() {
         return "GGUF block formats (ggml ref / BGR / GPTQ encoders), weights replaced by their ggml-decoded values, float activations";
     }
 
     @Override
-    public QuantReport apply(LinearRegistry model, Recipe r, Calibration calibration) {
-        String typeName = r.optString("type", null);
-        if (typeName == null) throw new ConfigException("recipe '" + r.name() + "': method gguf needs option 'type' (e.g. q4_k)");
-        GgmlType t = GgmlType.parse(typeName);
-        if (t == null || !t.quantized())
-            throw new ConfigException("recipe '" + r.name() + "': option 'type' = " + typeName + " is not a quantized ggml type "
-                    + "(q8_0, q6_k, q5_k, q5_1, q5_0, q4_k, q4_1, q4_0, q3_k, q2_k)");
-        GgufEncoding.Method m;
-        try {
-            m = GgufEncoding.Method.parse(r.optString("encoder", "ref"));
-        } catch (ConfigException e) {
-            throw new ConfigException("recipe '" + r.name() + "': option 'encoder' = " + r.optString("encoder", "ref") + ": expected ref, bgr or gptq");
-        }
-        double damp = r.optDouble("damp", GgufGptq.DEFAULT_DAMP);
-        if (!(damp >= 0)) throw new ConfigException("recipe '" + r.name() + "': option 'damp' = " + damp + ": expected >= 0");
-        boolean importance = m == GgufEncoding.Method.BGR && r.optBool("importance", true);
-        int stride = r.optInt("token_stride", 1);
-        if (stride < 1) throw new ConfigException("recipe '" + r.name() + "': option 'token_stride' = " + stride + ": expected >= 1");
+    public QuantReport apply(LinearRegistry model, Recipe r, GgufSettings settings, Calibration calibration) {
+        GgmlType t = settings.type();
+        GgufEncoding.Method m = settings.encoder();
+        double damp = settings.damp();
+        boolean importance = settings.importance();
+        int stride = settings.tokenStride();
         if (!r.floatActivations())
             throw new ConfigException("recipe '" + r.name() + "': method gguf keeps activations in float; set activation_bits 16");
 

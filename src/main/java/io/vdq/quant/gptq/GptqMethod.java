@@ -27,24 +27,24 @@ import java.util.Set;
  * chunks, each chunk calibrated on a model whose earlier chunks are already quantized — sequential GPTQ, and only one
  * chunk's K² Hessians in memory), {@code token_stride} (the Hessian uses every n-th calibration token, default 1).
  */
-public final class GptqMethod implements QuantMethod {
+public final class GptqMethod implements QuantMethod<GptqSettings> {
     private static final System.Logger LOG = System.getLogger("io.vdq.quant.gptq");
 
     @Override public String name() { return "gptq"; }
 
-    @Override public Set<String> options() { return Set.of("act_order", "damp", "layers_per_pass", "token_stride"); }
+    @Override public Set<String> options() { return GptqSettings.KEYS; }
+
+    @Override public GptqSettings parseSettings(Recipe r) { return GptqSettings.parse(r); }
 
     @Override public String description() { return "GPTQ: Hessian-based column-by-column error compensation (calibration XᵀX)"; }
 
     @Override
-    public QuantReport apply(LinearRegistry model, Recipe r, Calibration calibration) {
+    public QuantReport apply(LinearRegistry model, Recipe r, GptqSettings settings, Calibration calibration) {
         if (r.floatWeights()) throw new ConfigException("recipe '" + r.name() + "': GPTQ needs weight_bits 2..8");
-        double damp = r.optDouble("damp", 0.01);
-        if (!(damp >= 0)) throw new ConfigException("recipe option 'damp' = " + damp + ": expected >= 0");
-        boolean actOrder = r.optBool("act_order", false);
-        int perPass = r.optInt("layers_per_pass", 0);
-        int stride = r.optInt("token_stride", 1);
-        if (stride < 1) throw new ConfigException("recipe option 'token_stride' = " + stride + ": expected >= 1");
+        double damp = settings.damp();
+        boolean actOrder = settings.actOrder();
+        int perPass = settings.layersPerPass();
+        int stride = settings.tokenStride();
         SequencedMap<String, FloatLinear> targets = QuantTargets.select(model, r);
         List<String> names = new ArrayList<>(targets.keySet());
         int chunk = perPass <= 0 ? names.size() : perPass;

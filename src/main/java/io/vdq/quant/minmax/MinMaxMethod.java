@@ -26,17 +26,19 @@ import java.util.Set;
  * Round-to-nearest with min/max ranges. Data-free unless option {@code static_activations} is true: then the
  * calibration's per-channel input maxima give one static symmetric scale per layer (per-tensor activations).
  */
-public final class MinMaxMethod implements QuantMethod {
+public final class MinMaxMethod implements QuantMethod<MinMaxSettings> {
     @Override public String name() { return "minmax"; }
 
-    @Override public Set<String> options() { return Set.of("static_activations"); }
+    @Override public Set<String> options() { return MinMaxSettings.KEYS; }
+
+    @Override public MinMaxSettings parseSettings(Recipe r) { return MinMaxSettings.parse(r); }
 
     @Override public String description() { return "round-to-nearest, min/max ranges, dynamic activations (data-free)"; }
 
     @Override
-    public QuantReport apply(LinearRegistry model, Recipe r, Calibration calibration) {
+    public QuantReport apply(LinearRegistry model, Recipe r, MinMaxSettings s, Calibration calibration) {
         ActivationBits bits = new ActivationBits(r.activationBits());
-        boolean stat = r.optBool("static_activations", false);
+        boolean stat = s.staticActivations();
         SequencedMap<String, FloatLinear> targets = QuantTargets.select(model, r);
         SequencedMap<String, LayerStats> stats = stat ? Recorder.record(model, targets.keySet(), calibration, StatsRequest.absMaxOnly()) : null;
         List<LayerReport> rows = new ArrayList<>();
@@ -50,12 +52,9 @@ public final class MinMaxMethod implements QuantMethod {
         return new QuantReport(name(), r, rows, null, bits);
     }
 
-    /** Whether {@code r} needs no calibration data (no static activations): streaming quantization can run it. */
-    public static boolean dataFree(Recipe r) { return !r.optBool("static_activations", false); }
-
     @Override
-    public Layerwise layerwise(Recipe r) {
-        if (!dataFree(r)) throw QuantMethods.needsData(r, "static_activations");
+    public Layerwise layerwise(Recipe r, MinMaxSettings s) {
+        if (s.staticActivations()) throw QuantMethods.needsData(r, "static_activations");
         ActivationBits bits = new ActivationBits(r.activationBits());
         return Layerwise.perLayer(name(), r, bits, "rtn", (index, f) -> layer(r, bits, f));
     }

@@ -44,12 +44,12 @@ import java.util.Set;
  * {@code head_dim} (0 = the Wan model's), GPTQ's {@code damp} (0.01), {@code act_order} (false) and
  * {@code token_stride} (1). All Hessians are recorded in one pass over the float model.
  */
-public final class QuaRotMethod implements QuantMethod {
+public final class QuaRotMethod implements QuantMethod<QuaRotSettings> {
     @Override public String name() { return "quarot"; }
 
-    @Override public Set<String> options() {
-        return Set.of("act_order", "block", "damp", "head_dim", "max_block", "random_signs", "seed", "token_stride", "vo_fold", "weights");
-    }
+    @Override public Set<String> options() { return QuaRotSettings.KEYS; }
+
+    @Override public QuaRotSettings parseSettings(Recipe r) { return QuaRotSettings.parse(r); }
 
     @Override public String description() {
         return "QuaRot: Hadamard rotations (online per layer input; V→O folded as an option), GPTQ or RTN weights, dynamic activations";
@@ -59,21 +59,17 @@ public final class QuaRotMethod implements QuantMethod {
     record Plan(Hadamard input, boolean online, Hadamard output) {}
 
     @Override
-    public QuantReport apply(LinearRegistry model, Recipe r, Calibration calibration) {
-        int block = r.optInt("block", 0), maxBlock = r.optInt("max_block", 1024);
-        boolean signs = r.optBool("random_signs", true);
-        long seed = r.optLong("seed", 1234);
-        String weights = r.optString("weights", "rtn");
-        if (!weights.equals("rtn") && !weights.equals("gptq"))
-            throw new ConfigException("recipe option 'weights' = '" + weights + "': expected rtn or gptq");
-        boolean gptq = weights.equals("gptq");
+    public QuantReport apply(LinearRegistry model, Recipe r, QuaRotSettings settings, Calibration calibration) {
+        int block = settings.block(), maxBlock = settings.maxBlock();
+        boolean signs = settings.randomSigns();
+        long seed = settings.seed();
+        String weights = settings.weights();
+        boolean gptq = settings.gptq();
         if (gptq && r.floatWeights()) throw new ConfigException("recipe '" + r.name() + "': weights=gptq needs weight_bits 2..8");
-        double damp = r.optDouble("damp", 0.01);
-        if (!(damp >= 0)) throw new ConfigException("recipe option 'damp' = " + damp + ": expected >= 0");
-        boolean actOrder = r.optBool("act_order", false);
-        int stride = r.optInt("token_stride", 1);
-        if (stride < 1) throw new ConfigException("recipe option 'token_stride' = " + stride + ": expected >= 1");
-        boolean voFold = r.optBool("vo_fold", false);
+        double damp = settings.damp();
+        boolean actOrder = settings.actOrder();
+        int stride = settings.tokenStride();
+        boolean voFold = settings.voFold();
 
         SequencedMap<String, FloatLinear> targets = QuantTargets.select(model, r);
         Map<String, Plan> plans = new HashMap<>();
@@ -84,7 +80,7 @@ public final class QuaRotMethod implements QuantMethod {
             plans.put(e.getKey(), new Plan(new Hadamard(k, b, signs ? seedFor(seed, i) : 0), true, null));
             i++;
         }
-        if (voFold) foldValueIntoOutput(model, r, targets, plans, maxBlock, signs, seed + 1_000_003L);
+        if (voFold) foldValueIntoOutput(model, r, settings.headDim(), targets, plans, maxBlock, signs, seed + 1_000_003L);
 
         SequencedMap<String, LayerStats> stats = gptq
                 ? Recorder.record(model, targets.keySet(), calibration, StatsRequest.hessian(stride)) : null;
@@ -140,9 +136,8 @@ public final class QuaRotMethod implements QuantMethod {
      * the head dimension, so it never mixes heads and commutes with attention, which mixes tokens within each head:
      * (P·V_h)·R_h = P·(V_h·R_h)) rotates V's outputs and becomes O's input rotation, folded, not online.
      */
-    private static void foldValueIntoOutput(LinearRegistry model, Recipe r, Map<String, FloatLinear> targets, Map<String, Plan> plans,
-                                            int maxBlock, boolean signs, long seed) {
-        int headDim = r.optInt("head_dim", 0);
+    private static void foldValueIntoOutput(LinearRegistry model, Recipe r, int headDim, Map<String, FloatLinear> targets,
+                                            Map<String, Plan> plans, int maxBlock, boolean signs, long seed) {
         if (headDim <= 0) {
             if (model.underlying() instanceof WanModel wm) headDim = wm.config().attentionHeadDim();
             else throw new ConfigException("recipe '" + r.name() + "': vo_fold needs the head dimension (option head_dim, or a Wan model)");
@@ -208,28 +203,23 @@ public final class QuaRotMethod implements QuantMethod {
         }
     }
 
-    /** Whether {@code r} needs no calibration data (weights=rtn) and rotates each layer on its own (no vo_fold). */
-    public static boolean dataFree(Recipe r) {
-        return r.optString("weights", "rtn").equals("rtn") && !r.optBool("vo_fold", false);
-    }
-
     @Override
-    public Layerwise layerwise(Recipe r) {
-        if (!dataFree(r)) throw QuantMethods.needsData(r, "weights=gptq or vo_fold");
+    public Layerwise layerwise(Recipe r, QuaRotSettings s) {
+        if (!s.dataFree()) throw QuantMethods.needsData(r, "weights=gptq or vo_fold");
         ActivationBits bits = new ActivationBits(r.activationBits());
-        return Layerwise.perLayer(name(), r, bits, "rtn, rotated", (index, f) -> rtnLayer(r, bits, index, f));
+        return Layerwise.perLayer(name(), r, bits, "rtn, rotated", (index, f) -> rtnLayer(r, s, bits, index, f));
     }
 
     /**
      * Layer {@code index} (its position among the selected layers in forward order) exactly as {@link #apply}
-     * quantizes it for a data-free recipe ({@link #dataFree}): its input rotation folded into W, online on x,
+     * quantizes it for a data-free recipe ({@link QuaRotSettings#dataFree}): its input rotation folded into W, online on x,
      * round-to-nearest weights. For streaming quantization, which meets the layers one at a time.
      */
-    public static QuantizedLinear rtnLayer(Recipe r, ActivationBits bits, int index, FloatLinear f) {
-        if (!dataFree(r)) throw new ConfigException("recipe '" + r.name() + "' needs calibration data or vo_fold: not a per-layer data-free recipe");
-        int block = r.optInt("block", 0), maxBlock = r.optInt("max_block", 1024);
-        boolean signs = r.optBool("random_signs", true);
-        long seed = r.optLong("seed", 1234);
+    public static QuantizedLinear rtnLayer(Recipe r, QuaRotSettings s, ActivationBits bits, int index, FloatLinear f) {
+        if (!s.dataFree()) throw new ConfigException("recipe '" + r.name() + "' needs calibration data or vo_fold: not a per-layer data-free recipe");
+        int block = s.block(), maxBlock = s.maxBlock();
+        boolean signs = s.randomSigns();
+        long seed = s.seed();
         int k = f.inFeatures();
         int b = block > 0 ? block : Hadamard.defaultBlock(k, maxBlock);
         InputTransform t = InputTransform.hadamard(new Hadamard(k, b, signs ? seedFor(seed, index) : 0));

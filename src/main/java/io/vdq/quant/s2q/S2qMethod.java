@@ -57,17 +57,14 @@ import java.util.Set;
  * keeps the plain min/max quantizer in training and deployment; {@code damp} 0.01 (GPTQ, no act order); {@code seed} 0; {@code pool_memory_mb} 1024 (replay data
  * beyond it spill to a temporary file). Block inputs are FP (FlatQuant); calibration state streams block by block.
  */
-public final class S2qMethod implements QuantMethod {
+public final class S2qMethod implements QuantMethod<S2qSettings> {
     private static final System.Logger LOG = System.getLogger("io.vdq.quant.s2q");
 
     @Override public String name() { return "s2q"; }
 
-    @Override
-    public Set<String> options() {
-        return Set.of("act_clip", "alpha", "batch", "cfg_branches", "clip_lr", "damp", "epochs", "lambda_max",
-                "lambda_min", "learn_rotation", "lr", "norm", "pool_memory_mb", "rotation", "samples", "sds_diff", "sds_input", "sds_max_per_step",
-                "seed", "selector", "std");
-    }
+    @Override public Set<String> options() { return S2qSettings.KEYS; }
+
+    @Override public S2qSettings parseSettings(Recipe r) { return S2qSettings.parse(r); }
 
     @Override
     public String description() {
@@ -75,7 +72,7 @@ public final class S2qMethod implements QuantMethod {
     }
 
     @Override
-    public QuantReport apply(LinearRegistry model, Recipe r, Calibration calibration) {
+    public QuantReport apply(LinearRegistry model, Recipe r, S2qSettings o, Calibration calibration) {
         if (!(model.underlying() instanceof WanModel wm))
             throw new ConfigException("recipe '" + r.name() + "': S²Q calibrates Wan blocks and needs a WanModel, got " + model.getClass().getSimpleName());
         if (r.floatWeights()) throw new ConfigException("recipe '" + r.name() + "': S²Q needs weight_bits 2..8");
@@ -86,24 +83,16 @@ public final class S2qMethod implements QuantMethod {
             if (!name.startsWith("blocks."))
                 throw new ConfigException("recipe '" + r.name() + "' selects '" + name + "': S²Q quantizes only linears inside blocks.*");
         WanConfig c = wm.config();
-        int seed = r.optInt("seed", 0);
-        SalientDataSelection.Selector selector = parse(SalientDataSelection.Selector.class, r.optString("selector", "sds"), "selector");
-        SalientDataSelection.Norm norm = parse(SalientDataSelection.Norm.class, r.optString("norm", "spectral"), "norm");
-        // both scores read the same x_t by default (the paper's Eq. 3 and 6): sds_input follows sds_diff unless set
-        SalientDataSelection.DiffInput diffInput = parse(SalientDataSelection.DiffInput.class, r.optString("sds_diff", "denoised"), "sds_diff");
-        SalientDataSelection.QuantInput quantInput = parse(SalientDataSelection.QuantInput.class,
-                r.optString("sds_input", diffInput.name().toLowerCase(Locale.ROOT)), "sds_input");
-        String branches = r.optString("cfg_branches", "all");
-        if (!branches.equals("all") && !branches.equals("first"))
-            throw new ConfigException("recipe option 'cfg_branches' = '" + branches + "': expected all or first");
-        int k = r.optInt("samples", 40), maxPerStep = r.optInt("sds_max_per_step", 0);
-        BlockCalibrator.Settings s = new BlockCalibrator.Settings(r.weightBits(), r.activationBits(), r.optInt("epochs", 15),
-                r.optInt("batch", 4), r.optDouble("lr", 5e-3), r.optDouble("clip_lr", 5e-2), r.optBool("act_clip", false),
-                r.optBool("learn_rotation", true),
-                parse(LearnableTransform.RotationInit.class, r.optString("rotation", "hadamard"), "rotation"),
-                r.optDouble("alpha", 0.3), r.optBool("std", true), (float) r.optDouble("lambda_min", 0.5),
-                (float) r.optDouble("lambda_max", 1.0), r.optDouble("damp", 0.01), seed, weightGroup(r));
-        long memory = (long) (r.optDouble("pool_memory_mb", 1024) * (1 << 20));
+        int seed = o.seed();
+        SalientDataSelection.Selector selector = o.selector();
+        SalientDataSelection.Norm norm = o.norm();
+        SalientDataSelection.DiffInput diffInput = o.sdsDiff();
+        SalientDataSelection.QuantInput quantInput = o.sdsInput();
+        int k = o.samples(), maxPerStep = o.sdsMaxPerStep();
+        BlockCalibrator.Settings s = new BlockCalibrator.Settings(r.weightBits(), r.activationBits(), o.epochs(),
+                o.batch(), o.lr(), o.clipLr(), o.actClip(), o.learnRotation(), o.rotation(), o.alpha(), o.std(),
+                (float) o.lambdaMin(), (float) o.lambdaMax(), o.damp(), seed, weightGroup(r));
+        long memory = o.poolMemoryBytes();
 
         long t0 = System.nanoTime();
         SequencedMap<String, Tensor> weights = wm.toTensors();
@@ -115,7 +104,7 @@ public final class S2qMethod implements QuantMethod {
             grid = pool.grid();
             for (Candidate cand : chosen) {
                 int idx = pool.indexOf(cand);
-                int nb = branches.equals("all") ? pool.branches(idx) : 1;
+                int nb = o.allBranches() ? pool.branches(idx) : 1;
                 for (int b = 0; b < nb; b++) {
                     CandidatePool.Replay rp = pool.replay(idx, b);
                     samples.add(new BlockCalibrator.Sample(rp.hidden(), rp.text(), rp.tproj()));
@@ -207,12 +196,6 @@ public final class S2qMethod implements QuantMethod {
         for (BlockCalibrator.Sample s : in)
             out.add(new BlockCalibrator.Sample(block.forward(s.x(), s.text(), s.tproj(), 1, n, m, rope).y(), s.text(), s.tproj()));
         return out;
-    }
-
-    private static <E extends Enum<E>> E parse(Class<E> type, String v, String key) {
-        for (E e : type.getEnumConstants()) if (e.name().equalsIgnoreCase(v)) return e;
-        throw new ConfigException("recipe option '" + key + "' = '" + v + "': expected one of "
-                + Arrays.stream(type.getEnumConstants()).map(e -> e.name().toLowerCase(Locale.ROOT)).toList());
     }
 
     /**

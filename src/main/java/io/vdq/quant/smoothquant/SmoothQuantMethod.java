@@ -1,6 +1,5 @@
 package io.vdq.quant.smoothquant;
 
-import io.vdq.VdqException.ConfigException;
 import io.vdq.model.FloatLinear;
 import io.vdq.model.LinearRegistry;
 import io.vdq.quant.ActivationBits;
@@ -28,18 +27,19 @@ import java.util.Set;
  * per-tensor scale from the smoothed calibration maxima (SmoothQuant's O3) instead of dynamic activations.
  * Needs calibration data.
  */
-public final class SmoothQuantMethod implements QuantMethod {
+public final class SmoothQuantMethod implements QuantMethod<SmoothQuantSettings> {
     @Override public String name() { return "smoothquant"; }
 
-    @Override public Set<String> options() { return Set.of("alpha", "static_activations"); }
+    @Override public Set<String> options() { return SmoothQuantSettings.KEYS; }
+
+    @Override public SmoothQuantSettings parseSettings(Recipe r) { return SmoothQuantSettings.parse(r); }
 
     @Override public String description() { return "per-channel smoothing from calibration maxima (α), folded into weights, RTN"; }
 
     @Override
-    public QuantReport apply(LinearRegistry model, Recipe r, Calibration calibration) {
-        double alpha = r.optDouble("alpha", 0.5);
-        boolean stat = r.optBool("static_activations", false);
-        if (!(alpha >= 0 && alpha <= 1)) throw new ConfigException("recipe option 'alpha' = " + alpha + ": expected 0..1");
+    public QuantReport apply(LinearRegistry model, Recipe r, SmoothQuantSettings settings, Calibration calibration) {
+        double alpha = settings.alpha();
+        boolean stat = settings.staticActivations();
         SequencedMap<String, FloatLinear> targets = QuantTargets.select(model, r);
         SequencedMap<String, LayerStats> stats = Recorder.record(model, targets.keySet(), calibration, StatsRequest.absMaxOnly());
         ActivationBits bits = new ActivationBits(r.activationBits());

@@ -28,20 +28,19 @@ import java.util.Set;
  * Option {@code alphas}: one α per range of steps (equal split of the calibration's step indices; default
  * [0.7, 0.5]: stronger balancing in the early, noisy steps). One α means one range (plain channel balancing).
  */
-public final class ViditMethod implements QuantMethod {
+public final class ViditMethod implements QuantMethod<ViditSettings> {
     @Override public String name() { return "vidit"; }
 
-    @Override public Set<String> options() { return Set.of("alphas"); }
+    @Override public Set<String> options() { return ViditSettings.KEYS; }
+
+    @Override public ViditSettings parseSettings(Recipe r) { return ViditSettings.parse(r); }
 
     @Override public String description() { return "ViDiT-Q subset: timestep-aware channel balancing (α per step range), RTN weights, dynamic activations as the recipe says"; }
 
     @Override
-    public QuantReport apply(LinearRegistry model, Recipe r, Calibration calibration) {
-        double[] alphas = r.optDoubles("alphas", new double[]{0.7, 0.5});
-        if (alphas.length == 0) throw new ConfigException("recipe option 'alphas' is empty: expected one α per timestep range");
-        for (double a : alphas)
-            if (!(a >= 0 && a <= 1)) throw new ConfigException("recipe option 'alphas' has " + a + ": expected values in 0..1");
-        int steps = calibration.steps(), ranges = alphas.length;
+    public QuantReport apply(LinearRegistry model, Recipe r, ViditSettings settings, Calibration calibration) {
+        List<Double> alphas = settings.alphas();
+        int steps = calibration.steps(), ranges = settings.ranges();
         if (ranges > 1 && steps < ranges)
             throw new ConfigException("recipe option 'alphas' asks for " + ranges + " timestep ranges but the calibration tags "
                     + steps + " steps");
@@ -65,12 +64,12 @@ public final class ViditMethod implements QuantMethod {
                     while (to < steps && TimestepSwitchedLinear.range(to, steps, ranges) == k) to++;
                     amax = st.absMaxOverSteps(from, to);
                 }
-                float[] s = Smoothing.factors(amax, f.weight(), f.outFeatures(), f.inFeatures(), alphas[k]);
+                float[] s = Smoothing.factors(amax, f.weight(), f.outFeatures(), f.inFeatures(), alphas.get(k));
                 QuantizedLinear q = QuantizedLinear.roundToNearest(f, r.weightBits(), r.weightSymmetric(), r.weightGranularity(),
                         r.groupSize(), InputTransform.divideChannels(s), QuantTargets.activationQuantizer(r, bits));
                 variants.add(q);
                 rows.add(LayerReport.measure(e.getKey() + (ranges > 1 ? "@range" + k : ""), f, q, r.activationBits(),
-                        "alpha=" + alphas[k]));
+                        "alpha=" + alphas.get(k)));
             }
             model.replaceLinear(e.getKey(), ranges == 1 ? variants.getFirst() : new TimestepSwitchedLinear(variants, tag));
         }

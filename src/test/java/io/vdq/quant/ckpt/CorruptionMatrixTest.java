@@ -121,6 +121,25 @@ class CorruptionMatrixTest {
 
     static Map<String, String> put(Map<String, String> m, String k, String v) { m.put(k, v); return m; }
 
+    /**
+     * A checkpoint whose stored recipe predates settings_version (everything written before it) loads, as version 1;
+     * one from a vdq with a newer settings version is refused naming the key, and so is a stored option its method lacks.
+     */
+    @Test
+    void storedRecipesFromBeforeSettingsVersionsLoad() throws Exception {
+        byte[] good = dvd();
+        String recipe = SafetensorsFile.ofBytes("m", good).metadata().get("recipe");
+        String v1 = recipe.contains("\"settings_version\" : 1,") ? "\"settings_version\" : 1," : "\"settings_version\":1,";
+        assertTrue(recipe.contains(v1), recipe);
+        byte[] old = withMetadata(good, x -> put(x, "recipe", recipe.replace(v1, "")));
+        var loaded = QuantizedCheckpoint.load(WanConfig.tiny(), SafetensorsFile.ofBytes("m.safetensors", old));
+        assertEquals(QuantizedCheckpoint.load(WanConfig.tiny(), SafetensorsFile.ofBytes("m.safetensors", good)).recipe(), loaded.recipe());
+        String m = refusal(withMetadata(good, x -> put(x, "recipe", recipe.replace(v1, v1.replace("1", "7"))))).getMessage();
+        assertTrue(m.contains("settings_version 7") && m.contains("'dvd'"), m);
+        m = refusal(withMetadata(good, x -> put(x, "recipe", recipe.replace("\"seed\"", "\"sede\"")))).getMessage();
+        assertTrue(m.contains("m.safetensors: __metadata__ recipe: ") && m.contains("'sede'"), m);
+    }
+
     @Test
     void editedRecipeAndFormatKeysAreRefused() throws Exception {
         byte[] good = dvd();

@@ -124,8 +124,7 @@ class GgufMethodTest {
                 Presets.Preset p = Presets.all().get("gguf-" + t + s);
                 assertTrue(p.gguf(), t + s);
                 assertFalse(p.ablation(), t + s);
-                assertEquals(t, p.recipe().optString("type", null));
-                QuantMethods.checkOptions(p.recipe());
+                assertEquals(t, ((GgufSettings) QuantMethods.settings(p.recipe())).type().name().toLowerCase(java.util.Locale.ROOT));
             }
         FakeRegistry m = FakeRegistry.wanLike(1, 1, DIM, FFN);
         assertThrows(ConfigException.class, () -> QuantMethods.apply(m, Recipe.of("x", "gguf", 4, 16, Map.of()), Calibration.none()));

@@ -100,7 +100,7 @@ class GptqTest {
                 tag.set(0, 1, 500f);
                 for (int c = 0; c < 4; c++) m.linears().get(name).forward(x, c * (N / 4) * K, N / 4, new float[N / 4 * OUT], 0);
             });
-            QuantReport rep = v == 0 ? new GptqMethod().apply(m, r, cal) : new MinMaxMethod().apply(m, r.withName("rtn"), cal);
+            QuantReport rep = v == 0 ? new GptqMethod().apply(m, r, cal) : new MinMaxMethod().apply(m, r.withName("rtn").withOptions(Map.of()), cal);
             assertEquals(1, rep.layers().size());
             err[v] = outputError(x, w, ((QuantizedLinear) m.linears().get(name)).dequantizedWeight());
         }

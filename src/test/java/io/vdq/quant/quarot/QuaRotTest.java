@@ -53,7 +53,7 @@ class QuaRotTest {
                 FakeRegistry m = new FakeRegistry().put(NAME, f);
                 float[] ref = TestData.forward(f, x, ROWS);
                 if (v == 0) new QuaRotMethod().apply(m, recipe("quarot", 4, a), Calibration.none());
-                else new MinMaxMethod().apply(m, recipe("minmax", 4, a), Calibration.none());
+                else new MinMaxMethod().apply(m, recipe("minmax", 4, a).withOptions(Map.of()), Calibration.none());
                 err[v] = TestData.relErr(TestData.forward(m.linears().get(NAME), x, ROWS), ref);
             }
             assertTrue(err[0] < 0.5 * err[1], "W4A" + a + ": quarot " + err[0] + " vs minmax " + err[1]);

@@ -53,7 +53,7 @@ class SmoothQuantTest {
                 FakeRegistry m = new FakeRegistry().put(NAME, TestData.dampenOutlierColumns(FakeRegistry.linear(6, OUT, K), 8, 60f));
                 float[] ref = TestData.forward(m.linears().get(NAME), x, ROWS);
                 if (v == 0) new SmoothQuantMethod().apply(m, recipe("smoothquant", wb, 8), TestData.feed(m, NAME, new float[][]{x}, ROWS));
-                else new MinMaxMethod().apply(m, recipe("minmax", wb, 8), null);
+                else new MinMaxMethod().apply(m, recipe("minmax", wb, 8).withOptions(Map.of()), null);
                 err[v] = TestData.relErr(TestData.forward(m.linears().get(NAME), x, ROWS), ref);
             }
             assertTrue(err[0] < 0.5 * err[1], "W" + wb + "A8: smoothquant " + err[0] + " vs minmax " + err[1]);

@@ -74,7 +74,7 @@ class ViditTest {
         float[][] xs = steps();
         FakeRegistry mv = new FakeRegistry().put(NAME, layer()), mm = new FakeRegistry().put(NAME, layer());
         QuantReport rep = new ViditMethod().apply(mv, recipe("vidit"), TestData.feed(mv, NAME, xs, ROWS));
-        new MinMaxMethod().apply(mm, recipe("minmax"), null);
+        new MinMaxMethod().apply(mm, recipe("minmax").withOptions(Map.of()), null);
         FloatLinear f = layer();
         for (int s : new int[]{0, 3}) {
             rep.hook().beforeStep(s, 4, 0f);
