@@ -89,7 +89,7 @@ public final class GgufMethod implements QuantMethod {
                 if (importance) {
                     float[] ms = new float[in];
                     for (int i = 0; i < in; i++) ms[i] = (float) h[i * in + i];
-                    imp = ColumnImportance.weights(ms);
+                    imp = GgufBgr.weights(ms);
                 }
             }
             byte[] bytes = m == GgufEncoding.Method.GPTQ && st.quantized()
