@@ -98,6 +98,24 @@ class ArchitectureTest {
     }
 
     /**
+     * Nor does it switch on a method's name: a string literal naming a method (e.g. {@code "dvd"}) in {@code quant/ckpt}
+     * means method knowledge that belongs behind {@code QuantMethod} (its stored bytes, whether it is stored at all).
+     */
+    @Test
+    void checkpointFormatNamesNoMethod() throws IOException {
+        Pattern name = Pattern.compile("\"(" + String.join("|", new TreeSet<>(METHODS)) + ")\"");
+        List<String> bad = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(SRC.resolve("quant/ckpt"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                List<String> lines = Files.readAllLines(f);
+                for (int i = 0; i < lines.size(); i++)
+                    if (name.matcher(lines.get(i)).find()) bad.add(SRC.relativize(f) + ":" + (i + 1) + ": " + lines.get(i).strip());
+            }
+        }
+        assertEquals(List.of(), bad);
+    }
+
+    /**
      * The native bindings ({@code kernel/nat}) are reached only through {@code kernel.ExecutionContext}: neither
      * {@code quant} (with its method packages) nor the rest of {@code kernel} names them.
      */

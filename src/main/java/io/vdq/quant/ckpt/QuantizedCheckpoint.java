@@ -21,6 +21,7 @@ import io.vdq.model.Linear;
 import io.vdq.model.wan.WanConfig;
 import io.vdq.model.wan.WanModel;
 import io.vdq.quant.ActivationBits;
+import io.vdq.quant.QuantMethod;
 import io.vdq.quant.QuantMethods;
 import io.vdq.quant.QuantReport;
 import io.vdq.quant.Recipe;
@@ -92,21 +93,20 @@ public final class QuantizedCheckpoint {
     }
 
     /**
+     * Refuses recipes whose layers are not stored as vdq checkpoints, in the words of their method
+     * ({@link QuantMethod#notStorable}; e.g. the fake-quant GGUF encodings, whose real artefact is a GGUF file).
+     */
+    public static void requireStorable(Recipe r) {
+        String why = QuantMethods.names().contains(r.method()) ? QuantMethods.get(r.method()).notStorable(r) : null;
+        if (why != null)
+            throw new CheckpointException("recipe '" + r.name() + "' (method " + r.method() + ") is not stored as a vdq checkpoint: " + why);
+    }
+
+    /**
      * Writes {@code model} (quantized by {@code report}) to {@code dir}: the weights file, then config.json, each
      * atomically. {@code floatType} (F32, BF16 or F16) stores the float parameters; choose the base's type so they
      * are kept exactly. {@code extra} adds metadata (e.g. calibration notes); it may not replace a format key.
      */
-    /**
-     * Refuses recipes whose layers are not stored as vdq checkpoints: quant.gguf's fake-quant GGUF encodings (method
-     * {@code gguf}), whose real artefact is a GGUF file.
-     */
-    public static void requireStorable(Recipe r) {
-        if (r.method().equals("gguf"))
-            throw new CheckpointException("recipe '" + r.name() + "' (method gguf) is not stored as a vdq checkpoint: "
-                    + "write a GGUF with vdq export-gguf --type " + r.optString("type", "TYPE") + " --method "
-                    + r.optString("encoder", "ref") + " instead");
-    }
-
     public static void save(Path dir, WanModel model, QuantReport report, String baseSha256, DType floatType,
                             Map<String, String> extra) {
         checkFloatType(floatType);

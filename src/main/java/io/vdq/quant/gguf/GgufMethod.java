@@ -40,6 +40,11 @@ public final class GgufMethod implements QuantMethod {
 
     @Override public String name() { return NAME; }
 
+    /** Its layers are fake-quant stand-ins for a GGUF file: the command that writes that file. */
+    @Override public String notStorable(Recipe r) {
+        return "write a GGUF with vdq export-gguf --type " + r.optString("type", "TYPE") + " --method " + r.optString("encoder", "ref") + " instead";
+    }
+
     @Override public Set<String> options() { return Set.of("type", "encoder", "damp", "importance", "token_stride"); }
 
     @Override public String description() {
