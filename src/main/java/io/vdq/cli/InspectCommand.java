@@ -58,7 +58,7 @@ final class InspectCommand implements Callable<Integer> {
     boolean stats;
 
     @Option(names = "--verify", description = "Also recompute every tensor's SHA-256 and compare it with the digests "
-            + "stored in __metadata__ tensor_sha256 (checkpoints written by vdq quantize and stream-quantize).")
+            + "stored in __metadata__ tensor_sha256 (checkpoints written by vdq quantize, and each shard of quantize --stream).")
     boolean verify;
 
     private record Total(long tensors, long parameters, long bytes) {

@@ -277,6 +277,9 @@ public final class DvdQuantMethod implements QuantMethod {
         if (s.autoDelta())
             throw new ConfigException("recipe '" + r.name() + "' chooses δ-GBS's δ by sampling the model (gbs_delta auto), "
                     + "which streaming quantization does not do: give one, e.g. '" + r.name() + "+gbs_delta=0.05', or use vdq quantize");
+        if (centerWeights(r) != CenterWeights.QUANTIZED)
+            throw new ConfigException("recipe '" + r.name() + "' option 'center_weights' keeps a copy of the weights that a "
+                    + "quantized checkpoint does not store; streaming quantization needs center_weights=quantized");
         ActivationBits bits = sharedBits(s, r);
         QuantReport plan = new QuantReport(name(), r, List.of(), hook(s, bits), bits);
         return new Layerwise() {
