@@ -147,7 +147,14 @@ class StreamingQuantizeTest {
         assertTrue(Files.exists(q.resolve(QuantizedCheckpoint.INDEX)) && Files.exists(q.resolve("config.json")));
         assertTrue(list(q).size() >= 3, list(q).toString());
         assertTrue(QuantizedCheckpoint.isQuantized(q));
-        assertEquals(0, Main.run("inspect", q.toString()));
+        // inspect summarises the checkpoint's layers from the index (2 blocks × attn1 q/k/v/out, attn2 q/k/v/out, FFN up/down)
+        // and lists the index's metadata, as it does for a single-file checkpoint
+        String text = stdout(() -> assertEquals(0, Main.run("inspect", q.toString(), "--no-tensors")));
+        assertTrue(text.contains("quantized layers: 20 (arq ×20; weight bits 4 ×20), recipe w4a4-dvd, method dvd"), text);
+        assertTrue(text.contains("metadata (index):\n  activation_bits: 4"), text);
+        var js = new com.fasterxml.jackson.databind.ObjectMapper().readTree(stdout(() -> assertEquals(0, Main.run("inspect", q.toString(), "--json"))));
+        assertEquals(20, js.get("quantized_layers").get("count").asInt());
+        assertEquals("vdq-quantized", js.get("index_metadata").get("format").asText());
         Path run = dir.resolve("run");
         assertEquals(0, Main.run("generate", "--model", q.toString(), "--prompt-embeds", ck.resolve("prompts/prompt-0.safetensors").toString(),
                 "--steps", "1", "--frames", "5", "--height", "64", "--width", "64", "--out", run.toString(), "--quiet"));
@@ -246,6 +253,18 @@ class StreamingQuantizeTest {
             assertTrue(e.getMessage().contains("layer 'blocks.0.attn1.to_k': weight row 2 column 5 is Infinity"), e.getMessage());
         }
         assertFalse(Files.exists(dir.resolve("q2").resolve(QuantizedCheckpoint.INDEX)));
+    }
+
+    private static String stdout(Runnable r) {
+        java.io.PrintStream old = System.out;
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        try {
+            System.setOut(new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
+            r.run();
+        } finally {
+            System.setOut(old);
+        }
+        return buf.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private static List<Path> list(Path d) throws Exception {
