@@ -215,7 +215,7 @@ public final class StreamingQuantize {
                 }
                 continue;
             }
-            try (QuantizedCheckpoint.Streamed w = QuantizedCheckpoint.Streamed.createShard(file, c, plan.activationBits(), floatType,
+            try (QuantizedCheckpoint.Streamed w = QuantizedCheckpoint.Streamed.createShard(file, plan.activationBits(), floatType,
                     plans.get(k), placeholders, src, shardFloats)) {
                 for (String n : tensors) {
                     long t0 = System.nanoTime();

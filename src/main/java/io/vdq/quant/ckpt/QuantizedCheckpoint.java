@@ -176,7 +176,6 @@ public final class QuantizedCheckpoint {
      */
     public static final class Streamed implements AutoCloseable {
         private final Path dir;
-        private final WanConfig config;
         private final SafetensorsStreamWriter w;
         private final ObjectNode layers;
         private final DType floatType;
@@ -185,10 +184,9 @@ public final class QuantizedCheckpoint {
         private final SortedSet<String> floatNames;
         private final Set<String> done = new HashSet<>();
 
-        private Streamed(Path dir, WanConfig config, SafetensorsStreamWriter w, ObjectNode layers, DType floatType,
+        private Streamed(Path dir, SafetensorsStreamWriter w, ObjectNode layers, DType floatType,
                          ActivationBits bits, TensorSource source, SortedSet<String> floatNames) {
             this.dir = dir;
-            this.config = config;
             this.w = w;
             this.layers = layers;
             this.floatType = floatType;
@@ -205,7 +203,7 @@ public final class QuantizedCheckpoint {
          * {@link #commitShard} renames it into place; the checkpoint's metadata goes into the index
          * ({@link #writeIndex}).
          */
-        public static Streamed createShard(Path file, WanConfig config, ActivationBits bits, DType floatType, String plan,
+        public static Streamed createShard(Path file, ActivationBits bits, DType floatType, String plan,
                                            SequencedMap<String, Supplier<Linear>> placeholders, TensorSource source,
                                            SortedSet<String> floatNames) {
             checkFloatType(floatType);
@@ -222,7 +220,7 @@ public final class QuantizedCheckpoint {
             meta.put(KEY_LAYERS, layers.toString());
             createFolder(file.toAbsolutePath().getParent());
             SafetensorsStreamWriter w = SafetensorsStreamWriter.create(file, specs, meta, true);
-            return new Streamed(file.toAbsolutePath().getParent(), config, w, layers, floatType, bits, source, floatNames);
+            return new Streamed(file.toAbsolutePath().getParent(), w, layers, floatType, bits, source, floatNames);
         }
 
         /** Builds each placeholder in turn, records its descriptor and tensor specs; true when one is timestep-switched. */
