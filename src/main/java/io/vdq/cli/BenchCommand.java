@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
  * at least 15 repetitions by default, prints the median and best rate, and spot-checks the result against a
  * double-precision reference so a fast wrong kernel cannot pass unnoticed.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: FP32 GEMM, attention, a Wan block, integer GEMM.",
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: FP32 GEMM, attention, a Wan block, integer GEMM, one forward per recipe (quant), GGUF exports against their float checkpoint (gguf).",
         subcommands = {BenchCommand.Gemm.class, BenchCommand.Attention.class, BenchBlockCommand.class, BenchIntCommand.class,
                 BenchQuantCommand.class, BenchGgufCommand.class})
 final class BenchCommand implements Runnable {

@@ -9,6 +9,7 @@ import io.vdq.eval.RunComparison.Result;
 import io.vdq.eval.RunComparison.Run;
 import io.vdq.eval.Ssim;
 import io.vdq.io.AtomicFiles;
+import io.vdq.quant.ActivationBits;
 import io.vdq.quant.Presets;
 import io.vdq.quant.Recipe;
 import java.io.PrintStream;
@@ -53,17 +54,30 @@ final class EvalCommand implements Runnable {
         }
     }
 
-    /** Mean activation bits: the δ-GBS schedule's mean, else the preset's activation bits; null for float. */
+    /**
+     * Mean activation bits: the δ-GBS schedule's mean, else the width the run recorded ({@code activation_bits}), else
+     * (runs written before it was recorded) the recipe's, resolved from its name as {@code --quant} took it (a preset,
+     * with {@code +key=value} overrides, or a recipe file); null for float activations or a recipe not found.
+     */
     static Double meanActBits(Run run) {
         int[] s = run.bitSchedule();
         if (s != null) return RunComparison.mean(s);
         String q = run.meta().get("quant");
         if (q == null) return null;
+        String stored = run.meta().get(GenerateCommand.ACTIVATION_BITS_KEY);
+        if (stored != null) {
+            try {
+                int b = Integer.parseInt(stored.strip());
+                return ActivationBits.isFloat(b) ? null : (double) b;
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
         try {
-            Recipe rec = Presets.get(q);
+            Recipe rec = Presets.resolve(q);
             return rec.floatActivations() ? null : (double) rec.activationBits();
         } catch (RuntimeException e) {
-            return null; // a recipe file's name: bits not recoverable from the run
+            return null; // a recipe file that is not here: bits not recoverable from the run
         }
     }
 

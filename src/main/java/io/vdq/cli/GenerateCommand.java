@@ -178,6 +178,8 @@ final class GenerateCommand implements Runnable {
 
     /** Metadata key of a quantized checkpoint naming the --model it was quantized from. */
     static final String BASE_MODEL_KEY = ModelLoader.BASE_MODEL_KEY;
+    /** Run metadata (latents and run.json): the recipe's activation width, 16 for float activations ({@code vdq eval}'s "act bits"). */
+    static final String ACTIVATION_BITS_KEY = "activation_bits";
 
     /** Set when the transformer is a quantized checkpoint (vdq quantize's output). */
     private QuantizedCheckpoint.Loaded loaded;
@@ -333,6 +335,7 @@ final class GenerateCommand implements Runnable {
         meta.put("model_sha256", modelHash);
         if (rep != null) {
             meta.put("quant", rep.recipe().name());
+            meta.put(ACTIVATION_BITS_KEY, Integer.toString(rep.recipe().floatActivations() ? 16 : rep.recipe().activationBits()));
             if (loaded != null) meta.put("quant_checkpoint", "true");
             if (rep.hook().stepBits() != null) meta.put("activation_bits_per_step", rep.hook().stepBits());
             if (deltaNote != null) meta.put("gbs_delta", deltaNote);
@@ -563,6 +566,7 @@ final class GenerateCommand implements Runnable {
         root.put("quant", meta.get("quant"));
         if (meta.containsKey("quant_transformer_2")) root.put("quant_transformer_2", meta.get("quant_transformer_2"));
         if (meta.containsKey("quant_checkpoint")) root.put("quant_checkpoint", true);
+        if (meta.containsKey(ACTIVATION_BITS_KEY)) root.put(ACTIVATION_BITS_KEY, Integer.parseInt(meta.get(ACTIVATION_BITS_KEY)));
         if (meta.containsKey("activation_bits_per_step")) root.put("activation_bits_per_step", meta.get("activation_bits_per_step"));
         if (meta.containsKey("quant_execution")) root.put("quant_execution", meta.get("quant_execution"));
         root.set("config", c.toJsonNode());

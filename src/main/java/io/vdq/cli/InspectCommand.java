@@ -1,5 +1,7 @@
 package io.vdq.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vdq.VdqException.ConfigException;
@@ -15,6 +17,7 @@ import io.vdq.io.TensorInfo;
 import io.vdq.io.TensorSource;
 import io.vdq.io.gguf.GgufFile;
 import io.vdq.io.gguf.GgufWriter;
+import io.vdq.quant.ckpt.QuantizedCheckpoint;
 import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -58,7 +61,7 @@ final class InspectCommand implements Callable<Integer> {
     boolean stats;
 
     @Option(names = "--verify", description = "Also recompute every tensor's SHA-256 and compare it with the digests "
-            + "stored in __metadata__ tensor_sha256 (checkpoints written by vdq quantize and stream-quantize).")
+            + "stored in __metadata__ tensor_sha256 (checkpoints written by vdq quantize, and each shard of quantize --stream).")
     boolean verify;
 
     private record Total(long tensors, long parameters, long bytes) {
@@ -182,8 +185,14 @@ final class InspectCommand implements Callable<Integer> {
                 all.tensors, all.tensors == 1 ? "" : "s", all.parameters, all.bytes, human(all.bytes));
         by.forEach((d, t) -> out.printf("  %-5s %,d tensor%s, %,d parameters, %,d bytes%n", d, t.tensors, t.tensors == 1 ? "" : "s",
                 t.parameters, t.bytes));
+        String summary = layerSummary(checkpointMetadata(src));
+        if (summary != null) out.println(summary);
+        if (src instanceof ShardedCheckpoint sc && !sc.indexMetadata().isEmpty()) {
+            out.println("metadata (index):");
+            sc.indexMetadata().forEach((k, v) -> out.println("  " + Printable.name(k) + ": " + Printable.name(v)));
+        }
         if (!src.metadata().isEmpty()) {
-            out.println("metadata:");
+            out.println(sharded ? "metadata (shards; the first file's value where they differ):" : "metadata:");
             src.metadata().forEach((k, v) -> out.println("  " + Printable.name(k) + ": " + Printable.name(v)));
         }
         if (config != null) {
@@ -222,9 +231,68 @@ final class InspectCommand implements Callable<Integer> {
         by.forEach((d, t) -> byNode.putObject(d).put("tensors", t.tensors).put("parameters", t.parameters).put("bytes", t.bytes));
         ObjectNode meta = root.putObject("metadata");
         src.metadata().forEach(meta::put);
+        if (src instanceof ShardedCheckpoint sc && !sc.indexMetadata().isEmpty()) {
+            ObjectNode im = root.putObject("index_metadata");
+            sc.indexMetadata().forEach(im::put);
+        }
+        QuantizedLayers q = quantizedLayers(checkpointMetadata(src));
+        if (q != null) {
+            ObjectNode qn = root.putObject("quantized_layers");
+            qn.put("count", q.count());
+            ObjectNode kinds = qn.putObject("by_kind");
+            q.byKind().forEach(kinds::put);
+            ObjectNode bits = qn.putObject("by_weight_bits");
+            q.byWeightBits().forEach((b, n) -> bits.put(Integer.toString(b), n));
+            if (q.recipe() != null) qn.put("recipe", q.recipe());
+            if (q.method() != null) qn.put("method", q.method());
+        }
         if (config != null) root.set("config", m.valueToTree(config.raw()));
         else root.putNull("config");
         return root.toPrettyString();
+    }
+
+    /** A vdq quantized checkpoint's layers: how many, by codec kind and by weight bits; its recipe name and method. */
+    record QuantizedLayers(int count, Map<String, Integer> byKind, Map<Integer, Integer> byWeightBits, String recipe, String method) {}
+
+    /** The checkpoint's own metadata: a sharded checkpoint's index metadata when it has any, else the file's. */
+    private static Map<String, String> checkpointMetadata(TensorSource src) {
+        return src instanceof ShardedCheckpoint sc && !sc.indexMetadata().isEmpty() ? sc.indexMetadata() : src.metadata();
+    }
+
+    /** The layers of a vdq quantized checkpoint (format {@value QuantizedCheckpoint#FORMAT}) from its metadata; null for other files. */
+    static QuantizedLayers quantizedLayers(Map<String, String> meta) {
+        if (!QuantizedCheckpoint.FORMAT.equals(meta.get(QuantizedCheckpoint.KEY_FORMAT)) || meta.get(QuantizedCheckpoint.KEY_LAYERS) == null) return null;
+        ObjectMapper m = new ObjectMapper();
+        try {
+            JsonNode layers = m.readTree(meta.get(QuantizedCheckpoint.KEY_LAYERS));
+            Map<String, Integer> kinds = new TreeMap<>();
+            Map<Integer, Integer> bits = new TreeMap<>();
+            for (JsonNode l : layers) {
+                kinds.merge(l.path("kind").asText("?"), 1, Integer::sum);
+                JsonNode b = l.has("variants") && l.get("variants").size() > 0 ? l.get("variants").get(0) : l;
+                if (b.path("weight").has("bits")) bits.merge(b.path("weight").path("bits").asInt(), 1, Integer::sum);
+            }
+            String recipe = null;
+            if (meta.get(QuantizedCheckpoint.KEY_RECIPE) != null) recipe = m.readTree(meta.get(QuantizedCheckpoint.KEY_RECIPE)).path("name").asText(null);
+            return new QuantizedLayers(layers.size(), kinds, bits, recipe, meta.get(QuantizedCheckpoint.KEY_METHOD));
+        } catch (JsonProcessingException e) {
+            return null;   // a damaged layers key: the metadata listing shows it as it is
+        }
+    }
+
+    /** One line: "quantized layers: 10 (arq ×10; weight bits 4 ×10), recipe w4a4-dvd, method dvd"; null for other files. */
+    static String layerSummary(Map<String, String> meta) {
+        QuantizedLayers q = quantizedLayers(meta);
+        if (q == null) return null;
+        StringBuilder sb = new StringBuilder("quantized layers: " + q.count() + " (");
+        String sep = "";
+        for (var e : q.byKind().entrySet()) { sb.append(sep).append(Printable.name(e.getKey())).append(" ×").append(e.getValue()); sep = ", "; }
+        sep = "; weight bits ";
+        for (var e : q.byWeightBits().entrySet()) { sb.append(sep).append(e.getKey()).append(" ×").append(e.getValue()); sep = ", "; }
+        sb.append(")");
+        if (q.recipe() != null) sb.append(", recipe ").append(Printable.name(q.recipe()));
+        if (q.method() != null) sb.append(", method ").append(Printable.name(q.method()));
+        return sb.toString();
     }
 
     static String human(long bytes) {

@@ -1,7 +1,13 @@
 package io.vdq.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vdq.VdqException.CheckpointException;
 import io.vdq.VdqException.ConfigException;
+import io.vdq.io.AtomicFiles;
 import io.vdq.io.AtomicFolder;
 import io.vdq.io.Checkpoints;
 import io.vdq.io.DType;
@@ -11,9 +17,12 @@ import io.vdq.model.wan.WanModel;
 import io.vdq.pipeline.CalibrationTexts;
 import io.vdq.pipeline.PipelineFolder;
 import io.vdq.pipeline.QuantizePipeline;
+import io.vdq.quant.LayerReport;
 import io.vdq.quant.Presets;
 import io.vdq.quant.QuantMethods;
+import io.vdq.quant.QuantReport;
 import io.vdq.quant.Recipe;
+import io.vdq.quant.SamplerHook;
 import io.vdq.quant.ckpt.CheckpointSize;
 import io.vdq.quant.ckpt.QuantizedCheckpoint;
 import io.vdq.scale.MemoryProbe;
@@ -107,8 +116,14 @@ final class QuantizeCommand implements Runnable {
     @Option(names = "--shard-size", defaultValue = "2000000000", description = "With --stream: largest output shard in bytes (default ${DEFAULT-VALUE}).")
     long shardSize;
 
+    @Option(names = "--table", description = "With --stream: print the per-layer table (one line per layer quantized in this run).")
+    boolean table;
+
     @Option(names = "--quiet", description = "No progress output.")
     boolean quiet;
+
+    /** The command name in messages and in quant_report.json ({@code stream-quantize} runs this command's --stream). */
+    String commandName = "quantize --stream";
 
     @Override
     public void run() {
@@ -163,8 +178,11 @@ final class QuantizeCommand implements Runnable {
         if (!quiet) err.printf(Locale.ROOT, "quantize: wrote %s in %.1f s%n", out, (System.nanoTime() - t0) / 1e9);
     }
 
-    /** --stream: {@link StreamingQuantize} from the transformer folder's mapped weights into a sharded checkpoint. */
-    private void stream(Recipe r) {
+    /**
+     * --stream: {@link StreamingQuantize} from the transformer folder's mapped weights into a sharded checkpoint, then
+     * {@value #STREAM_REPORT} beside it (this run's layers, their errors; for DVD-Quant the BGR stages).
+     */
+    void stream(Recipe r) {
         if (model.startsWith("random:")) throw new ConfigException("--stream needs a checkpoint folder, not " + model);
         if (calibPrompts != null || calibEmbeds != null)
             throw new ConfigException("--stream runs data-free recipes only: --calib-prompts/--calib-embeds do not apply");
@@ -172,28 +190,122 @@ final class QuantizeCommand implements Runnable {
         Path dir = folder();
         if (QuantizedCheckpoint.isQuantized(dir))
             throw new ConfigException("--model " + model + " is already a quantized checkpoint; quantize its float base instead");
-        if (Files.exists(out) && !Files.isDirectory(out)) throw new ConfigException("--out " + out + ": exists and is not a folder");
+        checkStreamOutput(out);
         WanConfig c = WanConfig.read(dir.resolve("config.json"));
         long t0 = System.nanoTime();
         PrintStream err = System.err;
         try (MemoryProbe mem = new MemoryProbe(50); TensorSource src = Checkpoints.open(dir)) {
-            if (!quiet) err.printf(Locale.ROOT, "quantize --stream: %s (method %s) on %s, %d threads%n", r.name(), r.method(), model, Parallel.threads());
+            if (!quiet) err.printf(Locale.ROOT, "%s: %s (method %s) on %s, %d threads%n", commandName, r.name(), r.method(), model, Parallel.threads());
             long[] shownAt = {0};
             StreamingQuantize.Summary s = StreamingQuantize.quantize(c, src, r, out, shardSize,
                     Map.of(GenerateCommand.BASE_MODEL_KEY, model), (done, total, last) -> {
                         if (quiet || (System.nanoTime() - shownAt[0] < 1_000_000_000L && done < total)) return;
                         shownAt[0] = System.nanoTime();
                         double sec = (System.nanoTime() - t0) / 1e9;
-                        err.printf(Locale.ROOT, "quantize --stream: [%d/%d] %s  weight rel L2 %.3e  ETA %.0f s%n", done, total, last.name(),
+                        err.printf(Locale.ROOT, "%s: [%d/%d] %s  weight rel L2 %.3e  ETA %.0f s%n", commandName, done, total, last.name(),
                                 last.weightRelL2(), sec / done * (total - done));
                     });
             mem.close();
-            System.out.printf(Locale.ROOT, "%d layers quantized (%d in this run), %d float tensors, %d shards (%d kept from an earlier run) → %s%n",
-                    s.quantizedLayers(), s.layers().size(), s.copied(), s.shards(), s.keptShards(), out);
+            double wall = (System.nanoTime() - t0) / 1e9;
+            AtomicFiles.writeBytes(out.resolve(STREAM_REPORT), streamReport(r, s, wall, mem));
+            if (table) System.out.print(new QuantReport(r.method(), r, s.layers(), SamplerHook.NONE, null).table());
+            System.out.printf(Locale.ROOT, "%d layers quantized (%d in this run), %d float tensors, %d shards (%d kept from an earlier run) → %s "
+                            + "(vdq generate --model %s runs it)%n", s.quantizedLayers(), s.layers().size(), s.copied(), s.shards(), s.keptShards(), out, out);
+            if (!s.layers().isEmpty() && s.layers().stream().allMatch(l -> l.stages() != null))
+                System.out.printf(Locale.ROOT, "refined ≤ bounded ≤ MinMax on every layer: %s; mean weight-error reduction vs MinMax: "
+                        + "bounded init %.1f %%, BGR %.1f %%%n", allOrdered(s.layers()) ? "yes" : "NO", 100 * meanInitReduction(s.layers()),
+                        100 * meanReduction(s.layers()));
             System.out.printf(Locale.ROOT, "wall %.1f s (decode %.1f, quantize %.1f, write %.1f) on %d threads; base sha256 %s%n",
-                    (System.nanoTime() - t0) / 1e9, s.decodeS(), s.quantS(), s.writeS(), Parallel.threads(), s.baseSha256());
+                    wall, s.decodeS(), s.quantS(), s.writeS(), Parallel.threads(), s.baseSha256());
             System.out.printf(Locale.ROOT, "memory: peak RSS %.2f GB (VmHWM), peak anonymous %.2f GB, peak file-backed %.2f GB%n",
                     mem.hwm() / 1e9, mem.peakAnon() / 1e9, mem.peakFile() / 1e9);
+        }
+    }
+
+    /** The per-run report --stream writes into its output folder. */
+    static final String STREAM_REPORT = "quant_report.json";
+
+    /**
+     * --stream resumes in its output folder, so it may only be new, empty or an earlier output (a quantized
+     * checkpoint or its shards): a folder of other files is refused before anything is written.
+     */
+    private static void checkStreamOutput(Path out) {
+        if (!Files.exists(out)) return;
+        if (!Files.isDirectory(out)) throw new ConfigException("--out " + out + ": exists and is not a folder");
+        try (var files = Files.list(out)) {
+            List<String> names = files.map(f -> f.getFileName().toString()).toList();
+            boolean ours = names.isEmpty() || names.contains("config.json") || names.contains(QuantizedCheckpoint.INDEX)
+                    || names.stream().anyMatch(n -> n.startsWith("diffusion_pytorch_model-"));
+            if (!ours)
+                throw new ConfigException("--out " + out + ": a folder of other files (no config.json or checkpoint shards); give a new or "
+                        + "empty folder, or an earlier output to resume or replace");
+        } catch (IOException e) {
+            throw new ConfigException("--out " + out + ": cannot read: " + e.getMessage());
+        }
+    }
+
+    /** Mean over layers of 1 − refined/MinMax (BGR's weight error against round-to-nearest). */
+    static double meanReduction(List<LayerReport> layers) {
+        double s = 0;
+        for (LayerReport l : layers) s += l.stages().reductionVsMinMax();
+        return layers.isEmpty() ? 0 : s / layers.size();
+    }
+
+    /** Mean over layers of 1 − boundedInit/MinMax. */
+    static double meanInitReduction(List<LayerReport> layers) {
+        double s = 0;
+        for (LayerReport l : layers) s += 1 - l.stages().boundedInit() / l.stages().minMax();
+        return layers.isEmpty() ? 0 : s / layers.size();
+    }
+
+    /** Whether refined ≤ bounded init ≤ MinMax on every layer. */
+    static boolean allOrdered(List<LayerReport> layers) { return layers.stream().allMatch(l -> l.stages().ordered()); }
+
+    private byte[] streamReport(Recipe r, StreamingQuantize.Summary s, double wall, MemoryProbe mem) {
+        ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode root = m.createObjectNode();
+        root.put("command", commandName);
+        root.put("recipe", r.name());
+        root.put("method", r.method());
+        root.put("layers_quantized", s.quantizedLayers());
+        root.put("layers_this_run", s.layers().size());
+        root.put("tensors_copied", s.copied());
+        root.put("shards", s.shards());
+        root.put("shards_kept", s.keptShards());
+        root.put("base_sha256", s.baseSha256());
+        boolean staged = !s.layers().isEmpty() && s.layers().stream().allMatch(l -> l.stages() != null);
+        if (staged) {
+            root.put("all_ordered", allOrdered(s.layers()));
+            root.put("mean_reduction_vs_minmax", meanReduction(s.layers()));
+            root.put("mean_init_reduction_vs_minmax", meanInitReduction(s.layers()));
+        }
+        root.put("wall_s", wall);
+        root.put("decode_s", s.decodeS());
+        root.put("quantize_s", s.quantS());
+        root.put("write_s", s.writeS());
+        root.put("threads", Parallel.threads());
+        root.put("peak_rss_bytes", mem.hwm());
+        root.put("peak_rss_anon_bytes", mem.peakAnon());
+        root.put("peak_rss_file_bytes", mem.peakFile());
+        ArrayNode arr = root.putArray("layers");
+        for (LayerReport l : s.layers()) {
+            ObjectNode o = arr.addObject();
+            o.put("name", l.name());
+            o.put("out", l.out());
+            o.put("in", l.in());
+            o.put("weight_rel_l2", l.weightRelL2());
+            if (l.stages() != null) {
+                o.put("minmax_rel_sq", l.stages().minMax());
+                o.put("bounded_init_rel_sq", l.stages().boundedInit());
+                o.put("refined_rel_sq", l.stages().refined());
+                o.put("reduction_vs_minmax", l.stages().reductionVsMinMax());
+            }
+            o.put("note", l.note());
+        }
+        try {
+            return m.writeValueAsBytes(root);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -8,6 +8,8 @@ import io.vdq.eval.report.DemoReport;
 import io.vdq.eval.report.HtmlReport;
 import io.vdq.io.AtomicFiles;
 import io.vdq.io.video.Mp4Writer;
+import io.vdq.kernel.ExecutionContext;
+import io.vdq.kernel.ExecutionContext.QuantExec;
 import io.vdq.kernel.Kernels;
 import io.vdq.model.wan.WanConfig;
 import io.vdq.quant.QuantMethod;
@@ -110,6 +112,7 @@ public final class Sweep {
     private final WanConfig cfg;
     private final List<Recipe> recipes = new ArrayList<>();
     private final String fingerprint;
+    private final QuantExec quantExec;
     private final List<CellKey> cells = new ArrayList<>();
 
     /** The sweep of a spec: reads the model's config (random-init: builds it) and the recipes; no sampling. */
@@ -121,11 +124,15 @@ public final class Sweep {
                         WanConfig.QK_NORM_ACROSS_HEADS, 1e-6f, 1024);
         for (int i = 0; i < spec.recipes().size(); i++) recipes.add(RecipeJson.parse(spec.recipeJson().get(i), spec.recipes().get(i)));
         this.fingerprint = fingerprint(settings(0));
+        // how this JVM executes quantized layers decides the numbers too; the integer kernels (the default) add nothing,
+        // so the ids of sweeps run before the mode was part of them stay valid
+        this.quantExec = ExecutionContext.quantExec();
+        String cellSettings = quantExec == QuantExec.INT ? fingerprint : fingerprint + "\nquant_exec=" + quantExec.name().toLowerCase(Locale.ROOT);
         int index = 0;
         for (int s = 0; s < spec.seeds(); s++)
             for (int c = 0; c < spec.calibSets().size(); c++)
                 for (int r = 0; r < recipes.size(); r++)
-                    cells.add(new CellKey(r, s, c, SweepCells.id(fingerprint, spec.recipes().get(r), s, spec.calibSets().get(c)), index++));
+                    cells.add(new CellKey(r, s, c, SweepCells.id(cellSettings, spec.recipes().get(r), s, spec.calibSets().get(c)), index++));
     }
 
     /**
@@ -144,8 +151,14 @@ public final class Sweep {
     public List<Recipe> recipes() { return Collections.unmodifiableList(recipes); }
     /** Every cell in sweep order: seed, then calibration set, then recipe. */
     public List<CellKey> cells() { return Collections.unmodifiableList(cells); }
-    /** Everything besides recipe, seed and calibration prompts that decides a cell's numbers (part of every id). */
+    /**
+     * The settings besides recipe, seed and calibration prompts that decide a cell's numbers (part of every id, with
+     * the quantized execution when it is not the integer kernels' ({@link #quantExec})).
+     */
     public String fingerprint() { return fingerprint; }
+
+    /** How quantized layers executed in the JVM that planned this sweep ({@code -Dvdq.quant.exec}); part of the cell ids. */
+    public QuantExec quantExec() { return quantExec; }
 
     /** The demo's settings at seed {@code s}: noise 100 + SEED_STRIDE·s + i, calibration noise likewise shifted. */
     public RecipeRun.Settings settings(int s) {
@@ -355,6 +368,7 @@ public final class Sweep {
         set.set("config", s.config().toJsonNode());
         set.put("frames", s.frames()).put("height", s.size()).put("width", s.size()).put("sampler", "unipc").put("steps", s.steps())
                 .put("shift", s.shift()).put("guidance", s.guidance()).put("teacher_forced", s.teacherForced()).put("seeds", spec.seeds());
+        set.put("quant_exec", quantExec.name().toLowerCase(Locale.ROOT));
         set.put("noise_seed", "prompt i at seed s: 100 + " + SEED_STRIDE + "·s + i; calibration prompt i: "
                 + RecipeRun.Settings.DEFAULT_CALIBRATION_SEED + " + " + SEED_STRIDE + "·s + i");
         names.forEach(set.putArray("recipes")::add);

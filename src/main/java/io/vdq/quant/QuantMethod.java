@@ -3,6 +3,7 @@ package io.vdq.quant;
 import io.vdq.VdqException.ConfigException;
 import io.vdq.model.LinearRegistry;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -63,4 +64,18 @@ public interface QuantMethod<S extends MethodSettings> {
      * sampling) is refused with a one-line {@code ConfigException} naming the option.
      */
     default Layerwise layerwise(Recipe recipe, S settings) { return null; }
+
+    /**
+     * The tensor bytes a quantized checkpoint stores for one layer this recipe quantizes (an out × in weight, and a
+     * bias of {@code biasBytes}, 0 for none), by the layouts of the codecs the method's layers are written with, so
+     * that {@code quant.ckpt.CheckpointSize} sizes a checkpoint from shapes alone; empty when the method has no size
+     * model. A one-line {@code ConfigException} naming {@code layer} for a layer the method cannot store.
+     */
+    default OptionalLong storedBytes(Recipe recipe, String layer, int out, int in, long biasBytes) { return OptionalLong.empty(); }
+
+    /**
+     * Why this recipe's layers are not saved as a vdq quantized checkpoint, as the end of a one-line refusal that says
+     * what to do instead; null (the default) when they are.
+     */
+    default String notStorable(Recipe recipe) { return null; }
 }

@@ -92,34 +92,4 @@ public record Recipe(String name, String method, int weightBits, int activationB
         return new Recipe(name, method, weightBits, activationBits, weightGranularity, groupSize, weightSymmetric,
                 activationSymmetric, activationGranularity, include, exclude, m);
     }
-
-    /*
-     * Methods read their options once, into their typed settings (QuantMethod.parseSettings). The two untyped readers
-     * below remain only for quant.ckpt.CheckpointSize's per-method size switch, which is moving into per-method hooks
-     * (that read the typed settings); delete them with it.
-     */
-
-    public boolean optBool(String key, boolean def) {
-        Object v = options.get(key);
-        if (v == null) return def;
-        if (v instanceof Boolean b) return b;
-        throw new ConfigException("recipe option '" + key + "' = " + v + ": expected true or false");
-    }
-
-    /** A list of numbers, e.g. per-timestep-range α values. */
-    public double[] optDoubles(String key, double[] def) {
-        Object v = options.get(key);
-        if (v == null) return def;
-        if (v instanceof Number n) return new double[]{n.doubleValue()};
-        if (v instanceof List<?> l) {
-            double[] out = new double[l.size()];
-            for (int i = 0; i < out.length; i++) {
-                if (!(l.get(i) instanceof Number n))
-                    throw new ConfigException("recipe option '" + key + "'[" + i + "] = " + l.get(i) + ": expected a number");
-                out[i] = n.doubleValue();
-            }
-            return out;
-        }
-        throw new ConfigException("recipe option '" + key + "' = " + v + ": expected a list of numbers");
-    }
 }

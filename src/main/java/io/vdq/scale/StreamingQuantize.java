@@ -104,13 +104,13 @@ public final class StreamingQuantize {
                                    Progress progress) {
         if (shardBytes <= 0) throw new ConfigException("--shard-size must be > 0, got " + shardBytes);
         Layerwise m = method(recipe);
-        StreamingDvd.checkShapes(c, src);
+        checkShapes(c, src);
         SequencedMap<String, Integer> selected = new LinkedHashMap<>();
-        for (String l : StreamingDvd.linearOrder(c)) if (recipe.selects(l)) selected.put(l, selected.size());
+        for (String l : linearOrder(c)) if (recipe.selects(l)) selected.put(l, selected.size());
         if (selected.isEmpty()) throw new ConfigException("recipe '" + recipe.name() + "' selects no layer of " + src.describe());
         SortedSet<String> floats = new TreeSet<>();
-        for (String n : src.names()) if (!selected.containsKey(StreamingDvd.layerOf(n))) floats.add(n);
-        DType floatType = StreamingDvd.floatType(src, floats);
+        for (String n : src.names()) if (!selected.containsKey(layerOf(n))) floats.add(n);
+        DType floatType = floatType(src, floats);
         QuantReport plan = m.plan();
         Map<String, int[]> shapes = WanParameters.expectedShapes(c);
 
@@ -129,7 +129,7 @@ public final class StreamingQuantize {
             }
             curName = u;
             cur.add(n);
-            curBytes += estimate(n, e.getValue(), selected.containsKey(StreamingDvd.layerOf(n)), recipe.weightBits(), floatType);
+            curBytes += estimate(n, e.getValue(), selected.containsKey(layerOf(n)), recipe.weightBits(), floatType);
         }
         units.add(new Unit(curName, cur, curBytes));
         List<List<Unit>> shards = new ArrayList<>();
@@ -187,7 +187,7 @@ public final class StreamingQuantize {
             SortedSet<String> shardFloats = new TreeSet<>();
             SequencedMap<String, Supplier<Linear>> placeholders = new LinkedHashMap<>();
             for (String n : tensors) {
-                String layer = StreamingDvd.layerOf(n);
+                String layer = layerOf(n);
                 if (!selected.containsKey(layer)) { shardFloats.add(n); continue; }
                 if (!n.endsWith(".weight")) continue;
                 long[] s = src.info(n).shape();
@@ -215,14 +215,14 @@ public final class StreamingQuantize {
                 }
                 continue;
             }
-            try (QuantizedCheckpoint.Streamed w = QuantizedCheckpoint.Streamed.createShard(file, c, plan.activationBits(), floatType,
+            try (QuantizedCheckpoint.Streamed w = QuantizedCheckpoint.Streamed.createShard(file, plan.activationBits(), floatType,
                     plans.get(k), placeholders, src, shardFloats)) {
                 for (String n : tensors) {
                     long t0 = System.nanoTime();
                     float[] v = fingerprint(base, src, n, shapes.get(n));
                     long t1 = System.nanoTime();
                     decodeS += (t1 - t0) / 1e9;
-                    String layer = StreamingDvd.layerOf(n);
+                    String layer = layerOf(n);
                     if (!isQuantizedWeight(n, selected)) continue;
                     TensorInfo ti = src.info(n);
                     int out = (int) ti.shape()[0], in = (int) ti.shape()[1];
@@ -265,7 +265,7 @@ public final class StreamingQuantize {
     }
 
     private static boolean isQuantizedWeight(String n, Map<String, Integer> selected) {
-        return n.endsWith(".weight") && selected.containsKey(StreamingDvd.layerOf(n));
+        return n.endsWith(".weight") && selected.containsKey(layerOf(n));
     }
 
     /** Decodes one source tensor, adds it to the base hash, releases its pages; returns its values. */
@@ -273,7 +273,7 @@ public final class StreamingQuantize {
         TensorInfo ti = src.info(n);
         MemorySegment seg = src.segment(n);
         float[] v = TensorCodec.toFloats(seg, ti.dtype(), Math.toIntExact(ti.elements()));
-        StreamingDvd.release(seg);
+        release(seg);
         WanModel.fingerprintTensor(base, n, shape, v);
         return v;
     }
@@ -318,5 +318,54 @@ public final class StreamingQuantize {
         } catch (IOException e) {
             throw new CheckpointException(dir + ": cannot remove shards of an earlier run: " + e.getMessage(), e);
         }
+    }
+
+    /** The linear layers of a Wan model in forward order (the order DVD-Quant numbers them for the rotation seeds). */
+    public static List<String> linearOrder(WanConfig c) {
+        List<String> out = new ArrayList<>();
+        for (String n : WanParameters.expectedShapes(c).keySet())
+            if (n.endsWith(".weight") && !n.contains("norm")) out.add(n.substring(0, n.length() - ".weight".length()));
+        return out;
+    }
+
+    /** The layer a tensor name belongs to ({@code P.weight} / {@code P.bias} → P), or the name itself. */
+    static String layerOf(String n) {
+        if (n.endsWith(".weight")) return n.substring(0, n.length() - ".weight".length());
+        if (n.endsWith(".bias")) return n.substring(0, n.length() - ".bias".length());
+        return n;
+    }
+
+    /** The source's float dtype when every float tensor shares one that a quantized checkpoint stores, else F32. */
+    static DType floatType(TensorSource src, SortedSet<String> floats) {
+        DType t = null;
+        for (String n : floats) {
+            DType d = src.info(n).dtype();
+            if (t == null) t = d;
+            else if (t != d) return DType.F32;
+        }
+        return t == DType.BF16 || t == DType.F16 ? t : DType.F32;
+    }
+
+    /** Gives the pages of a mapped tensor back to the OS (no-op for heap segments). */
+    static void release(MemorySegment seg) {
+        if (seg.isMapped()) seg.unload();
+    }
+
+    /** Every tensor the config expects, with its shape, and nothing else (diffusers names). */
+    static void checkShapes(WanConfig c, TensorSource src) {
+        Map<String, int[]> expected = WanParameters.expectedShapes(c);
+        for (var e : expected.entrySet()) {
+            if (!src.contains(e.getKey()))
+                throw new CheckpointException(src.describe() + ": missing tensor '" + e.getKey() + "' of shape "
+                        + Arrays.toString(e.getValue()) + " (streaming quantization needs diffusers names)");
+            int[] have = src.info(e.getKey()).intShape();
+            if (!Arrays.equals(have, e.getValue()))
+                throw new CheckpointException(src.describe() + ": tensor '" + e.getKey() + "' has shape " + Arrays.toString(have)
+                        + ", expected " + Arrays.toString(e.getValue()) + " for this config");
+        }
+        for (String n : src.names())
+            if (!expected.containsKey(n))
+                throw new CheckpointException(src.describe() + ": unexpected tensor '" + n + "' for a Wan model with "
+                        + c.numLayers() + " layers");
     }
 }

@@ -1,5 +1,6 @@
 package io.vdq.cli;
 
+import io.vdq.quant.QuantMethods;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.ByteArrayOutputStream;
@@ -29,11 +30,10 @@ class BenchCommandTest {
     void benchQuantRecipeSuffixesSetTheAttentionOptions() {
         var pv = BenchQuantCommand.recipe("w4a4-minmax:w8a8+attn8pv");
         assertEquals(8, pv.weightBits());
-        assertTrue(pv.optBool("int8_attention", false) && pv.optBool("int8_attention_pv", false));
+        assertTrue(QuantMethods.attention(pv).equals(new QuantMethods.Int8Attention(true, true)));
         var qk = BenchQuantCommand.recipe("w4a4-minmax+attn8");
-        assertTrue(qk.optBool("int8_attention", false));
-        assertFalse(qk.optBool("int8_attention_pv", false));
-        assertFalse(BenchQuantCommand.recipe("w4a4-minmax").optBool("int8_attention", false));
+        assertEquals(new QuantMethods.Int8Attention(true, false), QuantMethods.attention(qk));
+        assertEquals(new QuantMethods.Int8Attention(false, false), QuantMethods.attention(BenchQuantCommand.recipe("w4a4-minmax")));
     }
 
     @Test

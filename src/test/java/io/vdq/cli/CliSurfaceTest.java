@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
@@ -47,6 +49,46 @@ class CliSurfaceTest {
             assertEquals(0, rc, "vdq " + String.join(" ", args) + " exited " + rc + ": " + err);
             assertTrue(out.toString().startsWith("Usage: vdq"), "vdq " + String.join(" ", args) + " printed: " + out);
         }
+    }
+
+    /**
+     * The command tree, written out by hand (README's "Other commands" and BenchCommand's list): a command added or
+     * dropped without updating this list fails here, so the help test below provably covers every command and every
+     * subcommand, bench's included.
+     */
+    private static final Set<List<String>> EXPECTED = Set.of(List.of(), List.of("inspect"), List.of("generate"), List.of("encode-prompt"),
+            List.of("forward"), List.of("recipes"), List.of("demo"), List.of("sweep"), List.of("train-tiny"), List.of("score"),
+            List.of("eval"), List.of("quantize"), List.of("make-checkpoint"), List.of("stream-quantize"), List.of("export-gguf"),
+            List.of("bench"), List.of("bench", "gemm"), List.of("bench", "attention"), List.of("bench", "block"), List.of("bench", "int"),
+            List.of("bench", "quant"), List.of("bench", "gguf"));
+
+    @Test
+    void theCommandTreeIsTheDocumentedOne() {
+        assertEquals(new TreeSet<>(EXPECTED.stream().map(p -> String.join(" ", p)).toList()),
+                new TreeSet<>(commands().keySet().stream().map(p -> String.join(" ", p)).toList()));
+    }
+
+    /** {@code -h} as well as {@code --help}, {@code vdq help CMD} for every top-level command, and bare {@code vdq bench}: usage, exit 0. */
+    @Test
+    void shortHelpHelpCommandAndBareGroupsPrintUsage() {
+        for (List<String> path : EXPECTED) {
+            List<String> args = new ArrayList<>(path);
+            args.add("-h");
+            assertUsage(args, "vdq" + (path.isEmpty() ? "" : " " + String.join(" ", path)));
+            if (path.size() == 1) assertUsage(List.of("help", path.getFirst()), "vdq " + path.getFirst());
+        }
+        assertUsage(List.of("bench"), "vdq bench");
+        assertUsage(List.of("help"), "vdq");
+    }
+
+    private static void assertUsage(List<String> args, String command) {
+        CommandLine cl = new CommandLine(new Main());
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int rc = Main.run(cl, args.toArray(String[]::new));
+        assertEquals(0, rc, "vdq " + String.join(" ", args) + " exited " + rc + ": " + err);
+        assertTrue(out.toString().startsWith("Usage: " + command + " "), "vdq " + String.join(" ", args) + " printed: " + out);
     }
 
     @Test

@@ -35,6 +35,33 @@ class EvalCommandTest {
         gen("w4a8", "5", "--quant", "w4a8-minmax");
         gen("dvd", "5", "--quant", "w4a4/8-dvd");
         gen("fp-seed6", "6");
+        gen("w4a4-opt", "5", "--quant", "w4a4-minmax+int8_attention=true");
+    }
+
+    /**
+     * A recipe written with +option overrides shows its activation bits (4 here), from the width the run recorded and,
+     * for runs written before it was recorded, from the name resolved as --quant resolves it; float and unknown are "fp".
+     */
+    @Test
+    void activationBitsOfRecipesWithOptionOverrides() throws Exception {
+        RunComparison.Run opt = RunComparison.load(dir.resolve("w4a4-opt"));
+        assertEquals("4", opt.meta().get("activation_bits"));
+        assertEquals(4.0, EvalCommand.meanActBits(opt));
+        assertEquals(8.0, EvalCommand.meanActBits(RunComparison.load(dir.resolve("w4a8"))));
+        assertEquals(null, EvalCommand.meanActBits(RunComparison.load(dir.resolve("fp"))));
+        assertEquals(4.0, EvalCommand.meanActBits(new RunComparison.Run(dir, java.util.Map.of("quant", "w4a4-minmax+int8_attention=true"), null)));
+        assertEquals(null, EvalCommand.meanActBits(new RunComparison.Run(dir, java.util.Map.of("quant", "no-such-recipe.json"), null)));
+        assertEquals(null, EvalCommand.meanActBits(new RunComparison.Run(dir, java.util.Map.of("quant", "w4a16-gptq"), null)));
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+            assertEquals(0, Main.run("eval", "--ref", p("fp"), "--cand", p("w4a4-opt")));
+        } finally {
+            System.setOut(old);
+        }
+        String row = buf.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("w4a4-opt")).findFirst().orElseThrow();
+        assertTrue(row.contains("w4a4-minmax+int8_attention=true") && row.matches(".*\\s4\\.00\\s.*"), row);
     }
 
     private static String p(String name) { return dir.resolve(name).toString(); }

@@ -208,7 +208,7 @@ class ExportGgufCommandTest {
 
     @Test void importanceFromCalibrationInputsLowersTheWeightedErrorBelowTheReference() throws Exception {
         WanModel fp = WanModel.random(CONFIG, 6);
-        io.vdq.quant.gguf.ColumnImportance imp = new io.vdq.quant.gguf.ColumnImportance();
+        io.vdq.quant.calib.ColumnImportance imp = new io.vdq.quant.calib.ColumnImportance();
         try (AutoCloseable h = imp.install(fp)) {
             for (int s = 0; s < 2; s++) fp.forward(Tensor.randn(10 + s, 4, 1, 4, 4), 300f + 200 * s, Tensor.randn(20 + s, 5, 64));
         }
@@ -224,12 +224,12 @@ class ExportGgufCommandTest {
                 "--out", dir.resolve("no.gguf").toString());
         assertEquals(1, bad.code());
         assertTrue(bad.err().contains("--importance needs --method bgr"), bad.err());
-        Map<String, float[]> ms = io.vdq.quant.gguf.ColumnImportance.load(impFile);
+        Map<String, float[]> ms = io.vdq.quant.calib.ColumnImportance.load(impFile);
         Map<String, Tensor> base = fp.toTensors();
         try (GgufFile a = GgufFile.open(ref); GgufFile b = GgufFile.open(bgr)) {
             assertEquals("imp.safetensors", b.kv().get("vdq.importance").value());
             for (String layer : new String[]{"blocks.0.attn1.to_q", "blocks.1.ffn.net.2", "blocks.0.attn2.to_out.0"}) {
-                float[] w = io.vdq.quant.gguf.ColumnImportance.weights(ms.get(layer));
+                float[] w = io.vdq.quant.gguf.GgufBgr.weights(ms.get(layer));
                 float[] x = base.get(layer + ".weight").toArray();
                 String wan = io.vdq.io.gguf.WanNames.toWan(layer + ".weight", "t");
                 float[] ya = a.readFloat(wan).toArray(), yb = b.readFloat(wan).toArray();
@@ -263,7 +263,7 @@ class ExportGgufCommandTest {
                 "--write-importance", imp.toString(), "--out", gptq.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("calibration prompt 2/2"), r.err());
-        Map<String, float[]> ms = io.vdq.quant.gguf.ColumnImportance.load(imp);
+        Map<String, float[]> ms = io.vdq.quant.calib.ColumnImportance.load(imp);
         assertEquals(2 * 10, ms.size(), ms.keySet().toString());   // the block linears only
         assertEquals(512, ms.get("blocks.1.ffn.net.2").length);
         for (float[] v : ms.values()) for (float x : v) assertTrue(x >= 0 && Float.isFinite(x));

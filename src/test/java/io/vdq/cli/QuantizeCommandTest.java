@@ -1,5 +1,6 @@
 package io.vdq.cli;
 
+import io.vdq.quant.QuantMethods;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -88,7 +89,7 @@ class QuantizeCommandTest {
         assertEquals(0, Main.run("quantize", "--model", "random:tiny", "--recipe",
                 "w8a8-minmax+int8_attention=true+int8_attention_pv=true", "--quiet", "--out", q.toString()));
         var loaded = io.vdq.quant.ckpt.QuantizedCheckpoint.load(q);
-        assertTrue(loaded.recipe().optBool("int8_attention", false) && loaded.recipe().optBool("int8_attention_pv", false));
+        assertEquals(new QuantMethods.Int8Attention(true, true), QuantMethods.attention(loaded.recipe()));
         var m = loaded.model();
         var lat = io.vdq.tensor.Tensor.randn(5, m.config().inChannels(), 2, 8, 8);
         var txt = io.vdq.tensor.Tensor.randn(6, 7, m.config().textDim());

@@ -12,6 +12,8 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.util.List;
 import java.util.Map;
+import io.vdq.kernel.ExecutionContext;
+import io.vdq.kernel.ExecutionContext.QuantExec;
 import org.junit.jupiter.api.Test;
 
 /** What another runner (vdq-spark) relies on: a sweep's plan survives Java serialization, and every preset can be shipped as JSON. */
@@ -39,6 +41,34 @@ class SweepSpecTest {
         assertEquals(List.of(0, 0, 1, 1), a.stream().map(Sweep.CellKey::seed).toList());
         assertEquals(List.of(0, 1, 2, 3), a.stream().map(Sweep.CellKey::index).toList());
         assertNotEquals(a.getFirst().id(), new Sweep(spec(3)).cells().getFirst().id(), "another step count, another id");
+    }
+
+    /**
+     * A cell's id includes the quantized execution, so a sweep --out reused with -Dvdq.quant.exec=fakequant does not
+     * pick up the integer kernels' cells (nor the other way round); with the integer kernels (the default) the id is
+     * the one sweeps had before the mode was part of it: the hash of the settings, recipe, seed and calibration prompts.
+     */
+    @Test
+    void cellIdsDependOnTheQuantizedExecution() {
+        Sweep.Spec s = spec(2);
+        QuantExec before = ExecutionContext.quantExec();
+        try {
+            ExecutionContext.setQuantExec(QuantExec.INT);
+            Sweep integer = new Sweep(s);
+            ExecutionContext.setQuantExec(QuantExec.FAKEQUANT);
+            Sweep fake = new Sweep(s);
+            assertEquals(QuantExec.FAKEQUANT, fake.quantExec());
+            assertEquals(integer.fingerprint(), fake.fingerprint());
+            for (int i = 0; i < integer.cells().size(); i++) {
+                Sweep.CellKey a = integer.cells().get(i), b = fake.cells().get(i);
+                assertNotEquals(a.id(), b.id(), "cell " + i);
+                assertEquals(SweepCells.id(integer.fingerprint(), s.recipes().get(a.recipe()), a.seed(), s.calibSets().get(a.calib())), a.id());
+                assertEquals(SweepCells.id(integer.fingerprint() + "\nquant_exec=fakequant", s.recipes().get(b.recipe()), b.seed(),
+                        s.calibSets().get(b.calib())), b.id());
+            }
+        } finally {
+            ExecutionContext.setQuantExec(before);
+        }
     }
 
     @Test

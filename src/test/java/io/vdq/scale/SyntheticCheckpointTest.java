@@ -45,7 +45,7 @@ class SyntheticCheckpointTest {
             }
         }
         try (TensorSource src = Checkpoints.open(dir)) {
-            assertEquals(StreamingDvd.linearOrder(c), java.util.List.copyOf(WanModel.load(c, src).linears().keySet()),
+            assertEquals(StreamingQuantize.linearOrder(c), java.util.List.copyOf(WanModel.load(c, src).linears().keySet()),
                     "the forward order DVD numbers its layers by");
         }
     }

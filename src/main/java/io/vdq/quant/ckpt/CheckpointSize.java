@@ -8,6 +8,8 @@ import io.vdq.io.SafetensorsFile;
 import io.vdq.model.wan.WanConfig;
 import io.vdq.model.wan.WanParameters;
 import io.vdq.quant.Granularity;
+import io.vdq.quant.QuantMethod;
+import io.vdq.quant.QuantMethods;
 import io.vdq.quant.Recipe;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -63,7 +65,8 @@ public record CheckpointSize(int layers, long quantizedBytes, long quantizedBf16
 
     /**
      * Estimates the checkpoint of {@code c} quantized by {@code r} with float parameters stored as {@code floatType}.
-     * Knows the layouts of the built-in methods (minmax, smoothquant, vidit, quarot, gptq, dvd, s2q); others are refused.
+     * Each quantized layer's bytes come from its method ({@link QuantMethod#storedBytes}); a method without a size
+     * model is refused.
      */
     public static CheckpointSize estimate(WanConfig c, Recipe r, DType floatType) {
         long q = 0, qRef = 0, fl = 0, flRef = 0;
@@ -93,36 +96,31 @@ public record CheckpointSize(int layers, long quantizedBytes, long quantizedBf16
 
     private static long layerBytes(Recipe r, int out, int in, boolean bias, DType floatType, String layer) {
         long biasBytes = bias ? (long) out * floatType.bytes : 0;
-        switch (r.method()) {
-            case "dvd" -> {
-                int g = r.weightGranularity() == Granularity.PER_GROUP && r.groupSize() < in ? r.groupSize() : in; // as Bgr
-                if (in % g != 0) throw new ConfigException(layer + ": DVD group size " + g + " does not divide K = " + in);
-                return codes(out, in, r.weightBits()) + 2L * 4 * out * (in / g) + biasBytes;
-            }
-            case "minmax", "smoothquant", "quarot", "gptq", "vidit" -> {
-                long one;
-                if (r.floatWeights()) one = 4L * out * in;
-                else {
-                    long n = r.weightGranularity().count(out, in, r.weightGranularity() == Granularity.PER_GROUP ? r.groupSize() : 1);
-                    one = codes(out, in, r.weightBits()) + 4 * n + (r.weightSymmetric() ? 0 : n);
-                }
-                if (r.method().equals("smoothquant") || r.method().equals("vidit"))                  // channel divisors
-                    one += Codecs.transform("divide_channels").storedBytes(in);
-                if (r.optBool("static_activations", false)) one += 8;                               // scale F32 + zero I32
-                int variants = r.method().equals("vidit") ? r.optDoubles("alphas", new double[]{0.7, 0.5}).length : 1;
-                return variants * (one + biasBytes);
-            }
-            case "s2q" -> { // GPTQ codes, symmetric scales, the folded Kronecker transform (scale [in], P1 [d1, d1], P2 [d2, d2])
-                long n = r.weightGranularity().count(out, in, r.weightGranularity() == Granularity.PER_GROUP ? r.groupSize() : 1);
-                return codes(out, in, r.weightBits()) + 4 * n + (r.weightSymmetric() ? 0 : n)
-                        + Codecs.transform("kronecker").storedBytes(in) + biasBytes;
-            }
-            default -> throw new ConfigException("no size model for method '" + r.method()
-                    + "': write the checkpoint and measure it (vdq quantize prints its size)");
-        }
+        return QuantMethods.get(r.method()).storedBytes(r, layer, out, in, biasBytes).orElseThrow(() -> new ConfigException(
+                "no size model for method '" + r.method() + "': write the checkpoint and measure it (vdq quantize prints its size)"));
     }
 
-    private static long codes(int out, int in, int bits) {
+    /**
+     * The stored bytes of a {@code QuantizedLinear}'s weight under {@code r} (the {@code quantized_linear} codec): float32
+     * weights, or codes (two 4-bit codes a byte up to 4 bits, a byte each above), a float32 scale per weight group
+     * and a one-byte zero point per group unless symmetric; with static activations, their scale (F32) and zero point
+     * (I32). Without bias and input transforms.
+     */
+    public static long quantizedLinearBytes(Recipe r, int out, int in, boolean staticActivations) {
+        long one;
+        if (r.floatWeights()) one = 4L * out * in;
+        else {
+            long n = r.weightGranularity().count(out, in, r.weightGranularity() == Granularity.PER_GROUP ? r.groupSize() : 1);
+            one = codes(out, in, r.weightBits()) + 4 * n + (r.weightSymmetric() ? 0 : n);
+        }
+        return one + (staticActivations ? 8 : 0);
+    }
+
+    /** The bytes a registered input transform of {@code type} (e.g. {@code divide_channels}) stores for a layer of input width {@code in}. */
+    public static long transformBytes(String type, int in) { return Codecs.transform(type).storedBytes(in); }
+
+    /** Packed weight codes: two a byte up to 4 bits, one a byte above. */
+    public static long codes(int out, int in, int bits) {
         return bits <= 4 ? (long) out * ((in + 1) / 2) : (long) out * in;
     }
 }

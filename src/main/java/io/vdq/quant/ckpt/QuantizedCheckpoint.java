@@ -21,6 +21,7 @@ import io.vdq.model.Linear;
 import io.vdq.model.wan.WanConfig;
 import io.vdq.model.wan.WanModel;
 import io.vdq.quant.ActivationBits;
+import io.vdq.quant.QuantMethod;
 import io.vdq.quant.QuantMethods;
 import io.vdq.quant.QuantReport;
 import io.vdq.quant.Recipe;
@@ -92,21 +93,20 @@ public final class QuantizedCheckpoint {
     }
 
     /**
+     * Refuses recipes whose layers are not stored as vdq checkpoints, in the words of their method
+     * ({@link QuantMethod#notStorable}; e.g. the fake-quant GGUF encodings, whose real artefact is a GGUF file).
+     */
+    public static void requireStorable(Recipe r) {
+        String why = QuantMethods.names().contains(r.method()) ? QuantMethods.get(r.method()).notStorable(r) : null;
+        if (why != null)
+            throw new CheckpointException("recipe '" + r.name() + "' (method " + r.method() + ") is not stored as a vdq checkpoint: " + why);
+    }
+
+    /**
      * Writes {@code model} (quantized by {@code report}) to {@code dir}: the weights file, then config.json, each
      * atomically. {@code floatType} (F32, BF16 or F16) stores the float parameters; choose the base's type so they
      * are kept exactly. {@code extra} adds metadata (e.g. calibration notes); it may not replace a format key.
      */
-    /**
-     * Refuses recipes whose layers are not stored as vdq checkpoints: quant.gguf's fake-quant GGUF encodings (method
-     * {@code gguf}), whose real artefact is a GGUF file.
-     */
-    public static void requireStorable(Recipe r) {
-        if (r.method().equals("gguf"))
-            throw new CheckpointException("recipe '" + r.name() + "' (method gguf) is not stored as a vdq checkpoint: "
-                    + "write a GGUF with vdq export-gguf --type " + r.options().getOrDefault("type", "TYPE") + " --method "
-                    + r.options().getOrDefault("encoder", "ref") + " instead");
-    }
-
     public static void save(Path dir, WanModel model, QuantReport report, String baseSha256, DType floatType,
                             Map<String, String> extra) {
         checkFloatType(floatType);
@@ -167,15 +167,15 @@ public final class QuantizedCheckpoint {
     }
 
     /**
-     * Writes a quantized checkpoint one layer at a time, for models larger than memory (streaming quantization):
-     * the same file as {@link #save}, byte for byte given the same layers. Each quantized layer is declared up front
-     * by a placeholder of its final kind and shapes (its values are ignored), so the header can be written first;
-     * {@link #layer} then encodes the real layer and appends its tensors, {@link #floats} copies the float part from
-     * the source, and {@link #commit} finishes the file and writes config.json. Closing without commit leaves nothing.
+     * Writes one shard of a sharded quantized checkpoint a layer at a time, for models larger than memory (streaming
+     * quantization, {@code scale.StreamingQuantize}): its tensors are those {@link #save} writes, byte for byte given
+     * the same layers. Each quantized layer is declared up front by a placeholder of its final kind and shapes (its
+     * values are ignored), so the header can be written first; {@link #layer} then encodes the real layer and appends
+     * its tensors, {@link #floats} copies the float part from the source, and {@link #commitShard} renames the shard
+     * into place. Closing without commit leaves nothing.
      */
     public static final class Streamed implements AutoCloseable {
         private final Path dir;
-        private final WanConfig config;
         private final SafetensorsStreamWriter w;
         private final ObjectNode layers;
         private final DType floatType;
@@ -183,50 +183,27 @@ public final class QuantizedCheckpoint {
         private final TensorSource source;
         private final SortedSet<String> floatNames;
         private final Set<String> done = new HashSet<>();
-        private final boolean shard;
 
-        private Streamed(Path dir, WanConfig config, SafetensorsStreamWriter w, ObjectNode layers, DType floatType,
-                         ActivationBits bits, TensorSource source, SortedSet<String> floatNames, boolean shard) {
+        private Streamed(Path dir, SafetensorsStreamWriter w, ObjectNode layers, DType floatType,
+                         ActivationBits bits, TensorSource source, SortedSet<String> floatNames) {
             this.dir = dir;
-            this.config = config;
             this.w = w;
             this.layers = layers;
             this.floatType = floatType;
             this.bits = bits;
             this.source = source;
             this.floatNames = floatNames;
-            this.shard = shard;
-        }
-
-        /**
-         * Starts {@code dir/}{@value #WEIGHTS}: {@code placeholders} build the quantized layers (in forward order) as
-         * they will be, in kind and shapes (called one at a time, each dropped once its descriptor and tensor shapes
-         * are known, so a 14B model's placeholders never coexist), {@code floatNames} the tensors of {@code source}
-         * kept in float (stored as {@code floatType}), {@code report} the recipe, hook and shared activation width.
-         */
-        public static Streamed create(Path dir, WanConfig config, QuantReport report, String baseSha256, DType floatType,
-                                      Map<String, String> extra, SequencedMap<String, Supplier<Linear>> placeholders,
-                                      TensorSource source, SortedSet<String> floatNames) {
-            checkFloatType(floatType);
-            if (placeholders.isEmpty()) throw new CheckpointException(dir + ": no quantized layer to save");
-            List<SafetensorsStreamWriter.Spec> specs = new ArrayList<>();
-            ObjectNode layers = Codecs.JSON.createObjectNode();
-            boolean tagged = declare(placeholders, floatType, report.activationBits(), specs, layers);
-            for (String n : floatNames) specs.add(new SafetensorsStreamWriter.Spec(n, floatType, source.info(n).shape()));
-            Map<String, String> meta = metadata(config, report, baseSha256, floatType, extra, layers, tagged);
-            createFolder(dir);
-            SafetensorsStreamWriter w = SafetensorsStreamWriter.create(dir.resolve(WEIGHTS), specs, meta, true);
-            return new Streamed(dir, config, w, layers, floatType, report.activationBits(), source, floatNames, false);
         }
 
         /**
          * Starts one shard {@code file} of a sharded checkpoint (docs/FORMAT.md, "Sharded checkpoints"): its layers
-         * and float tensors as for {@link #create}; its {@code __metadata__} holds {@code format} {@value #SHARD_FORMAT},
+         * and float tensors (the {@code placeholders} are built one at a time and dropped, so a 14B model's never
+         * coexist); its {@code __metadata__} holds {@code format} {@value #SHARD_FORMAT},
          * the format version, its own layer descriptors, digests, and {@code plan} under {@value #KEY_SHARD_PLAN}.
          * {@link #commitShard} renames it into place; the checkpoint's metadata goes into the index
          * ({@link #writeIndex}).
          */
-        public static Streamed createShard(Path file, WanConfig config, ActivationBits bits, DType floatType, String plan,
+        public static Streamed createShard(Path file, ActivationBits bits, DType floatType, String plan,
                                            SequencedMap<String, Supplier<Linear>> placeholders, TensorSource source,
                                            SortedSet<String> floatNames) {
             checkFloatType(floatType);
@@ -243,7 +220,7 @@ public final class QuantizedCheckpoint {
             meta.put(KEY_LAYERS, layers.toString());
             createFolder(file.toAbsolutePath().getParent());
             SafetensorsStreamWriter w = SafetensorsStreamWriter.create(file, specs, meta, true);
-            return new Streamed(file.toAbsolutePath().getParent(), config, w, layers, floatType, bits, source, floatNames, true);
+            return new Streamed(file.toAbsolutePath().getParent(), w, layers, floatType, bits, source, floatNames);
         }
 
         /** Builds each placeholder in turn, records its descriptor and tensor specs; true when one is timestep-switched. */
@@ -293,23 +270,8 @@ public final class QuantizedCheckpoint {
             }
         }
 
-        /**
-         * Checks that every layer and tensor was written, renames the file into place and writes config.json.
-         * {@code baseSha256}, if not null, replaces the base hash declared at {@link #create} (which must then have
-         * been a 64-character placeholder): a streaming writer knows it only once the whole base has passed.
-         */
-        public void commit(String baseSha256) {
-            if (shard) throw new IllegalStateException("a shard is finished by commitShard");
-            if (done.size() != layers.size())
-                throw new CheckpointException(dir + ": " + (layers.size() - done.size()) + " declared layers were not written");
-            if (baseSha256 != null) w.finalMetadata(KEY_BASE, baseSha256);
-            w.commit();
-            AtomicFiles.writeBytes(dir.resolve("config.json"), config.toJson().getBytes(StandardCharsets.UTF_8));
-        }
-
         /** Checks that every layer and tensor was written and renames the shard into place (nothing else). */
         public void commitShard() {
-            if (!shard) throw new IllegalStateException("not a shard: finish it with commit");
             if (done.size() != layers.size())
                 throw new CheckpointException(dir + ": " + (layers.size() - done.size()) + " declared layers were not written");
             w.commit();

@@ -15,6 +15,7 @@ import io.vdq.quant.QuantReport;
 import io.vdq.quant.QuantTargets;
 import io.vdq.quant.Recipe;
 import io.vdq.quant.SamplerHook;
+import io.vdq.quant.ckpt.CheckpointSize;
 import java.lang.System.Logger.Level;
 import java.lang.System.Logger;
 import java.util.ArrayList;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -65,6 +67,13 @@ public final class DvdQuantMethod implements QuantMethod<DvdSettings> {
     private static final Logger LOG = System.getLogger(DvdQuantMethod.class.getName());
 
     @Override public String name() { return "dvd"; }
+
+    /** Checkpoint bytes of one layer ({@link ArqCodec}): BGR's codes and a float32 scale and minimum per weight group. */
+    @Override public OptionalLong storedBytes(Recipe r, String layer, int out, int in, long biasBytes) {
+        int g = r.weightGranularity() == Granularity.PER_GROUP && r.groupSize() < in ? r.groupSize() : in; // as Bgr
+        if (in % g != 0) throw new ConfigException(layer + ": DVD group size " + g + " does not divide K = " + in);
+        return OptionalLong.of(CheckpointSize.codes(out, in, r.weightBits()) + 2L * 4 * out * (in / g) + biasBytes);
+    }
 
     @Override public Set<String> options() { return DvdSettings.KEYS; }
 
@@ -229,6 +238,9 @@ public final class DvdQuantMethod implements QuantMethod<DvdSettings> {
         if (s.autoDelta())
             throw new ConfigException("recipe '" + r.name() + "' chooses δ-GBS's δ by sampling the model (gbs_delta auto), "
                     + "which streaming quantization does not do: give one, e.g. '" + r.name() + "+gbs_delta=0.05', or use vdq quantize");
+        if (options.centerWeights() != CenterWeights.QUANTIZED)
+            throw new ConfigException("recipe '" + r.name() + "' option 'center_weights' keeps a copy of the weights that a "
+                    + "quantized checkpoint does not store; streaming quantization needs center_weights=quantized");
         ActivationBits bits = sharedBits(s, r);
         QuantReport plan = new QuantReport(name(), r, List.of(), hook(s, bits), bits);
         return new Layerwise() {

@@ -50,6 +50,20 @@ public final class GgufBgr {
 
     public static byte[] encode(GgmlType t, float[] x, int off, int n) { return encode(t, x, off, n, null, 0); }
 
+    /**
+     * The weights used for one layer from its calibration inputs' per-column mean squares ({@code quant.calib.ColumnImportance}):
+     * importance divided by its mean, plus a floor of 1e-3 so that columns never excited in calibration still count a
+     * little (their weights would otherwise be free to take any value).
+     */
+    public static float[] weights(float[] meanSquare) {
+        double mean = 0;
+        for (float v : meanSquare) mean += v;
+        mean /= Math.max(1, meanSquare.length);
+        float[] w = new float[meanSquare.length];
+        for (int i = 0; i < w.length; i++) w[i] = (float) (mean > 0 ? meanSquare[i] / mean + 1e-3 : 1);
+        return w;
+    }
+
     /** Per-block encoder with its scratch state; not thread-safe (use one per thread). */
     public static final class Encoder {
         final GgmlType t;

@@ -17,7 +17,7 @@ import io.vdq.tensor.Parallel;
  * <li>Each row walks its input columns in natural order, one ggml block at a time (32 columns, or the 256-column
  *     super-block of the K-quants). At the first column of a block, the block's scales and minima (d, dmin and the
  *     integer sub-block scales) are chosen from the <em>current, error-updated</em> weights by ggml's reference
- *     search or by {@link GgufBgr} weighted by diag(H) (normalised as {@link ColumnImportance#weights}).</li>
+ *     search or by {@link GgufBgr} weighted by diag(H) (normalised as {@link GgufBgr#weights}).</li>
  * <li>Inside the block, each column's code is the nearest grid point for those fixed scales, its value is what
  *     ggml's decoder computes for that code ({@link GgmlBlocks#dequantize}, same float operations), and the error
  *     (w_i − ŵ_i)/U_ii is spread over the later columns j by {@code w_j −= err · U_ij}.</li>
@@ -65,7 +65,7 @@ public final class GgufGptq {
         mean /= k;
         for (int i = 0; i < k; i++) h[i * k + i] += damp * mean;
         double[] u = HessianFactor.upperCholeskyOfInverse(h, k, "GGUF GPTQ " + layer);
-        float[] importance = ColumnImportance.weights(diag);
+        float[] importance = GgufBgr.weights(diag);
 
         GgufBgr.Grid g = GgufBgr.Grid.of(t);
         int bs = t.blockSize, blocks = k / bs, sub = g.subSize();

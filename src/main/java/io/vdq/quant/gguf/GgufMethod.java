@@ -40,6 +40,13 @@ public final class GgufMethod implements QuantMethod<GgufSettings> {
 
     @Override public String name() { return NAME; }
 
+    /** Its layers are fake-quant stand-ins for a GGUF file: the command that writes that file. */
+    @Override public String notStorable(Recipe r) {
+        return "write a GGUF with vdq export-gguf --type " + r.options().getOrDefault("type", "TYPE") + " --method "
+                + r.options().getOrDefault("encoder", "ref") + " instead";
+    }
+
+
     @Override public Set<String> options() { return GgufSettings.KEYS; }
 
     @Override public GgufSettings parseSettings(Recipe r) { return GgufSettings.parse(r); }
@@ -79,7 +86,7 @@ public final class GgufMethod implements QuantMethod<GgufSettings> {
                 if (importance) {
                     float[] ms = new float[in];
                     for (int i = 0; i < in; i++) ms[i] = (float) h[i * in + i];
-                    imp = ColumnImportance.weights(ms);
+                    imp = GgufBgr.weights(ms);
                 }
             }
             byte[] bytes = m == GgufEncoding.Method.GPTQ && st.quantized()

@@ -15,9 +15,11 @@ import io.vdq.quant.Recipe;
 import io.vdq.quant.calib.LayerStats;
 import io.vdq.quant.calib.Recorder;
 import io.vdq.quant.calib.StatsRequest;
+import io.vdq.quant.ckpt.CheckpointSize;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.SequencedMap;
 import java.util.Set;
 
@@ -31,6 +33,12 @@ public final class GptqMethod implements QuantMethod<GptqSettings> {
     private static final System.Logger LOG = System.getLogger("io.vdq.quant.gptq");
 
     @Override public String name() { return "gptq"; }
+
+    /** Checkpoint bytes of one layer: the {@code quantized_linear} codec's weight layout. */
+    @Override public OptionalLong storedBytes(Recipe r, String layer, int out, int in, long biasBytes) {
+        return OptionalLong.of(CheckpointSize.quantizedLinearBytes(r, out, in, false) + biasBytes);
+    }
+
 
     @Override public Set<String> options() { return GptqSettings.KEYS; }
 

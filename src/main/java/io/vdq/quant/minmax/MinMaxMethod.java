@@ -16,9 +16,11 @@ import io.vdq.quant.Recipe;
 import io.vdq.quant.calib.LayerStats;
 import io.vdq.quant.calib.Recorder;
 import io.vdq.quant.calib.StatsRequest;
+import io.vdq.quant.ckpt.CheckpointSize;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.SequencedMap;
 import java.util.Set;
 
@@ -28,6 +30,12 @@ import java.util.Set;
  */
 public final class MinMaxMethod implements QuantMethod<MinMaxSettings> {
     @Override public String name() { return "minmax"; }
+
+    /** Checkpoint bytes of one layer: the {@code quantized_linear} codec's weight layout (with static activations, their scale and zero point). */
+    @Override public OptionalLong storedBytes(Recipe r, String layer, int out, int in, long biasBytes) {
+        return OptionalLong.of(CheckpointSize.quantizedLinearBytes(r, out, in, parseSettings(r).staticActivations()) + biasBytes);
+    }
+
 
     @Override public Set<String> options() { return MinMaxSettings.KEYS; }
 

@@ -20,10 +20,12 @@ import io.vdq.quant.Recipe;
 import io.vdq.quant.calib.LayerStats;
 import io.vdq.quant.calib.Recorder;
 import io.vdq.quant.calib.StatsRequest;
+import io.vdq.quant.ckpt.CheckpointSize;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.SequencedMap;
 import java.util.Set;
 
@@ -46,6 +48,11 @@ import java.util.Set;
  */
 public final class QuaRotMethod implements QuantMethod<QuaRotSettings> {
     @Override public String name() { return "quarot"; }
+
+    /** Checkpoint bytes of one layer: the {@code quantized_linear} codec's weight layout (the Hadamard rotation stores nothing). */
+    @Override public OptionalLong storedBytes(Recipe r, String layer, int out, int in, long biasBytes) {
+        return OptionalLong.of(CheckpointSize.quantizedLinearBytes(r, out, in, false) + biasBytes);
+    }
 
     @Override public Set<String> options() { return QuaRotSettings.KEYS; }
 

@@ -8,12 +8,14 @@ import io.vdq.model.wan.WanModel;
 import io.vdq.model.wan.WanRope;
 import io.vdq.quant.ActivationBits;
 import io.vdq.quant.Calibration;
+import io.vdq.quant.Granularity;
 import io.vdq.quant.LayerReport;
 import io.vdq.quant.QuantMethod;
 import io.vdq.quant.QuantReport;
 import io.vdq.quant.QuantTargets;
 import io.vdq.quant.QuantizedLinear;
 import io.vdq.quant.Recipe;
+import io.vdq.quant.ckpt.CheckpointSize;
 import io.vdq.tensor.Tensor;
 import io.vdq.train.ParamSet;
 import io.vdq.train.RopeTable;
@@ -26,6 +28,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.SequencedMap;
 import java.util.Set;
 
@@ -61,6 +64,13 @@ public final class S2qMethod implements QuantMethod<S2qSettings> {
     private static final System.Logger LOG = System.getLogger("io.vdq.quant.s2q");
 
     @Override public String name() { return "s2q"; }
+
+    /** Checkpoint bytes of one layer: GPTQ codes, scales (zero points unless symmetric) and the folded Kronecker transform ({@link KroneckerCodec}). */
+    @Override public OptionalLong storedBytes(Recipe r, String layer, int out, int in, long biasBytes) {
+        long n = r.weightGranularity().count(out, in, r.weightGranularity() == Granularity.PER_GROUP ? r.groupSize() : 1);
+        return OptionalLong.of(CheckpointSize.codes(out, in, r.weightBits()) + 4 * n + (r.weightSymmetric() ? 0 : n)
+                + new KroneckerCodec().storedBytes(in) + biasBytes);
+    }
 
     @Override public Set<String> options() { return S2qSettings.KEYS; }
 

@@ -18,9 +18,11 @@ import io.vdq.quant.StepTag;
 import io.vdq.quant.calib.LayerStats;
 import io.vdq.quant.calib.Recorder;
 import io.vdq.quant.calib.StatsRequest;
+import io.vdq.quant.ckpt.CheckpointSize;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.SequencedMap;
 import java.util.Set;
 
@@ -30,6 +32,13 @@ import java.util.Set;
  */
 public final class ViditMethod implements QuantMethod<ViditSettings> {
     @Override public String name() { return "vidit"; }
+
+    /** Checkpoint bytes of one layer: the {@code quantized_linear} codec's weight layout and channel divisors, with its bias, once per timestep variant (option alphas). */
+    @Override public OptionalLong storedBytes(Recipe r, String layer, int out, int in, long biasBytes) {
+        return OptionalLong.of((long) parseSettings(r).ranges()
+                * (CheckpointSize.quantizedLinearBytes(r, out, in, false) + CheckpointSize.transformBytes("divide_channels", in) + biasBytes));
+    }
+
 
     @Override public Set<String> options() { return ViditSettings.KEYS; }
 

@@ -86,7 +86,7 @@ class GgufGptqTest {
         double[] h = hessian(x);
         float[] ref = GgmlBlocks.decode(t, GgufEncoding.encode(t, GgufEncoding.Method.REF, w, ROWS, COLS, null), ROWS * COLS);
         float[] bgr = GgmlBlocks.decode(t, GgufEncoding.encode(t, GgufEncoding.Method.BGR, w, ROWS, COLS,
-                ColumnImportance.weights(meanSquares(x))), ROWS * COLS);
+                GgufBgr.weights(meanSquares(x))), ROWS * COLS);
         GgufGptq.Result g = GgufGptq.encode("layer", t, w, ROWS, COLS, h, GgufGptq.DEFAULT_DAMP, GgufGptq.Search.BGR);
         float[] gptq = GgmlBlocks.decode(t, g.bytes(), ROWS * COLS);
         assertArrayEquals(g.dequantized(), gptq, "the bytes decode to the values the error feedback used");

@@ -1,4 +1,4 @@
-package io.vdq.quant.gguf;
+package io.vdq.quant.calib;
 
 import io.vdq.VdqException.CheckpointException;
 import io.vdq.io.SafetensorsFile;
@@ -13,7 +13,7 @@ import java.util.TreeMap;
 
 /**
  * Per-input-column importance of each linear layer, as llama.cpp's imatrix: the mean square of the layer's input
- * over every row it saw (install as a {@link LinearHook} while running calibration). {@link GgufBgr} then
+ * over every row it saw (install as a {@link LinearHook} while running calibration). The GGUF encoder {@code bgr} then
  * minimises Σ_i w_i·(x_i − y_i)² per row, the first-order output error for inputs with those second moments.
  * Saved as a safetensors file mapping each linear's diffusers name (e.g. {@code blocks.0.attn1.to_q}) to a
  * float32 vector of its input width.
@@ -64,18 +64,5 @@ public final class ColumnImportance implements LinearHook {
             }
         }
         return m;
-    }
-
-    /**
-     * The weights used for one layer: importance divided by its mean, plus a floor of 1e-3 so that columns never
-     * excited in calibration still count a little (their weights would otherwise be free to take any value).
-     */
-    public static float[] weights(float[] meanSquare) {
-        double mean = 0;
-        for (float v : meanSquare) mean += v;
-        mean /= Math.max(1, meanSquare.length);
-        float[] w = new float[meanSquare.length];
-        for (int i = 0; i < w.length; i++) w[i] = (float) (mean > 0 ? meanSquare[i] / mean + 1e-3 : 1);
-        return w;
     }
 }
