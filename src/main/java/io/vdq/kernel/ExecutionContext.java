@@ -108,6 +108,36 @@ public final class ExecutionContext {
         return n == null ? null : n.floatMacro(nativeMode(), panelWidth);
     }
 
+    private static volatile FlashKernel flash;
+    private static volatile boolean flashResolved;
+
+    /**
+     * The native flash-attention kernel of the vector backend's attention that {@code -Dvdq.native} selects
+     * ({@code attention_avx512.c} with 512-bit vectors when the CPU and library have it, else {@code
+     * attention_avx2.c}; none with {@code off} or without the library), or null (the Vector API blockwise kernel).
+     * Resolved once; {@link #setFlashAttention} replaces it.
+     */
+    public static FlashKernel flashAttention() {
+        if (!flashResolved) {
+            synchronized (ExecutionContext.class) {
+                if (!flashResolved) {
+                    NativeKernels n = natives();
+                    flash = n == null ? null : n.flashAttention(nativeMode(), VectorAttention.S.vectorBitSize());
+                    flashResolved = true;
+                }
+            }
+        }
+        return flash;
+    }
+
+    /** Replaces the flash-attention kernel (null: the Vector API blockwise attention); tests and benchmarks. */
+    public static void setFlashAttention(FlashKernel k) {
+        synchronized (ExecutionContext.class) {
+            flash = k;
+            flashResolved = true;
+        }
+    }
+
     /** The registered native kernels, or null; found once, outside this class's lock (VectorGemm asks during its class initialisation). */
     private static NativeKernels natives() { return Natives.FOUND; }
 
