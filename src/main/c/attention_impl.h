@@ -47,6 +47,13 @@ typedef __m512 V;
 #define VROUND(x) _mm512_roundscale_ps((x), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
 #define VPOW2N(n) _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23))
 #else
+typedef __m256i VI;
+#define VILOAD(p) _mm256_loadu_si256((const __m256i*)(p))
+#define VIBCAST32(p) _mm256_set1_epi32(*(const int32_t*)(p))
+#define VIMADD _mm256_madd_epi16
+#define VIADD _mm256_add_epi32
+#define VIZERO _mm256_setzero_si256
+#define VCVT _mm256_cvtepi32_ps
 typedef __m256 V;
 #define VLOAD _mm256_loadu_ps
 #define VSTORE _mm256_storeu_ps
@@ -106,6 +113,85 @@ INLINE void tile_s(int d, const float* kp, const float* qt, float* st, int valid
         }
 }
 
+#if VL == 8
+/*
+ * S^T tile from int16 codes (the reduced-precision variant): st[r][..] = ks[r] * sq[..] * sum_c kq[c][r] * qq[c][..]
+ * with the int32 dot products by vpmaddwd over pairs of c (kq as [c/2][MR][2], qq as [c/2][QW][2]); the max over
+ * the first `valid` rows folded into mx as in tile_s.
+ */
+INLINE void tile_s16(int dq2, const int16_t* kq, const float* ks, const int16_t* qq, const float* sq, float* st, int valid, V* mx) {
+    /* two rows at a time: 6 accumulators + 3 B vectors + the broadcast + vpmaddwd's product fit in 16 ymm registers
+     * (4 rows' 12 accumulators do not, as vpmaddwd cannot add into its destination; gcc then spills one) */
+#pragma GCC unroll 2
+    for (int r0 = 0; r0 < MR; r0 += 2) {
+        VI acc[2][NV];
+#pragma GCC unroll 2
+        for (int r = 0; r < 2; r++)
+#pragma GCC unroll 4
+            for (int j = 0; j < NV; j++) acc[r][j] = VIZERO();
+        for (int c2 = 0; c2 < dq2; c2++) {
+            VI b[NV];
+#pragma GCC unroll 4
+            for (int j = 0; j < NV; j++) b[j] = VILOAD(qq + (c2 * QW + j * VL) * 2);
+#pragma GCC unroll 2
+            for (int r = 0; r < 2; r++) {
+                VI a = VIBCAST32(kq + (c2 * MR + r0 + r) * 2);
+#pragma GCC unroll 4
+                for (int j = 0; j < NV; j++) acc[r][j] = VIADD(acc[r][j], VIMADD(b[j], a));
+            }
+        }
+#pragma GCC unroll 2
+        for (int r = 0; r < 2; r++) {
+            V kr = VBCAST(ks + r0 + r);
+#pragma GCC unroll 4
+            for (int j = 0; j < NV; j++) {
+                V x = VMUL(VMUL(VCVT(acc[r][j]), kr), VLOAD(sq + j * VL));
+                VSTORE(st + (r0 + r) * QW + j * VL, x);
+                if (r0 + r < valid) mx[j] = VMAX(mx[j], x);
+            }
+        }
+    }
+}
+#endif
+
+#if VL == 8
+/*
+ * O^T tile from int16 codes: ot[r][..] = ot[r][..] * corr + vs[r] * sum_key vq[key][r] * pq[key][..] with the int32
+ * dot products by vpmaddwd over pairs of keys (vq as [key/2][dp][2], pq as [key/2][QW][2]); vs[r] = V's scale of
+ * head dimension r divided by P's code scale. Two rows at a time, as tile_s16.
+ */
+INLINE void tile_pv16(int bkp, const int16_t* vq, int dp, const int16_t* pq, float* ot, const V* corr, const float* vs) {
+#pragma GCC unroll 2
+    for (int r0 = 0; r0 < MR; r0 += 2) {
+        VI acc[2][NV];
+#pragma GCC unroll 2
+        for (int r = 0; r < 2; r++)
+#pragma GCC unroll 4
+            for (int j = 0; j < NV; j++) acc[r][j] = VIZERO();
+        for (int k2 = 0; k2 < bkp / 2; k2++) {
+            VI b[NV];
+#pragma GCC unroll 4
+            for (int j = 0; j < NV; j++) b[j] = VILOAD(pq + (k2 * QW + j * VL) * 2);
+#pragma GCC unroll 2
+            for (int r = 0; r < 2; r++) {
+                VI a = VIBCAST32(vq + ((size_t)k2 * dp + r0 + r) * 2);
+#pragma GCC unroll 4
+                for (int j = 0; j < NV; j++) acc[r][j] = VIADD(acc[r][j], VIMADD(b[j], a));
+            }
+        }
+#pragma GCC unroll 2
+        for (int r = 0; r < 2; r++) {
+            V vr = VBCAST(vs + r0 + r);
+#pragma GCC unroll 4
+            for (int j = 0; j < NV; j++) {
+                float* o = ot + (r0 + r) * QW + j * VL;
+                VSTORE(o, VFMA(VCVT(acc[r][j]), vr, VMUL(VLOAD(o), corr[j])));
+            }
+        }
+    }
+}
+#endif
+
 /*
  * O^T tile: ot[r][..] = ot[r][..] * corr + sum_key vp[key*dp + r] * st[key][..], r < MR, keys in [0, bkp).
  */
@@ -137,19 +223,37 @@ INLINE void tile_pv(int bkp, const float* vp, int dp, const float* st, float* ot
  * the head's first column (row strides ldq, ldo), kp / vp as packed by vdq_attn_pack_kv for this head. Returns 0,
  * or -1 when the scratch cannot be allocated.
  */
-VDQ_API int ATTN_BLOCK(const float* q, int ldq, int nq, const float* kp, const float* vp, int nk, int d, float scale,
-                       float* out, int ldo) {
-    const int dp = (d + MR - 1) / MR * MR;
-    const size_t qtn = (size_t)d * QW, otn = (size_t)dp * QW;
-    float* buf = aligned_alloc(64, ((NP * (qtn + otn) + (size_t)BK * QW + 3 * NP * QW) * sizeof(float) + 63) / 64 * 64);
+INLINE int attn_block(const float* q, int ldq, int nq, const float* kp, const int16_t* kq, const float* ksc, int qmax,
+                      const float* vp, const int16_t* vq, const float* vsc, int pqmax, int nk, int d, float scale,
+                      float* out, int ldo, const int quant) {
+    const int dp = (d + MR - 1) / MR * MR, dq2 = (d + 1) / 2;
+    const size_t qtn = (size_t)d * QW, otn = (size_t)dp * QW, qqn = (size_t)dq2 * 2 * QW;
+    float* buf = aligned_alloc(64, ((NP * (qtn + otn) + (size_t)BK * QW + 4 * NP * QW + dp) * sizeof(float)
+                                    + (NP * qqn + (size_t)BK * QW) * sizeof(int16_t) + 63) / 64 * 64);
     if (!buf) return -1;
-    float *qt = buf, *ot = qt + NP * qtn, *st = ot + NP * otn, *m = st + (size_t)BK * QW, *l = m + NP * QW;
+    float *qt = buf, *ot = qt + NP * qtn, *st = ot + NP * otn, *m = st + (size_t)BK * QW, *l = m + NP * QW, *sq = l + NP * QW;
+    float* vs = sq + NP * QW; /* V's scales over P's code scale (int16 P.V) */
+    int16_t *qq = (int16_t*)(vs + dp), *pq = qq + NP * qqn;
+    const int ipv = quant && vq != NULL;
+    const V pqv = VSET1((float)pqmax);
+    if (ipv) for (int c = 0; c < dp; c++) vs[c] = vsc[c] / pqmax;
     const int np = (nq + QW - 1) / QW;
     for (int p = 0; p < np; p++)
         for (int c = 0; c < d; c++)
             for (int j = 0; j < QW; j++) {
                 int i = p * QW + j;
                 qt[p * qtn + (size_t)c * QW + j] = i < nq ? q[(size_t)i * ldq + c] : 0.0f;
+            }
+    if (quant) /* Q per query: symmetric, codes in [-qmax, qmax], as [c/2][QW][2] pairs (odd d: a zero pair half) */
+        for (int p = 0; p < np; p++)
+            for (int j = 0; j < QW; j++) {
+                float amax = 0.0f;
+                for (int c = 0; c < d; c++) amax = fmaxf(amax, fabsf(qt[p * qtn + (size_t)c * QW + j]));
+                const float s = amax > 0.0f ? amax / qmax : 1.0f, inv = 1.0f / s;
+                sq[p * QW + j] = s;
+                int16_t* dst = qq + p * qqn + (size_t)j * 2;
+                for (int c = 0; c < 2 * dq2; c++)
+                    dst[(size_t)(c / 2) * QW * 2 + (c & 1)] = c < d ? (int16_t)lrintf(qt[p * qtn + (size_t)c * QW + j] * inv) : 0;
             }
     memset(ot, 0, np * otn * sizeof(float));
     for (int i = 0; i < np * QW; i++) { m[i] = -INFINITY; l[i] = 0.0f; }
@@ -161,6 +265,10 @@ VDQ_API int ATTN_BLOCK(const float* q, int ldq, int nq, const float* kp, const f
             V mx[NV];
             for (int j = 0; j < NV; j++) mx[j] = VSET1(-INFINITY);
             for (int kt = 0; kt < bkp; kt += MR)
+#if VL == 8
+                if (quant) tile_s16(dq2, kq + (size_t)(k0 + kt) * dq2 * 2, ksc + k0 + kt, qq + p * qqn, sq + p * QW, st + kt * QW, bk - kt, mx);
+                else
+#endif
                 tile_s(d, kp + (size_t)(k0 + kt) * d, qp, st + kt * QW, bk - kt, mx);
             V corr[NV], sum[NV], mnew[NV];
             float* mp = m + p * QW;
@@ -171,6 +279,21 @@ VDQ_API int ATTN_BLOCK(const float* q, int ldq, int nq, const float* kp, const f
                 sum[j] = VZERO();
                 VSTORE(mp + j * VL, mnew[j]);
             }
+#if VL == 8
+            if (ipv) { /* P as int16 codes round(p * pqmax), in key pairs [key/2][QW][2]; the sum from the same codes */
+                for (int key = 0; key < bkp; key += 2)
+                    for (int j = 0; j < NV; j++) {
+                        V r0 = VZERO(), r1 = VZERO();
+                        if (key < bk) r0 = VROUND(VMUL(exp2v(VMUL(VSUB(VLOAD(st + key * QW + j * VL), mnew[j]), cv)), pqv));
+                        if (key + 1 < bk) r1 = VROUND(VMUL(exp2v(VMUL(VSUB(VLOAD(st + (key + 1) * QW + j * VL), mnew[j]), cv)), pqv));
+                        sum[j] = VADD(sum[j], VADD(r0, r1));
+                        VI pair = _mm256_or_si256(_mm256_cvtps_epi32(r0), _mm256_slli_epi32(_mm256_cvtps_epi32(r1), 16));
+                        _mm256_storeu_si256((__m256i*)(pq + ((size_t)(key / 2) * QW + j * VL) * 2), pair);
+                    }
+                for (int j = 0; j < NV; j++) sum[j] = VMUL(sum[j], VSET1(1.0f / pqmax));
+            } else
+#endif
+            {
             for (int key = 0; key < bk; key++)
                 for (int j = 0; j < NV; j++) {
                     V e = exp2v(VMUL(VSUB(VLOAD(st + key * QW + j * VL), mnew[j]), cv));
@@ -179,11 +302,17 @@ VDQ_API int ATTN_BLOCK(const float* q, int ldq, int nq, const float* kp, const f
                 }
             for (int key = bk; key < bkp; key++)
                 for (int j = 0; j < NV; j++) VSTORE(st + key * QW + j * VL, VZERO());
+            }
             float* lp = l + p * QW;
             for (int j = 0; j < NV; j++) {
                 VSTORE(lp + j * VL, VFMA(VLOAD(lp + j * VL), corr[j], sum[j])); /* first block: 0 * corr + sum */
             }
             float* op = ot + p * otn;
+#if VL == 8
+            if (ipv)
+                for (int r0 = 0; r0 < dp; r0 += MR) tile_pv16(bkp, vq + (size_t)k0 * dp + r0 * 2, dp, pq, op + (size_t)r0 * QW, corr, vs + r0);
+            else
+#endif
             for (int r0 = 0; r0 < dp; r0 += MR) tile_pv(bkp, vp + (size_t)k0 * dp + r0, dp, st, op + (size_t)r0 * QW, corr);
         }
     }
@@ -197,3 +326,22 @@ VDQ_API int ATTN_BLOCK(const float* q, int ldq, int nq, const float* kp, const f
     free(buf);
     return 0;
 }
+
+VDQ_API int ATTN_BLOCK(const float* q, int ldq, int nq, const float* kp, const float* vp, int nk, int d, float scale,
+                       float* out, int ldo) {
+    return attn_block(q, ldq, nq, kp, NULL, NULL, 0, vp, NULL, NULL, 0, nk, d, scale, out, ldo, 0);
+}
+
+#ifdef ATTN_BLOCK_Q16
+/*
+ * The same with S^T from int16 codes: Q quantized here per query to [-qmax, qmax], K as vdq_attn_pack_k16 left it
+ * (codes kq, one scale per key ksc, the softmax scale folded in); d * qmax^2 < 2^31 (int32 sums). With vq != NULL
+ * P.V is integer too: V as vdq_attn_pack_v16 left it (codes vq in [-vqmax, vqmax], scales vsc per head dimension),
+ * P as codes round(p * pqmax) of the probabilities relative to the running maximum (p <= 1); 128 * pqmax * vqmax
+ * < 2^31. Otherwise vp is V packed in float as for ATTN_BLOCK.
+ */
+VDQ_API int ATTN_BLOCK_Q16(const float* q, int ldq, int nq, const int16_t* kq, const float* ksc, int qmax, const float* vp,
+                           const int16_t* vq, const float* vsc, int pqmax, int nk, int d, float* out, int ldo) {
+    return attn_block(q, ldq, nq, NULL, kq, ksc, qmax, vp, vq, vsc, pqmax, nk, d, 1.0f, out, ldo, 1);
+}
+#endif

@@ -3,6 +3,8 @@ package io.vdq.cli;
 import io.vdq.VdqException;
 import io.vdq.kernel.ExecutionContext;
 import io.vdq.kernel.FlashKernel;
+import io.vdq.kernel.Int16Attention;
+import io.vdq.kernel.Int16FlashKernel;
 import io.vdq.kernel.Int8Attention;
 import io.vdq.kernel.IntBackend;
 import io.vdq.kernel.KernelBackend;
@@ -23,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -157,14 +160,15 @@ final class BenchCommand implements Runnable {
         @Option(names = "--reps", description = "Timed repetitions. Default: ${DEFAULT-VALUE}.") int reps = 15;
         @Option(names = "--variants", split = ",", description = "Compare these in one run, each rep alternating with the "
                 + "others and with the FP32 GEMM: " + VARIANTS + " (flash: the kernel -Dvdq.native selects; blockwise: the "
-                + "Vector API kernel on the FP32 macro-kernel; int8-qk / int8-qkpv: int8 Q·Kᵀ with smoothed K, float or int8 P·V).")
+                + "Vector API kernel on the FP32 macro-kernel; int8-qk / int8-qkpv: int8 Q·Kᵀ with smoothed K, float or int8 P·V, on the integer GEMM; qB-qk / qB-qkpv: the flash "
+                + "kernel with Q·Kᵀ, and P·V, from B-bit codes multiplied as int16, e.g. q8-qkpv, q12-qkpv).")
         List<String> variants = List.of();
         @Option(names = "--gemm", split = ",", description = "The FP32 GEMM timed with --variants, M,N,K (X[M×K]·Wᵀ, W prepacked). "
                 + "Default: 4096,1536,1536 (a Wan2.1-1.3B projection at 4 096 tokens).")
         int[] gemm = {4096, 1536, 1536};
         @Spec CommandSpec spec;
 
-        static final String VARIANTS = "flash, flash-avx2, flash-avx512, blockwise, int8-qk, int8-qkpv";
+        static final String VARIANTS = "flash, flash-avx2, flash-avx512, blockwise, int8-qk, int8-qkpv, qB-qk, qB-qkpv (B = 2..12)";
 
         @Override public void run() {
             for (int n : tokens) checkCounts(reps, n, heads, headDim);
@@ -235,7 +239,17 @@ final class BenchCommand implements Runnable {
                     boolean pv = name.equals("int8-qkpv");
                     yield () -> Int8Attention.attention(ib, vb, q, 0, dim, k, 0, dim, v, 0, dim, o, 0, dim, n, n, heads, headDim, scale, true, pv);
                 }
-                default -> throw new VdqException.ConfigException("bench attention: --variants '" + name + "' unknown: expected " + VARIANTS);
+                default -> {
+                    var m = Pattern.compile("q(\\d+)-qk(pv)?").matcher(name);
+                    if (!m.matches())
+                        throw new VdqException.ConfigException("bench attention: --variants '" + name + "' unknown: expected " + VARIANTS);
+                    Int16FlashKernel fk = ExecutionContext.int16Attention();
+                    if (fk == null)
+                        throw new VdqException.ConfigException("bench attention: --variants " + name + ": the int16 attention kernel "
+                                + "cannot run here (library missing or -Dvdq.native=off)");
+                    int bits = Integer.parseInt(m.group(1)), vBits = m.group(2) == null ? 0 : bits;
+                    yield () -> Int16Attention.attention(fk, bits, vBits, q, 0, dim, k, 0, dim, v, 0, dim, o, 0, dim, n, n, heads, headDim, scale);
+                }
             };
         }
 
@@ -291,7 +305,7 @@ final class BenchCommand implements Runnable {
                             out.printf(Locale.ROOT, "%-13s %6d %7d %12.1f %10.1f %9.2f %9.2f %11.2e %11.2e%n", name, n, t, wall, cpu,
                                     cpu / gCpu, wall / gWall, err[0], err[1]);
                             out.flush();
-                            double bound = name.startsWith("int8") ? 0.5 : 1e-3;
+                            double bound = name.startsWith("int8") || name.startsWith("q") ? 0.5 : 1e-3;
                             if (!(err[1] < bound))
                                 throw new VdqException("bench: " + name + " result is wrong (relative L2 error " + err[1] + " against a double reference)");
                         }

@@ -138,6 +138,12 @@ public final class ExecutionContext {
         }
     }
 
+    /** The reduced-precision flash-attention kernel ({@link Int16Attention}), or null where none can run (no Java twin). */
+    public static Int16FlashKernel int16Attention() {
+        NativeKernels n = natives();
+        return n == null ? null : n.int16Attention(nativeMode());
+    }
+
     /** The registered native kernels, or null; found once, outside this class's lock (VectorGemm asks during its class initialisation). */
     private static NativeKernels natives() { return Natives.FOUND; }
 

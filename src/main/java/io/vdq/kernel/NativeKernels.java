@@ -24,4 +24,7 @@ public interface NativeKernels {
      * bits, or null (the Vector API blockwise attention runs).
      */
     default FlashKernel flashAttention(String mode, int vectorBits) { return null; }
+
+    /** The int16-code flash attention (AVX2) unless the mode is off or the library cannot run it, else null. */
+    default Int16FlashKernel int16Attention(String mode) { return null; }
 }

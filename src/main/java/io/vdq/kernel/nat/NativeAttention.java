@@ -2,6 +2,7 @@ package io.vdq.kernel.nat;
 
 import io.vdq.VdqException.ConfigException;
 import io.vdq.kernel.FlashKernel;
+import io.vdq.kernel.Int16FlashKernel;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.util.Locale;
@@ -66,6 +67,11 @@ public final class NativeAttention {
             LOG.log(System.Logger.Level.WARNING, "vdq.native=avx512 but the AVX-512 attention kernel cannot run: " + why
                     + "; using the AVX2 one");
         return why == null && (m.equals("avx512") || vectorBits >= 512) ? new Avx512() : new Avx2();
+    }
+
+    /** The int16-code kernel unless the mode is off or the library does not load (it needs AVX2 only). */
+    public static Int16FlashKernel int16OrNull(String mode) {
+        return "off".equalsIgnoreCase(mode.trim()) || NativeLibrary.get() == null ? null : new Q16();
     }
 
     private static final class PackBound {
@@ -135,6 +141,74 @@ public final class NativeAttention {
             try {
                 rc = (int) Bound.BLOCK.invokeExact(MemorySegment.ofArray(q).asSlice(4L * qOff), qStride, nq, MemorySegment.ofArray(kp),
                         MemorySegment.ofArray(vp), nk, d, scale, MemorySegment.ofArray(out).asSlice(4L * outOff), outStride);
+            } catch (Throwable e) {
+                throw NativeIntBackend.rethrow(e);
+            }
+            check(rc);
+        }
+    }
+
+    /** {@code vdq_attn_block_q16_avx2} and its packing. */
+    static final class Q16 implements Int16FlashKernel {
+        private static final class Bound {
+            static final MethodHandle KMEAN = NativeLibrary.get().attnKMean, PACK_K = NativeLibrary.get().attnPackK16,
+                    PACK_V = NativeLibrary.get().attnPackV16, BLOCK = NativeLibrary.get().attnBlockQ16;
+        }
+
+        private static MemorySegment seg(float[] a) { return a == null ? MemorySegment.NULL : MemorySegment.ofArray(a); }
+
+        private static MemorySegment seg(short[] a) { return a == null ? MemorySegment.NULL : MemorySegment.ofArray(a); }
+
+        @Override public String name() { return "flash-int16-avx2"; }
+        @Override public int keyPanel() { return 4; }
+        @Override public int queryBlock() { return 96; }
+        @Override public int keyBlock() { return 128; }
+
+        @Override
+        public void kMean(float[] k, int kOff, int kStride, int nk, int d, float[] mean) {
+            try {
+                Bound.KMEAN.invokeExact(MemorySegment.ofArray(k).asSlice(4L * kOff), kStride, nk, d, MemorySegment.ofArray(mean));
+            } catch (Throwable e) {
+                throw NativeIntBackend.rethrow(e);
+            }
+        }
+
+        @Override
+        public void packK(float[] k, int kOff, int kStride, int nk, int d, int qmax, float scale, float[] mean, short[] kq, float[] ksc, int p0, int p1) {
+            try {
+                Bound.PACK_K.invokeExact(MemorySegment.ofArray(k).asSlice(4L * kOff), kStride, nk, d, 4, qmax, scale,
+                        MemorySegment.ofArray(mean), MemorySegment.ofArray(kq), MemorySegment.ofArray(ksc), p0, p1);
+            } catch (Throwable e) {
+                throw NativeIntBackend.rethrow(e);
+            }
+        }
+
+        @Override
+        public void packV(float[] v, int vOff, int vStride, int nk, int d, int vqmax, short[] vq, float[] vsc) {
+            try {
+                Bound.PACK_V.invokeExact(MemorySegment.ofArray(v).asSlice(4L * vOff), vStride, nk, d, 4, vqmax,
+                        MemorySegment.ofArray(vq), MemorySegment.ofArray(vsc));
+            } catch (Throwable e) {
+                throw NativeIntBackend.rethrow(e);
+            }
+        }
+
+        @Override
+        public void packVFloat(float[] v, int vOff, int vStride, int nk, int d, float[] vp, int p0, int p1) {
+            // vdq_attn_pack_kv writes K too: K into a throwaway panel buffer is wasteful, so V alone is copied here
+            int dp = (d + 3) / 4 * 4;
+            for (int j = p0 * 4; j < p1 * 4; j++)
+                for (int c = 0; c < dp; c++) vp[j * dp + c] = j < nk && c < d ? v[vOff + j * vStride + c] : 0f;
+        }
+
+        @Override
+        public void block(float[] q, int qOff, int qStride, int nq, short[] kq, float[] ksc, int qmax, float[] vp, short[] vq,
+                          float[] vsc, int pqmax, int nk, int d, float[] out, int outOff, int outStride) {
+            int rc;
+            try {
+                rc = (int) Bound.BLOCK.invokeExact(MemorySegment.ofArray(q).asSlice(4L * qOff), qStride, nq, MemorySegment.ofArray(kq),
+                        MemorySegment.ofArray(ksc), qmax, seg(vp), seg(vq), seg(vsc), pqmax, nk, d,
+                        MemorySegment.ofArray(out).asSlice(4L * outOff), outStride);
             } catch (Throwable e) {
                 throw NativeIntBackend.rethrow(e);
             }

@@ -2,6 +2,7 @@ package io.vdq.kernel.nat;
 
 import io.vdq.kernel.FlashKernel;
 import io.vdq.kernel.FloatMacroKernel;
+import io.vdq.kernel.Int16FlashKernel;
 import io.vdq.kernel.IntBackend;
 import io.vdq.kernel.NativeKernels;
 
@@ -15,4 +16,5 @@ public final class NativeKernelsProvider implements NativeKernels {
     @Override public String describe(IntBackend backend) { return IntKernels.describe(backend); }
     @Override public FloatMacroKernel floatMacro(String mode, int panelWidth) { return NativeFloatMacro.loadOrNull(mode, panelWidth); }
     @Override public FlashKernel flashAttention(String mode, int vectorBits) { return NativeAttention.loadOrNull(mode, vectorBits); }
+    @Override public Int16FlashKernel int16Attention(String mode) { return NativeAttention.int16OrNull(mode); }
 }

@@ -58,6 +58,8 @@ public final class NativeLibrary {
     final MethodHandle sgemmMacroAvx512;
     /** The flash-attention kernels (attention_avx2.c, attention_avx512.c) and their K/V packing; the AVX-512 one is null when left out. */
     final MethodHandle attnPackKV, attnBlockAvx2, attnBlockAvx512;
+    /** The int16-code attention (attention_avx2.c): K mean, K and V code packing, the block. */
+    final MethodHandle attnKMean, attnPackK16, attnPackV16, attnBlockQ16;
     private final Set<String> cpuFlags;
     private final Path cpuinfo;
 
@@ -104,6 +106,14 @@ public final class NativeLibrary {
                 JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT);
         attnBlockAvx2 = linker.downcallHandle(find(lib, "vdq_attn_block_avx2"), attn, critical);
         attnBlockAvx512 = lib.find("vdq_attn_block_avx512").map(a -> linker.downcallHandle(a, attn, critical)).orElse(null);
+        attnKMean = linker.downcallHandle(find(lib, "vdq_attn_kmean"), FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT,
+                JAVA_INT, ADDRESS), critical);
+        attnPackK16 = linker.downcallHandle(find(lib, "vdq_attn_pack_k16"), FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT,
+                JAVA_INT, JAVA_INT, JAVA_INT, JAVA_FLOAT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT), critical);
+        attnPackV16 = linker.downcallHandle(find(lib, "vdq_attn_pack_v16"), FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT,
+                JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), critical);
+        attnBlockQ16 = linker.downcallHandle(find(lib, "vdq_attn_block_q16_avx2"), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT,
+                JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), critical);
         rotQuantizeRows = linker.downcallHandle(find(lib, "vdq_rot_quantize_rows"), FunctionDescriptor.of(JAVA_INT,
                 ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT, JAVA_FLOAT,
                 JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT), critical);
