@@ -21,6 +21,8 @@ public final class ExecutionContext {
 
     /** The system properties that choose the float backend, the integer backend and the quantized execution. */
     public static final String BACKEND_PROPERTY = "vdq.backend", NATIVE_PROPERTY = "vdq.native", QUANT_EXEC_PROPERTY = "vdq.quant.exec";
+    /** {@code -Dvdq.attention=flash|blockwise}: the vector backend's float attention (see {@link #flashAttention()}). */
+    public static final String ATTENTION_PROPERTY = "vdq.attention";
 
     /** Execution of quantized layers: on the integer kernels, or quantize-dequantize and a float GEMM. */
     public enum QuantExec {
@@ -114,15 +116,19 @@ public final class ExecutionContext {
     /**
      * The native flash-attention kernel of the vector backend's attention that {@code -Dvdq.native} selects
      * ({@code attention_avx512.c} with 512-bit vectors when the CPU and library have it, else {@code
-     * attention_avx2.c}; none with {@code off} or without the library), or null (the Vector API blockwise kernel).
-     * Resolved once; {@link #setFlashAttention} replaces it.
+     * attention_avx2.c}; none with {@code off} or without the library), or null (the Vector API blockwise kernel);
+     * {@code -Dvdq.attention=blockwise} keeps the blockwise kernel (default flash). Resolved once;
+     * {@link #setFlashAttention} replaces it.
      */
     public static FlashKernel flashAttention() {
         if (!flashResolved) {
             synchronized (ExecutionContext.class) {
                 if (!flashResolved) {
                     NativeKernels n = natives();
-                    flash = n == null ? null : n.flashAttention(nativeMode(), VectorAttention.S.vectorBitSize());
+                    String a = System.getProperty(ATTENTION_PROPERTY, "flash").trim().toLowerCase(Locale.ROOT);
+                    if (!a.equals("flash") && !a.equals("blockwise"))
+                        throw new ConfigException(ATTENTION_PROPERTY + "='" + a + "': expected flash or blockwise");
+                    flash = n == null || a.equals("blockwise") ? null : n.flashAttention(nativeMode(), VectorAttention.S.vectorBitSize());
                     flashResolved = true;
                 }
             }
