@@ -1,7 +1,7 @@
 /*
  * Flash-style FP32 attention, one (head, query block) task per call: the body shared by attention_avx2.c
  * (VL = 8, ymm) and attention_avx512.c (VL = 16, zmm), which define VL, MR and the entry point's name before
- * including this file. Issue #29 item 4; documented in docs/KERNELS.md ("Attention").
+ * including this file. Issue #29 item 4; documented in docs/QUANT.md ("Attention kernels").
  *
  * The scores are computed transposed, S^T = K . Q^T (keys x queries), so the online softmax runs down columns with
  * element-wise vector operations (no horizontal reductions), and S^T is already the B operand of O^T += V^T . P^T.

@@ -61,7 +61,7 @@ final class VectorAttention {
             return;
         }
         FlashKernel fk = ExecutionContext.flashAttention();
-        if (fk != null) {
+        if (fk != null && scale > 0) { // the flash kernels take the running max of unscaled scores: scale > 0 only
             flash(fk, q, qOff, qStride, k, kOff, kStride, v, vOff, vStride, out, outOff, outStride, nq, nk, heads, d, scale);
             return;
         }

@@ -118,6 +118,34 @@ class NativeAttentionTest {
     }
 
     @Test
+    void avx2AndAvx512KernelsGiveTheSameBits() {
+        // same operations per element in the same order (only the tile shapes differ), so the same bits
+        List<FlashKernel> ks = kernels();
+        assumeTrue(ks.size() == 2, "needs both kernels (an AVX-512 host)");
+        SplittableRandom r = new SplittableRandom(21);
+        FlashKernel saved = ExecutionContext.flashAttention();
+        try {
+            for (int[] s : new int[][]{{1, 1, 1, 1}, {97, 131, 2, 40}, {200, 300, 1, 128}, {5, 1000, 3, 17}}) {
+                Problem pr = Problem.random(r, s[0], s[1], s[2], s[3], 4);
+                ExecutionContext.setFlashAttention(ks.get(0));
+                float[] a = pr.run(V);
+                ExecutionContext.setFlashAttention(ks.get(1));
+                assertArrayEquals(a, pr.run(V), java.util.Arrays.toString(s));
+            }
+        } finally {
+            ExecutionContext.setFlashAttention(saved);
+        }
+    }
+
+    @Test
+    void negativeScaleFallsBackToTheBlockwiseKernel() {
+        // the kernels need scale > 0 (the max of unscaled scores); any other scale takes the Vector API kernel
+        Problem pr = Problem.random(new SplittableRandom(3), 40, 70, 2, 16, 2);
+        Problem neg = new Problem(pr.nq(), pr.nk(), pr.heads(), pr.d(), pr.qs(), pr.ks(), pr.vs(), pr.os(), pr.q(), pr.k(), pr.v(), -0.7f);
+        withEachKernel(k -> neg.assertMatches(neg.run(V), VectorAttentionTest.allRows(40), 2e-5, k.name() + " scale < 0"));
+    }
+
+    @Test
     void autoPicksAKernelWhereTheLibraryLoads() {
         assumeTrue(!kernels().isEmpty(), "no native attention kernel here");
         FlashKernel sel = ExecutionContext.flashAttention();
