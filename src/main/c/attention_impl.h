@@ -45,7 +45,7 @@ typedef __m512 V;
 #define VMAX _mm512_max_ps
 #define VZERO _mm512_setzero_ps
 #define VROUND(x) _mm512_roundscale_ps((x), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
-#define VPOW2N(n) _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23))
+#define VPOW2N(n) _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtps_epi32(_mm512_add_ps((n), _mm512_set1_ps(127.0f))), 23))
 #else
 typedef __m256i VI;
 #define VILOAD(p) _mm256_loadu_si256((const __m256i*)(p))
@@ -66,10 +66,10 @@ typedef __m256 V;
 #define VMAX _mm256_max_ps
 #define VZERO _mm256_setzero_ps
 #define VROUND(x) _mm256_round_ps((x), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
-#define VPOW2N(n) _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23))
+#define VPOW2N(n) _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtps_epi32(_mm256_add_ps((n), _mm256_set1_ps(127.0f))), 23))
 #endif
 
-/* 2^x, x <= ~0 (see the header): clamp, split, polynomial, exponent. */
+/* 2^x, x <= ~0 (see the header): clamp, split, polynomial, exponent (n + 127 is exact in float for n in [-126, 1]). */
 INLINE V exp2v(V x) {
     x = VMAX(x, VSET1(-126.0f));
     V n = VROUND(x), f = VSUB(x, n);
@@ -281,8 +281,8 @@ INLINE int attn_block(const float* q, int ldq, int nq, const float* kp, const in
             }
 #if VL == 8
             if (ipv) { /* P as int16 codes round(p * pqmax), in key pairs [key/2][QW][2]; the sum from the same codes */
-                for (int key = 0; key < bkp; key += 2)
-                    for (int j = 0; j < NV; j++) {
+                for (int j = 0; j < NV; j++) /* column vectors outermost: few live registers, no spills */
+                    for (int key = 0; key < bkp; key += 2) {
                         V r0 = VZERO(), r1 = VZERO();
                         if (key < bk) r0 = VROUND(VMUL(exp2v(VMUL(VSUB(VLOAD(st + key * QW + j * VL), mnew[j]), cv)), pqv));
                         if (key + 1 < bk) r1 = VROUND(VMUL(exp2v(VMUL(VSUB(VLOAD(st + (key + 1) * QW + j * VL), mnew[j]), cv)), pqv));
@@ -294,8 +294,8 @@ INLINE int attn_block(const float* q, int ldq, int nq, const float* kp, const in
             } else
 #endif
             {
-            for (int key = 0; key < bk; key++)
-                for (int j = 0; j < NV; j++) {
+            for (int j = 0; j < NV; j++) /* column vectors outermost: few live registers, no spills */
+                for (int key = 0; key < bk; key++) {
                     V e = exp2v(VMUL(VSUB(VLOAD(st + key * QW + j * VL), mnew[j]), cv));
                     VSTORE(st + key * QW + j * VL, e);
                     sum[j] = VADD(sum[j], e);
