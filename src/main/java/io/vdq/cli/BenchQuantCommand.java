@@ -36,8 +36,7 @@ import picocli.CommandLine.Spec;
  * (2 bytes per weight, computed: vdq stores no BF16 weights) and the quantized layers' packed kernel weights as
  * allocated (codes, scales, zero points, bias). Data-free recipes only (minmax, quarot, dvd); {@code NAME:wWaA}
  * overrides a preset's bits, e.g. {@code w4a4-dvd:w8a8}; a {@code +attn8} suffix adds int8 self-attention (int8 Q·Kᵀ),
- * {@code +attn8pv} int8 self-attention with an int8 P·V as well, {@code +attnqB} (e.g. {@code +attnq12}) self-attention
- * on the flash kernel with Q·Kᵀ and P·V from B-bit codes.
+ * {@code +attn8pv} int8 self-attention with an int8 P·V as well.
  */
 @Command(name = "quant", mixinStandardHelpOptions = true,
         description = "One forward per quantization recipe of a Wan-shaped model: seconds, linear share, speed-up over FP32, weight bytes.")
@@ -45,7 +44,7 @@ final class BenchQuantCommand implements Runnable {
     @Option(names = "--tokens", split = ",", description = "Token counts (4096 → grid 4×32×32, 32760 → 21×30×52, else 1×1×N). Default: 4096.")
     int[] tokens = {4096};
 
-    @Option(names = "--recipes", split = ",", description = "fp32 and data-free presets (NAME or NAME:wWaA, +attn8 / +attn8pv for int8 self-attention, +attnqB for B-bit-code attention). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--recipes", split = ",", description = "fp32 and data-free presets (NAME or NAME:wWaA, +attn8 / +attn8pv for int8 self-attention). Default: ${DEFAULT-VALUE}.")
     String[] recipes = {"fp32", "w4a4-dvd:w8a8", "w8a8-minmax", "w4a8-minmax", "w4a4-minmax", "w4a8-dvd", "w4a4-dvd",
             "w4a8-minmax+attn8pv"};
 
@@ -192,9 +191,6 @@ final class BenchQuantCommand implements Runnable {
             return recipe(spec.substring(0, spec.length() - 8)).withOption("int8_attention", true)
                     .withOption("int8_attention_pv", true).withName(spec);
         if (spec.endsWith("+attn8")) return recipe(spec.substring(0, spec.length() - 6)).withOption("int8_attention", true).withName(spec);
-        int plus = spec.lastIndexOf("+attnq");
-        if (plus > 0 && spec.substring(plus + 6).matches("\\d{1,2}"))
-            return recipe(spec.substring(0, plus)).withOption("attention_code_bits", Integer.parseInt(spec.substring(plus + 6))).withName(spec);
         int colon = spec.indexOf(':');
         if (colon < 0) return Presets.resolve(spec);
         String bits = spec.substring(colon + 1).toLowerCase(Locale.ROOT);

@@ -29,8 +29,7 @@ final class RecipesCommand implements Callable<Integer> {
         } else if (methods) {
             for (String n : QuantMethods.names()) out.printf("%-12s %s%n", n, QuantMethods.get(n).description());
             out.println("Every method also takes int8_attention (int8 Q·Kᵀ self-attention) and int8_attention_pv (int8 P·V too),"
-                    + " both false by default; e.g. --recipes 'w4a4-dvd+int8_attention=true+int8_attention_pv=true'; or"
-                    + " attention_code_bits=B (2..13): Q·Kᵀ and P·V from B-bit codes on the native flash kernel (AVX2).");
+                    + " both false by default; e.g. --recipes 'w4a4-dvd+int8_attention=true+int8_attention_pv=true'.");
         } else {
             for (var p : Presets.all().values()) {
                 Recipe r = p.recipe();

@@ -3,8 +3,6 @@ package io.vdq.quant;
 import io.vdq.kernel.ActQuant;
 import io.vdq.kernel.ExecutionContext;
 import io.vdq.kernel.ExecutionContext.QuantExec;
-import io.vdq.kernel.Int16Attention;
-import io.vdq.kernel.Int16FlashKernel;
 import io.vdq.kernel.Int8Attention;
 import io.vdq.kernel.IntBackend;
 import io.vdq.kernel.IntWeights;
@@ -152,31 +150,6 @@ public final class IntExec {
                 Int8Attention.attention(ExecutionContext.intBackend(), Kernels.get(), q, qOff, qs, k, kOff, ks,
                         v, vOff, vs, out, oOff, os, nq, nk, heads, hd, scale, true, intPV);
     }
-
-    private static final System.Logger LOG = System.getLogger("io.vdq.quant");
-
-    /**
-     * Self-attention on the flash kernel with Q·Kᵀ and P·V from {@code bits}-bit integer codes
-     * ({@link Int16Attention}; recipe option {@code attention_code_bits}). Where no such kernel can run (no native
-     * library, {@code -Dvdq.native=off}, non-x86) it falls back to the float attention, logged once.
-     */
-    public static AttentionKernel codeAttention(int bits) {
-        return (q, qOff, qs, k, kOff, ks, v, vOff, vs, out, oOff, os, nq, nk, heads, hd, scale) -> {
-            Int16FlashKernel fk = ExecutionContext.int16Attention();
-            if (fk == null) {
-                if (!warnedNoCodeAttention) {
-                    warnedNoCodeAttention = true;
-                    LOG.log(System.Logger.Level.WARNING, "attention_code_bits: no native int16 attention kernel here; "
-                            + "self-attention runs in float");
-                }
-                Kernels.get().attention(q, qOff, qs, k, kOff, ks, v, vOff, vs, out, oOff, os, nq, nk, heads, hd, scale);
-                return;
-            }
-            Int16Attention.attention(fk, bits, bits, q, qOff, qs, k, kOff, ks, v, vOff, vs, out, oOff, os, nq, nk, heads, hd, scale);
-        };
-    }
-
-    private static volatile boolean warnedNoCodeAttention;
 
     /** Bytes of quantized activations per chunk of a long call (bounds the int8 copy of a video-length call). */
     static final int CHUNK_BYTES = 1 << 22;

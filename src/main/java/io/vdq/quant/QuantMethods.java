@@ -59,21 +59,18 @@ public final class QuantMethods {
     }
 
     /** The framework's options, valid for every method. */
-    private static final String INT8_ATTENTION = "int8_attention", INT8_ATTENTION_PV = "int8_attention_pv",
-            CODE_ATTENTION = "attention_code_bits";
-    private static final Set<String> FRAMEWORK_OPTIONS = Set.of(INT8_ATTENTION, INT8_ATTENTION_PV, CODE_ATTENTION);
+    private static final String INT8_ATTENTION = "int8_attention", INT8_ATTENTION_PV = "int8_attention_pv";
+    private static final Set<String> FRAMEWORK_OPTIONS = Set.of(INT8_ATTENTION, INT8_ATTENTION_PV);
 
     /**
      * Looks up the recipe's method and applies it. The recipe option {@code int8_attention} (default false), valid
      * for every method, also replaces the model's self-attention with int8 Q·Kᵀ attention ({@link IntExec#int8Attention});
      * {@code int8_attention_pv} (default false, needs {@code int8_attention}) makes its P·V product int8 as well.
-     * {@code attention_code_bits: B} (2..13, not with int8_attention) replaces it instead with the flash kernel on
-     * B-bit codes for Q·Kᵀ and P·V ({@link IntExec#codeAttention}).
      */
     public static QuantReport apply(LinearRegistry model, Recipe recipe, Calibration calibration) {
         checkAttentionOptions(model, recipe);
         // these are the framework's options, not the method's: methods that check their options would refuse them
-        Recipe forMethod = recipe.withoutOption(INT8_ATTENTION).withoutOption(INT8_ATTENTION_PV).withoutOption(CODE_ATTENTION);
+        Recipe forMethod = recipe.withoutOption(INT8_ATTENTION).withoutOption(INT8_ATTENTION_PV);
         QuantMethod m = get(recipe.method());
         checkOptions(m, recipe);
         QuantReport r = m.apply(model, forMethod, calibration);
@@ -94,8 +91,6 @@ public final class QuantMethods {
         if (recipe.optBool(INT8_ATTENTION, false))
             ((AttentionKernel.Configurable) model.underlying())
                     .setSelfAttention(IntExec.int8Attention(recipe.optBool(INT8_ATTENTION_PV, false)));
-        if (recipe.hasOption(CODE_ATTENTION))
-            ((AttentionKernel.Configurable) model.underlying()).setSelfAttention(IntExec.codeAttention(recipe.optInt(CODE_ATTENTION, 0)));
     }
 
     /** Refuses int8_attention_pv without int8_attention, and int8_attention on a model (behind any observing registry) without a replaceable attention. */
@@ -105,15 +100,6 @@ public final class QuantMethods {
             throw new ConfigException("recipe '" + recipe.name() + "' option 'int8_attention_pv' needs 'int8_attention: true'");
         if (int8Attention && !(model.underlying() instanceof AttentionKernel.Configurable))
             throw new ConfigException("recipe '" + recipe.name() + "' option 'int8_attention': this model's attention cannot be replaced");
-        if (recipe.hasOption(CODE_ATTENTION)) {
-            int bits = recipe.optInt(CODE_ATTENTION, 0);
-            if (bits < 2 || bits > 13)
-                throw new ConfigException("recipe '" + recipe.name() + "' option '" + CODE_ATTENTION + "': expected 2..13 bits, got " + bits);
-            if (int8Attention)
-                throw new ConfigException("recipe '" + recipe.name() + "': options 'int8_attention' and '" + CODE_ATTENTION + "' exclude each other");
-            if (!(model.underlying() instanceof AttentionKernel.Configurable))
-                throw new ConfigException("recipe '" + recipe.name() + "' option '" + CODE_ATTENTION + "': this model's attention cannot be replaced");
-        }
     }
 
     /**
@@ -132,6 +118,6 @@ public final class QuantMethods {
             if (!FRAMEWORK_OPTIONS.contains(key) && !known.contains(key))
                 throw new ConfigException("recipe '" + recipe.name() + "': option '" + key + "' is not an option of method '"
                         + method + "'; its options are " + new TreeSet<>(known) + " (and " + INT8_ATTENTION + ", "
-                        + INT8_ATTENTION_PV + ", " + CODE_ATTENTION + ")");
+                        + INT8_ATTENTION_PV + ")");
     }
 }
