@@ -38,4 +38,4 @@ VDQ_API void vdq_pack_w4(const int8_t* w, int n, int k, int kp, uint8_t* out) {
         }
 }
 
-VDQ_API int vdq_abi_version(void) { return 5; }
+VDQ_API int vdq_abi_version(void) { return 6; }

@@ -69,4 +69,24 @@ VDQ_API void vdq_sgemm_macro_avx512(const float* ap, int mc, int kc, const float
 /* sgemm_avx2.c (SSE only): the A block [mc, kc] (row stride lda) into the 4-row panels both macro-kernels read. */
 VDQ_API void vdq_sgemm_pack_a(const float* a, int lda, int mc, int kc, float* ap);
 
+/* attention_avx2.c / attention_avx512.c (body attention_impl.h): FP32 flash attention, one head and one block of
+ * up to 96 queries per call (0, or -1 when out of memory), over K and V packed per head by vdq_attn_pack_kv
+ * (key panels [p0, p1) of mr keys: 4 for the AVX2 kernel, 8 for the AVX-512 one). */
+VDQ_API void vdq_attn_pack_kv(const float* k, int ldk, const float* v, int ldv, int nk, int d, int mr, float* kp, float* vp,
+                              int p0, int p1);
+VDQ_API int vdq_attn_block_avx2(const float* q, int ldq, int nq, const float* kp, const float* vp, int nk, int d,
+                                float scale, float* out, int ldo);
+/* The reduced-precision variant (attention_avx2.c): Q.K^T from int16 codes by vpmaddwd (K smoothed by its per-channel
+ * mean and quantized per key by vdq_attn_pack_k16, Q per query inside the call), softmax as above, P.V in float or
+ * (vq != NULL) from int16 codes of P and of V (vdq_attn_pack_v16). */
+VDQ_API void vdq_attn_kmean(const float* k, int ldk, int nk, int d, float* mean);
+VDQ_API void vdq_attn_pack_k16(const float* k, int ldk, int nk, int d, int mr, int qmax, float scale, const float* mean,
+                               int16_t* kq, float* ksc, int p0, int p1);
+VDQ_API void vdq_attn_pack_v16(const float* v, int ldv, int nk, int d, int mr, int vqmax, int16_t* vq, float* vsc);
+VDQ_API int vdq_attn_block_q16_avx2(const float* q, int ldq, int nq, const int16_t* kq, const float* ksc, int qmax,
+                                    const float* vp, const int16_t* vq, const float* vsc, int pqmax, int nk, int d,
+                                    float* out, int ldo);
+VDQ_API int vdq_attn_block_avx512(const float* q, int ldq, int nq, const float* kp, const float* vp, int nk, int d,
+                                  float scale, float* out, int ldo);
+
 #endif

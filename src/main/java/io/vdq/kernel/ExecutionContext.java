@@ -21,6 +21,8 @@ public final class ExecutionContext {
 
     /** The system properties that choose the float backend, the integer backend and the quantized execution. */
     public static final String BACKEND_PROPERTY = "vdq.backend", NATIVE_PROPERTY = "vdq.native", QUANT_EXEC_PROPERTY = "vdq.quant.exec";
+    /** {@code -Dvdq.attention=flash|blockwise}: the vector backend's float attention (see {@link #flashAttention()}). */
+    public static final String ATTENTION_PROPERTY = "vdq.attention";
 
     /** Execution of quantized layers: on the integer kernels, or quantize-dequantize and a float GEMM. */
     public enum QuantExec {
@@ -106,6 +108,46 @@ public final class ExecutionContext {
     static FloatMacroKernel floatMacro(int panelWidth) {
         NativeKernels n = natives();
         return n == null ? null : n.floatMacro(nativeMode(), panelWidth);
+    }
+
+    private static volatile FlashKernel flash;
+    private static volatile boolean flashResolved;
+
+    /**
+     * The native flash-attention kernel of the vector backend's attention that {@code -Dvdq.native} selects
+     * ({@code attention_avx512.c} with 512-bit vectors when the CPU and library have it, else {@code
+     * attention_avx2.c}; none with {@code off} or without the library), or null (the Vector API blockwise kernel);
+     * {@code -Dvdq.attention=blockwise} keeps the blockwise kernel (default flash). Resolved once;
+     * {@link #setFlashAttention} replaces it.
+     */
+    public static FlashKernel flashAttention() {
+        if (!flashResolved) {
+            synchronized (ExecutionContext.class) {
+                if (!flashResolved) {
+                    NativeKernels n = natives();
+                    String a = System.getProperty(ATTENTION_PROPERTY, "flash").trim().toLowerCase(Locale.ROOT);
+                    if (!a.equals("flash") && !a.equals("blockwise"))
+                        throw new ConfigException(ATTENTION_PROPERTY + "='" + a + "': expected flash or blockwise");
+                    flash = n == null || a.equals("blockwise") ? null : n.flashAttention(nativeMode(), VectorAttention.S.vectorBitSize());
+                    flashResolved = true;
+                }
+            }
+        }
+        return flash;
+    }
+
+    /** Replaces the flash-attention kernel (null: the Vector API blockwise attention); tests and benchmarks. */
+    public static void setFlashAttention(FlashKernel k) {
+        synchronized (ExecutionContext.class) {
+            flash = k;
+            flashResolved = true;
+        }
+    }
+
+    /** The reduced-precision flash-attention kernel ({@link Int16Attention}), or null where none can run (no Java twin). */
+    public static Int16FlashKernel int16Attention() {
+        NativeKernels n = natives();
+        return n == null ? null : n.int16Attention(nativeMode());
     }
 
     /** The registered native kernels, or null; found once, outside this class's lock (VectorGemm asks during its class initialisation). */

@@ -18,4 +18,13 @@ public interface NativeKernels {
 
     /** The FP32 macro-kernel for {@code panelWidth}-column panels that the mode selects, or null (the Vector API's). */
     FloatMacroKernel floatMacro(String mode, int panelWidth);
+
+    /**
+     * The flash-attention kernel the mode selects for a JVM whose preferred float vector has {@code vectorBits}
+     * bits, or null (the Vector API blockwise attention runs).
+     */
+    default FlashKernel flashAttention(String mode, int vectorBits) { return null; }
+
+    /** The int16-code flash attention (AVX2) unless the mode is off or the library cannot run it, else null. */
+    default Int16FlashKernel int16Attention(String mode) { return null; }
 }

@@ -21,6 +21,11 @@ import jdk.incubator.vector.VectorSpecies;
  * key block; per task, the query block is packed as B panels of Qᵀ. Per-thread scratch is O(BQ·BK + BQ·headDim);
  * the nq×nk matrix is never formed. Each (query block, head) task is computed in one fixed order (every S and
  * O element one FMA chain in index order), so the result does not depend on the thread count.
+ *
+ * <p>When {@link ExecutionContext#flashAttention()} names a native {@link FlashKernel} (the default where
+ * libvdqnative.so loads), {@link #attention} hands the work to it instead: K and V packed once per head by the
+ * kernel, then one call per block of queries of one head, on the same thread pool and with the same
+ * thread-count independence. This class's own blockwise code is then the fallback (ARM, {@code -Dvdq.native=off}).
  */
 final class VectorAttention {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -55,6 +60,11 @@ final class VectorAttention {
             for (int i = 0; i < nq; i++) Arrays.fill(out, outOff + i * outStride, outOff + i * outStride + heads * d, 0f);
             return;
         }
+        FlashKernel fk = ExecutionContext.flashAttention();
+        if (fk != null && scale > 0) { // the flash kernels take the running max of unscaled scores: scale > 0 only
+            flash(fk, q, qOff, qStride, k, kOff, kStride, v, vOff, vStride, out, outOff, outStride, nq, nk, heads, d, scale);
+            return;
+        }
         int d4 = VectorGemm.roundUp(d, MR), nk4 = VectorGemm.roundUp(nk, MR), kBlocks = (nk + BK - 1) / BK;
         float[] ka = new float[Math.multiplyExact(nk4, d)];
         float[] vt = new float[Math.multiplyExact(d4, nk4)];
@@ -66,6 +76,22 @@ final class VectorAttention {
             Parallel.range(kBlocks, (b0, b1) -> packVt(v, vh, vStride, nk, d, d4, b0, b1, vt));
             Parallel.forEachDynamic(qBlocks, qb -> block(q, qOff + head * d, qStride, ka, vt, out,
                     outOff + head * d, outStride, qb * BQ, Math.min(BQ, nq - qb * BQ), nk, d, d4, scale));
+        }
+    }
+
+    /** {@link #attention} on a native flash kernel: per head, K and V packed in parallel, then the query blocks. */
+    private static void flash(FlashKernel fk, float[] q, int qOff, int qStride, float[] k, int kOff, int kStride,
+                              float[] v, int vOff, int vStride, float[] out, int outOff, int outStride,
+                              int nq, int nk, int heads, int d, float scale) {
+        int mr = fk.keyPanel(), qb = fk.queryBlock();
+        int panels = (nk + mr - 1) / mr, nkp = Math.multiplyExact(panels, mr);
+        float[] kp = new float[Math.multiplyExact(nkp, d)], vp = new float[Math.multiplyExact(nkp, VectorGemm.roundUp(d, mr))];
+        int qBlocks = (nq + qb - 1) / qb;
+        for (int h = 0; h < heads; h++) {
+            int kh = kOff + h * d, vh = vOff + h * d, qh = qOff + h * d, oh = outOff + h * d;
+            Parallel.range(panels, (p0, p1) -> fk.packKV(k, kh, kStride, v, vh, vStride, nk, d, kp, vp, p0, p1));
+            Parallel.forEachDynamic(qBlocks, b -> fk.block(q, qh + b * qb * qStride, qStride, Math.min(qb, nq - b * qb),
+                    kp, vp, nk, d, scale, out, oh + b * qb * outStride, outStride));
         }
     }
 

@@ -58,6 +58,26 @@ class BenchCommandTest {
     }
 
     @Test
+    void attentionVariantsPrintOneCheckedLineEachAndTheGemmAnchor() {
+        String[] r = runCapturing("bench", "attention", "--tokens", "70", "--heads", "2", "--head-dim", "24", "--reps", "2",
+                "--warmup", "1", "--warmup-seconds", "0", "--threads", "1", "--variants", "blockwise,int8-qk", "--gemm", "16,16,16");
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].lines().anyMatch(l -> l.matches("fp32-gemm\\s+-\\s+1\\s+.*")), r[1]);
+        for (String v : new String[]{"blockwise", "int8-qk"}) {
+            String row = r[1].lines().filter(l -> l.startsWith(v + " ")).findFirst().orElseThrow(() -> new AssertionError(r[1]));
+            String[] f = row.trim().split("\\s+");
+            assertEquals(9, f.length, row);
+            double rel = Double.parseDouble(f[8]);
+            // float: rounding only; int8 Q·Kᵀ: about 1 % (Int8AttentionTest's bound 2e-2)
+            assertTrue(v.equals("blockwise") ? rel < 1e-5 : rel > 1e-4 && rel < 2e-2, row);
+        }
+        String[] bad = runCapturing("bench", "attention", "--tokens", "8", "--variants", "fast");
+        assertEquals("1", bad[0]);
+        assertTrue(bad[2].contains("--variants 'fast' unknown"), bad[2]);
+        assertEquals(1, bad[2].strip().lines().count(), bad[2]);
+    }
+
+    @Test
     void attentionRunsAndUnknownBackendIsAOneLineError() {
         String[] ok = runCapturing("bench", "attention", "--tokens", "33", "--heads", "2", "--head-dim", "12",
                 "--reps", "2", "--warmup", "1", "--warmup-seconds", "0", "--threads", "1", "--backend", "vector");

@@ -94,6 +94,8 @@ class NativeFloatMacroTest {
 
     static void sameBitsInAttention(FloatMacroKernel nat) {
         FloatMacroKernel saved = VectorGemm.macroKernel();
+        FlashKernel savedFlash = ExecutionContext.flashAttention();
+        ExecutionContext.setFlashAttention(null); // the blockwise Vector API attention, whose products use the macro-kernel
         SplittableRandom r = new SplittableRandom(13);
         try {
             // nq, nk, heads, headDim: one key block, a partial second block, several blocks; d = 8, 40, 64, 128
@@ -114,6 +116,7 @@ class NativeFloatMacroTest {
             }
         } finally {
             VectorGemm.setMacroKernel(saved);
+            ExecutionContext.setFlashAttention(savedFlash);
         }
     }
 

@@ -9,18 +9,27 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Blockwise attention against a two-pass double-precision softmax(scale·Q·Kᵀ)·V written here and against the
  * scalar oracle: self- and cross-attention (nq ≠ nk), head dims that are not a multiple of the vector length,
- * padded row strides, key counts that end mid-block, 30 000 keys, and identical bits for 1 and 2 threads.
+ * padded row strides, key counts that end mid-block, 30 000 keys, and identical bits for 1 and 2 threads. These run
+ * the Vector API blockwise kernel (the native flash kernel is switched off here; {@link NativeAttentionTest} holds
+ * it to the same tolerances).
  */
 class VectorAttentionTest {
     private static final KernelBackend V = VectorBackend.INSTANCE, SC = ScalarBackend.INSTANCE;
     private final int savedThreads = Parallel.threads();
+    private final FlashKernel savedFlash = ExecutionContext.flashAttention();
 
-    @AfterEach void restoreThreads() { Parallel.setThreads(savedThreads); }
+    @BeforeEach void blockwiseKernel() { ExecutionContext.setFlashAttention(null); }
+
+    @AfterEach void restore() {
+        Parallel.setThreads(savedThreads);
+        ExecutionContext.setFlashAttention(savedFlash);
+    }
 
     /** One problem: Q, K, V with their strides, and the output buffer. */
     record Problem(int nq, int nk, int heads, int d, int qs, int ks, int vs, int os, float[] q, float[] k, float[] v, float scale) {
@@ -77,7 +86,15 @@ class VectorAttentionTest {
                                                @ForAll long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         Problem pr = Problem.random(r, nq, nk, heads, d, 4);
-        float[] out = pr.run(V), outS = pr.run(SC);
+        FlashKernel saved = ExecutionContext.flashAttention();
+        ExecutionContext.setFlashAttention(null); // a jqwik property: JUnit's @BeforeEach does not run for it
+        float[] out, outS;
+        try {
+            out = pr.run(V);
+            outS = pr.run(SC);
+        } finally {
+            ExecutionContext.setFlashAttention(saved);
+        }
         // Outputs are convex combinations of V entries in [-1, 1]: an absolute tolerance is meaningful.
         pr.assertMatches(out, allRows(nq), 2e-5, "vector");
         for (int i = 0; i < out.length; i++)

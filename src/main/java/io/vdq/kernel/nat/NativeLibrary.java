@@ -44,7 +44,7 @@ import java.util.Set;
  */
 public final class NativeLibrary {
     static final String RESOURCE = "/native/libvdqnative.so";
-    static final int ABI_VERSION = 5;
+    static final int ABI_VERSION = 6;
     /** The /proc/cpuinfo flags the AVX-512 kernels need (gemm_avx512.c is compiled with exactly these). */
     public static final List<String> AVX512_FLAGS = List.of("avx512f", "avx512bw", "avx512vl", "avx512_vnni");
     /** The /proc/cpuinfo flags the AVX-512 FP32 macro-kernel needs (sgemm_avx512.c is compiled with -mavx512f only). */
@@ -56,6 +56,10 @@ public final class NativeLibrary {
     final MethodHandle gemmW8A8Avx512, gemmW4Avx512;
     /** The AVX-512 FP32 macro-kernel for 32-column panels (same signature as sgemmMacro), or null when left out. */
     final MethodHandle sgemmMacroAvx512;
+    /** The flash-attention kernels (attention_avx2.c, attention_avx512.c) and their K/V packing; the AVX-512 one is null when left out. */
+    final MethodHandle attnPackKV, attnBlockAvx2, attnBlockAvx512;
+    /** The int16-code attention (attention_avx2.c): K mean, K and V code packing, the block. */
+    final MethodHandle attnKMean, attnPackK16, attnPackV16, attnBlockQ16;
     private final Set<String> cpuFlags;
     private final Path cpuinfo;
 
@@ -96,6 +100,20 @@ public final class NativeLibrary {
         sgemmMacroAvx512 = lib.find("vdq_sgemm_macro_avx512").map(a -> linker.downcallHandle(a, macro, critical)).orElse(null);
         sgemmPackA = linker.downcallHandle(find(lib, "vdq_sgemm_pack_a"),
                 FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), critical);
+        attnPackKV = linker.downcallHandle(find(lib, "vdq_attn_pack_kv"), FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT,
+                ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT), critical);
+        FunctionDescriptor attn = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT,
+                JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT);
+        attnBlockAvx2 = linker.downcallHandle(find(lib, "vdq_attn_block_avx2"), attn, critical);
+        attnBlockAvx512 = lib.find("vdq_attn_block_avx512").map(a -> linker.downcallHandle(a, attn, critical)).orElse(null);
+        attnKMean = linker.downcallHandle(find(lib, "vdq_attn_kmean"), FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT,
+                JAVA_INT, ADDRESS), critical);
+        attnPackK16 = linker.downcallHandle(find(lib, "vdq_attn_pack_k16"), FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT,
+                JAVA_INT, JAVA_INT, JAVA_INT, JAVA_FLOAT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT), critical);
+        attnPackV16 = linker.downcallHandle(find(lib, "vdq_attn_pack_v16"), FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT,
+                JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), critical);
+        attnBlockQ16 = linker.downcallHandle(find(lib, "vdq_attn_block_q16_avx2"), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT,
+                JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), critical);
         rotQuantizeRows = linker.downcallHandle(find(lib, "vdq_rot_quantize_rows"), FunctionDescriptor.of(JAVA_INT,
                 ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT, JAVA_FLOAT,
                 JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT), critical);
@@ -133,6 +151,15 @@ public final class NativeLibrary {
         if (missing != null) return "CPU lacks " + missing + " (per " + cpuinfo + ")";
         if (gemmW8A8Avx512 == null || gemmW4Avx512 == null)
             return path + " was built without the AVX-512 kernels (the C compiler lacked -mavx512vnni?)";
+        return null;
+    }
+
+    /** Null when the AVX-512 flash-attention kernel can run here; else why not (as {@link #sgemmAvx512Unavailable}). */
+    public String attnAvx512Unavailable() {
+        String missing = missingFlag(cpuFlags, AVX512F_FLAGS);
+        if (missing != null) return "CPU lacks " + missing + " (per " + cpuinfo + ")";
+        if (attnBlockAvx512 == null)
+            return path + " was built without the AVX-512 attention kernel (the C compiler lacked -mavx512f?)";
         return null;
     }
 
