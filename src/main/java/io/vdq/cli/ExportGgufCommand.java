@@ -54,6 +54,12 @@ final class ExportGgufCommand implements Callable<Integer> {
                     + "'a red triangle moving down', 'a blue circle moving up').")
     Path calibPrompts;
 
+    @Option(names = "--calib-embeds", paramLabel = "DIR",
+            description = "Precomputed calibration embeddings instead of prompts (a bare transformer folder has no text encoder): a folder of "
+                    + "safetensors files, one tensor [L, text_dim] each, taken in name order (vdq encode-prompt writes one; vdq make-checkpoint "
+                    + "--prompts N writes random ones); negative.safetensors in it, if present, is every prompt's negative (else zeros).")
+    Path calibEmbeds;
+
     @Option(names = "--calib-steps", paramLabel = "N", description = "Sampling steps per calibration prompt (default: the model's vdq.json steps).")
     Integer calibSteps;
 
@@ -105,8 +111,9 @@ final class ExportGgufCommand implements Callable<Integer> {
         if (importance != null && !enc.usesImportance())
             throw new ConfigException("--importance needs --method bgr (ggml's reference encoder takes no weights; gptq uses its Hessian)");
         boolean calibrate = GgufExport.calibrates(enc, writeImportance);
-        if (!calibrate && (calibPrompts != null || calibSteps != null || calibFrames != null || calibHeight != null || calibWidth != null))
+        if (!calibrate && (calibPrompts != null || calibEmbeds != null || calibSteps != null || calibFrames != null || calibHeight != null || calibWidth != null))
             throw new ConfigException("--calib-* options need --method gptq or --write-importance (nothing else runs calibration)");
+        if (calibPrompts != null && calibEmbeds != null) throw new ConfigException("--calib-prompts and --calib-embeds: give one of them");
         if (!(damp >= 0)) throw new ConfigException("--damp " + damp + ": expected >= 0");
         Map<String, float[]> imp = importance == null ? Map.of() : ColumnImportance.load(importance);
         long t0 = System.nanoTime();
@@ -136,7 +143,7 @@ final class ExportGgufCommand implements Callable<Integer> {
         int[] shape = d.pixelSpace() ? GenerateCommand.pixelShape(c, f, h, wd) : GenerateCommand.latentShape(c, f, h, wd);
         // the recipe is not used: only the calibration runs of these settings are
         var settings = new QuantizePipeline.Settings(null, prompts, seed, steps, shape, d.guidance(), d.shift(), 1,
-                CalibrationTexts.supplier(model.toString(), prompts, null, c, System.err, quiet), false);
+                CalibrationTexts.supplier(model.toString(), prompts, calibEmbeds, c, System.err, quiet), calibEmbeds != null);
         QuantizePipeline.Progress progress = quiet ? QuantizePipeline.Progress.NONE : new QuantizePipeline.Progress() {
             @Override public void layer(int done, int total, String name, double outputRelL2, double elapsedS) {}
             @Override public void stage(String message) { log.println("export-gguf: " + message); log.flush(); }

@@ -293,6 +293,36 @@ class ExportGgufCommandTest {
     }
 
     /**
+     * A bare transformer folder has no text encoder: --calib-embeds gives GPTQ its calibration texts. Embeddings of
+     * the two prompts written by {@code vdq encode-prompt} (the synthetic encoder; no negative file, so zero negatives
+     * as the synthetic calibration uses) give the same file, byte for byte, as --calib-prompts with those prompts;
+     * giving both is refused in one line.
+     */
+    @Test void gptqCalibratesOnPrecomputedEmbeddings() throws Exception {
+        WanModel fp = WanModel.random(CONFIG, 9);
+        Path m = calibratableModel(fp), prompts = dir.resolve("p.txt"), embeds = dir.resolve("embeds");
+        java.nio.file.Files.writeString(prompts, "a red square moving left\na green circle moving up\n");
+        assertEquals(0, run("encode-prompt", "--model", m.toString(), "--prompts", prompts.toString(), "--out", embeds.toString()).code());
+        java.nio.file.Files.deleteIfExists(embeds.resolve("negative.safetensors"));
+        Path a = dir.resolve("prompts.gguf"), b = dir.resolve("embeds.gguf");
+        Result ra = run("export-gguf", "--model", m.toString(), "--type", "q4_k", "--method", "gptq", "--calib-prompts", prompts.toString(),
+                "--quiet", "--out", a.toString());
+        assertEquals(0, ra.code(), ra.err());
+        Result rb = run("export-gguf", "--model", m.toString(), "--type", "q4_k", "--method", "gptq", "--calib-embeds", embeds.toString(),
+                "--quiet", "--out", b.toString());
+        assertEquals(0, rb.code(), rb.err());
+        try (GgufFile fa = GgufFile.open(a); GgufFile fb = GgufFile.open(b)) {
+            for (String t : new String[]{"blocks.0.self_attn.q.weight", "blocks.0.cross_attn.k.weight", "blocks.1.ffn.2.weight"})
+                assertArrayEquals(fa.readFloat(t).toArray(), fb.readFloat(t).toArray(), t);
+        }
+        Result both = run("export-gguf", "--model", m.toString(), "--type", "q4_k", "--method", "gptq", "--calib-prompts", prompts.toString(),
+                "--calib-embeds", embeds.toString(), "--out", dir.resolve("x.gguf").toString());
+        assertEquals(1, both.code());
+        assertTrue(both.err().contains("--calib-prompts and --calib-embeds: give one of them"), both.err());
+        assertFalse(java.nio.file.Files.exists(dir.resolve("x.gguf")));
+    }
+
+    /**
      * --method gptq with a Hessian budget of one byte (one layer per calibration pass, 20 passes) writes the same
      * bytes as with the default budget (all 20 Hessians of this model in one pass, which is what the export did
      * before Hessians were recorded in passes), and the same importance file.
