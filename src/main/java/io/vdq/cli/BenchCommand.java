@@ -319,32 +319,39 @@ final class BenchCommand implements Runnable {
 
         /** Max abs and relative L2 error of the sampled (row, head) outputs against a double-precision attention. */
         private double[] attentionErrors(float[] q, float[] k, float[] v, float[] o, int n, int dim, float scale, int[] rows, int[] hs) {
-            int d = headDim;
-            double worst = 0, e2 = 0, r2 = 0;
-            double[] s = new double[n];
-            for (int t = 0; t < rows.length; t++) {
-                int i = rows[t], h = hs[t];
-                double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < n; j++) {
-                    double dot = 0;
-                    for (int p = 0; p < d; p++) dot += (double) q[i * dim + h * d + p] * k[j * dim + h * d + p];
-                    s[j] = dot * scale;
-                    max = Math.max(max, s[j]);
-                }
-                double sum = 0;
-                for (int j = 0; j < n; j++) { s[j] = Math.exp(s[j] - max); sum += s[j]; }
-                for (int p = 0; p < d; p++) {
-                    double acc = 0;
-                    for (int j = 0; j < n; j++) acc += s[j] * v[j * dim + h * d + p];
-                    double ref = acc / sum, got = o[i * dim + h * d + p];
-                    if (Double.isNaN(got)) return new double[]{Double.NaN, Double.NaN};
-                    worst = Math.max(worst, Math.abs(got - ref));
-                    e2 += (got - ref) * (got - ref);
-                    r2 += ref * ref;
-                }
-            }
-            return new double[]{worst, Math.sqrt(e2 / Math.max(r2, Double.MIN_NORMAL))};
+            return BenchCommand.attentionErrors(q, k, v, o, n, dim, headDim, scale, rows, hs);
         }
+    }
+
+    /**
+     * Max abs and relative L2 error of the outputs at the sampled (row {@code rows[t]}, head {@code hs[t]}) pairs
+     * against a double-precision attention ({@code dim} = heads × {@code d}, row-major [n, dim] operands).
+     */
+    static double[] attentionErrors(float[] q, float[] k, float[] v, float[] o, int n, int dim, int d, float scale, int[] rows, int[] hs) {
+        double worst = 0, e2 = 0, r2 = 0;
+        double[] s = new double[n];
+        for (int t = 0; t < rows.length; t++) {
+            int i = rows[t], h = hs[t];
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < n; j++) {
+                double dot = 0;
+                for (int p = 0; p < d; p++) dot += (double) q[i * dim + h * d + p] * k[j * dim + h * d + p];
+                s[j] = dot * scale;
+                max = Math.max(max, s[j]);
+            }
+            double sum = 0;
+            for (int j = 0; j < n; j++) { s[j] = Math.exp(s[j] - max); sum += s[j]; }
+            for (int p = 0; p < d; p++) {
+                double acc = 0;
+                for (int j = 0; j < n; j++) acc += s[j] * v[j * dim + h * d + p];
+                double ref = acc / sum, got = o[i * dim + h * d + p];
+                if (Double.isNaN(got)) return new double[]{Double.NaN, Double.NaN};
+                worst = Math.max(worst, Math.abs(got - ref));
+                e2 += (got - ref) * (got - ref);
+                r2 += ref * ref;
+            }
+        }
+        return new double[]{worst, Math.sqrt(e2 / Math.max(r2, Double.MIN_NORMAL))};
     }
 
     /** Flops per CPU-second over all reps of t (NaN under 0.2 s of CPU time: the process clock ticks coarsely). */
@@ -450,29 +457,9 @@ final class BenchCommand implements Runnable {
 
     /** Max abs error over 8 random (row, head) outputs against a double-precision softmax(Q·Kᵀ·scale)·V. */
     static double attentionError(SplittableRandom rnd, float[] q, float[] k, float[] v, float[] o, int n, int heads, int d, float scale) {
-        int dim = heads * d;
-        double worst = 0;
-        double[] s = new double[n];
-        for (int t = 0; t < 8; t++) {
-            int i = rnd.nextInt(n), h = rnd.nextInt(heads);
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < n; j++) {
-                double dot = 0;
-                for (int p = 0; p < d; p++) dot += (double) q[i * dim + h * d + p] * k[j * dim + h * d + p];
-                s[j] = dot * scale;
-                max = Math.max(max, s[j]);
-            }
-            double sum = 0;
-            for (int j = 0; j < n; j++) { s[j] = Math.exp(s[j] - max); sum += s[j]; }
-            for (int p = 0; p < d; p++) {
-                double acc = 0;
-                for (int j = 0; j < n; j++) acc += s[j] * v[j * dim + h * d + p];
-                double got = o[i * dim + h * d + p];
-                if (Double.isNaN(got)) return Double.NaN;
-                worst = Math.max(worst, Math.abs(got - acc / sum));
-            }
-        }
-        return worst;
+        int[] rows = new int[8], hs = new int[8];
+        for (int t = 0; t < 8; t++) { rows[t] = rnd.nextInt(n); hs[t] = rnd.nextInt(heads); }
+        return attentionErrors(q, k, v, o, n, heads * d, d, scale, rows, hs)[0];
     }
 
     /** The vector width in use, for the header line. */

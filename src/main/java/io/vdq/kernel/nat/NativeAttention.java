@@ -92,6 +92,19 @@ public final class NativeAttention {
         if (rc != 0) throw new OutOfMemoryError("native attention kernel: scratch allocation failed");
     }
 
+    /** One call of a float flash kernel ({@code vdq_attn_block_avx2} / {@code _avx512}: the same C signature). */
+    private static void flashBlock(MethodHandle kernel, float[] q, int qOff, int qStride, int nq, float[] kp, float[] vp, int nk, int d,
+                                   float scale, float[] out, int outOff, int outStride) {
+        int rc;
+        try {
+            rc = (int) kernel.invokeExact(MemorySegment.ofArray(q).asSlice(4L * qOff), qStride, nq, MemorySegment.ofArray(kp),
+                    MemorySegment.ofArray(vp), nk, d, scale, MemorySegment.ofArray(out).asSlice(4L * outOff), outStride);
+        } catch (Throwable e) {
+            throw NativeIntBackend.rethrow(e);
+        }
+        check(rc);
+    }
+
     /** {@code vdq_attn_block_avx2}. */
     static final class Avx2 implements FlashKernel {
         private static final class Bound {
@@ -109,14 +122,7 @@ public final class NativeAttention {
 
         @Override
         public void block(float[] q, int qOff, int qStride, int nq, float[] kp, float[] vp, int nk, int d, float scale, float[] out, int outOff, int outStride) {
-            int rc;
-            try {
-                rc = (int) Bound.BLOCK.invokeExact(MemorySegment.ofArray(q).asSlice(4L * qOff), qStride, nq, MemorySegment.ofArray(kp),
-                        MemorySegment.ofArray(vp), nk, d, scale, MemorySegment.ofArray(out).asSlice(4L * outOff), outStride);
-            } catch (Throwable e) {
-                throw NativeIntBackend.rethrow(e);
-            }
-            check(rc);
+            flashBlock(Bound.BLOCK, q, qOff, qStride, nq, kp, vp, nk, d, scale, out, outOff, outStride);
         }
     }
 
@@ -137,14 +143,7 @@ public final class NativeAttention {
 
         @Override
         public void block(float[] q, int qOff, int qStride, int nq, float[] kp, float[] vp, int nk, int d, float scale, float[] out, int outOff, int outStride) {
-            int rc;
-            try {
-                rc = (int) Bound.BLOCK.invokeExact(MemorySegment.ofArray(q).asSlice(4L * qOff), qStride, nq, MemorySegment.ofArray(kp),
-                        MemorySegment.ofArray(vp), nk, d, scale, MemorySegment.ofArray(out).asSlice(4L * outOff), outStride);
-            } catch (Throwable e) {
-                throw NativeIntBackend.rethrow(e);
-            }
-            check(rc);
+            flashBlock(Bound.BLOCK, q, qOff, qStride, nq, kp, vp, nk, d, scale, out, outOff, outStride);
         }
     }
 
