@@ -67,6 +67,16 @@ public final class Main implements Runnable {
             cl.getErr().println("vdq: -Dvdq.threads=" + threads + ": expected a whole number >= 1");
             return 2;
         }
+        // picocli's help command resolves one level: 'vdq help bench gemm' is run as 'vdq bench gemm --help'
+        if (args.length >= 3 && args[0].equals("help")) {
+            CommandLine sub = cl;
+            for (int i = 1; i < args.length && sub != null; i++) sub = sub.getSubcommands().get(args[i]);
+            if (sub != null) {
+                String[] rewritten = Arrays.copyOf(Arrays.copyOfRange(args, 1, args.length), args.length);
+                rewritten[args.length - 1] = "--help";
+                args = rewritten;
+            }
+        }
         try {
             return cl.execute(args);
         } catch (OutOfMemoryError e) {   // picocli's handler sees Exceptions only; an Error propagates to here

@@ -68,14 +68,18 @@ class CliSurfaceTest {
                 new TreeSet<>(commands().keySet().stream().map(p -> String.join(" ", p)).toList()));
     }
 
-    /** {@code -h} as well as {@code --help}, {@code vdq help CMD} for every top-level command, and bare {@code vdq bench}: usage, exit 0. */
+    /** {@code -h} as well as {@code --help}, {@code vdq help CMD [SUB]} for every command, and bare {@code vdq bench}: usage, exit 0. */
     @Test
     void shortHelpHelpCommandAndBareGroupsPrintUsage() {
         for (List<String> path : EXPECTED) {
             List<String> args = new ArrayList<>(path);
             args.add("-h");
             assertUsage(args, "vdq" + (path.isEmpty() ? "" : " " + String.join(" ", path)));
-            if (path.size() == 1) assertUsage(List.of("help", path.getFirst()), "vdq " + path.getFirst());
+            if (!path.isEmpty()) {   // vdq help CMD, and vdq help bench gemm for the nested ones
+                List<String> help = new ArrayList<>(List.of("help"));
+                help.addAll(path);
+                assertUsage(help, "vdq " + String.join(" ", path));
+            }
         }
         assertUsage(List.of("bench"), "vdq bench");
         assertUsage(List.of("help"), "vdq");
