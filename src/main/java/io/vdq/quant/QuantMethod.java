@@ -70,8 +70,9 @@ public interface QuantMethod<S extends MethodSettings> {
      * bias of {@code biasBytes}, 0 for none), by the layouts of the codecs the method's layers are written with, so
      * that {@code quant.ckpt.CheckpointSize} sizes a checkpoint from shapes alone; empty when the method has no size
      * model. A one-line {@code ConfigException} naming {@code layer} for a layer the method cannot store.
+     * {@code settings} = {@code parseSettings(recipe)}, parsed once per checkpoint ({@link QuantMethods#storedBytes}).
      */
-    default OptionalLong storedBytes(Recipe recipe, String layer, int out, int in, long biasBytes) { return OptionalLong.empty(); }
+    default OptionalLong storedBytes(Recipe recipe, S settings, String layer, int out, int in, long biasBytes) { return OptionalLong.empty(); }
 
     /**
      * Why this recipe's layers are not saved as a vdq quantized checkpoint, as the end of a one-line refusal that says

@@ -5,6 +5,7 @@ import io.vdq.model.AttentionKernel;
 import io.vdq.model.LinearRegistry;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeMap;
@@ -79,6 +80,19 @@ public final class QuantMethods {
         Layerwise l = m.layerwise(recipe, m.parseSettings(recipe));
         if (l == null) throw needsData(recipe, "method " + recipe.method());
         return l;
+    }
+
+    /** One recipe's stored bytes per layer ({@link QuantMethod#storedBytes}), its settings parsed once. */
+    public interface LayerBytes {
+        OptionalLong of(String layer, int out, int in, long biasBytes);
+    }
+
+    /** The stored-bytes model of the recipe's method for this recipe (its settings parsed and checked here, once). */
+    public static LayerBytes storedBytes(Recipe recipe) { return storedBytes(get(recipe.method()), recipe); }
+
+    private static <S extends MethodSettings> LayerBytes storedBytes(QuantMethod<S> m, Recipe recipe) {
+        S settings = m.parseSettings(recipe);
+        return (layer, out, in, biasBytes) -> m.storedBytes(recipe, settings, layer, out, in, biasBytes);
     }
 
     /** The refusal of a recipe that streaming quantization cannot run because {@code what} needs calibration data. */

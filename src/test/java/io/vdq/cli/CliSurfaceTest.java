@@ -41,13 +41,7 @@ class CliSurfaceTest {
         for (List<String> path : all.keySet()) {
             List<String> args = new ArrayList<>(path);
             args.add("--help");
-            CommandLine cl = new CommandLine(new Main());
-            StringWriter out = new StringWriter(), err = new StringWriter();
-            cl.setOut(new PrintWriter(out));
-            cl.setErr(new PrintWriter(err));
-            int rc = Main.run(cl, args.toArray(String[]::new));
-            assertEquals(0, rc, "vdq " + String.join(" ", args) + " exited " + rc + ": " + err);
-            assertTrue(out.toString().startsWith("Usage: vdq"), "vdq " + String.join(" ", args) + " printed: " + out);
+            assertUsage(args, "vdq" + (path.isEmpty() ? "" : " " + String.join(" ", path)));
         }
     }
 

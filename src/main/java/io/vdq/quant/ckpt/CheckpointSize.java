@@ -71,6 +71,7 @@ public record CheckpointSize(int layers, long quantizedBytes, long quantizedBf16
     public static CheckpointSize estimate(WanConfig c, Recipe r, DType floatType) {
         long q = 0, qRef = 0, fl = 0, flRef = 0;
         int layers = 0;
+        QuantMethods.LayerBytes size = QuantMethods.storedBytes(r);
         Map<String, int[]> shapes = WanParameters.expectedShapes(c);
         for (Map.Entry<String, int[]> e : shapes.entrySet()) {
             String name = e.getKey();
@@ -86,7 +87,7 @@ public record CheckpointSize(int layers, long quantizedBytes, long quantizedBf16
             int out = s[0];
             int in = (int) (n / out);
             boolean bias = shapes.containsKey(prefix + ".bias");
-            q += layerBytes(r, out, in, bias, floatType, prefix);
+            q += layerBytes(size, r, out, in, bias, floatType, prefix);
             qRef += 2 * ((long) out * in + (bias ? out : 0));
             layers++;
         }
@@ -94,9 +95,9 @@ public record CheckpointSize(int layers, long quantizedBytes, long quantizedBf16
         return new CheckpointSize(layers, q, qRef, fl, flRef);
     }
 
-    private static long layerBytes(Recipe r, int out, int in, boolean bias, DType floatType, String layer) {
+    private static long layerBytes(QuantMethods.LayerBytes size, Recipe r, int out, int in, boolean bias, DType floatType, String layer) {
         long biasBytes = bias ? (long) out * floatType.bytes : 0;
-        return QuantMethods.get(r.method()).storedBytes(r, layer, out, in, biasBytes).orElseThrow(() -> new ConfigException(
+        return size.of(layer, out, in, biasBytes).orElseThrow(() -> new ConfigException(
                 "no size model for method '" + r.method() + "': write the checkpoint and measure it (vdq quantize prints its size)"));
     }
 

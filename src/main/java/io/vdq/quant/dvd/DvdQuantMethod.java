@@ -69,7 +69,7 @@ public final class DvdQuantMethod implements QuantMethod<DvdSettings> {
     @Override public String name() { return "dvd"; }
 
     /** Checkpoint bytes of one layer ({@link ArqCodec}): BGR's codes and a float32 scale and minimum per weight group. */
-    @Override public OptionalLong storedBytes(Recipe r, String layer, int out, int in, long biasBytes) {
+    @Override public OptionalLong storedBytes(Recipe r, DvdSettings s, String layer, int out, int in, long biasBytes) {
         int g = r.weightGranularity() == Granularity.PER_GROUP && r.groupSize() < in ? r.groupSize() : in; // as Bgr
         if (in % g != 0) throw new ConfigException(layer + ": DVD group size " + g + " does not divide K = " + in);
         return OptionalLong.of(CheckpointSize.codes(out, in, r.weightBits()) + 2L * 4 * out * (in / g) + biasBytes);

@@ -46,7 +46,6 @@ public final class GgufMethod implements QuantMethod<GgufSettings> {
                 + r.options().getOrDefault("encoder", "ref") + " instead";
     }
 
-
     @Override public Set<String> options() { return GgufSettings.KEYS; }
 
     @Override public GgufSettings parseSettings(Recipe r) { return GgufSettings.parse(r); }

@@ -35,10 +35,9 @@ public final class GptqMethod implements QuantMethod<GptqSettings> {
     @Override public String name() { return "gptq"; }
 
     /** Checkpoint bytes of one layer: the {@code quantized_linear} codec's weight layout. */
-    @Override public OptionalLong storedBytes(Recipe r, String layer, int out, int in, long biasBytes) {
+    @Override public OptionalLong storedBytes(Recipe r, GptqSettings s, String layer, int out, int in, long biasBytes) {
         return OptionalLong.of(CheckpointSize.quantizedLinearBytes(r, out, in, false) + biasBytes);
     }
-
 
     @Override public Set<String> options() { return GptqSettings.KEYS; }
 

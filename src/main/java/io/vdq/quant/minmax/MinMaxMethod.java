@@ -32,8 +32,8 @@ public final class MinMaxMethod implements QuantMethod<MinMaxSettings> {
     @Override public String name() { return "minmax"; }
 
     /** Checkpoint bytes of one layer: the {@code quantized_linear} codec's weight layout (with static activations, their scale and zero point). */
-    @Override public OptionalLong storedBytes(Recipe r, String layer, int out, int in, long biasBytes) {
-        return OptionalLong.of(CheckpointSize.quantizedLinearBytes(r, out, in, parseSettings(r).staticActivations()) + biasBytes);
+    @Override public OptionalLong storedBytes(Recipe r, MinMaxSettings s, String layer, int out, int in, long biasBytes) {
+        return OptionalLong.of(CheckpointSize.quantizedLinearBytes(r, out, in, s.staticActivations()) + biasBytes);
     }
 
 

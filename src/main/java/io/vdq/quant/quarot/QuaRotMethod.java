@@ -50,7 +50,7 @@ public final class QuaRotMethod implements QuantMethod<QuaRotSettings> {
     @Override public String name() { return "quarot"; }
 
     /** Checkpoint bytes of one layer: the {@code quantized_linear} codec's weight layout (the Hadamard rotation stores nothing). */
-    @Override public OptionalLong storedBytes(Recipe r, String layer, int out, int in, long biasBytes) {
+    @Override public OptionalLong storedBytes(Recipe r, QuaRotSettings s, String layer, int out, int in, long biasBytes) {
         return OptionalLong.of(CheckpointSize.quantizedLinearBytes(r, out, in, false) + biasBytes);
     }
 

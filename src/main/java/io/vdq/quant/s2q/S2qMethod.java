@@ -66,7 +66,7 @@ public final class S2qMethod implements QuantMethod<S2qSettings> {
     @Override public String name() { return "s2q"; }
 
     /** Checkpoint bytes of one layer: GPTQ codes, scales (zero points unless symmetric) and the folded Kronecker transform ({@link KroneckerCodec}). */
-    @Override public OptionalLong storedBytes(Recipe r, String layer, int out, int in, long biasBytes) {
+    @Override public OptionalLong storedBytes(Recipe r, S2qSettings s, String layer, int out, int in, long biasBytes) {
         long n = r.weightGranularity().count(out, in, r.weightGranularity() == Granularity.PER_GROUP ? r.groupSize() : 1);
         return OptionalLong.of(CheckpointSize.codes(out, in, r.weightBits()) + 4 * n + (r.weightSymmetric() ? 0 : n)
                 + new KroneckerCodec().storedBytes(in) + biasBytes);

@@ -33,8 +33,8 @@ public final class SmoothQuantMethod implements QuantMethod<SmoothQuantSettings>
     @Override public String name() { return "smoothquant"; }
 
     /** Checkpoint bytes of one layer: the {@code quantized_linear} codec's weight layout and its channel divisors (with static activations, their scale and zero point). */
-    @Override public OptionalLong storedBytes(Recipe r, String layer, int out, int in, long biasBytes) {
-        return OptionalLong.of(CheckpointSize.quantizedLinearBytes(r, out, in, parseSettings(r).staticActivations())
+    @Override public OptionalLong storedBytes(Recipe r, SmoothQuantSettings s, String layer, int out, int in, long biasBytes) {
+        return OptionalLong.of(CheckpointSize.quantizedLinearBytes(r, out, in, s.staticActivations())
                 + CheckpointSize.transformBytes("divide_channels", in) + biasBytes);
     }
 

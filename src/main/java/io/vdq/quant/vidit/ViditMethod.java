@@ -34,8 +34,8 @@ public final class ViditMethod implements QuantMethod<ViditSettings> {
     @Override public String name() { return "vidit"; }
 
     /** Checkpoint bytes of one layer: the {@code quantized_linear} codec's weight layout and channel divisors, with its bias, once per timestep variant (option alphas). */
-    @Override public OptionalLong storedBytes(Recipe r, String layer, int out, int in, long biasBytes) {
-        return OptionalLong.of((long) parseSettings(r).ranges()
+    @Override public OptionalLong storedBytes(Recipe r, ViditSettings s, String layer, int out, int in, long biasBytes) {
+        return OptionalLong.of((long) s.ranges()
                 * (CheckpointSize.quantizedLinearBytes(r, out, in, false) + CheckpointSize.transformBytes("divide_channels", in) + biasBytes));
     }
 
